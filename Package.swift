@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "HMMKit",
+  products: [
+    .library(name: "MemoryModel", targets: ["MemoryModel"]),
+    .library(name: "Scenarios", targets: ["Scenarios"]),
+    .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    .target(name: "MemoryModel"),
+    .target(name: "Scenarios", dependencies: ["MemoryModel"]),
+    .executableTarget(
+      name: "HMMKitCLI",
+      dependencies: [
+        "MemoryModel", "Scenarios",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
+    .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
+  ]
+)

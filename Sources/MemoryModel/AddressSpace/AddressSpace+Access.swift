@@ -1,0 +1,127 @@
+/// CPU accesses: what a thread of the process does when it loads or stores, faulting as needed.
+extension AddressSpace {
+  /// Where an address translates to.
+  public struct Translation: Hashable, Sendable {
+    /// The frame backing the 4 KiB page of the address.
+    public var pfn: PFN
+    /// Whether the CPU may write through the mapping without a fault.
+    public var isWritable: Bool
+    /// The level of the leaf that maps it.
+    public var level: PageTableLevel
+  }
+
+  /// The current translation of `address`, without faulting (nil when no present, accessible
+  /// entry maps it).
+  public func translate(_ address: VirtualAddress) -> Translation? {
+    let (entry, level, _) = pageTable.lookup(address)
+    guard entry.isHardwarePresent, !entry.isSwap else { return nil }
+    let offset = (address.rawValue & (level.entrySpan - 1)) >> PageSize.shift4K
+    return Translation(pfn: entry.pfn + offset, isWritable: entry.isWritable, level: level)
+  }
+
+  /// Performs one CPU access to `address`: faults until the page is mapped with the needed
+  /// permission, then sets the accessed (and, for writes, dirty) bit as the MMU would.
+  /// - Returns: the frame the access reached.
+  /// - Throws: ``FaultError`` when the fault cannot be resolved.
+  @discardableResult
+  public func access(_ address: VirtualAddress, write: Bool) throws(FaultError) -> PFN {
+    for _ in 0..<4 {
+      let (entry, level, slot) = pageTable.lookup(address)
+      if let slot, entry.isHardwarePresent, !entry.isSwap, !write || entry.isWritable {
+        if !entry.isAccessed || (write && !entry.isDirty) { pageTable.setEntry(entry.touched(write: write), at: slot) }
+        let pfn = entry.pfn + ((address.rawValue & (level.entrySpan - 1)) >> PageSize.shift4K)
+        if write && memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
+        return pfn
+      }
+      try handleFault(at: address, write: write)
+    }
+    throw .busError(address, "the fault did not resolve after repeated attempts")
+  }
+
+  /// Touches every page of `[address, address + length)` with a read or a write, as a loop of
+  /// CPU loads or stores would (no data is stored).
+  /// - Throws: ``FaultError`` at the first page that cannot be accessed.
+  public func touch(_ address: VirtualAddress, _ length: UInt64, write: Bool) throws(FaultError) {
+    var page = address.alignedDown(to: PageSize.bytes4K)
+    let end = address + length
+    while page < end {
+      try access(page, write: write)
+      page = page + PageSize.bytes4K
+    }
+  }
+
+  /// Reads `count` bytes at `address` as the CPU would (faulting pages in).
+  /// - Throws: ``FaultError`` at the first page that cannot be read.
+  public func read(_ address: VirtualAddress, count: Int) throws(FaultError) -> [UInt8] {
+    var result: [UInt8] = []
+    result.reserveCapacity(count)
+    var cursor = address
+    var remaining = count
+    while remaining > 0 {
+      let offset = Int(cursor.rawValue & (PageSize.bytes4K - 1))
+      let chunk = min(remaining, 4096 - offset)
+      let pfn = try access(cursor, write: false)
+      memory.read(pfn, offset: offset, count: chunk, into: &result)
+      cursor = cursor + UInt64(chunk)
+      remaining -= chunk
+    }
+    return result
+  }
+
+  /// Writes `bytes` at `address` as the CPU would (faulting pages in, breaking COW).
+  /// - Throws: ``FaultError`` at the first page that cannot be written.
+  public func write(_ address: VirtualAddress, bytes: [UInt8]) throws(FaultError) {
+    var cursor = address
+    var index = 0
+    while index < bytes.count {
+      let offset = Int(cursor.rawValue & (PageSize.bytes4K - 1))
+      let chunk = min(bytes.count - index, 4096 - offset)
+      let pfn = try access(cursor, write: true)
+      memory.write(pfn, offset: offset, bytes: bytes[index..<(index + chunk)])
+      cursor = cursor + UInt64(chunk)
+      index += chunk
+    }
+  }
+}
+
+extension MemorySystem {
+  /// Writes `bytes` into `file` at `offset` through the page cache (`pwrite`), extending the
+  /// file if needed.
+  /// - Throws: `ENOMEM` when no frame is free.
+  public func write(_ file: File, offset: UInt64, bytes: [UInt8]) throws(SyscallError) {
+    let (end, overflow) = offset.addingReportingOverflow(UInt64(bytes.count))
+    guard !overflow else { throw SyscallError(.EINVAL, "pwrite: offset overflows") }
+    if end > file.size { file.size = end }
+    var cursor = offset
+    var index = 0
+    while index < bytes.count {
+      let inPage = Int(cursor & (PageSize.bytes4K - 1))
+      let chunk = min(bytes.count - index, 4096 - inPage)
+      let pfn: PFN
+      do { pfn = try pageCacheFolio(file, cursor >> PageSize.shift4K, address: VirtualAddress(cursor)) } catch {
+        throw SyscallError(.ENOMEM, "pwrite: \(error)")
+      }
+      memory.write(pfn, offset: inPage, bytes: bytes[index..<(index + chunk)])
+      cursor += UInt64(chunk)
+      index += chunk
+    }
+  }
+
+  /// Reads `count` bytes of `file` at `offset` through the page cache (`pread`); holes and
+  /// bytes past the end read as zeros.
+  public func read(_ file: File, offset: UInt64, count: Int) -> [UInt8] {
+    var result: [UInt8] = []
+    var cursor = offset
+    while result.count < count {
+      let inPage = Int(cursor & (PageSize.bytes4K - 1))
+      let chunk = min(count - result.count, 4096 - inPage)
+      if let pfn = file.cachedPage(cursor >> PageSize.shift4K) {
+        memory.read(pfn, offset: inPage, count: chunk, into: &result)
+      } else {
+        result.append(contentsOf: repeatElement(0, count: chunk))
+      }
+      cursor += UInt64(chunk)
+    }
+    return result
+  }
+}

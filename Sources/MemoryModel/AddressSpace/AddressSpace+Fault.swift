@@ -1,0 +1,362 @@
+/// The page-fault path (`handle_mm_fault` and what it calls): anonymous faults with the zero
+/// page, THP faults with the huge zero page and 4 KiB fallback, file and shmem faults through
+/// the page cache with fault-around, copy-on-write with page reuse, and hugetlb faults.
+extension AddressSpace {
+  /// Resolves a fault at `address` as the CPU would raise it, after the architecture's access
+  /// check (`access_error`): no VMA, a read of a `PROT_NONE` VMA, or a write to a VMA without
+  /// `VM_WRITE` is a segmentation fault.
+  /// - Parameter write: whether the access is a write.
+  /// - Throws: ``FaultError``.
+  public func handleFault(at address: VirtualAddress, write: Bool) throws(FaultError) {
+    guard !hasExited, let index = vmaIndex(containing: address) else {
+      throw .segmentationFault(address, "no VMA maps this address")
+    }
+    let vma = vmas[index]
+    if write && !vma.protection.contains(.write) {
+      throw .segmentationFault(address, "write to a VMA without write permission (\(vma.protection))")
+    }
+    if vma.protection.isEmpty { throw .segmentationFault(address, "access to a PROT_NONE VMA") }
+    system.events.pageFaults += 1
+    if vma.isHugetlb { return try hugetlbFault(index, address, write: write) }
+    if !vma.isShared && (write || vma.backing == .anonymous) { ensureAnonVMA(index) }
+
+    guard pageTable.slot(for: address, level: .pud, allocate: true) != nil,
+      let pmdSlot = pageTable.slot(for: address, level: .pmd, allocate: true)
+    else { throw .outOfMemory(address) }
+    if pageTable.entry(at: pmdSlot).isNone, try faultHugePMD(index, address, pmdSlot, write: write) { return }
+    let pmd = pageTable.entry(at: pmdSlot)
+    if pmd.isHuge {
+      if !write || pmd.isWritable {
+        pageTable.setEntry(pmd.touched(write: write), at: pmdSlot)
+        return
+      }
+      if try writeProtectedHugePMD(index, address, pmdSlot) { return }
+    } else if pmd.isSwap {
+      throw .busError(address, "a \(pmd.swapType!) PMD entry (device memory is not modelled yet)")
+    }
+    guard let pteSlot = pageTable.slot(for: address, level: .pte, allocate: true) else { throw .outOfMemory(address) }
+    let pte = pageTable.entry(at: pteSlot)
+    if pte.isNone {
+      try faultEmptyPTE(index, address, pteSlot, write: write)
+    } else if pte.isSwap {
+      throw .busError(address, "a \(pte.swapType!) entry (device memory is not modelled yet)")
+    } else if write && !pte.isWritable {
+      try writeProtectedPTE(index, address, pteSlot)
+    } else {
+      pageTable.setEntry(pte.touched(write: write), at: pteSlot)
+    }
+  }
+
+  func ensureAnonVMA(_ index: Int) {
+    if vmas[index].anonID == nil { vmas[index].anonID = system.newAnonID() }
+  }
+
+  /// Whether a PMD-sized folio may be mapped at `haddr` in the VMA (`thp_vma_allowable_order`
+  /// plus `thp_vma_suitable_order`): the aligned 2 MiB lies inside the VMA, THP is not disabled
+  /// for it, and the `enabled` setting allows it (anonymous memory) or the file's page cache
+  /// holds large folios (file and shmem).
+  /// - Parameter ignoringSysfs: `MADV_COLLAPSE` ignores the `enabled` setting.
+  func isTHPAllowed(_ vma: VMA, at haddr: VirtualAddress, ignoringSysfs: Bool = false) -> Bool {
+    guard haddr >= vma.start, haddr + PageSize.size2M.bytes <= vma.end, !vma.isHugetlb,
+      !vma.flags.contains(.noHugepage), vma.flags.isDisjoint(with: [.io, .pfnmap, .mixedmap])
+    else { return false }
+    switch vma.backing {
+    case .anonymous:
+      if ignoringSysfs { return true }
+      switch system.settings.thp {
+      case .always: return true
+      case .madvise: return vma.flags.contains(.hugepage)
+      case .never: return false
+      }
+    case .file(let id):
+      guard let file = system.file(id: id), file.largeFolios else { return false }
+      return vma.pageIndex(of: haddr) % 512 == 0
+    }
+  }
+
+  /// A fault on an empty PMD: maps a THP (or the huge zero page) when allowed.
+  /// - Returns: true when the PMD now maps the fault; false to fall back to PTEs.
+  private func faultHugePMD(_ index: Int, _ address: VirtualAddress, _ pmdSlot: Int, write: Bool) throws(FaultError) -> Bool {
+    let vma = vmas[index]
+    let haddr = address.alignedDown(to: PageSize.size2M.bytes)
+    guard isTHPAllowed(vma, at: haddr) else { return false }
+    switch vma.backing {
+    case .anonymous:
+      if !write && system.settings.useHugeZeroPage {
+        guard pageTable.deposit(pmdSlot) else { return false }
+        pageTable.setEntry(.present(memory.hugeZeroPage, writable: false, huge: true, special: true), at: pmdSlot)
+        system.events.thpZeroPageMapped += 1
+        return true
+      }
+      guard let head = memory.allocateFolio(order: 9, kind: .anonymous) else {
+        system.events.thpFaultFallback += 1
+        return false
+      }
+      guard pageTable.deposit(pmdSlot) else {
+        memory.freeFolio(head)
+        system.events.thpFaultFallback += 1
+        return false
+      }
+      memory.clearFolioContents(head)
+      mapAnonymousPMD(head, pmdSlot, writable: vma.protection.contains(.write))
+      system.events.thpFaultAlloc += 1
+      return true
+    case .file(let id):
+      if !vma.isShared && write { return false }
+      guard let file = system.file(id: id) else { return false }
+      let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address)
+      let head = memory.folioHead(of: pfn)
+      guard memory.order(ofFolio: head) == 9, pfn == head else { return false }
+      let writable = vma.isShared && vma.protection.contains(.write)
+      pageTable.setEntry(.present(head, writable: writable, huge: true, dirty: write), at: pmdSlot)
+      addEntireMapping(head)
+      return true
+    }
+  }
+
+  /// Maps a new exclusive anonymous THP with a PMD (a table must be deposited already).
+  func mapAnonymousPMD(_ head: PFN, _ pmdSlot: Int, writable: Bool) {
+    pageTable.setEntry(.present(head, writable: writable, huge: true, dirty: true), at: pmdSlot)
+    addEntireMapping(head)
+    for i in 0..<512 { memory.setAnonExclusive(head + UInt64(i), true) }
+  }
+
+  /// A fault on an empty PTE.
+  private func faultEmptyPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool) throws(FaultError) {
+    let vma = vmas[index]
+    let writableVMA = vma.protection.contains(.write)
+    switch vma.backing {
+    case .anonymous:
+      if !write {
+        pageTable.setEntry(.present(memory.zeroPage, writable: false, special: true), at: pteSlot)
+        return
+      }
+      let pfn = try allocateAnonymousPage(address)
+      mapNewAnonymousPage(pfn, pteSlot, writable: writableVMA)
+    case .file(let id):
+      guard let file = system.file(id: id) else { throw .busError(address, "the file is gone") }
+      let pageAddress = address.alignedDown(to: PageSize.bytes4K)
+      let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: pageAddress), address: address)
+      if !vma.isShared && write {
+        let copy = try allocateAnonymousPage(address)
+        memory.copyContents(from: pfn, to: copy)
+        mapNewAnonymousPage(copy, pteSlot, writable: writableVMA)
+        system.events.cowCopies += 1
+        return
+      }
+      pageTable.setEntry(.present(pfn, writable: vma.isShared && writableVMA, dirty: write), at: pteSlot)
+      addPTEMapping(pfn)
+      if !write { faultAround(vma, file, pageAddress) }
+    }
+  }
+
+  func allocateAnonymousPage(_ address: VirtualAddress) throws(FaultError) -> PFN {
+    guard let pfn = memory.allocateFolio(order: 0, kind: .anonymous) else { throw .outOfMemory(address) }
+    memory.clearContents(pfn)
+    return pfn
+  }
+
+  func mapNewAnonymousPage(_ pfn: PFN, _ pteSlot: Int, writable: Bool) {
+    pageTable.setEntry(.present(pfn, writable: writable, dirty: true), at: pteSlot)
+    addPTEMapping(pfn)
+    memory.setAnonExclusive(pfn, true)
+  }
+
+  /// `do_fault_around`: maps the already-cached neighbours of a file read fault inside the
+  /// fault-around window, the VMA and the PMD.
+  private func faultAround(_ vma: VMA, _ file: File, _ pageAddress: VirtualAddress) {
+    let window = system.settings.faultAroundBytes
+    guard window > PageSize.bytes4K else { return }
+    let pmdStart = pageAddress.alignedDown(to: PageSize.size2M.bytes)
+    let start = max(pageAddress.alignedDown(to: window), vma.start, pmdStart)
+    let end = min(start + window, vma.end, pmdStart + PageSize.size2M.bytes)
+    var address = start
+    while address < end {
+      defer { address = address + PageSize.bytes4K }
+      guard address != pageAddress, let pfn = file.cachedPage(vma.pageIndex(of: address)),
+        let slot = pageTable.slot(for: address, level: .pte, allocate: false), pageTable.entry(at: slot).isNone
+      else { continue }
+      pageTable.setEntry(.present(pfn, writable: vma.isShared && vma.protection.contains(.write), accessed: false), at: slot)
+      addPTEMapping(pfn)
+    }
+  }
+
+  /// `do_wp_page`: a write to a present read-only PTE in a writable VMA.
+  private func writeProtectedPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int) throws(FaultError) {
+    let vma = vmas[index]
+    let pte = pageTable.entry(at: pteSlot)
+    let pfn = pte.pfn
+    if vma.isShared {
+      pageTable.setEntry(pte.madeWritable().touched(write: true), at: pteSlot)
+      return
+    }
+    if !memory.isZeroPage(pfn) && memory.kind(of: pfn) == .anonymous && canReuseAnonymousPage(pfn, pteSlot) {
+      memory.setAnonExclusive(pfn, true)
+      pageTable.setEntry(pte.madeWritable().touched(write: true), at: pteSlot)
+      return
+    }
+    try copyOnWrite(address, pteSlot, from: memory.isZeroPage(pfn) ? nil : pfn)
+  }
+
+  /// Whether a write fault may reuse an anonymous page instead of copying it
+  /// (`wp_can_reuse_anon_folio`): it is marked exclusive, or it is a small folio with no other
+  /// reference, or a large folio all of whose mappings lie in this PTE table (Linux 6.15+
+  /// reuses large folios mapped only by this mm; the model looks at the one table).
+  func canReuseAnonymousPage(_ pfn: PFN, _ pteSlot: Int) -> Bool {
+    if memory.isAnonExclusive(pfn) { return true }
+    let head = memory.folioHead(of: pfn)
+    let order = memory.order(ofFolio: head)
+    let references = memory.referenceCount(ofFolio: head)
+    if order == 0 { return references == 1 }
+    guard memory.entireMapCount(ofFolio: head) == 0 else { return false }
+    var mapped = 0
+    for i in 0..<(1 << order) { mapped += memory.pteMapCount(of: head + UInt64(i)) }
+    guard mapped == references else { return false }
+    var here = 0
+    let node = pteSlot >> 9
+    let last = head.rawValue + UInt64(1 << order)
+    for slot in (node << 9)..<((node + 1) << 9) {
+      let entry = pageTable.entry(at: slot)
+      if entry.isPresent && entry.pfn >= head && entry.pfn.rawValue < last { here += 1 }
+    }
+    return here == mapped
+  }
+
+  /// `wp_page_copy`: replaces the page (or the zero page when `source` is nil) with a private
+  /// copy, raising a `clear` invalidation for the page.
+  private func copyOnWrite(_ address: VirtualAddress, _ pteSlot: Int, from source: PFN?) throws(FaultError) {
+    let copy = try allocateAnonymousPage(address)
+    if let source { memory.copyContents(from: source, to: copy) }
+    let page = address.alignedDown(to: PageSize.bytes4K)
+    let writable = vma(containing: address)?.protection.contains(.write) ?? false
+    invalidating(page, page + PageSize.bytes4K, .clear) {
+      pageTable.setEntry(.none, at: pteSlot)
+      mapNewAnonymousPage(copy, pteSlot, writable: writable)
+      if let source { removePTEMapping(source) }
+    }
+    system.events.cowCopies += 1
+  }
+
+  /// `do_huge_pmd_wp_page`: a write to a read-only PMD leaf.
+  /// - Returns: true when handled at the PMD level; false after splitting the PMD, so the fault
+  ///   goes on at the PTE level.
+  private func writeProtectedHugePMD(_ index: Int, _ address: VirtualAddress, _ pmdSlot: Int) throws(FaultError) -> Bool {
+    let vma = vmas[index]
+    let pmd = pageTable.entry(at: pmdSlot)
+    let haddr = address.alignedDown(to: PageSize.size2M.bytes)
+    if vma.isShared {
+      pageTable.setEntry(pmd.madeWritable(), at: pmdSlot)
+      return true
+    }
+    let head = pmd.pfn
+    if memory.isZeroPage(head) {
+      // Linux 6.13+ ("Allocate THP on hugezeropage wp-fault") replaces the huge zero page by a THP.
+      if let folio = memory.allocateFolio(order: 9, kind: .anonymous) {
+        memory.clearFolioContents(folio)
+        invalidating(haddr, haddr + PageSize.size2M.bytes, .clear) {
+          pageTable.setEntry(.none, at: pmdSlot)
+          mapAnonymousPMD(folio, pmdSlot, writable: true)
+        }
+        system.events.thpFaultAlloc += 1
+        return true
+      }
+      splitHugePMD(at: haddr, pmdSlot)
+      return false
+    }
+    if memory.kind(of: head) == .anonymous
+      && (memory.isAnonExclusive(head)
+        || (memory.referenceCount(ofFolio: head) == 1 && memory.entireMapCount(ofFolio: head) == 1))
+    {
+      for i in 0..<512 { memory.setAnonExclusive(head + UInt64(i), true) }
+      pageTable.setEntry(pmd.madeWritable(), at: pmdSlot)
+      return true
+    }
+    splitHugePMD(at: haddr, pmdSlot)
+    return false
+  }
+
+  /// A fault in a hugetlb VMA (`hugetlb_fault`): maps the pool's page whole, copies on write in
+  /// private mappings.
+  private func hugetlbFault(_ index: Int, _ address: VirtualAddress, write: Bool) throws(FaultError) {
+    let vma = vmas[index]
+    let size = vma.hugetlbPageSize!
+    let haddr = address.alignedDown(to: size.bytes)
+    if !vma.isShared { ensureAnonVMA(index) }
+    if size == .size2M { guard pageTable.slot(for: haddr, level: .pud, allocate: true) != nil else { throw .outOfMemory(address) } }
+    guard let slot = pageTable.slot(for: haddr, level: size.level, allocate: true) else { throw .outOfMemory(address) }
+    let entry = pageTable.entry(at: slot)
+    let writableVMA = vma.protection.contains(.write)
+    if entry.isNone {
+      let head: PFN
+      if vma.isShared, case .file(let id) = vma.backing, let file = system.file(id: id) {
+        head = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address)
+      } else {
+        guard let folio = system.allocateHugetlbFolio(size) else {
+          throw .busError(address, "the \(size) hugetlb pool has no free page")
+        }
+        head = folio
+        for i in 0..<size.pageCount { memory.setAnonExclusive(head + UInt64(i), true) }
+      }
+      let writable = writableVMA && (vma.isShared || write)
+      pageTable.setEntry(.present(head, writable: writable, huge: true, dirty: write), at: slot)
+      addEntireMapping(head)
+      return
+    }
+    guard write && !entry.isWritable else {
+      pageTable.setEntry(entry.touched(write: write), at: slot)
+      return
+    }
+    let head = entry.pfn
+    if vma.isShared || memory.isAnonExclusive(head) || memory.referenceCount(ofFolio: head) == 1 {
+      pageTable.setEntry(entry.madeWritable(), at: slot)
+      return
+    }
+    guard let copy = system.allocateHugetlbFolio(size) else { throw .outOfMemory(address) }
+    for i in 0..<UInt64(size.pageCount) { memory.copyContents(from: head + i, to: copy + i) }
+    for i in 0..<size.pageCount { memory.setAnonExclusive(copy + UInt64(i), true) }
+    invalidating(haddr, haddr + size.bytes, .clear) {
+      pageTable.setEntry(.present(copy, writable: true, huge: true, dirty: true), at: slot)
+      addEntireMapping(copy)
+      removeEntireMapping(head)
+    }
+    system.events.cowCopies += 1
+  }
+}
+
+extension MemorySystem {
+  /// The frame caching page `index` of `file`, reading it in (allocating, zero-filled) if it is
+  /// not cached. Regular and shmem files with large folios get a PMD-sized folio when the whole
+  /// aligned 2 MiB of the file is uncached and inside the file.
+  func pageCacheFolio(_ file: File, _ index: UInt64, address: VirtualAddress) throws(FaultError) -> PFN {
+    if let pfn = file.cachedPage(index) { return pfn }
+    guard index < file.pageCount || file.kind == .shmem && index < file.pageCount else {
+      throw .busError(address, "beyond the end of file \(file.name)")
+    }
+    if let size = file.hugetlbPageSize {
+      let base = index & ~UInt64(size.pageCount - 1)
+      guard let head = allocateHugetlbFolio(size) else { throw .busError(address, "the \(size) hugetlb pool has no free page") }
+      insertIntoPageCache(file, head, firstIndex: base)
+      return head + (index - base)
+    }
+    if file.largeFolios {
+      let base = index & ~511
+      if base + 512 <= file.pageCount && (base..<(base + 512)).allSatisfy({ file.pageCache[$0] == nil }),
+        let head = memory.allocateFolio(order: 9, kind: file.folioKind)
+      {
+        memory.clearFolioContents(head)
+        insertIntoPageCache(file, head, firstIndex: base)
+        return head + (index - base)
+      }
+    }
+    guard let pfn = memory.allocateFolio(order: 0, kind: file.folioKind) else { throw .outOfMemory(address) }
+    memory.clearContents(pfn)
+    insertIntoPageCache(file, pfn, firstIndex: index)
+    return pfn
+  }
+
+  func insertIntoPageCache(_ file: File, _ head: PFN, firstIndex: UInt64) {
+    for i in 0..<UInt64(1 << memory.order(ofFolio: head)) { file.pageCache[firstIndex + i] = head + i }
+    memory.setPageCache(head, true)
+    memory.addReference(head)
+  }
+}

@@ -1,0 +1,76 @@
+/// `fork`: a child address space that shares the parent's pages copy-on-write.
+extension AddressSpace {
+  /// Creates a child process whose address space is a copy of this one (`fork`, `dup_mmap`).
+  ///
+  /// Every VMA is copied. Page tables are copied only where Linux copies them
+  /// (`vma_needs_copy`): private VMAs that have anonymous pages, and `VM_PFNMAP`/`VM_MIXEDMAP`
+  /// VMAs; shared and untouched file mappings refault in the child. In private VMAs, writable
+  /// anonymous entries — PTEs and whole PMD leaves — are write-protected in both processes and
+  /// their pages lose their exclusive mark, after a `protection-page` invalidation of the
+  /// parent's VMA range.
+  /// - Throws: `ENOMEM` when frames for the child's page tables run out (the child is then torn
+  ///   down).
+  public func fork(childName: String) throws(SyscallError) -> AddressSpace {
+    guard !hasExited else { throw SyscallError(.EINVAL, "process \(name) has exited") }
+    let child = try system.createProcess(name: childName)
+    child.vmas = vmas
+    for vma in vmas where (!vma.isShared && vma.anonID != nil) || !vma.flags.isDisjoint(with: [.pfnmap, .mixedmap]) {
+      let succeeded: Bool
+      if vma.isCOWMapping {
+        succeeded = invalidating(vma.start, vma.end, .protectionPage) { copyPageTables(vma, to: child) }
+      } else {
+        succeeded = copyPageTables(vma, to: child)
+      }
+      if !succeeded {
+        child.exit()
+        throw SyscallError(.ENOMEM, "fork: no frame for the child's page tables")
+      }
+    }
+    return child
+  }
+
+  /// Copies the entries of `vma` into `child` (`copy_page_range`).
+  private func copyPageTables(_ vma: VMA, to child: AddressSpace) -> Bool {
+    let cow = vma.isCOWMapping
+    var address = vma.start
+    while address < vma.end {
+      let (entry, level, slot) = pageTable.lookup(address)
+      let span = level.entrySpan
+      let next = min(address.alignedDown(to: span) + span, vma.end)
+      defer { address = next }
+      guard let slot else { continue }
+      if level == .pte {
+        let count = Int((next - address) >> PageSize.shift4K)
+        for i in 0..<count {
+          let pte = pageTable.entry(at: slot + i)
+          guard !pte.isNone else { continue }
+          guard let childSlot = child.pageTable.slot(for: address + UInt64(i) * PageSize.bytes4K, level: .pte, allocate: true) else { return false }
+          child.pageTable.setEntry(copyEntry(pte, at: slot + i, cow: cow, pages: 1), at: childSlot)
+          if pte.isPresent { child.addPTEMapping(pte.pfn) }
+        }
+        continue
+      }
+      guard !entry.isNone, entry.isHuge || entry.isProtNone else { continue }
+      guard let childSlot = child.pageTable.slot(for: address, level: level, allocate: true) else { return false }
+      let head = entry.pfn
+      let kind = memory.kind(of: head)
+      if level == .pmd && (kind == .anonymous || kind == .zero) {
+        guard child.pageTable.deposit(childSlot) else { return false }
+      }
+      child.pageTable.setEntry(copyEntry(entry, at: slot, cow: cow, pages: 1 << memory.order(ofFolio: head)), at: childSlot)
+      child.addEntireMapping(head)
+    }
+    return true
+  }
+
+  /// The child's copy of an entry; write-protects the parent's entry too for copy-on-write
+  /// anonymous memory, and clears the pages' exclusive marks.
+  private func copyEntry(_ entry: PageTableEntry, at slot: Int, cow: Bool, pages: Int) -> PageTableEntry {
+    guard cow, entry.isPresent, !memory.isZeroPage(entry.pfn) else { return entry }
+    let kind = memory.kind(of: entry.pfn)
+    guard kind == .anonymous || kind == .hugetlb else { return entry }
+    for i in 0..<UInt64(pages) { memory.setAnonExclusive(entry.pfn + i, false) }
+    if entry.isWritable { pageTable.setEntry(entry.writeProtected(), at: slot) }
+    return entry.writeProtected()
+  }
+}

@@ -1,0 +1,106 @@
+/// `madvise`.
+extension AddressSpace {
+  /// The advice `madvise` takes that the model implements.
+  public enum Advice: String, Sendable, CaseIterable {
+    /// `MADV_HUGEPAGE`: set `VM_HUGEPAGE` (THP in `madvise` mode).
+    case hugepage
+    /// `MADV_NOHUGEPAGE`: set `VM_NOHUGEPAGE`.
+    case nohugepage
+    /// `MADV_DONTNEED`: zap the range now; it refaults as zero (or from the file).
+    case dontneed
+    /// `MADV_FREE`: mark private anonymous pages lazily freeable (reclaim, which the model does
+    /// not run, could then drop them).
+    case free
+    /// `MADV_COLLAPSE`: collapse each 2 MiB of the range into a PMD-mapped THP now.
+    case collapse
+  }
+
+  /// Gives advice about `[address, address + length)` (`madvise`).
+  /// - Throws: `EINVAL` for bad arguments, advice that does not apply to the VMA, or a collapse
+  ///   that failed; `ENOMEM` when part of the range is unmapped (the rest is still advised, as
+  ///   Linux does) or a collapse found no free folio.
+  public func madvise(_ address: VirtualAddress, _ length: UInt64, _ advice: Advice) throws(SyscallError) {
+    let end = try checkedRange(address, length, "madvise")
+    let unmappedHole = !isFullyMapped(address, end)
+    switch advice {
+    case .hugepage, .nohugepage:
+      splitVMA(at: address)
+      splitVMA(at: end)
+      for index in vmaIndices(overlapping: address, end) {
+        if advice == .hugepage {
+          vmas[index].flags.insert(.hugepage)
+          vmas[index].flags.remove(.noHugepage)
+        } else {
+          vmas[index].flags.insert(.noHugepage)
+          vmas[index].flags.remove(.hugepage)
+        }
+      }
+      mergeVMAs(around: address, end)
+    case .dontneed:
+      for index in vmaIndices(overlapping: address, end) {
+        let vma = vmas[index]
+        let start = max(vma.start, address)
+        let stop = min(vma.end, end)
+        if let size = vma.hugetlbPageSize, !start.isAligned(to: size.bytes) || !stop.isAligned(to: size.bytes) {
+          throw SyscallError(.EINVAL, "madvise: DONTNEED of part of a \(size) hugetlb page")
+        }
+        invalidating(start, stop, .clear) { zap(start, stop) }
+      }
+    case .free:
+      for index in vmaIndices(overlapping: address, end) {
+        let vma = vmas[index]
+        guard vma.isAnonymous && !vma.isShared else { throw SyscallError(.EINVAL, "madvise: MADV_FREE applies to private anonymous memory") }
+        let start = max(vma.start, address)
+        let stop = min(vma.end, end)
+        invalidating(start, stop, .clear) { markLazyFree(start, stop) }
+      }
+    case .collapse:
+      var failure: SyscallError?
+      for index in vmaIndices(overlapping: address, end) {
+        let vma = vmas[index]
+        var haddr = max(vma.start, address).alignedUp(to: PageSize.size2M.bytes)
+        while haddr + PageSize.size2M.bytes <= min(vma.end, end) {
+          if case .failed(let errno, let reason) = collapse(at: haddr) { failure = SyscallError(errno, "madvise: collapse at \(haddr): \(reason)") }
+          haddr = haddr + PageSize.size2M.bytes
+        }
+      }
+      if let failure { throw failure }
+    }
+    if unmappedHole { throw SyscallError(.ENOMEM, "madvise: part of \(address)+\(formatSize(length)) is not mapped") }
+  }
+
+  /// Clears the dirty bit of exclusively mapped anonymous pages and marks them lazily free;
+  /// a PMD leaf partly in the range is split first.
+  private func markLazyFree(_ start: VirtualAddress, _ end: VirtualAddress) {
+    var address = start
+    while address < end {
+      let (entry, level, slot) = pageTable.lookup(address)
+      let span = level.entrySpan
+      let leafStart = address.alignedDown(to: span)
+      let next = min(leafStart + span, end)
+      guard let slot else {
+        address = next
+        continue
+      }
+      if level == .pmd && entry.isHuge {
+        if leafStart < start || leafStart + span > end {
+          splitHugePMD(at: leafStart, slot)
+          continue
+        }
+        if !memory.isZeroPage(entry.pfn) && memory.mapCount(of: entry.pfn) == 1 {
+          pageTable.setEntry(entry.cleaned(), at: slot)
+          for i in 0..<UInt64(512) { memory.setLazyFree(entry.pfn + i, true) }
+        }
+      } else if level == .pte {
+        let count = Int((next - address) >> PageSize.shift4K)
+        for i in slot..<(slot + count) {
+          let pte = pageTable.entry(at: i)
+          guard pte.isPresent, !memory.isZeroPage(pte.pfn), memory.mapCount(of: pte.pfn) == 1 else { continue }
+          pageTable.setEntry(pte.cleaned(), at: i)
+          memory.setLazyFree(pte.pfn, true)
+        }
+      }
+      address = next
+    }
+  }
+}

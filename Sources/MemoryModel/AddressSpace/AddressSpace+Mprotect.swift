@@ -1,0 +1,92 @@
+/// `mprotect`: changing a range's protection, VMA by VMA and entry by entry.
+extension AddressSpace {
+  /// Changes the protection of `[address, address + length)` (`mprotect`).
+  ///
+  /// VMAs are split at the edges (splitting a PMD leaf that straddles an unaligned edge, so a 4K
+  /// mprotect inside a THP leaves 512 PTEs mapping the same large folio), the new protection is
+  /// applied to every present entry — a whole PMD leaf stays a PMD — and adjacent VMAs that
+  /// became alike are merged. As `change_pmd_range()` does, a `protection-vma` invalidation is
+  /// raised for each 1 GiB-aligned chunk from its first populated PMD to the chunk's end, and
+  /// none for chunks with nothing mapped. Write permission is given back only to pages that may
+  /// be written without a fault (exclusive anonymous pages, shared mappings); others stay
+  /// read-only and fault (COW) on the next write.
+  /// - Throws: `EINVAL` for bad arguments, `ENOMEM` when part of the range is unmapped.
+  public func mprotect(_ address: VirtualAddress, _ length: UInt64, _ protection: Protection) throws(SyscallError) {
+    let end = try checkedRange(address, length, "mprotect")
+    guard isFullyMapped(address, end) else {
+      throw SyscallError(.ENOMEM, "mprotect: part of \(address)+\(formatSize(length)) is not mapped")
+    }
+    for index in vmaIndices(overlapping: address, end) {
+      if let size = vmas[index].hugetlbPageSize, !address.isAligned(to: size.bytes) || !end.isAligned(to: size.bytes) {
+        throw SyscallError(.EINVAL, "mprotect: a hugetlb VMA can only change whole \(size) pages")
+      }
+    }
+    splitVMA(at: address)
+    splitVMA(at: end)
+    for index in vmaIndices(overlapping: address, end) {
+      vmas[index].protection = protection
+      changeProtection(vmas[index])
+    }
+    mergeVMAs(around: address, end)
+  }
+
+  /// Applies `vma`'s protection to every entry in it (`change_protection`).
+  func changeProtection(_ vma: VMA) {
+    let chunk = PageTableLevel.pud.entrySpan
+    var chunkStart = vma.start
+    while chunkStart < vma.end {
+      let chunkEnd = min(chunkStart.alignedDown(to: chunk) + chunk, vma.end)
+      if let firstPopulated = firstPopulatedPMD(chunkStart, chunkEnd) {
+        invalidating(firstPopulated, chunkEnd, .protectionVMA) {
+          applyProtection(vma, firstPopulated, chunkEnd)
+        }
+      }
+      chunkStart = chunkEnd
+    }
+  }
+
+  /// The start of the first PMD-sized range in `[start, end)` whose PMD entry is not empty.
+  private func firstPopulatedPMD(_ start: VirtualAddress, _ end: VirtualAddress) -> VirtualAddress? {
+    var address = start
+    while address < end {
+      let (entry, level, _) = pageTable.lookup(address)
+      let span = max(level.entrySpan, PageTableLevel.pmd.entrySpan)
+      if !entry.isNone || level == .pte { return address }
+      address = min(address.alignedDown(to: span) + span, end)
+    }
+    return nil
+  }
+
+  private func applyProtection(_ vma: VMA, _ start: VirtualAddress, _ end: VirtualAddress) {
+    let accessible = !vma.protection.isEmpty
+    let writableVMA = vma.protection.contains(.write)
+    var address = start
+    while address < end {
+      let (entry, level, slot) = pageTable.lookup(address)
+      let span = level.entrySpan
+      let next = min(address.alignedDown(to: span) + span, end)
+      defer { address = next }
+      guard let slot else { continue }
+      if level == .pte {
+        let count = Int((next - address) >> PageSize.shift4K)
+        for i in slot..<(slot + count) {
+          let pte = pageTable.entry(at: i)
+          guard pte.isPresent else { continue }
+          pageTable.setEntry(pte.withProtection(accessible: accessible, writable: writableVMA && mayWriteWithoutFault(vma, pte)), at: i)
+        }
+      } else if entry.isPresent && (entry.isHuge || entry.isProtNone) {
+        pageTable.setEntry(entry.withProtection(accessible: accessible, writable: writableVMA && mayWriteWithoutFault(vma, entry)), at: slot)
+      }
+    }
+  }
+
+  /// Whether an entry may become writable as part of a protection change
+  /// (`can_change_pte_writable`): it already is, or it maps a page this process may write in
+  /// place (shared mappings, exclusive anonymous pages), never the zero page.
+  private func mayWriteWithoutFault(_ vma: VMA, _ entry: PageTableEntry) -> Bool {
+    if entry.isWritable { return true }
+    if memory.isZeroPage(entry.pfn) { return false }
+    if vma.isShared { return true }
+    return memory.kind(of: entry.pfn) != .file && memory.isAnonExclusive(entry.pfn)
+  }
+}

@@ -1,0 +1,135 @@
+/// `mremap`: shrinking, growing in place, and moving mappings with their page tables.
+extension AddressSpace {
+  /// Resizes or moves `[address, address + oldSize)`, which must lie in one VMA (`mremap`).
+  ///
+  /// Shrinking unmaps the tail; growing extends the VMA in place when the space after it is
+  /// free; otherwise, with `mayMove`, the mapping moves (to `fixedAddress` if given,
+  /// `MREMAP_FIXED`): an `unmap` invalidation covers the old range, PMD leaves and whole PTE
+  /// tables move as one entry where the old and new addresses are both 2 MiB aligned
+  /// (`move_huge_pmd`, `move_normal_pmd`), and a PMD leaf that cannot move whole is split first,
+  /// so its folio ends up mapped by PTEs.
+  /// - Returns: the mapping's new address.
+  /// - Throws: `EINVAL` for bad arguments, `EFAULT` when the old range is not inside one VMA,
+  ///   `ENOMEM` when it cannot grow in place and may not move.
+  @discardableResult
+  public func mremap(_ address: VirtualAddress, oldSize: UInt64, newSize: UInt64, mayMove: Bool,
+                     fixedAddress: VirtualAddress? = nil) throws(SyscallError) -> VirtualAddress {
+    let oldEnd = try checkedRange(address, oldSize, "mremap")
+    guard newSize > 0, newSize <= VirtualAddress.userSpaceEnd.rawValue else { throw SyscallError(.EINVAL, "mremap: bad new size \(newSize)") }
+    let newLength = VirtualAddress(newSize).alignedUp(to: PageSize.bytes4K).rawValue
+    let oldLength = oldEnd - address
+    guard fixedAddress == nil || mayMove else { throw SyscallError(.EINVAL, "mremap: MREMAP_FIXED needs MREMAP_MAYMOVE") }
+    guard let index = vmaIndex(containing: address), oldEnd <= vmas[index].end else {
+      throw SyscallError(.EFAULT, "mremap: \(address)+\(formatSize(oldSize)) is not inside one VMA")
+    }
+    let vma = vmas[index]
+    if let size = vma.hugetlbPageSize, !address.isAligned(to: size.bytes) || oldLength % size.bytes != 0 || newLength % size.bytes != 0 {
+      throw SyscallError(.EINVAL, "mremap: hugetlb mappings move in whole \(size) pages")
+    }
+    if let fixed = fixedAddress {
+      guard fixed.isAligned(to: PageSize.bytes4K), fixed >= Self.mmapMinimum,
+        fixed.rawValue.addingReportingOverflow(newLength).overflow == false, fixed + newLength <= VirtualAddress.userSpaceEnd
+      else { throw SyscallError(.EINVAL, "mremap: bad MREMAP_FIXED address \(fixed)") }
+      guard fixed + newLength <= address || fixed >= oldEnd else {
+        throw SyscallError(.EINVAL, "mremap: the new range overlaps the old one")
+      }
+      try munmap(fixed, newLength)
+      if newLength < oldLength { try munmap(address + newLength, oldLength - newLength) }
+      try move(address, length: min(oldLength, newLength), to: fixed, newLength: newLength)
+      return fixed
+    }
+    if newLength <= oldLength {
+      if newLength < oldLength { try munmap(address + newLength, oldLength - newLength) }
+      return address
+    }
+    let growEnd = address + newLength
+    if oldEnd == vma.end, growEnd <= VirtualAddress.userSpaceEnd, vmaIndices(overlapping: oldEnd, growEnd).isEmpty {
+      vmas[index].end = growEnd
+      mergeVMAs(around: address, growEnd)
+      return address
+    }
+    guard mayMove else { throw SyscallError(.ENOMEM, "mremap: cannot grow \(address) in place without MREMAP_MAYMOVE") }
+    let alignment = vma.isAnonymous && newLength % PageSize.size2M.bytes == 0 ? PageSize.size2M.bytes : (vma.hugetlbPageSize?.bytes ?? PageSize.bytes4K)
+    guard let target = findFreeArea(length: newLength, alignment: alignment) else {
+      throw SyscallError(.ENOMEM, "mremap: no free area of \(formatSize(newLength))")
+    }
+    try move(address, length: oldLength, to: target, newLength: newLength)
+    return target
+  }
+
+  /// Moves the VMA range `[source, source + length)` to `target` and gives the new VMA
+  /// `newLength` bytes.
+  private func move(_ source: VirtualAddress, length: UInt64, to target: VirtualAddress, newLength: UInt64) throws(SyscallError) {
+    splitVMA(at: source)
+    splitVMA(at: source + length)
+    guard let index = vmaIndex(containing: source) else { throw SyscallError(.EFAULT, "mremap: nothing mapped at \(source)") }
+    var moved = vmas[index]
+    invalidating(source, source + length, .unmap) { movePageTables(source, length: length, to: target) }
+    vmas.remove(at: index)
+    pageTable.freeEmptyTables(source, source + length)
+    moved.start = target
+    moved.end = target + newLength
+    insert(moved)
+    mergeVMAs(around: target, target + newLength)
+  }
+
+  /// Moves every entry of `[source, source + length)` to the same offset from `target`
+  /// (`move_page_tables`), keeping map counts: the pages stay mapped once each.
+  private func movePageTables(_ source: VirtualAddress, length: UInt64, to target: VirtualAddress) {
+    let pmdSpan = PageSize.size2M.bytes
+    var offset: UInt64 = 0
+    while offset < length {
+      let from = source + offset
+      let to = target + offset
+      let remaining = length - offset
+      // A whole PMD entry — a leaf or a PTE table — moves as one when both ends are aligned.
+      if from.isAligned(to: pmdSpan) && to.isAligned(to: pmdSpan) && remaining >= pmdSpan,
+        let slot = pageTable.slot(for: from, level: .pmd, allocate: false), !pageTable.entry(at: slot).isNone,
+        let destination = pageTable.slot(for: to, level: .pmd, allocate: true), pageTable.entry(at: destination).isNone
+      {
+        let entry = pageTable.entry(at: slot)
+        pageTable.setEntry(entry, at: destination)
+        pageTable.setEntry(.none, at: slot)
+        if entry.isHuge || entry.isProtNone || entry.isSwap {
+          if let deposit = pageTable.withdrawDeposit(slot) {
+            pageTable.depositedTables[destination] = deposit
+            pageTable.nodeParentSlot[deposit] = destination
+          }
+        } else {
+          pageTable.nodeParentSlot[pageTable.node(for: entry)] = destination
+        }
+        offset += pmdSpan
+        continue
+      }
+      let (entry, level, slot) = pageTable.lookup(from)
+      let span = level.entrySpan
+      guard let slot, !entry.isNone || level == .pte else {
+        offset += min(remaining, from.alignedDown(to: span) + span - from)
+        continue
+      }
+      switch level {
+      case .pte:
+        let inTable = min(remaining, from.alignedDown(to: pmdSpan) + pmdSpan - from)
+        for i in 0..<Int(inTable >> PageSize.shift4K) {
+          let pte = pageTable.entry(at: slot + i)
+          guard !pte.isNone, let destination = pageTable.slot(for: to + UInt64(i) * PageSize.bytes4K, level: .pte, allocate: true)
+          else { continue }
+          pageTable.setEntry(pte, at: destination)
+          pageTable.setEntry(.none, at: slot + i)
+        }
+        offset += inTable
+      case .pud:
+        // A 1 GiB hugetlb leaf (mremap checked the alignment of hugetlb moves).
+        if let destination = pageTable.slot(for: to, level: .pud, allocate: true) {
+          pageTable.setEntry(entry, at: destination)
+          pageTable.setEntry(.none, at: slot)
+        }
+        offset += span
+      default:
+        // A PMD leaf that cannot move whole: split it, then its PTEs move one by one.
+        splitHugePMD(at: from.alignedDown(to: pmdSpan), slot)
+        if pageTable.entry(at: slot).isHuge { offset += min(remaining, from.alignedDown(to: pmdSpan) + pmdSpan - from) }
+      }
+    }
+  }
+}

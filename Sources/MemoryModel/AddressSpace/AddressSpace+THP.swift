@@ -1,0 +1,227 @@
+/// The transparent-huge-page life cycle at the page-table level: splitting a PMD into 512 PTEs
+/// (`__split_huge_pmd`) and collapsing 512 PTEs into a new PMD-mapped folio (khugepaged and
+/// `MADV_COLLAPSE`).
+extension AddressSpace {
+  /// Splits the PMD leaf at `haddr` into a PTE table mapping the same pages with the same
+  /// permissions (the folio stays large), raising a `clear` invalidation over the 2 MiB first.
+  /// An anonymous PMD becomes 512 PTEs through its deposited table; the huge zero page becomes
+  /// 512 PTEs of the small zero page; a file PMD is simply cleared and its pages refault with
+  /// PTEs, as Linux does.
+  func splitHugePMD(at haddr: VirtualAddress, _ pmdSlot: Int) {
+    let pmd = pageTable.entry(at: pmdSlot)
+    guard pmd.isHuge, memory.kind(of: pmd.pfn) != .hugetlb else { return }
+    system.events.thpSplitPMD += 1
+    invalidating(haddr, haddr + PageSize.size2M.bytes, .clear) {
+      let head = pmd.pfn
+      let kind = memory.kind(of: head)
+      guard kind == .anonymous || kind == .zero, let node = pageTable.withdrawDeposit(pmdSlot) else {
+        pageTable.setEntry(.none, at: pmdSlot)
+        removeEntireMapping(head)
+        return
+      }
+      let isZero = kind == .zero
+      for i in 0..<512 {
+        let pfn = isZero ? memory.zeroPage : head + UInt64(i)
+        var entry = PageTableEntry.present(pfn, writable: pmd.isWritable, dirty: pmd.isDirty, accessed: pmd.isAccessed, special: isZero)
+        if pmd.isProtNone { entry = entry.withProtection(accessible: false, writable: false) }
+        pageTable.setEntry(entry, at: node << 9 | i)
+        if !isZero { addPTEMapping(pfn) }
+      }
+      pageTable.setEntry(.present(pageTable.nodeFrame[node], writable: true), at: pmdSlot)
+      if !isZero { removeEntireMapping(head) }
+    }
+  }
+
+  /// Splits the PMD leaf covering `address`, if there is one and `address` is not 2 MiB aligned
+  /// (`split_huge_pmd_address`, as VMA splits do at unaligned boundaries).
+  func splitHugePMDIfStraddling(_ address: VirtualAddress) {
+    guard !address.isAligned(to: PageSize.size2M.bytes) else { return }
+    splitHugePMD(covering: address)
+  }
+
+  /// Splits the PMD leaf covering `address`, if any (hugetlb leaves are never split).
+  func splitHugePMD(covering address: VirtualAddress) {
+    guard let vma = vma(containing: address), !vma.isHugetlb,
+      let slot = pageTable.slot(for: address, level: .pmd, allocate: false), pageTable.entry(at: slot).isHuge
+    else { return }
+    splitHugePMD(at: address.alignedDown(to: PageSize.size2M.bytes), slot)
+  }
+
+  /// The outcome of collapsing one 2 MiB range.
+  public enum CollapseResult: Equatable, Sendable {
+    /// A new PMD-mapped folio now maps the range.
+    case collapsed
+    /// The range was already PMD-mapped (`SCAN_PMD_MAPPED`).
+    case alreadyPMDMapped
+    /// The range could not be collapsed; the error `MADV_COLLAPSE` returns and why.
+    case failed(Errno, String)
+  }
+
+  /// Collapses the 2 MiB at `haddr` into one new PMD-mapped anonymous THP (`collapse_huge_page`):
+  /// copies the present pages, zero-fills the empty ones, unmaps the old PTEs (raising a `clear`
+  /// invalidation over the 2 MiB) and maps the new folio with a PMD.
+  /// - Parameter byKhugepaged: apply khugepaged's `max_ptes_none` limit and `enabled` setting
+  ///   (`MADV_COLLAPSE` ignores both).
+  public func collapse(at haddr: VirtualAddress, byKhugepaged: Bool = false) -> CollapseResult {
+    guard haddr.isAligned(to: PageSize.size2M.bytes), let index = vmaIndex(containing: haddr) else {
+      return .failed(.EINVAL, "no VMA at \(haddr)")
+    }
+    let vma = vmas[index]
+    guard isTHPAllowed(vma, at: haddr, ignoringSysfs: !byKhugepaged) else {
+      return .failed(.EINVAL, "THP is not allowed for \(haddr)")
+    }
+    guard vma.isAnonymous && !vma.isShared else {
+      return .failed(.EINVAL, "collapse of file and shmem mappings is not modelled")
+    }
+    guard let pmdSlot = pageTable.slot(for: haddr, level: .pmd, allocate: false) else {
+      return .failed(.EINVAL, "no page table at \(haddr) (SCAN_PMD_NULL)")
+    }
+    let pmd = pageTable.entry(at: pmdSlot)
+    if pmd.isHuge { return .alreadyPMDMapped }
+    guard !pmd.isNone, !pmd.isSwap else { return .failed(.EINVAL, "no PTE table at \(haddr) (SCAN_PMD_NULL)") }
+    let node = pageTable.node(for: pmd)
+    var noneOrZero = 0
+    for i in 0..<512 {
+      let entry = pageTable.entry(at: node << 9 | i)
+      if entry.isNone || (entry.isPresent && memory.isZeroPage(entry.pfn)) {
+        noneOrZero += 1
+        continue
+      }
+      guard entry.isPresent, !entry.isProtNone else {
+        return .failed(.EINVAL, "a non-present entry at \(haddr + UInt64(i) * 4096) (SCAN_PTE_NON_PRESENT)")
+      }
+      guard memory.kind(of: entry.pfn) == .anonymous else {
+        return .failed(.EINVAL, "a non-anonymous page at \(haddr + UInt64(i) * 4096) (SCAN_PAGE_ANON)")
+      }
+    }
+    if byKhugepaged && noneOrZero > system.settings.maxPTEsNone {
+      return .failed(.EINVAL, "\(noneOrZero) empty PTEs exceed max_ptes_none (SCAN_EXCEED_NONE_PTE)")
+    }
+    if noneOrZero == 512 { return .failed(.EINVAL, "every PTE is empty (SCAN_PMD_NULL)") }
+    guard let head = memory.allocateFolio(order: 9, kind: .anonymous) else {
+      return .failed(.ENOMEM, "no PMD-sized folio is free (SCAN_ALLOC_HUGE_PAGE_FAIL)")
+    }
+    memory.clearFolioContents(head)
+    invalidating(haddr, haddr + PageSize.size2M.bytes, .clear) {
+      for i in 0..<512 {
+        let slot = node << 9 | i
+        let entry = pageTable.entry(at: slot)
+        guard !entry.isNone else { continue }
+        if !memory.isZeroPage(entry.pfn) {
+          memory.copyContents(from: entry.pfn, to: head + UInt64(i))
+          pageTable.setEntry(.none, at: slot)
+          removePTEMapping(entry.pfn)
+        } else {
+          pageTable.setEntry(.none, at: slot)
+        }
+      }
+      // The emptied PTE table becomes the PMD's deposit, as khugepaged deposits it.
+      pageTable.setEntry(.none, at: pmdSlot)
+      pageTable.depositedTables[pmdSlot] = node
+      mapAnonymousPMD(head, pmdSlot, writable: vma.protection.contains(.write))
+    }
+    system.events.thpCollapseAlloc += 1
+    return .collapsed
+  }
+}
+
+extension MemorySystem {
+  /// Splits a large anonymous folio into order-0 folios (`split_folio`): whole-folio mappings
+  /// are split into PTEs first (in every address space), then each page becomes its own folio;
+  /// pages nothing maps are freed. hugetlb and page-cache folios are not split.
+  /// - Returns: false if the folio cannot be split.
+  @discardableResult
+  public func splitFolio(_ head: PFN) -> Bool {
+    let order = memory.order(ofFolio: head)
+    guard order > 0, order <= PhysicalMemory.maxBuddyOrder, memory.kind(of: head) == .anonymous,
+      memory.folioHead(of: head) == head
+    else { return false }
+    if memory.entireMapCount(ofFolio: head) > 0 {
+      for space in addressSpaces { space.splitPMDMappings(of: head) }
+    }
+    precondition(memory.entireMapCount(ofFolio: head) == 0, "folio \(head) is still PMD-mapped")
+    if memory.isOnDeferredSplitQueue(head) {
+      memory.setDeferredSplit(head, false)
+      deferredSplitQueue.removeAll { $0 == head }
+    }
+    var exclusive: [Bool] = []
+    for i in 0..<(1 << order) { exclusive.append(memory.isAnonExclusive(head + UInt64(i))) }
+    let start = head.index
+    memory.formFolio(head: start, order: 0, kind: .anonymous)
+    for i in 1..<(1 << order) { memory.formFolio(head: start + i, order: 0, kind: .anonymous) }
+    for i in 0..<(1 << order) {
+      let pfn = head + UInt64(i)
+      memory.setAnonExclusive(pfn, exclusive[i])
+      // formFolio reset the counts; rebuild them from the page's PTE mappings.
+      memory.frames[pfn.index].mapCount = 0
+    }
+    for space in addressSpaces { space.recountPTEMappings(inFolioAt: head, pageCount: 1 << order) }
+    for i in 0..<(1 << order) {
+      let pfn = head + UInt64(i)
+      memory.frames[pfn.index].refCount = memory.frames[pfn.index].mapCount
+      if memory.frames[pfn.index].mapCount == 0 {
+        memory.setAnonExclusive(pfn, false)
+        memory.freeFolio(pfn)
+      }
+    }
+    events.thpSplitPage += 1
+    return true
+  }
+
+  /// Splits every folio on the deferred-split queue (`deferred_split_scan`), freeing the pages
+  /// that are no longer mapped.
+  /// - Returns: the number of folios split.
+  @discardableResult
+  public func processDeferredSplitQueue() -> Int {
+    var split = 0
+    while let head = deferredSplitQueue.first {
+      if splitFolio(head) {
+        split += 1
+      } else {
+        memory.setDeferredSplit(head, false)
+        deferredSplitQueue.removeFirst()
+      }
+    }
+    return split
+  }
+}
+
+extension AddressSpace {
+  /// Splits every PMD of this address space that maps the folio `head` (the rmap walk
+  /// `split_huge_page` performs; the model scans the VMAs' PMDs).
+  func splitPMDMappings(of head: PFN) {
+    for vma in vmas where !vma.isHugetlb {
+      var address = vma.start.alignedUp(to: PageSize.size2M.bytes)
+      while address + PageSize.size2M.bytes <= vma.end {
+        if let slot = pageTable.slot(for: address, level: .pmd, allocate: false) {
+          let entry = pageTable.entry(at: slot)
+          if entry.isHuge && entry.pfn == head { splitHugePMD(at: address, slot) }
+        }
+        address = address + PageSize.size2M.bytes
+      }
+    }
+  }
+
+  /// Adds this address space's PTE mappings of frames `[head, head + pageCount)` to their map
+  /// counts (used after a folio split rebuilt the descriptors).
+  func recountPTEMappings(inFolioAt head: PFN, pageCount: Int) {
+    var counter = FrameMapCounter(first: head.rawValue, count: UInt64(pageCount), memory: memory)
+    for vma in vmas { pageTable.walk(vma.start, vma.end, &counter) }
+  }
+}
+
+/// Adds one to the map count of every frame in a PFN window that a visited PTE maps.
+private struct FrameMapCounter: PageTableVisitor {
+  let first: UInt64
+  let count: UInt64
+  let memory: PhysicalMemory
+
+  mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
+    for entry in entries where entry.isPresent && entry.pfn.rawValue &- first < count {
+      memory.frames[entry.pfn.index].mapCount += 1
+    }
+    return .continue
+  }
+  mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl { .continue }
+  mutating func visitHole(start: VirtualAddress, end: VirtualAddress, level: PageTableLevel) -> WalkControl { .continue }
+}

@@ -1,0 +1,134 @@
+/// A process's address space (`struct mm_struct`) together with the process it belongs to: its
+/// VMAs, its page table, its RSS counters and the MMU notifiers subscribed to it.
+public final class AddressSpace {
+  /// The machine this address space lives in.
+  public unowned let system: MemorySystem
+  /// The process ID.
+  public let pid: Int
+  /// The process name.
+  public let name: String
+  /// The VMAs, sorted by address, never overlapping.
+  public internal(set) var vmas: [VMA] = []
+  /// The page table.
+  public let pageTable: PageTable
+  /// Resident pages by kind (`MM_ANONPAGES`, `MM_FILEPAGES`, `MM_SHMEMPAGES`; hugetlb pages are
+  /// counted apart, as Linux counts them outside RSS).
+  public internal(set) var residentPages = ResidentPages()
+  /// Subscribed MMU notifiers, in subscription order.
+  public private(set) var notifiers: [any MMUNotifier] = []
+  /// Whether the process has exited.
+  public internal(set) var hasExited = false
+  /// The top of the area `mmap` hands out addresses from, going down (`mmap_base`).
+  public static let mmapBase = VirtualAddress(0x7F00_0000_0000)
+  /// The lowest address `mmap` hands out (`mmap_min_addr`).
+  public static let mmapMinimum = VirtualAddress(0x10000)
+
+  /// Resident page counters.
+  public struct ResidentPages: Sendable, Equatable {
+    /// Anonymous pages.
+    public var anonymous = 0
+    /// File pages.
+    public var file = 0
+    /// Shmem pages.
+    public var shmem = 0
+    /// hugetlb pages (4 KiB units).
+    public var hugetlb = 0
+    /// Anonymous, file and shmem pages: what `ps` shows as RSS.
+    public var total: Int { anonymous + file + shmem }
+  }
+
+  var memory: PhysicalMemory { system.memory }
+
+  init(system: MemorySystem, pid: Int, name: String) throws(SyscallError) {
+    self.system = system
+    self.pid = pid
+    self.name = name
+    self.pageTable = try PageTable(memory: system.memory)
+  }
+
+  /// Subscribes `notifier` to every invalidation of this address space.
+  public func register(_ notifier: any MMUNotifier) {
+    if !notifiers.contains(where: { $0 === notifier }) { notifiers.append(notifier) }
+  }
+
+  /// Ends `notifier`'s subscription.
+  public func unregister(_ notifier: any MMUNotifier) {
+    notifiers.removeAll { $0 === notifier }
+  }
+
+  /// Tells every subscriber that `[start, end)` is about to change, runs `body`, then tells them
+  /// it has (`mmu_notifier_invalidate_range_start`/`_end`).
+  func invalidating<T, E: Error>(_ start: VirtualAddress, _ end: VirtualAddress, _ event: InvalidationEvent,
+                                 owner: Int? = nil, _ body: () throws(E) -> T) throws(E) -> T {
+    let range = InvalidationRange(start: start, end: end, event: event, owner: owner)
+    let subscribers = notifiers
+    for notifier in subscribers { notifier.invalidateRangeStart(range, in: self) }
+    defer { for notifier in subscribers { notifier.invalidateRangeEnd(range, in: self) } }
+    return try body()
+  }
+
+  /// The index in ``vmas`` of the VMA containing `address` (`vma_lookup`).
+  public func vmaIndex(containing address: VirtualAddress) -> Int? {
+    var low = 0
+    var high = vmas.count
+    while low < high {
+      let mid = (low + high) / 2
+      if vmas[mid].end <= address { low = mid + 1 } else { high = mid }
+    }
+    return low < vmas.count && vmas[low].start <= address ? low : nil
+  }
+
+  /// The VMA containing `address`.
+  public func vma(containing address: VirtualAddress) -> VMA? {
+    vmaIndex(containing: address).map { vmas[$0] }
+  }
+
+  /// The index of the first VMA that ends above `address` (`find_vma`).
+  func firstVMAIndex(endingAbove address: VirtualAddress) -> Int {
+    var low = 0
+    var high = vmas.count
+    while low < high {
+      let mid = (low + high) / 2
+      if vmas[mid].end <= address { low = mid + 1 } else { high = mid }
+    }
+    return low
+  }
+
+  /// Indices of the VMAs that overlap `[start, end)`.
+  func vmaIndices(overlapping start: VirtualAddress, _ end: VirtualAddress) -> Range<Int> {
+    let first = firstVMAIndex(endingAbove: start)
+    var last = first
+    while last < vmas.count && vmas[last].start < end { last += 1 }
+    return first..<last
+  }
+
+  /// Whether every byte of `[start, end)` lies in some VMA.
+  func isFullyMapped(_ start: VirtualAddress, _ end: VirtualAddress) -> Bool {
+    var cursor = start
+    for index in vmaIndices(overlapping: start, end) {
+      if vmas[index].start > cursor { return false }
+      cursor = vmas[index].end
+    }
+    return cursor >= end
+  }
+
+  /// Inserts a VMA keeping the order.
+  func insert(_ vma: VMA) {
+    let index = firstVMAIndex(endingAbove: vma.start)
+    vmas.insert(vma, at: index)
+  }
+
+  /// Merges adjacent compatible VMAs around `[start, end)` (`vma_merge`).
+  func mergeVMAs(around start: VirtualAddress, _ end: VirtualAddress) {
+    var index = max(0, firstVMAIndex(endingAbove: start) - 1)
+    while index + 1 < vmas.count && vmas[index].start <= end {
+      if vmas[index].canMerge(with: vmas[index + 1]) {
+        vmas[index].end = vmas[index + 1].end
+        if vmas[index].anonID == nil { vmas[index].anonID = vmas[index + 1].anonID }
+        vmas.remove(at: index + 1)
+      } else {
+        index += 1
+      }
+    }
+  }
+}

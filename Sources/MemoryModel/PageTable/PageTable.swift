@@ -1,0 +1,193 @@
+/// A process's x86-64 4-level page table: a real radix tree of 512-entry tables (PGD → PUD →
+/// PMD → PTE) with leaves at PTE (4 KiB), PMD (2 MiB) and PUD (1 GiB).
+///
+/// Every table node is backed by a frame of ``PhysicalMemory`` (kind `.pageTable`), and
+/// non-leaf entries hold that frame's PFN exactly as hardware expects. Node contents live in one
+/// flat array of entries, 512 per node; a table frame's descriptor records its node index so
+/// that walking down costs one array read per level. Tables are allocated on demand and freed
+/// when emptied by unmapping.
+public final class PageTable {
+  /// The physical memory that backs table frames.
+  public let memory: PhysicalMemory
+  /// All nodes' entries, 512 per node.
+  var entries: ContiguousArray<PageTableEntry> = []
+  /// Each node's level.
+  var nodeLevel: [PageTableLevel] = []
+  /// Each node's count of non-none entries.
+  var nodeUsed: [Int32] = []
+  /// Each node's frame.
+  var nodeFrame: [PFN] = []
+  /// Each node's parent slot (a flat index into `entries`), or -1 for the root.
+  var nodeParentSlot: [Int] = []
+  /// Free node indices, reused before the arrays grow.
+  var freeNodes: [Int] = []
+  /// PTE tables deposited with anonymous PMD leaves, by PMD slot, as Linux's
+  /// `pgtable_trans_huge_deposit()` keeps one so that splitting a PMD can never fail.
+  var depositedTables: [Int: Int] = [:]
+  /// The root (PGD) node index.
+  public let root: Int = 0
+
+  /// Creates a page table with an empty PGD.
+  /// - Throws: `ENOMEM` when no frame is free for the PGD.
+  public init(memory: PhysicalMemory) throws(SyscallError) {
+    self.memory = memory
+    guard allocateNode(level: .pgd, parentSlot: -1) != nil else {
+      throw SyscallError(.ENOMEM, "no frame for the page global directory")
+    }
+  }
+
+  /// The number of table nodes allocated (including deposited PTE tables).
+  public var tableCount: Int { nodeLevel.count - freeNodes.count }
+
+  /// Table nodes allocated at `level` (including deposited PTE tables).
+  public func tableCount(at level: PageTableLevel) -> Int {
+    var count = 0
+    let free = Set(freeNodes)
+    for (node, nodeLevel) in nodeLevel.enumerated() where nodeLevel == level && !free.contains(node) { count += 1 }
+    return count
+  }
+
+  func allocateNode(level: PageTableLevel, parentSlot: Int) -> Int? {
+    guard let frame = memory.allocateFolio(order: 0, kind: .pageTable) else { return nil }
+    let node: Int
+    if let reused = freeNodes.popLast() {
+      node = reused
+      nodeLevel[node] = level
+      nodeUsed[node] = 0
+      nodeFrame[node] = frame
+      nodeParentSlot[node] = parentSlot
+    } else {
+      node = nodeLevel.count
+      nodeLevel.append(level)
+      nodeUsed.append(0)
+      nodeFrame.append(frame)
+      nodeParentSlot.append(parentSlot)
+      entries.append(contentsOf: repeatElement(PageTableEntry.none, count: 512))
+    }
+    memory.frames[frame.index].refCount = Int32(node)
+    return node
+  }
+
+  func freeNode(_ node: Int) {
+    precondition(nodeUsed[node] == 0, "freeing a page table that still has entries")
+    memory.frames[nodeFrame[node].index].refCount = 0
+    memory.freeFolio(nodeFrame[node])
+    nodeParentSlot[node] = -1
+    freeNodes.append(node)
+  }
+
+  /// The node a present non-leaf entry points to.
+  func node(for entry: PageTableEntry) -> Int {
+    Int(memory.frames[entry.pfn.index].refCount)
+  }
+
+  /// Reads the entry in a flat slot.
+  func entry(at slot: Int) -> PageTableEntry { entries[slot] }
+
+  /// Writes the entry in a flat slot, keeping the node's used count.
+  func setEntry(_ entry: PageTableEntry, at slot: Int) {
+    let old = entries[slot]
+    if old.isNone != entry.isNone { nodeUsed[slot >> 9] += entry.isNone ? -1 : 1 }
+    entries[slot] = entry
+  }
+
+  /// The flat slot of the entry at `level` covering `address`, descending from the root.
+  /// - Parameter allocate: create missing tables on the way (returns nil only when no frame is free).
+  /// - Returns: nil when a table is missing (and `allocate` is false), when a leaf or software
+  ///   entry sits above `level`, or when allocation failed. `blockedBy` tells the level of such a leaf.
+  func slot(for address: VirtualAddress, level: PageTableLevel, allocate: Bool) -> Int? {
+    var node = root
+    var current = PageTableLevel.pgd
+    while true {
+      let slot = node << 9 | address.index(at: current)
+      if current == level { return slot }
+      let entry = entries[slot]
+      if entry.isNone {
+        guard allocate, let child = current.child,
+          let newNode = allocateNode(level: child, parentSlot: slot)
+        else { return nil }
+        setEntry(.present(nodeFrame[newNode], writable: true), at: slot)
+        node = newNode
+      } else if entry.isHuge || entry.isSwap || entry.isProtNone {
+        return nil
+      } else {
+        node = self.node(for: entry)
+      }
+      current = current.child!
+    }
+  }
+
+  /// Frees the tables on the path to `address` that have become empty, bottom-up, as
+  /// `free_pgtables()` does after an unmap.
+  func freeEmptyTables(containing address: VirtualAddress) {
+    var path: [Int] = []  // slots from the PGD down to the PMD entry
+    var node = root
+    var level = PageTableLevel.pgd
+    while level != .pte {
+      let slot = node << 9 | address.index(at: level)
+      let entry = entries[slot]
+      guard !entry.isNone, !entry.isHuge, !entry.isSwap, !entry.isProtNone else { break }
+      path.append(slot)
+      node = self.node(for: entry)
+      level = level.child!
+    }
+    for slot in path.reversed() {
+      let child = self.node(for: entries[slot])
+      guard nodeUsed[child] == 0 else { return }
+      setEntry(.none, at: slot)
+      freeNode(child)
+    }
+  }
+
+  /// Frees every empty table whose span lies in `[start, end)`.
+  func freeEmptyTables(_ start: VirtualAddress, _ end: VirtualAddress) {
+    var address = start.alignedDown(to: PageTableLevel.pmd.entrySpan)
+    while address < end {
+      freeEmptyTables(containing: address)
+      address = address + PageTableLevel.pmd.entrySpan
+    }
+  }
+
+  /// Resolves `address` to its leaf: the entry, its level, and its flat slot; the slot is nil
+  /// when the walk stopped at a missing table (the entry is then `.none` at that level).
+  public func lookup(_ address: VirtualAddress) -> (entry: PageTableEntry, level: PageTableLevel, slot: Int?) {
+    var node = root
+    var level = PageTableLevel.pgd
+    while true {
+      let slot = node << 9 | address.index(at: level)
+      let entry = entries[slot]
+      if level == .pte || entry.isHuge || entry.isSwap || entry.isProtNone { return (entry, level, slot) }
+      if entry.isNone { return (entry, level, level == .pgd ? slot : slot) }
+      node = self.node(for: entry)
+      level = level.child!
+    }
+  }
+
+  /// Takes the PTE table deposited for the PMD in `pmdSlot`, if any.
+  func withdrawDeposit(_ pmdSlot: Int) -> Int? { depositedTables.removeValue(forKey: pmdSlot) }
+
+  /// Deposits a fresh empty PTE table for the PMD in `pmdSlot`.
+  /// - Returns: false when no frame is free.
+  func deposit(_ pmdSlot: Int) -> Bool {
+    guard let node = allocateNode(level: .pte, parentSlot: pmdSlot) else { return false }
+    depositedTables[pmdSlot] = node
+    return true
+  }
+
+  /// Frees the table deposited for `pmdSlot`, if any.
+  func freeDeposit(_ pmdSlot: Int) {
+    if let node = depositedTables.removeValue(forKey: pmdSlot) { freeNode(node) }
+  }
+
+  /// Frees every table, the PGD last. Only for an address space whose mappings are all gone.
+  func destroy() {
+    for slot in depositedTables.keys.sorted() { freeDeposit(slot) }
+    let free = Set(freeNodes)
+    for node in stride(from: nodeLevel.count - 1, through: 0, by: -1) where !free.contains(node) {
+      nodeUsed[node] = 0
+      memory.frames[nodeFrame[node].index].refCount = 0
+      memory.freeFolio(nodeFrame[node])
+    }
+    freeNodes = Array(0..<nodeLevel.count)
+  }
+}

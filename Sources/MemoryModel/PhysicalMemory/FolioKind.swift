@@ -1,0 +1,33 @@
+/// What a folio holds: the memory types Linux distinguishes in `struct folio`.
+public enum FolioKind: UInt8, Sendable, Hashable, CustomStringConvertible {
+  /// The frame is in the buddy allocator's free lists.
+  case free = 0
+  /// Private anonymous memory (`folio_test_anon`).
+  case anonymous = 1
+  /// A page-cache folio of a regular file.
+  case file = 2
+  /// A page-cache folio of a shmem/tmpfs file (also backs `MAP_SHARED|MAP_ANONYMOUS`).
+  case shmem = 3
+  /// A hugetlb page from a hugetlb pool.
+  case hugetlb = 4
+  /// The shared zero page or the huge zero page.
+  case zero = 5
+  /// A page-table page (PGD, PUD, PMD or PTE table).
+  case pageTable = 6
+  /// Memory the model takes away to fragment physical memory (like kernel allocations).
+  case reserved = 7
+
+  /// Lower-case name, as snapshots print it.
+  public var description: String {
+    switch self {
+    case .free: "free"
+    case .anonymous: "anon"
+    case .file: "file"
+    case .shmem: "shmem"
+    case .hugetlb: "hugetlb"
+    case .zero: "zero"
+    case .pageTable: "pagetable"
+    case .reserved: "reserved"
+    }
+  }
+}

@@ -1,0 +1,181 @@
+/// The buddy allocator: free lists per order threaded through the free blocks' own descriptors
+/// (as Linux threads them through `page->lru`), allocation by splitting, freeing by merging.
+extension PhysicalMemory {
+  func pushFree(_ pfn: Int, order: Int) {
+    frames[pfn].flags = .buddy
+    frames[pfn].order = UInt8(order)
+    frames[pfn].kind = .free
+    let next = freeListHead[order]
+    frames[pfn].refCount = Int32(truncatingIfNeeded: next)  // next
+    frames[pfn].mapCount = -1  // prev
+    if next >= 0 { frames[Int(next)].mapCount = Int32(pfn) }
+    freeListHead[order] = Int64(pfn)
+    freeBlocks[order] += 1
+    freeFrameCount += 1 << order
+  }
+
+  func removeFree(_ pfn: Int, order: Int) {
+    let next = Int(frames[pfn].refCount)
+    let prev = Int(frames[pfn].mapCount)
+    if prev >= 0 { frames[prev].refCount = Int32(next) } else { freeListHead[order] = Int64(next) }
+    if next >= 0 { frames[next].mapCount = Int32(prev) }
+    frames[pfn].flags = []
+    frames[pfn].refCount = 0
+    frames[pfn].mapCount = 0
+    freeBlocks[order] -= 1
+    freeFrameCount -= 1 << order
+  }
+
+  private func isFreeBlock(_ pfn: Int, order: Int) -> Bool {
+    pfn < frames.count && frames[pfn].flags.contains(.buddy) && Int(frames[pfn].order) == order
+  }
+
+  /// Takes a free block of exactly `order` frames, splitting a larger one if needed.
+  private func takeBlock(order: Int) -> Int? {
+    var k = order
+    while k <= Self.maxBuddyOrder && freeListHead[k] < 0 { k += 1 }
+    guard k <= Self.maxBuddyOrder else { return nil }
+    let pfn = Int(freeListHead[k])
+    removeFree(pfn, order: k)
+    while k > order {
+      k -= 1
+      pushFree(pfn + (1 << k), order: k)
+    }
+    return pfn
+  }
+
+  /// Allocates a folio of `1 << order` frames (orders up to ``maxBuddyOrder`` from the buddy
+  /// allocator, order 18 as a gigantic page). Returns nil when no block is free, as
+  /// `folio_alloc()` does; the reference count starts at zero and callers take references.
+  public func allocateFolio(order: Int, kind: FolioKind) -> PFN? {
+    precondition(kind != .free, "a folio must have a kind")
+    let pfn: Int?
+    if order <= Self.maxBuddyOrder { pfn = takeBlock(order: order) } else { pfn = takeGigantic(order: order) }
+    guard let pfn else {
+      statistics.failures[order, default: 0] += 1
+      return nil
+    }
+    statistics.allocations[order, default: 0] += 1
+    formFolio(head: pfn, order: order, kind: kind)
+    return PFN(UInt64(pfn))
+  }
+
+  func formFolio(head: Int, order: Int, kind: FolioKind) {
+    let head32 = UInt32(head)
+    for i in head..<(head + (1 << order)) {
+      frames[i] = FrameDescriptor(
+        refCount: 0, mapCount: 0, head: head32, order: i == head ? UInt8(order) : 0, kind: kind,
+        flags: i == head ? .head : .tail)
+    }
+  }
+
+  /// Returns a folio's frames to the buddy allocator, merging buddies.
+  /// - Precondition: the folio is mapped by no page table and holds no references.
+  public func freeFolio(_ head: PFN) {
+    let start = head.index
+    let order = Int(frames[start].order)
+    precondition(frames[start].flags.contains(.head), "freeing \(head), which is not a folio head")
+    precondition(entireMapCount(ofFolio: head) == 0, "freeing folio \(head) while it is mapped")
+    statistics.frees[order, default: 0] += 1
+    if !contents.isEmpty {
+      for i in start..<(start + (1 << order)) { contents[UInt32(i)] = nil }
+    }
+    entireMapCounts[UInt32(start)] = nil
+    for i in start..<(start + (1 << order)) {
+      precondition(frames[i].mapCount == 0, "freeing frame \(i) while PTEs map it")
+      frames[i] = FrameDescriptor()
+    }
+    if order > Self.maxBuddyOrder {
+      var pfn = start
+      while pfn < start + (1 << order) {
+        releaseBlock(pfn, order: Self.maxBuddyOrder)
+        pfn += 1 << Self.maxBuddyOrder
+      }
+    } else {
+      releaseBlock(start, order: order)
+    }
+  }
+
+  private func releaseBlock(_ start: Int, order: Int) {
+    var pfn = start
+    var k = order
+    while k < Self.maxBuddyOrder {
+      let buddy = pfn ^ (1 << k)
+      guard isFreeBlock(buddy, order: k) else { break }
+      removeFree(buddy, order: k)
+      pfn = min(pfn, buddy)
+      k += 1
+    }
+    pushFree(pfn, order: k)
+  }
+
+  /// Allocates a naturally aligned run of `1 << order` frames larger than the buddy allocator's
+  /// largest block, as `alloc_contig_pages()` does for gigantic hugetlb pages: the first aligned
+  /// range made only of free maximal blocks.
+  private func takeGigantic(order: Int) -> Int? {
+    let size = 1 << order
+    let step = 1 << Self.maxBuddyOrder
+    var base = 0
+    while base + size <= frames.count {
+      var pfn = base
+      while pfn < base + size && isFreeBlock(pfn, order: Self.maxBuddyOrder) { pfn += step }
+      if pfn == base + size {
+        pfn = base
+        while pfn < base + size {
+          removeFree(pfn, order: Self.maxBuddyOrder)
+          pfn += step
+        }
+        return base
+      }
+      base += size
+    }
+    return nil
+  }
+
+  /// Takes the free frame `pfn` out of the allocator (splitting the block that holds it), as a
+  /// reserved frame. Returns false if the frame is not free.
+  @discardableResult
+  func reserveFrame(_ pfn: Int) -> Bool {
+    var order = 0
+    var blockStart = pfn
+    while order <= Self.maxBuddyOrder {
+      blockStart = pfn & ~((1 << order) - 1)
+      if isFreeBlock(blockStart, order: order) { break }
+      order += 1
+    }
+    guard order <= Self.maxBuddyOrder else { return false }
+    removeFree(blockStart, order: order)
+    var start = blockStart
+    while order > 0 {
+      order -= 1
+      let half = 1 << order
+      if pfn < start + half {
+        pushFree(start + half, order: order)
+      } else {
+        pushFree(start, order: order)
+        start += half
+      }
+    }
+    formFolio(head: pfn, order: 0, kind: .reserved)
+    frames[pfn].refCount = 1
+    return true
+  }
+
+  /// Fragments physical memory the way long-running systems are: in `percent` of the 2 MiB
+  /// regions one free frame in the middle is taken away, so that no order-9 block can be formed
+  /// there. Regions are chosen by a fixed spread (deterministic, no seed needed).
+  /// - Returns: the number of frames taken.
+  @discardableResult
+  public func fragment(percent: Int) -> Int {
+    let percent = max(0, min(100, percent))
+    var taken = 0
+    let regions = frames.count >> 9
+    for region in 0..<regions where (region &* 37) % 100 < percent {
+      if reserveFrame((region << 9) + 256) { taken += 1 }
+    }
+    return taken
+  }
+
+  /// The number of free blocks of exactly `order` in the buddy allocator (as `/proc/buddyinfo`).
+  public func freeBlockCount(order: Int) -> Int { freeBlocks[order] }
+}

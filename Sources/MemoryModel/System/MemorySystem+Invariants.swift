@@ -1,0 +1,183 @@
+/// The memory model's own consistency check: DESIGN.md's invariants 3 (no use after free) and
+/// 4 (counts add up), and the page tables' structure.
+extension MemorySystem {
+  /// One broken invariant.
+  public struct InvariantViolation: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Which invariant (`use-after-free`, `map-count`, `reference-count`, `page-table`, `frames`).
+    public var invariant: String
+    /// What is wrong, with addresses and frames.
+    public var detail: String
+    /// `invariant: detail`.
+    public var description: String { "\(invariant): \(detail)" }
+  }
+
+  /// Checks every invariant the memory model keeps and returns what is broken (empty when all
+  /// hold):
+  /// - every entry of every page table maps an allocated frame of a mappable kind, inside a VMA;
+  /// - every frame's PTE map count and every folio's whole-folio map count equal the entries
+  ///   that map them, and reference counts equal mappings plus page-cache references;
+  /// - no mapped folio is freed, and no allocated anonymous folio is unreferenced (a leak);
+  /// - every table's used count equals its non-empty entries, and every frame is either free in
+  ///   the buddy allocator or allocated.
+  /// - Complexity: O(mapped pages + frames); meant for tests and scenario steps.
+  public func checkInvariants() -> [InvariantViolation] {
+    var violations: [InvariantViolation] = []
+    func fail(_ invariant: String, _ detail: String) {
+      if violations.count < 20 { violations.append(InvariantViolation(invariant: invariant, detail: detail)) }
+    }
+    var counter = MappingCounter(memory: memory)
+    for space in addressSpaces {
+      counter.space = space.name
+      var cursor = VirtualAddress(0)
+      for vma in space.vmas {
+        if vma.start > cursor { counter.outside(space.pageTable, cursor, vma.start) }
+        space.pageTable.walk(vma.start, vma.end, &counter)
+        cursor = vma.end
+      }
+      counter.outside(space.pageTable, cursor, VirtualAddress.userSpaceEnd)
+      for problem in space.pageTable.structuralProblems() { fail("page-table", "\(space.name): \(problem)") }
+    }
+    for problem in counter.problems { fail("use-after-free", problem) }
+    var pageCacheRefs: [UInt32: Int32] = [:]
+    for file in files.values {
+      for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn { pageCacheRefs[UInt32(pfn.rawValue), default: 0] += 1 }
+    }
+    let frames = memory.frames
+    var freeFrames = 0
+    var pfn = 0
+    while pfn < frames.count {
+      let descriptor = frames[pfn]
+      if descriptor.flags.contains(.buddy) {
+        freeFrames += 1 << Int(descriptor.order)
+        pfn += 1 << Int(descriptor.order)
+        continue
+      }
+      let mapped = counter.pteMaps[UInt32(pfn)] ?? 0
+      if descriptor.mapCount != mapped && descriptor.kind != .free {
+        fail("map-count", "frame \(PFN(UInt64(pfn))) (\(descriptor.kind)) has map count \(descriptor.mapCount) but \(mapped) PTEs map it")
+      }
+      if descriptor.flags.contains(.head) {
+        let kind = descriptor.kind
+        let order = Int(descriptor.order)
+        let head = PFN(UInt64(pfn))
+        let entire = Int32(memory.entireMapCount(ofFolio: head))
+        let counted = counter.entireMaps[UInt32(pfn)] ?? 0
+        if entire != counted && kind != .zero {
+          fail("map-count", "folio \(head) has whole-folio map count \(entire) but \(counted) PMD/PUD entries map it")
+        }
+        if [.anonymous, .file, .shmem, .hugetlb].contains(kind) {
+          var pteMaps: Int32 = 0
+          for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
+          let expected = pteMaps + entire + (pageCacheRefs[UInt32(pfn)] ?? 0)
+          let isFreeHugetlb = kind == .hugetlb && expected == 0
+          if descriptor.refCount != expected && !isFreeHugetlb {
+            fail("reference-count", "folio \(head) (\(kind), order \(order)) has reference count \(descriptor.refCount), expected \(expected)")
+          }
+          if descriptor.refCount < 0 { fail("reference-count", "folio \(head) has a negative reference count") }
+          if kind == .anonymous && descriptor.refCount == 0 { fail("reference-count", "anonymous folio \(head) is allocated but unreferenced (leak)") }
+        }
+        pfn += 1 << order
+        continue
+      }
+      if descriptor.kind == .free { fail("frames", "frame \(PFN(UInt64(pfn))) is neither free in the allocator nor allocated") }
+      pfn += 1
+    }
+    if freeFrames != memory.freeFrameCount {
+      fail("frames", "the free lists hold \(freeFrames) frames but the allocator counts \(memory.freeFrameCount)")
+    }
+    return violations
+  }
+}
+
+/// Counts, for the invariant check, how many entries map each frame and folio.
+private struct MappingCounter: PageTableVisitor {
+  let memory: PhysicalMemory
+  var space = ""
+  var pteMaps: [UInt32: Int32] = [:]
+  var entireMaps: [UInt32: Int32] = [:]
+  var problems: [String] = []
+
+  mutating func check(_ pfn: PFN, _ address: VirtualAddress) -> Bool {
+    guard memory.contains(pfn) else {
+      problems.append("\(space): \(address) maps frame \(pfn), beyond physical memory")
+      return false
+    }
+    let kind = memory.kind(of: pfn)
+    if kind == .free || kind == .pageTable || kind == .reserved {
+      problems.append("\(space): \(address) maps frame \(pfn), which is \(kind)")
+      return false
+    }
+    return true
+  }
+
+  mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
+    for (i, entry) in entries.enumerated() where entry.isPresent {
+      let address = start + UInt64(i) << PageSize.shift4K
+      guard check(entry.pfn, address) else { continue }
+      if !memory.isZeroPage(entry.pfn) { pteMaps[UInt32(entry.pfn.rawValue), default: 0] += 1 }
+    }
+    return .continue
+  }
+
+  mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
+    guard entry.isPresent, check(entry.pfn, start) else { return .continue }
+    let head = memory.folioHead(of: entry.pfn)
+    if head != entry.pfn { problems.append("\(space): the \(level) leaf at \(start) maps \(entry.pfn), not a folio head") }
+    entireMaps[UInt32(head.rawValue), default: 0] += 1
+    return .continue
+  }
+
+  mutating func visitHole(start: VirtualAddress, end: VirtualAddress, level: PageTableLevel) -> WalkControl { .continue }
+
+  /// Entries outside every VMA are a bug.
+  mutating func outside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress) {
+    guard start < end else { return }
+    var finder = PresentFinder()
+    table.walk(start, end, &finder)
+    if let found = finder.found { problems.append("\(space): an entry at \(found) lies outside every VMA") }
+  }
+}
+
+/// Finds the first non-empty entry of a walk.
+private struct PresentFinder: PageTableVisitor {
+  var found: VirtualAddress?
+  mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
+    if let index = entries.firstIndex(where: { !$0.isNone }) {
+      found = start + UInt64(index) << PageSize.shift4K
+      return .stop
+    }
+    return .continue
+  }
+  mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
+    found = start
+    return .stop
+  }
+  mutating func visitHole(start: VirtualAddress, end: VirtualAddress, level: PageTableLevel) -> WalkControl { .continue }
+}
+
+extension PageTable {
+  /// Structural problems: used counts that disagree with the entries, table entries that point
+  /// at frames that are not this table's nodes.
+  func structuralProblems() -> [String] {
+    var problems: [String] = []
+    let free = Set(freeNodes)
+    let deposited = Set(depositedTables.values)
+    for node in 0..<nodeLevel.count where !free.contains(node) {
+      var used: Int32 = 0
+      for slot in (node << 9)..<((node + 1) << 9) where !entries[slot].isNone { used += 1 }
+      if used != nodeUsed[node] { problems.append("table \(node) (\(nodeLevel[node])) counts \(nodeUsed[node]) entries but has \(used)") }
+      if memory.kind(of: nodeFrame[node]) != .pageTable { problems.append("table \(node)'s frame \(nodeFrame[node]) is not a page-table frame") }
+      if deposited.contains(node) {
+        if used != 0 { problems.append("deposited table \(node) is not empty") }
+        continue
+      }
+      if node != root {
+        let parent = nodeParentSlot[node]
+        if parent < 0 || entries[parent].pfn != nodeFrame[node] || entries[parent].isHuge {
+          problems.append("table \(node) (\(nodeLevel[node])) is not linked from its parent slot")
+        }
+      }
+    }
+    return problems
+  }
+}
