@@ -47,8 +47,17 @@ extension AddressSpace {
     }
   }
 
+  /// Gives the VMA an `anon_vma` identity, reusing an adjacent VMA's as
+  /// `find_mergeable_anon_vma()` does, so that the VMAs can still merge later.
   func ensureAnonVMA(_ index: Int) {
-    if vmas[index].anonID == nil { vmas[index].anonID = system.newAnonID() }
+    guard vmas[index].anonID == nil else { return }
+    if index > 0, vmas[index - 1].end == vmas[index].start, let id = vmas[index - 1].anonID {
+      vmas[index].anonID = id
+    } else if index + 1 < vmas.count, vmas[index + 1].start == vmas[index].end, let id = vmas[index + 1].anonID {
+      vmas[index].anonID = id
+    } else {
+      vmas[index].anonID = system.newAnonID()
+    }
   }
 
   /// Whether a PMD-sized folio may be mapped at `haddr` in the VMA (`thp_vma_allowable_order`

@@ -1,0 +1,142 @@
+import Testing
+@testable import MemoryModel
+
+@Suite struct SyscallTests {
+  @Test func mmapPlacesTopDownAndAlignsLargeAnonymousMappings() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let first = try a.mmap(.init(length: .mib(4), protection: .readWrite))
+    #expect(first.isAligned(to: .mib(2)) && first + .mib(4) <= AddressSpace.mmapBase)
+    let odd = try a.mmap(.init(length: .kib(12), protection: .read))
+    #expect(odd < first)
+    let aligned = try a.mmap(.init(length: .kib(8), protection: .read, alignment: .gib(1)))
+    #expect(aligned.isAligned(to: .gib(1)))
+    let fixed = try a.mmap(.init(length: .kib(8), protection: .read, fixedAddress: VirtualAddress(0x4000_0000)))
+    #expect(fixed == VirtualAddress(0x4000_0000))
+    #expect(a.vmas.count == 4)
+  }
+
+  @Test func mapFixedReplacesWhatWasThere() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2), huge: false)
+    try a.touch(buf, .mib(2), write: true)
+    _ = try a.mmap(.init(length: .mib(1), protection: .read, fixedAddress: buf))
+    #expect(a.vmas.count == 2)
+    #expect(a.page(buf).state == .notPresent)
+    #expect(a.residentPages.anonymous == 256)
+    expectConsistent(system)
+  }
+
+  @Test func badArgumentsGiveLinuxErrors() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    #expect(throws: SyscallError.self) { try a.mmap(.init(length: 0, protection: .read)) }
+    do { _ = try a.mmap(.init(length: 0, protection: .read)) } catch { #expect(error.errno == .EINVAL) }
+    do { _ = try a.mmap(.init(length: .gib(1 << 20), protection: .read)) } catch { #expect(error.errno == .ENOMEM) }
+    do { _ = try a.mmap(.init(length: 4096, protection: .read, fixedAddress: VirtualAddress(0x1001))) } catch { #expect(error.errno == .EINVAL) }
+    do { try a.munmap(VirtualAddress(0x1001), 4096) } catch { #expect(error.errno == .EINVAL) }
+    do { try a.munmap(VirtualAddress(0x1000), 0) } catch { #expect(error.errno == .EINVAL) }
+    do { try a.mprotect(VirtualAddress(0x10_0000), 4096, .read) } catch { #expect(error.errno == .ENOMEM) }
+    do { try a.madvise(VirtualAddress(0x10_0000), 4096, .dontneed) } catch { #expect(error.errno == .ENOMEM) }
+    do { _ = try a.mremap(VirtualAddress(0x10_0000), oldSize: 4096, newSize: 8192, mayMove: true) } catch { #expect(error.errno == .EFAULT) }
+    do { _ = try a.mmap(.init(length: .mib(2), protection: .read, hugetlbPageSize: .size2M)) } catch { #expect(error.errno == .ENOMEM) }
+    #expect(a.vmas.isEmpty)
+  }
+
+  @Test func munmapOfAHoleSucceedsAndSplitsVMAs() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(4), huge: false)
+    try a.munmap(buf + .mib(1), .mib(1))
+    #expect(a.vmas.map(\.size) == [.mib(1), .mib(2)])
+    #expect(a.vmas[1].pageOffset == a.vmas[0].pageOffset + 512, "vm_pgoff follows the split")
+    try a.munmap(buf + .mib(1), .mib(1))  // nothing there: still fine
+    try a.munmap(buf, .mib(4))
+    #expect(a.vmas.isEmpty)
+  }
+
+  @Test func madviseHugepageSplitsAndMergesVMAs() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(6), huge: false)
+    try a.madvise(buf + .mib(2), .mib(2), .hugepage)
+    #expect(a.vmas.count == 3 && a.vmas[1].flags.contains(.hugepage))
+    try a.touch(buf, .mib(6), write: true)
+    #expect(a.page(buf).level == .pte && a.page(buf + .mib(2)).level == .pmd && a.page(buf + .mib(4)).level == .pte)
+    try a.madvise(buf, .mib(6), .hugepage)
+    #expect(a.vmas.count == 1)
+  }
+
+  @Test func madviseFreeMarksPagesClean() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2), huge: false)
+    try a.touch(buf, .kib(8), write: true)
+    try a.madvise(buf, .kib(8), .free)
+    let pfn = try #require(a.translate(buf)?.pfn)
+    #expect(system.memory.isLazyFree(pfn))
+    try a.access(buf, write: true)
+    #expect(!system.memory.isLazyFree(pfn), "a write makes the page needed again")
+    let file = system.createFile(name: "f", size: .mib(1))
+    let map = try a.mmap(.init(length: .mib(1), protection: .read, shared: true, file: file))
+    do { try a.madvise(map, 4096, .free) } catch { #expect(error.errno == .EINVAL) }
+  }
+
+  @Test func mremapGrowsInPlaceOrMoves() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(1), huge: false)
+    try a.write(buf, bytes: [5])
+    #expect(try a.mremap(buf, oldSize: .mib(1), newSize: .kib(512), mayMove: false) == buf)
+    #expect(a.vmas[0].size == .kib(512))
+    _ = try a.mmap(.init(length: 4096, protection: .read, fixedAddress: buf + .kib(512)))
+    do { _ = try a.mremap(buf, oldSize: .kib(512), newSize: .mib(1), mayMove: false) } catch { #expect(error.errno == .ENOMEM) }
+    let recorder = InvalidationRecorder()
+    a.register(recorder)
+    let moved = try a.mremap(buf, oldSize: .kib(512), newSize: .mib(1), mayMove: true)
+    #expect(moved != buf)
+    #expect(try a.read(moved, count: 1) == [5])
+    #expect(a.page(buf).state == .unmapped)
+    #expect(recorder.ranges == [InvalidationRange(start: buf, end: buf + .kib(512), event: .unmap)])
+    expectConsistent(system)
+  }
+
+  @Test func mremapOfAlignedTHPKeepsThePMD() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2))
+    try a.touch(buf, .mib(2), write: true)
+    let head = a.page(buf).folio?.head
+    let target = try a.mmap(.init(length: .mib(4), protection: .read, alignment: .mib(2)))
+    let moved = try a.mremap(buf, oldSize: .mib(2), newSize: .mib(2), mayMove: true, fixedAddress: target)
+    #expect(moved == target)
+    #expect(a.page(moved).level == .pmd && a.page(moved).folio?.head == head && a.page(moved).isWritable)
+    #expect(a.vma(containing: moved)?.flags.contains(.hugepage) == true)
+    expectConsistent(system)
+  }
+
+  @Test func mremapToAnUnalignedAddressSplitsThePMD() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2))
+    try a.touch(buf, .mib(2), write: true)
+    let head = a.page(buf).folio?.head
+    let target = try a.mmap(.init(length: .mib(4), protection: .read, alignment: .mib(2)))
+    let moved = try a.mremap(buf, oldSize: .mib(2), newSize: .mib(2), mayMove: true, fixedAddress: target + 4096)
+    let runs = a.snapshot(moved, moved + .mib(2))
+    #expect(runs.count == 1 && runs[0].level == .pte && runs[0].folio?.head == head && runs[0].folio?.order == 9)
+    expectConsistent(system)
+  }
+
+  @Test func mremapOfASubRangeSplitsTheTHP() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2))
+    try a.touch(buf, .mib(2), write: true)
+    let moved = try a.mremap(buf, oldSize: .mib(1), newSize: .mib(1), mayMove: true, fixedAddress: buf - .mib(16))
+    #expect(a.page(moved).level == .pte && a.page(buf + .mib(1)).level == .pte)
+    #expect(a.page(moved).folio?.order == 9)
+    expectConsistent(system)
+  }
+}
