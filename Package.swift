@@ -5,6 +5,7 @@ let package = Package(
   name: "HMMKit",
   products: [
     .library(name: "MemoryModel", targets: ["MemoryModel"]),
+    .library(name: "HMM", targets: ["HMM"]),
     .library(name: "Scenarios", targets: ["Scenarios"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
   ],
@@ -13,14 +14,16 @@ let package = Package(
   ],
   targets: [
     .target(name: "MemoryModel"),
-    .target(name: "Scenarios", dependencies: ["MemoryModel"]),
+    .target(name: "HMM", dependencies: ["MemoryModel"]),
+    .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM"]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
-        "MemoryModel", "Scenarios",
+        "MemoryModel", "HMM", "Scenarios",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
+    .testTarget(name: "HMMTests", dependencies: ["HMM", "MemoryModel"]),
     .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
   ]
 )

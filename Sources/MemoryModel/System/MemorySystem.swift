@@ -22,6 +22,8 @@ public final class MemorySystem {
   public internal(set) var deferredSplitQueue: [PFN] = []
   /// Counters of events, as `/proc/vmstat` keeps them.
   public internal(set) var events = VMEvents()
+  /// Registered device-private page ranges.
+  public internal(set) var devicePagemaps: [DevicePagemap] = []
   var nextPID = 1
   var nextFileID = 1
   var nextAnonID = 1
@@ -121,4 +123,24 @@ public final class MemorySystem {
 
   /// The file named `name`.
   public func file(named name: String) -> File? { files.values.first { $0.name == name && !$0.isDeleted } }
+}
+
+extension MemorySystem {
+  /// A registered range of device-private PFNs and its owner (`struct dev_pagemap` with
+  /// `MEMORY_DEVICE_PRIVATE`, whose `owner` `hmm_range_fault()` compares with
+  /// `dev_private_owner`). Device memory itself arrives with the migration work.
+  public struct DevicePagemap: Hashable, Sendable {
+    /// The PFNs the device's pages use (outside system RAM).
+    public var pfns: Range<UInt64>
+    /// The owner token.
+    public var owner: Int
+  }
+
+  /// Registers device-private PFNs (`memremap_pages`).
+  public func registerDevicePagemap(_ pagemap: DevicePagemap) { devicePagemaps.append(pagemap) }
+
+  /// The owner of a device-private PFN, if one is registered.
+  public func devicePrivateOwner(of pfn: PFN) -> Int? {
+    devicePagemaps.first { $0.pfns.contains(pfn.rawValue) }?.owner
+  }
 }

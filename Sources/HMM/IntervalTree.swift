@@ -1,0 +1,88 @@
+/// An interval tree of closed intervals `[start, last]` (like the kernel's `interval_tree`):
+/// stabbing and overlap queries in O(log n + k·log n), insertion and removal in O(n).
+///
+/// Elements are kept sorted by start (ties in insertion order) with an implicit segment tree of
+/// the largest `last` over each block, so a query prunes every subtree that ends before it.
+/// Notifier sets change rarely and are queried on every invalidation, hence the trade-off.
+public struct IntervalTree<Element> {
+  private var starts: [UInt64] = []
+  private var lasts: [UInt64] = []
+  private var elements: [Element] = []
+  private var maxLast: [UInt64] = []  // segment tree, 1-based, size 2 * capacity
+  private var capacity = 0
+
+  /// An empty tree.
+  public init() {}
+
+  /// The number of intervals.
+  public var count: Int { elements.count }
+  /// Whether the tree is empty.
+  public var isEmpty: Bool { elements.isEmpty }
+
+  /// Inserts `element` for `[start, last]`.
+  public mutating func insert(_ element: Element, start: UInt64, last: UInt64) {
+    var low = 0
+    var high = starts.count
+    while low < high {
+      let mid = (low + high) / 2
+      if starts[mid] <= start { low = mid + 1 } else { high = mid }
+    }
+    starts.insert(start, at: low)
+    lasts.insert(last, at: low)
+    elements.insert(element, at: low)
+    rebuild()
+  }
+
+  /// Removes the first element for which `matches` is true.
+  /// - Returns: whether one was removed.
+  @discardableResult
+  public mutating func remove(where matches: (Element) -> Bool) -> Bool {
+    guard let index = elements.firstIndex(where: matches) else { return false }
+    starts.remove(at: index)
+    lasts.remove(at: index)
+    elements.remove(at: index)
+    rebuild()
+    return true
+  }
+
+  private mutating func rebuild() {
+    capacity = 1
+    while capacity < max(1, elements.count) { capacity <<= 1 }
+    maxLast = Array(repeating: 0, count: 2 * capacity)
+    for (i, last) in lasts.enumerated() { maxLast[capacity + i] = last &+ 1 }  // 0 marks "empty"
+    var node = capacity - 1
+    while node >= 1 {
+      maxLast[node] = max(maxLast[2 * node], maxLast[2 * node + 1])
+      node -= 1
+    }
+  }
+
+  /// The elements whose intervals overlap `[start, last]`, in tree order (by start).
+  public func overlapping(start: UInt64, last: UInt64) -> [Element] {
+    var result: [Element] = []
+    guard !elements.isEmpty else { return result }
+    // Only elements whose start ≤ last can overlap: a prefix of the sorted order.
+    var low = 0
+    var high = starts.count
+    while low < high {
+      let mid = (low + high) / 2
+      if starts[mid] <= last { low = mid + 1 } else { high = mid }
+    }
+    collect(node: 1, nodeLow: 0, nodeHigh: capacity, limit: low, start: start, into: &result)
+    return result
+  }
+
+  private func collect(node: Int, nodeLow: Int, nodeHigh: Int, limit: Int, start: UInt64, into result: inout [Element]) {
+    guard nodeLow < limit, maxLast[node] > start else { return }  // maxLast is last + 1
+    if nodeHigh - nodeLow == 1 {
+      result.append(elements[nodeLow])
+      return
+    }
+    let mid = (nodeLow + nodeHigh) / 2
+    collect(node: 2 * node, nodeLow: nodeLow, nodeHigh: mid, limit: limit, start: start, into: &result)
+    collect(node: 2 * node + 1, nodeLow: mid, nodeHigh: nodeHigh, limit: limit, start: start, into: &result)
+  }
+
+  /// Every element, in tree order.
+  public var all: [Element] { elements }
+}
