@@ -7,6 +7,7 @@ let package = Package(
     .library(name: "MemoryModel", targets: ["MemoryModel"]),
     .library(name: "HMM", targets: ["HMM"]),
     .library(name: "Scenarios", targets: ["Scenarios"]),
+    .library(name: "LiveLinux", targets: ["LiveLinux"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
   ],
   dependencies: [
@@ -16,14 +17,16 @@ let package = Package(
     .target(name: "MemoryModel"),
     .target(name: "HMM", dependencies: ["MemoryModel"]),
     .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM"]),
+    .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel"]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
-        "MemoryModel", "HMM", "Scenarios",
+        "MemoryModel", "HMM", "Scenarios", "LiveLinux",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
     .testTarget(name: "HMMTests", dependencies: ["HMM", "MemoryModel"]),
+    .testTarget(name: "LiveLinuxTests", dependencies: ["LiveLinux", "HMM", "MemoryModel"]),
     .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
   ]
 )

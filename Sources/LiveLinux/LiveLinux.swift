@@ -1,0 +1,1 @@
+// The LiveLinux target: read-only snapshots of real Linux processes (see docs/live-mode.md).
