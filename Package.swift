@@ -6,6 +6,7 @@ let package = Package(
   products: [
     .library(name: "MemoryModel", targets: ["MemoryModel"]),
     .library(name: "HMM", targets: ["HMM"]),
+    .library(name: "DeviceMirror", targets: ["DeviceMirror"]),
     .library(name: "Scenarios", targets: ["Scenarios"]),
     .library(name: "LiveLinux", targets: ["LiveLinux"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
@@ -16,16 +17,18 @@ let package = Package(
   targets: [
     .target(name: "MemoryModel"),
     .target(name: "HMM", dependencies: ["MemoryModel"]),
-    .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM"]),
+    .target(name: "DeviceMirror", dependencies: ["HMM", "MemoryModel"]),
+    .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM", "DeviceMirror"]),
     .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel"]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
-        "MemoryModel", "HMM", "Scenarios", "LiveLinux",
+        "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "LiveLinux",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
     .testTarget(name: "HMMTests", dependencies: ["HMM", "MemoryModel"]),
+    .testTarget(name: "DeviceMirrorTests", dependencies: ["DeviceMirror", "HMM", "MemoryModel"]),
     .testTarget(name: "LiveLinuxTests", dependencies: ["LiveLinux", "HMM", "MemoryModel"]),
     .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
   ]

@@ -1,8 +1,9 @@
 /// A process's address space (`struct mm_struct`) together with the process it belongs to: its
 /// VMAs, its page table, its RSS counters and the MMU notifiers subscribed to it.
 public final class AddressSpace {
-  /// The machine this address space lives in.
-  public unowned let system: MemorySystem
+  /// The machine this address space lives in (a strong reference: a process keeps its machine
+  /// alive; ``MemorySystem/shutdown()`` breaks the cycle).
+  public let system: MemorySystem
   /// The process ID.
   public let pid: Int
   /// The process name.

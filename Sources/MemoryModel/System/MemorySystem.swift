@@ -144,3 +144,11 @@ extension MemorySystem {
     devicePagemaps.first { $0.pfns.contains(pfn.rawValue) }?.owner
   }
 }
+
+extension MemorySystem {
+  /// Ends every process (each raises its `release` invalidation), so that the machine and its
+  /// address spaces no longer keep each other alive.
+  public func shutdown() {
+    for space in addressSpaces { space.exit() }
+  }
+}

@@ -1,0 +1,200 @@
+import HMM
+import MemoryModel
+
+/// A configurable device that mirrors one process's address space through HMM into its own page
+/// table, with a ladder of page sizes, a mapping policy and a TLB: the SVM part of a GPU or
+/// accelerator driver (drm_gpusvm, nouveau, amdkfd) as a model.
+///
+/// An access looks in the TLB, then walks the device page table; when no translation allows it,
+/// the device faults: it takes the fault window around the address (aligned, clipped to the
+/// VMA), runs the driver loop of `hmm_range_fault()` over it and lets the policy choose the
+/// device mappings. Invalidations remove every device mapping that overlaps the range — a large
+/// mapping only partly inside is removed whole, and refaults later — and shoot the TLB down.
+public final class Device: MirroringDevice, IntervalNotifierOps {
+  /// The device's name.
+  public let name: String
+  /// The owner token the device passes as `dev_private_owner`.
+  public let ownerID: Int
+  /// The page sizes its MMU can map.
+  public let pageSizes: DevicePageSizes
+  /// How it chooses mappings.
+  public var policy: any MappingPolicy
+  /// The bytes a device fault asks HMM for (a power of two).
+  public let faultWindow: UInt64
+  /// Attempts of the driver loop before a fault fails with `-EBUSY`.
+  public var retryBudget = 16
+  /// The device page table.
+  public let pageTable = DevicePageTable()
+  /// The TLB.
+  public internal(set) var tlb: DeviceTLB
+  /// Counters.
+  public internal(set) var counters = DeviceCounters()
+  /// The mirrored address space.
+  public private(set) var mirroredSpace: AddressSpace?
+  var notifier: IntervalNotifier?
+
+  /// Creates a device.
+  /// - Parameters:
+  ///   - faultWindow: bytes faulted per device fault; nil for the largest page size up to 2M.
+  ///   - tlbGeometry: TLB arrays per size; nil for ``DeviceTLB/defaultGeometry(for:)``.
+  /// - Precondition: `faultWindow` is a power of two of at least 4 KiB.
+  public init(name: String, ownerID: Int, pageSizes: DevicePageSizes, policy: any MappingPolicy,
+              faultWindow: UInt64? = nil, tlbGeometry: [DevicePageSize: DeviceTLB.Geometry]? = nil) {
+    let window = faultWindow ?? pageSizes.largest(atMostOrder: 9).bytes
+    precondition(window >= 4096 && window & (window - 1) == 0, "the fault window must be a power of two")
+    self.name = name
+    self.ownerID = ownerID
+    self.pageSizes = pageSizes
+    self.policy = policy
+    self.faultWindow = window
+    self.tlb = DeviceTLB(geometry: tlbGeometry ?? DeviceTLB.defaultGeometry(for: pageSizes))
+  }
+
+  /// Starts mirroring `space`: one interval notifier over its whole user address space.
+  /// - Throws: `-EINVAL` when the process has exited; `-EBUSY`-free otherwise.
+  public func mirror(_ space: AddressSpace) throws(HMMError) {
+    stopMirroring()
+    notifier = try IntervalNotifier.insert(into: space, start: VirtualAddress(0), length: VirtualAddress.userSpaceEnd.rawValue, ops: self)
+    mirroredSpace = space
+  }
+
+  /// Stops mirroring: removes the notifier and every mapping.
+  public func stopMirroring() {
+    notifier?.remove()
+    notifier = nil
+    mirroredSpace = nil
+    pageTable.clear()
+    tlb.invalidate(VirtualAddress(0), VirtualAddress(UInt64.max))
+  }
+
+  /// Every device mapping.
+  public var deviceMappings: [DeviceMapping] { pageTable.mappings }
+  /// Every TLB entry.
+  public var cachedTranslations: [(start: VirtualAddress, size: DevicePageSize)] { tlb.entries }
+
+  /// One device access: TLB, then page-table walk, then a device fault.
+  /// - Returns: the frame reached.
+  /// - Throws: the ``HMMError`` of a fault that could not be resolved (`-EFAULT`, `-EPERM`,
+  ///   `-EBUSY`).
+  @discardableResult
+  public func access(_ address: VirtualAddress, write: Bool) throws(HMMError) -> PFN {
+    counters.accesses += 1
+    if let hit = tlb.lookup(address), !write || hit.writable {
+      counters.tlbHits += 1
+      return hit.pfn
+    }
+    counters.tlbMisses += 1
+    if let pfn = walk(address, write: write) { return pfn }
+    try handleFault(at: address, write: write)
+    guard let pfn = walk(address, write: write) else { throw .fault(address) }
+    return pfn
+  }
+
+  /// Walks the device page table and fills the TLB on success.
+  private func walk(_ address: VirtualAddress, write: Bool) -> PFN? {
+    guard let mapping = pageTable.lookup(address) else {
+      counters.walkSteps += 4
+      return nil
+    }
+    counters.walkSteps += Self.walkLevels(mapping.size)
+    guard !write || mapping.isWritable else { return nil }
+    tlb.fill(mapping)
+    return mapping.pfn(for: address)
+  }
+
+  /// Levels a walk visits to reach a leaf of `size` (a 4-level device table, as GPUs have).
+  static func walkLevels(_ size: DevicePageSize) -> Int {
+    switch size {
+    case .size4K, .size64K: 4
+    case .size2M: 3
+    case .size1G: 2
+    }
+  }
+
+  /// A device fault at `address`: HMM over the fault window, then the policy's mappings.
+  public func handleFault(at address: VirtualAddress, write: Bool) throws(HMMError) {
+    counters.faults += 1
+    guard let space = mirroredSpace, let notifier, let vma = space.vma(containing: address) else {
+      throw .fault(address)
+    }
+    let start = max(address.alignedDown(to: faultWindow), vma.start)
+    let end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
+    counters.faultWindows += 1
+    var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end,
+                         defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID)
+    let memory = space.system.memory
+    let result: HMM.DriverLoopResult
+    do {
+      result = try HMM.faultAndCommit(&range, retryBudget: retryBudget) { (range: inout HMMRange) throws(HMMError) in
+        for mapping in policy.mappings(for: range.pfns, start: range.start, sizes: pageSizes, memory: memory) {
+          pageTable.map(mapping)
+          counters.mappingsCreated[mapping.size, default: 0] += 1
+        }
+      }
+    } catch {
+      counters.hmmCalls += 1
+      throw error
+    }
+    counters.hmmCalls += result.calls
+    counters.entriesWalked += result.entriesFilled
+    counters.busyRetries += result.busyRetries + result.sequenceRetries
+  }
+
+  /// Reads `count` bytes at `address` through the device (faulting as needed).
+  public func read(_ address: VirtualAddress, count: Int) throws(HMMError) -> [UInt8] {
+    guard let memory = mirroredSpace?.system.memory else { throw .fault(address) }
+    var result: [UInt8] = []
+    var cursor = address
+    while result.count < count {
+      let offset = Int(cursor.rawValue & 4095)
+      let chunk = min(count - result.count, 4096 - offset)
+      let pfn = try access(cursor, write: false)
+      memory.read(pfn, offset: offset, count: chunk, into: &result)
+      cursor = cursor + UInt64(chunk)
+    }
+    return result
+  }
+
+  /// Writes `bytes` at `address` through the device (faulting as needed).
+  public func write(_ address: VirtualAddress, bytes: [UInt8]) throws(HMMError) {
+    guard let memory = mirroredSpace?.system.memory else { throw .fault(address) }
+    var cursor = address
+    var index = 0
+    while index < bytes.count {
+      let offset = Int(cursor.rawValue & 4095)
+      let chunk = min(bytes.count - index, 4096 - offset)
+      let pfn = try access(cursor, write: true)
+      memory.write(pfn, offset: offset, bytes: bytes[index..<(index + chunk)])
+      cursor = cursor + UInt64(chunk)
+      index += chunk
+    }
+  }
+
+  /// Touches every page of `[address, address + length)` (no data), in order.
+  public func touch(_ address: VirtualAddress, _ length: UInt64, write: Bool) throws(HMMError) {
+    var page = address.alignedDown(to: 4096)
+    while page < address + length {
+      try access(page, write: write)
+      page = page + 4096
+    }
+  }
+
+  /// The interval notifier callback: unmap every overlapping device mapping (whole), shoot the
+  /// TLB down, and store the sequence.
+  public func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
+    counters.invalidations += 1
+    if range.event == .migrate && range.owner == ownerID { return true }
+    notifier.setSequence(currentSequence)
+    let removed = pageTable.unmap(range.start, range.end)
+    var low = range.start
+    var high = range.end
+    for mapping in removed {
+      counters.mappingsRemoved[mapping.size, default: 0] += 1
+      low = min(low, mapping.start)
+      high = max(high, mapping.end)
+    }
+    tlb.invalidate(low, high)
+    if range.event == .release { mirroredSpace = nil }
+    return true
+  }
+}

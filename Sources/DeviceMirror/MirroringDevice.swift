@@ -1,0 +1,14 @@
+import MemoryModel
+
+/// Anything that mirrors part of a process's address space into its own translations — what the
+/// safety oracle inspects.
+public protocol MirroringDevice: AnyObject {
+  /// The device's name, for reports.
+  var name: String { get }
+  /// The address space it mirrors (nil before `mirror` and after exit).
+  var mirroredSpace: AddressSpace? { get }
+  /// Every translation the device holds in its page table.
+  var deviceMappings: [DeviceMapping] { get }
+  /// Every range its TLB caches.
+  var cachedTranslations: [(start: VirtualAddress, size: DevicePageSize)] { get }
+}

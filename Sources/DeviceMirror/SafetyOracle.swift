@@ -1,0 +1,98 @@
+import MemoryModel
+
+/// Checks DESIGN.md's invariants 1 and 2 for a set of devices:
+/// 1. the device never sees more than the CPU — every device-mapped 4 KiB page is mapped by the
+///    CPU to the same frame, and writable on the CPU if it is writable on the device;
+/// 2. no stale mapping survives an invalidation — when an invalidation of `[a, b)` ends, no
+///    device maps or caches any page of `[a, b)`.
+/// Register it on an address space (after the devices) to check invariant 2 on every
+/// invalidation; call ``check()`` after every step for invariant 1.
+public final class SafetyOracle: MMUNotifier {
+  /// A broken invariant.
+  public struct Violation: Hashable, Sendable, CustomStringConvertible {
+    /// 1 or 2.
+    public var invariant: Int
+    /// The device.
+    public var device: String
+    /// The virtual address.
+    public var address: VirtualAddress
+    /// The device mapping involved.
+    public var deviceMapping: String
+    /// What the CPU has there.
+    public var cpuState: String
+    /// A readable sentence.
+    public var description: String {
+      "invariant \(invariant) violated on \(device) at \(address): device maps \(deviceMapping), CPU has \(cpuState)"
+    }
+  }
+
+  /// The devices watched.
+  public private(set) var devices: [any MirroringDevice] = []
+  /// Violations of invariant 2 found during invalidations.
+  public private(set) var invalidationViolations: [Violation] = []
+
+  /// An oracle with no devices.
+  public init() {}
+
+  /// Watches `device`.
+  public func watch(_ device: any MirroringDevice) {
+    if !devices.contains(where: { $0 === device }) { devices.append(device) }
+  }
+
+  /// Invariant 1 for every watched device, plus the invariant-2 violations recorded so far
+  /// (which are then forgotten).
+  public func check() -> [Violation] {
+    var violations = invalidationViolations
+    invalidationViolations.removeAll()
+    for device in devices {
+      guard let space = device.mirroredSpace, !space.hasExited else { continue }
+      for mapping in device.deviceMappings { checkCPUCovers(mapping, device: device, space: space, into: &violations) }
+    }
+    return violations
+  }
+
+  private func checkCPUCovers(_ mapping: DeviceMapping, device: any MirroringDevice, space: AddressSpace,
+                              into violations: inout [Violation]) {
+    var address = mapping.start
+    while address < mapping.end {
+      let expected = mapping.pfn(for: address)
+      guard let cpu = space.translate(address) else {
+        violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
+                                    cpuState: "no present mapping"))
+        return
+      }
+      if cpu.pfn != expected {
+        violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
+                                    cpuState: "pfn=\(cpu.pfn) via \(cpu.level)"))
+        return
+      }
+      if mapping.isWritable && !cpu.isWritable {
+        violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
+                                    cpuState: "read-only \(cpu.level) mapping of pfn=\(cpu.pfn)"))
+        return
+      }
+      // Step over the rest of the CPU leaf: its pages share frame contiguity and permission.
+      let span = cpu.level.entrySpan
+      let leafEnd = address.alignedDown(to: span) + span
+      address = min(leafEnd, mapping.end)
+    }
+  }
+
+  /// Nothing to check before the change.
+  public func invalidateRangeStart(_ range: InvalidationRange, in space: AddressSpace) {}
+
+  /// Invariant 2: after the invalidation, no device maps or caches a page of the range.
+  public func invalidateRangeEnd(_ range: InvalidationRange, in space: AddressSpace) {
+    for device in devices where device.mirroredSpace === space {
+      if range.event == .migrate { continue }  // an owner may keep its migrating pages
+      for mapping in device.deviceMappings where mapping.start < range.end && range.start < mapping.end {
+        invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(mapping.start, range.start),
+                                                deviceMapping: mapping.description, cpuState: "invalidated by \(range)"))
+      }
+      for entry in device.cachedTranslations where entry.start < range.end && range.start < entry.start + entry.size.bytes {
+        invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(entry.start, range.start),
+                                                deviceMapping: "TLB entry \(entry.start) \(entry.size)", cpuState: "invalidated by \(range)"))
+      }
+    }
+  }
+}
