@@ -4,7 +4,7 @@ import MemoryModel
 /// The `dmirror` test device of `lib/test_hmm.c` (`/dev/hmm_dmirrorN`): the device memory kind
 /// and the owner token that `dev_private_owner` compares with. Each ``DMirror`` is one open file
 /// of it.
-public final class DMirrorDevice {
+public final class DMirrorDevice: DevicePagemapOps {
   /// `HMM_DMIRROR_MEMORY_DEVICE_PRIVATE` (1) or `_COHERENT` (2).
   public enum MemoryType: Int, Sendable {
     /// Device-private memory (`/dev/hmm_dmirror0`, `1`).
@@ -19,16 +19,57 @@ public final class DMirrorDevice {
   public let memoryType: MemoryType
   /// The owner token (`pagemap.owner = mdevice`).
   public let ownerID: Int
+  /// The device's memory (one chunk of `DEVMEM_CHUNK_SIZE`, 256 MiB, by default).
+  public let deviceMemory: DeviceMemory?
+  /// The machine.
+  public let system: MemorySystem?
+  /// Bytes and pages migrated each way.
+  public internal(set) var migrationCounters = MigrationCounters()
+  var files: [WeakMirror] = []
 
-  /// Creates device `number`; devices 0 and 1 are private, 2 and 3 coherent, as the module makes them.
+  struct WeakMirror {
+    weak var mirror: DMirror?
+  }
+
+  /// Creates device `number` without device memory (devices 0 and 1 are private, 2 and 3
+  /// coherent, as the module makes them).
   public init(number: Int, ownerID: Int) {
     self.number = number
     self.memoryType = number < 2 ? .devicePrivate : .deviceCoherent
     self.ownerID = ownerID
+    self.deviceMemory = nil
+    self.system = nil
+  }
+
+  /// Creates device `number` with `memoryBytes` of device memory in `system`
+  /// (`dmirror_allocate_chunk` at module load).
+  public init(number: Int, ownerID: Int, system: MemorySystem, memoryBytes: UInt64 = 256 << 20) {
+    self.number = number
+    self.memoryType = number < 2 ? .devicePrivate : .deviceCoherent
+    self.ownerID = ownerID
+    self.system = system
+    let pages = Int(memoryBytes >> 12) / 512 * 512
+    self.deviceMemory = system.addDeviceMemory(owner: ownerID, kind: number < 2 ? .devicePrivate : .deviceCoherent, pages: max(pages, 512))
+    self.deviceMemory?.ops = self
   }
 
   /// `hmm_dmirror<N>`.
   public var name: String { "hmm_dmirror\(number)" }
+
+  /// The open files of this device.
+  public var openFiles: [DMirror] { files.compactMap(\.mirror) }
+}
+
+/// Pages and bytes a device moved.
+public struct MigrationCounters: Sendable, Equatable {
+  /// Pages moved to device memory.
+  public var pagesToDevice = 0
+  /// Pages moved back to system memory.
+  public var pagesToSystem = 0
+  /// Bytes moved to device memory.
+  public var bytesToDevice: UInt64 { UInt64(pagesToDevice) * 4096 }
+  /// Bytes moved back to system memory.
+  public var bytesToSystem: UInt64 { UInt64(pagesToSystem) * 4096 }
 }
 
 /// `struct hmm_dmirror_cmd` after an ioctl.
@@ -109,6 +150,7 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
     let forwarder = Forwarder()
     self.notifier = try IntervalNotifier.insert(into: space, start: VirtualAddress(0), length: UInt64.max & ~4095, ops: forwarder)
     forwarder.target = self
+    device.files.append(DMirrorDevice.WeakMirror(mirror: self))
   }
 
   /// `close()`: removes the notifier.
@@ -296,6 +338,8 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
     let memory = space.system.memory
     if let owner = space.system.devicePrivateOwner(of: entry.pfn) {
       byte = owner == device.ownerID ? DMirrorProt.devicePrivateLocal : DMirrorProt.devicePrivateRemote
+    } else if let region = space.system.deviceMemory(containing: entry.pfn), region.kind == .deviceCoherent {
+      byte = region.owner == device.ownerID ? DMirrorProt.deviceCoherentLocal : DMirrorProt.deviceCoherentRemote
     } else if memory.contains(entry.pfn) && entry.pfn == memory.zeroPage {
       byte = DMirrorProt.zero
     }

@@ -57,8 +57,17 @@ public final class SafetyOracle: MMUNotifier {
     while address < mapping.end {
       let expected = mapping.pfn(for: address)
       guard let cpu = space.translate(address) else {
+        // Device memory and device-exclusive pages: the CPU entry names the frame the device uses.
+        let (entry, level) = space.cpuEntry(address)
+        let offset = (address.rawValue & (level.entrySpan - 1)) >> 12
+        if let type = entry.swapType, type == .devicePrivate || type == .deviceExclusive,
+          entry.pfn + offset == expected, !mapping.isWritable || entry.isWritable
+        {
+          address = min(address.alignedDown(to: level.entrySpan) + level.entrySpan, mapping.end)
+          continue
+        }
         violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
-                                    cpuState: "no present mapping"))
+                                    cpuState: entry.isNone ? "no mapping" : "\(entry.swapType.map { "\($0) entry" } ?? "non-present entry") pfn=\(entry.pfn)"))
         return
       }
       if cpu.pfn != expected {

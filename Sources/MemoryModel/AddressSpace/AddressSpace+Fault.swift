@@ -32,19 +32,66 @@ extension AddressSpace {
       }
       if try writeProtectedHugePMD(index, address, pmdSlot) { return }
     } else if pmd.isSwap {
-      throw .busError(address, "a \(pmd.swapType!) PMD entry (device memory is not modelled yet)")
+      try faultOnSoftwareEntry(pmd, address)
+      return try handleFault(at: address, write: write)
     }
     guard let pteSlot = pageTable.slot(for: address, level: .pte, allocate: true) else { throw .outOfMemory(address) }
     let pte = pageTable.entry(at: pteSlot)
     if pte.isNone {
       try faultEmptyPTE(index, address, pteSlot, write: write)
     } else if pte.isSwap {
-      throw .busError(address, "a \(pte.swapType!) entry (device memory is not modelled yet)")
+      if pte.swapType == .deviceExclusive {
+        restoreExclusiveEntry(at: pteSlot)
+        return try handleFault(at: address, write: write)
+      }
+      try faultOnSoftwareEntry(pte, address)
+      return try handleFault(at: address, write: write)
     } else if write && !pte.isWritable {
       try writeProtectedPTE(index, address, pteSlot)
     } else {
       pageTable.setEntry(pte.touched(write: write), at: pteSlot)
     }
+  }
+
+  /// A fault on a device-private or migration entry (`do_swap_page` for non-swap entries): the
+  /// owner's `migrate_to_ram` brings a device-private page back; a migration entry means a
+  /// migration is in progress, which nothing in the model leaves half done.
+  private func faultOnSoftwareEntry(_ entry: PageTableEntry, _ address: VirtualAddress) throws(FaultError) {
+    switch entry.swapType {
+    case .devicePrivate:
+      guard let region = system.deviceMemory(containing: entry.pfn), let ops = region.ops,
+        ops.migrateToRAM(self, address: address, pfn: entry.pfn)
+      else { throw .busError(address, "the device could not migrate page \(entry.pfn) back to system memory") }
+    case .migration:
+      throw .busError(address, "a migration entry: page \(entry.pfn) is being migrated")
+    default:
+      throw .busError(address, "an unknown software entry")
+    }
+  }
+
+  /// Restores the page a device-exclusive entry hides (`remove_device_exclusive_entry`), after a
+  /// `clear` invalidation of the page so that the device drops its exclusive access.
+  func restoreExclusiveEntry(at slot: Int) {
+    let entry = pageTable.entry(at: slot)
+    guard entry.swapType == .deviceExclusive else { return }
+    let address = pageTableAddress(ofPTESlot: slot)
+    invalidating(address, address + 4096, .clear) {
+      pageTable.setEntry(.present(entry.pfn, writable: entry.isWritable, dirty: entry.isWritable), at: slot)
+    }
+  }
+
+  /// The virtual address a PTE slot maps (found from the table's parent links).
+  func pageTableAddress(ofPTESlot slot: Int) -> VirtualAddress {
+    var address: UInt64 = UInt64(slot & 511) << 12
+    var node = slot >> 9
+    var shift: UInt64 = 21
+    while node != pageTable.root {
+      let parent = pageTable.nodeParentSlot[node]
+      address |= UInt64(parent & 511) << shift
+      shift += 9
+      node = parent >> 9
+    }
+    return VirtualAddress(address)
   }
 
   /// Gives the VMA an `anon_vma` identity, reusing an adjacent VMA's as

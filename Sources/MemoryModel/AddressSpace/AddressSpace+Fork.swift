@@ -42,19 +42,24 @@ extension AddressSpace {
       if level == .pte {
         let count = Int((next - address) >> PageSize.shift4K)
         for i in 0..<count {
-          let pte = pageTable.entry(at: slot + i)
+          var pte = pageTable.entry(at: slot + i)
           guard !pte.isNone else { continue }
+          if pte.swapType == .deviceExclusive {
+            // copy_nonpresent_pte: restore the original entry, then copy it as a present one.
+            restoreExclusiveEntry(at: slot + i)
+            pte = pageTable.entry(at: slot + i)
+          }
           guard let childSlot = child.pageTable.slot(for: address + UInt64(i) * PageSize.bytes4K, level: .pte, allocate: true) else { return false }
           child.pageTable.setEntry(copyEntry(pte, at: slot + i, cow: cow, pages: 1), at: childSlot)
-          if pte.isPresent { child.addPTEMapping(pte.pfn) }
+          if let frame = pte.mappedFrame { child.addPTEMapping(frame) }
         }
         continue
       }
-      guard !entry.isNone, entry.isHuge || entry.isProtNone else { continue }
+      guard !entry.isNone, entry.isHuge || entry.isProtNone || entry.swapType == .devicePrivate else { continue }
       guard let childSlot = child.pageTable.slot(for: address, level: level, allocate: true) else { return false }
       let head = entry.pfn
       let kind = memory.kind(of: head)
-      if level == .pmd && (kind == .anonymous || kind == .zero) {
+      if level == .pmd && (kind == .anonymous || kind == .zero || kind.isDevice) {
         guard child.pageTable.deposit(childSlot) else { return false }
       }
       child.pageTable.setEntry(copyEntry(entry, at: slot, cow: cow, pages: 1 << memory.order(ofFolio: head)), at: childSlot)
@@ -66,9 +71,9 @@ extension AddressSpace {
   /// The child's copy of an entry; write-protects the parent's entry too for copy-on-write
   /// anonymous memory, and clears the pages' exclusive marks.
   private func copyEntry(_ entry: PageTableEntry, at slot: Int, cow: Bool, pages: Int) -> PageTableEntry {
-    guard cow, entry.isPresent, !memory.isZeroPage(entry.pfn) else { return entry }
+    guard cow, entry.mappedFrame != nil, !memory.isZeroPage(entry.pfn) else { return entry }
     let kind = memory.kind(of: entry.pfn)
-    guard kind == .anonymous || kind == .hugetlb else { return entry }
+    guard kind == .anonymous || kind == .hugetlb || kind.isDevice else { return entry }
     for i in 0..<UInt64(pages) { memory.setAnonExclusive(entry.pfn + i, false) }
     if entry.isWritable { pageTable.setEntry(entry.writeProtected(), at: slot) }
     return entry.writeProtected()

@@ -71,9 +71,16 @@ extension AddressSpace {
         let count = Int((next - address) >> PageSize.shift4K)
         for i in slot..<(slot + count) {
           let pte = pageTable.entry(at: i)
+          if pte.isSwap {
+            // Device-private and device-exclusive entries lose write permission with the VMA.
+            if pte.isWritable && !writableVMA && !pte.isMigration { pageTable.setEntry(pte.writeProtected(), at: i) }
+            continue
+          }
           guard pte.isPresent else { continue }
           pageTable.setEntry(pte.withProtection(accessible: accessible, writable: writableVMA && mayWriteWithoutFault(vma, pte)), at: i)
         }
+      } else if entry.isSwap {
+        if entry.isWritable && !writableVMA && !entry.isMigration { pageTable.setEntry(entry.writeProtected(), at: slot) }
       } else if entry.isPresent && (entry.isHuge || entry.isProtNone) {
         pageTable.setEntry(entry.withProtection(accessible: accessible, writable: writableVMA && mayWriteWithoutFault(vma, entry)), at: slot)
       }

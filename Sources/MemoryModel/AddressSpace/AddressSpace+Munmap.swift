@@ -65,7 +65,7 @@ extension AddressSpace {
       if leafStart < start || leafStart + span > end {
         // Only part of a leaf is zapped: split a THP PMD and go on with its PTEs; hugetlb
         // leaves are never partly zapped (their VMA edges are aligned).
-        if level == .pmd && entry.isPresent && memory.kind(of: entry.pfn) != .hugetlb {
+        if level == .pmd && entry.mappedFrame != nil && memory.kind(of: entry.pfn) != .hugetlb {
           splitHugePMD(at: leafStart, slot)
         } else {
           address = next
@@ -74,7 +74,11 @@ extension AddressSpace {
       }
       pageTable.setEntry(.none, at: slot)
       if level == .pmd { pageTable.freeDeposit(slot) }
-      if entry.isPresent { removeEntireMapping(memory.folioHead(of: entry.pfn)) }
+      if let frame = entry.mappedFrame {
+        removeEntireMapping(memory.folioHead(of: frame))
+      } else if entry.isMigration {
+        putFolio(memory.folioHead(of: entry.pfn))
+      }
       address = next
     }
   }
@@ -87,7 +91,11 @@ extension AddressSpace {
       let entry = pageTable.entry(at: slot)
       guard !entry.isNone else { continue }
       pageTable.setEntry(.none, at: slot)
-      if entry.isPresent { removePTEMapping(entry.pfn) }
+      if let frame = entry.mappedFrame {
+        removePTEMapping(frame)
+      } else if entry.isMigration {
+        putFolio(memory.folioHead(of: entry.pfn))
+      }
     }
   }
 }

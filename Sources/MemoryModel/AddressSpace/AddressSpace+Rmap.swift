@@ -75,6 +75,8 @@ extension MemorySystem {
     switch memory.kind(of: head) {
     case .hugetlb:
       releaseHugetlbFolio(head, size: PageSize(order: memory.order(ofFolio: head)) ?? .size2M)
+    case .devicePrivate, .deviceCoherent:
+      releaseDeviceFolio(head)
     case .zero, .free, .pageTable, .reserved:
       preconditionFailure("freeing a \(memory.kind(of: head)) frame as a folio")
     default:

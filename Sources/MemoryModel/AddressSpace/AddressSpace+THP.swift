@@ -9,12 +9,23 @@ extension AddressSpace {
   /// PTEs, as Linux does.
   func splitHugePMD(at haddr: VirtualAddress, _ pmdSlot: Int) {
     let pmd = pageTable.entry(at: pmdSlot)
-    guard pmd.isHuge, memory.kind(of: pmd.pfn) != .hugetlb else { return }
+    let isDevicePrivate = pmd.swapType == .devicePrivate
+    guard pmd.isHuge || isDevicePrivate, memory.kind(of: pmd.pfn) != .hugetlb else { return }
     system.events.thpSplitPMD += 1
     invalidating(haddr, haddr + PageSize.size2M.bytes, .clear) {
       let head = pmd.pfn
       let kind = memory.kind(of: head)
-      guard kind == .anonymous || kind == .zero, let node = pageTable.withdrawDeposit(pmdSlot) else {
+      if isDevicePrivate, let node = pageTable.withdrawDeposit(pmdSlot) {
+        // A device-private PMD becomes 512 device-private PTEs of the same device folio.
+        for i in 0..<512 {
+          pageTable.setEntry(.swap(.devicePrivate, pfn: head + UInt64(i), writable: pmd.isWritable), at: node << 9 | i)
+          addPTEMapping(head + UInt64(i))
+        }
+        pageTable.setEntry(.present(pageTable.nodeFrame[node], writable: true), at: pmdSlot)
+        removeEntireMapping(head)
+        return
+      }
+      guard kind == .anonymous || kind == .zero || kind == .deviceCoherent, let node = pageTable.withdrawDeposit(pmdSlot) else {
         pageTable.setEntry(.none, at: pmdSlot)
         removeEntireMapping(head)
         return
@@ -42,7 +53,8 @@ extension AddressSpace {
   /// Splits the PMD leaf covering `address`, if any (hugetlb leaves are never split).
   func splitHugePMD(covering address: VirtualAddress) {
     guard let vma = vma(containing: address), !vma.isHugetlb,
-      let slot = pageTable.slot(for: address, level: .pmd, allocate: false), pageTable.entry(at: slot).isHuge
+      let slot = pageTable.slot(for: address, level: .pmd, allocate: false),
+      pageTable.entry(at: slot).isHuge || pageTable.entry(at: slot).swapType == .devicePrivate
     else { return }
     splitHugePMD(at: address.alignedDown(to: PageSize.size2M.bytes), slot)
   }
@@ -217,8 +229,8 @@ private struct FrameMapCounter: PageTableVisitor {
   let memory: PhysicalMemory
 
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    for entry in entries where entry.isPresent && entry.pfn.rawValue &- first < count {
-      memory.frames[entry.pfn.index].mapCount += 1
+    for entry in entries {
+      if let frame = entry.mappedFrame, frame.rawValue &- first < count { memory.frames[frame.index].mapCount += 1 }
     }
     return .continue
   }

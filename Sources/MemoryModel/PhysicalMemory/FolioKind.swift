@@ -16,6 +16,14 @@ public enum FolioKind: UInt8, Sendable, Hashable, CustomStringConvertible {
   case pageTable = 6
   /// Memory the model takes away to fragment physical memory (like kernel allocations).
   case reserved = 7
+  /// Device-private memory (`MEMORY_DEVICE_PRIVATE`): the CPU cannot access it; CPU page tables
+  /// hold device-private swap entries for it.
+  case devicePrivate = 8
+  /// Device-coherent memory (`MEMORY_DEVICE_COHERENT`): the CPU maps it like RAM.
+  case deviceCoherent = 9
+
+  /// Whether the folio lives in device memory.
+  public var isDevice: Bool { self == .devicePrivate || self == .deviceCoherent }
 
   /// Lower-case name, as snapshots print it.
   public var description: String {
@@ -28,6 +36,8 @@ public enum FolioKind: UInt8, Sendable, Hashable, CustomStringConvertible {
     case .zero: "zero"
     case .pageTable: "pagetable"
     case .reserved: "reserved"
+    case .devicePrivate: "device-private"
+    case .deviceCoherent: "device-coherent"
     }
   }
 }

@@ -169,7 +169,7 @@ extension PhysicalMemory {
   public func fragment(percent: Int) -> Int {
     let percent = max(0, min(100, percent))
     var taken = 0
-    let regions = frames.count >> 9
+    let regions = ramFrameCount >> 9
     for region in 0..<regions where (region &* 37) % 100 < percent {
       if reserveFrame((region << 9) + 256) { taken += 1 }
     }

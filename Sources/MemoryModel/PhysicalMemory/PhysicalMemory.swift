@@ -39,8 +39,10 @@ public final class PhysicalMemory {
     public var frees: [Int: Int] = [:]
   }
 
-  /// The number of frames.
+  /// The number of frames, device memory included.
   public var frameCount: Int { frames.count }
+  /// The number of frames of system RAM.
+  public let ramFrameCount: Int
 
   /// Creates physical memory of `bytes` (rounded down to 4 KiB), all free but for the zero page
   /// and the huge zero page.
@@ -49,6 +51,7 @@ public final class PhysicalMemory {
     let count = Int(bytes >> PageSize.shift4K)
     precondition(count >= 1024 && count <= Int(UInt32.max), "physical memory must be 4 MiB to 16 TiB")
     frames = ContiguousArray(repeating: FrameDescriptor(), count: count)
+    ramFrameCount = count
     freeListHead = Array(repeating: -1, count: Self.maxBuddyOrder + 1)
     freeBlocks = Array(repeating: 0, count: Self.maxBuddyOrder + 1)
     var pfn = 0
@@ -67,7 +70,7 @@ public final class PhysicalMemory {
   }
 
   /// Bytes of physical memory.
-  public var bytes: UInt64 { UInt64(frames.count) << PageSize.shift4K }
+  public var bytes: UInt64 { UInt64(ramFrameCount) << PageSize.shift4K }
 }
 
 // MARK: - Folio metadata

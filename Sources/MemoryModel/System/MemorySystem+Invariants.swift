@@ -65,16 +65,18 @@ extension MemorySystem {
         if entire != counted && kind != .zero {
           fail("map-count", "folio \(head) has whole-folio map count \(entire) but \(counted) PMD/PUD entries map it")
         }
-        if [.anonymous, .file, .shmem, .hugetlb].contains(kind) {
+        if [.anonymous, .file, .shmem, .hugetlb, .devicePrivate, .deviceCoherent].contains(kind) {
           var pteMaps: Int32 = 0
           for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
-          let expected = pteMaps + entire + (pageCacheRefs[UInt32(pfn)] ?? 0)
+          let expected = pteMaps + entire + (pageCacheRefs[UInt32(pfn)] ?? 0) + (counter.migrationRefs[UInt32(pfn)] ?? 0)
           let isFreeHugetlb = kind == .hugetlb && expected == 0
           if descriptor.refCount != expected && !isFreeHugetlb {
             fail("reference-count", "folio \(head) (\(kind), order \(order)) has reference count \(descriptor.refCount), expected \(expected)")
           }
           if descriptor.refCount < 0 { fail("reference-count", "folio \(head) has a negative reference count") }
-          if kind == .anonymous && descriptor.refCount == 0 { fail("reference-count", "anonymous folio \(head) is allocated but unreferenced (leak)") }
+          if (kind == .anonymous || kind.isDevice) && descriptor.refCount == 0 {
+            fail("reference-count", "\(kind) folio \(head) is allocated but unreferenced (leak)")
+          }
         }
         pfn += 1 << order
         continue
@@ -95,6 +97,7 @@ private struct MappingCounter: PageTableVisitor {
   var space = ""
   var pteMaps: [UInt32: Int32] = [:]
   var entireMaps: [UInt32: Int32] = [:]
+  var migrationRefs: [UInt32: Int32] = [:]
   var problems: [String] = []
 
   mutating func check(_ pfn: PFN, _ address: VirtualAddress) -> Bool {
@@ -107,20 +110,32 @@ private struct MappingCounter: PageTableVisitor {
       problems.append("\(space): \(address) maps frame \(pfn), which is \(kind)")
       return false
     }
+    if kind.isDevice && !memory.frames[pfn.index].flags.contains(.head) && !memory.frames[pfn.index].flags.contains(.tail) {
+      problems.append("\(space): \(address) maps device frame \(pfn), which is free")
+      return false
+    }
     return true
   }
 
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    for (i, entry) in entries.enumerated() where entry.isPresent {
+    for (i, entry) in entries.enumerated() where !entry.isNone {
       let address = start + UInt64(i) << PageSize.shift4K
-      guard check(entry.pfn, address) else { continue }
-      if !memory.isZeroPage(entry.pfn) { pteMaps[UInt32(entry.pfn.rawValue), default: 0] += 1 }
+      if entry.isMigration {
+        if check(entry.pfn, address) { migrationRefs[UInt32(memory.folioHead(of: entry.pfn).rawValue), default: 0] += 1 }
+        continue
+      }
+      guard let frame = entry.mappedFrame, check(frame, address) else { continue }
+      if !memory.isZeroPage(frame) { pteMaps[UInt32(frame.rawValue), default: 0] += 1 }
     }
     return .continue
   }
 
   mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
-    guard entry.isPresent, check(entry.pfn, start) else { return .continue }
+    if entry.isMigration {
+      if check(entry.pfn, start) { migrationRefs[UInt32(memory.folioHead(of: entry.pfn).rawValue), default: 0] += 1 }
+      return .continue
+    }
+    guard entry.mappedFrame != nil, check(entry.pfn, start) else { return .continue }
     let head = memory.folioHead(of: entry.pfn)
     if head != entry.pfn { problems.append("\(space): the \(level) leaf at \(start) maps \(entry.pfn), not a folio head") }
     entireMaps[UInt32(head.rawValue), default: 0] += 1

@@ -22,6 +22,8 @@ public final class MemorySystem {
   public internal(set) var deferredSplitQueue: [PFN] = []
   /// Counters of events, as `/proc/vmstat` keeps them.
   public internal(set) var events = VMEvents()
+  /// Device memories, in the order they were added.
+  public internal(set) var deviceMemories: [DeviceMemory] = []
   /// Registered device-private page ranges.
   public internal(set) var devicePagemaps: [DevicePagemap] = []
   var nextPID = 1

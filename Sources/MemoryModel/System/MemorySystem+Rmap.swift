@@ -1,0 +1,46 @@
+/// A reverse-map walk: every page-table entry in every address space that maps a frame. The
+/// model keeps no anon_vma chains; it scans the VMAs' page tables (cost grows with mapped
+/// memory, and only migration of shared pages needs it).
+extension MemorySystem {
+  /// One entry found by ``entriesMapping(_:)``.
+  public struct MappingSite {
+    /// The address space.
+    public let space: AddressSpace
+    /// The virtual address of the page.
+    public let address: VirtualAddress
+    /// The level of the entry (PTE for 4 KiB mappings, PMD for whole-folio mappings).
+    public let level: PageTableLevel
+  }
+
+  /// Every PTE (or PMD leaf) that maps `pfn` (present, device-private or device-exclusive).
+  public func entriesMapping(_ pfn: PFN) -> [MappingSite] {
+    var sites: [MappingSite] = []
+    let head = memory.folioHead(of: pfn)
+    for space in addressSpaces {
+      var finder = SiteFinder(pfn: pfn, head: head)
+      for vma in space.vmas { space.pageTable.walk(vma.start, vma.end, &finder) }
+      sites += finder.found.map { MappingSite(space: space, address: $0.0, level: $0.1) }
+    }
+    return sites
+  }
+}
+
+private struct SiteFinder: PageTableVisitor {
+  let pfn: PFN
+  let head: PFN
+  var found: [(VirtualAddress, PageTableLevel)] = []
+
+  mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
+    for (i, entry) in entries.enumerated() where entry.mappedFrame == pfn {
+      found.append((start + UInt64(i) << 12, .pte))
+    }
+    return .continue
+  }
+
+  mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
+    if entry.mappedFrame == head && start.isAligned(to: level.entrySpan) { found.append((start, level)) }
+    return .continue
+  }
+
+  mutating func visitHole(start: VirtualAddress, end: VirtualAddress, level: PageTableLevel) -> WalkControl { .continue }
+}
