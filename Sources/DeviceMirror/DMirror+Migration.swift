@@ -45,33 +45,8 @@ extension DMirror {
   /// `dmirror_migrate_alloc_and_copy`: a device folio per collected entry (2 MiB for compound
   /// entries, falling back to 4 KiB pages when the large allocation fails), data copied.
   func allocateAndCopy(_ m: inout MigrateVMA, into region: DeviceMemory, vmaWritable: Bool) {
-    let memory = space.system.memory
-    var i = 0
-    while i < m.pageCount {
-      defer { i += 1 }
-      let source = m.src[i]
-      guard source.isMigrating else { continue }
-      let writable = source.isWritable || (!source.isValid && vmaWritable)
-      let flags = writable ? MigratePFN.write : 0
-      if source.isCompound {
-        if flags_consumeFailAlloc() == false, let head = space.system.allocateDeviceFolio(region, order: 9) {
-          if source.isValid { for k in 0..<UInt64(512) { memory.copyContents(from: source.pfn + k, to: head + k) } }
-          m.dst[i] = MigratePFN(pfn: head, flags: flags | MigratePFN.compound)
-          continue
-        }
-        // Fall back to 4 KiB device pages for the 512 pages.
-        for k in 0..<min(512, m.pageCount - i) {
-          guard let page = space.system.allocateDeviceFolio(region, order: 0) else { break }
-          if source.isValid { memory.copyContents(from: source.pfn + UInt64(k), to: page) }
-          m.dst[i + k] = MigratePFN(pfn: page, flags: flags)
-        }
-        i += 511
-        continue
-      }
-      guard let page = space.system.allocateDeviceFolio(region, order: 0) else { continue }
-      if source.isValid { memory.copyContents(from: source.pfn, to: page) }
-      m.dst[i] = MigratePFN(pfn: page, flags: flags)
-    }
+    let failLarge = flags_consumeFailAlloc()
+    DeviceMigration.allocateOnDevice(&m, region: region, system: space.system, failLarge: failLarge, vmaWritable: vmaWritable)
   }
 
   /// Consumes `HMM_DMIRROR_FLAG_FAIL_ALLOC`: returns true (the allocation must fail) once.
@@ -157,44 +132,15 @@ extension DMirror {
 }
 
 extension DMirrorDevice {
-  /// `dmirror_devmem_fault_alloc_and_copy`: a system folio per collected device entry (2 MiB
-  /// for compound entries unless `failLarge`, then 4 KiB pages), data copied, and the device's
-  /// entries for those pages erased.
+  /// `dmirror_devmem_fault_alloc_and_copy`: a system folio per collected device entry, data
+  /// copied, and the device's entries for those pages erased.
   /// - Returns: false when system memory ran out.
   func copyToSystem(_ m: inout MigrateVMA, failLarge: Bool) -> Bool {
     guard let system else { return false }
-    let memory = system.memory
-    var i = 0
-    while i < m.pageCount {
-      defer { i += 1 }
-      let source = m.src[i]
-      guard source.isValid && source.isMigrating else { continue }
-      let flags = source.isWritable ? MigratePFN.write : 0
-      if source.isCompound {
-        if !failLarge, let head = memory.allocateFolio(order: 9, kind: .anonymous) {
-          for k in 0..<UInt64(512) { memory.copyContents(from: source.pfn + k, to: head + k) }
-          m.dst[i] = MigratePFN(pfn: head, flags: flags | MigratePFN.compound)
-          eraseMirrors(m.address(of: i), pages: 512)
-          migrationCounters.pagesToSystem += 512
-          continue
-        }
-        for k in 0..<min(512, m.pageCount - i) {
-          guard let page = memory.allocateFolio(order: 0, kind: .anonymous) else { return false }
-          memory.copyContents(from: source.pfn + UInt64(k), to: page)
-          m.dst[i + k] = MigratePFN(pfn: page, flags: flags)
-        }
-        eraseMirrors(m.address(of: i), pages: 512)
-        migrationCounters.pagesToSystem += 512
-        i += 511
-        continue
-      }
-      guard let page = memory.allocateFolio(order: 0, kind: .anonymous) else { return false }
-      memory.copyContents(from: source.pfn, to: page)
-      m.dst[i] = MigratePFN(pfn: page, flags: flags)
-      eraseMirrors(m.address(of: i), pages: 1)
-      migrationCounters.pagesToSystem += 1
+    return DeviceMigration.allocateInSystem(&m, system: system, failLarge: failLarge) { address, pages in
+      eraseMirrors(address, pages: pages)
+      migrationCounters.pagesToSystem += pages
     }
-    return true
   }
 
   /// Erases the device's entries for the pages (of any open file mirroring `m`'s process).
@@ -207,21 +153,12 @@ extension DMirrorDevice {
   /// `migrate_to_ram` (`dmirror_devmem_fault`): the CPU touched a device-private page; migrate
   /// it (its whole folio when PMD-mapped) back to system memory.
   public func migrateToRAM(_ space: AddressSpace, address: VirtualAddress, pfn: PFN) -> Bool {
-    let (entry, level) = space.cpuEntry(address)
-    let size: UInt64 = level == .pmd ? 2 << 20 : 4096
-    let start = address.alignedDown(to: size)
-    guard entry.swapType == .devicePrivate,
-      var m = try? space.migrateVMASetup(start: start, end: start + size, select: [.devicePrivate, .compound], pgmapOwner: ownerID)
-    else { return false }
     let failLarge = openFiles.contains { $0.flags & dmirrorFlagFailAlloc != 0 }
     if failLarge { for mirror in openFiles { mirror.flags &= ~dmirrorFlagFailAlloc } }
-    guard copyToSystem(&m, failLarge: failLarge) else {
-      space.migrateVMAFinalize(&m)
-      return false
+    return DeviceMigration.migrateToRAM(space, address: address, owner: ownerID, failLarge: failLarge) { address, pages in
+      eraseMirrors(address, pages: pages)
+      migrationCounters.pagesToSystem += pages
     }
-    space.migrateVMAPages(&m)
-    space.migrateVMAFinalize(&m)
-    return space.cpuEntry(address).entry.swapType != .devicePrivate
   }
 
   /// Migrates every allocated page of the device's memory back to system memory, then removes

@@ -10,7 +10,15 @@ import MemoryModel
 /// VMA), runs the driver loop of `hmm_range_fault()` over it and lets the policy choose the
 /// device mappings. Invalidations remove every device mapping that overlaps the range — a large
 /// mapping only partly inside is removed whole, and refaults later — and shoot the TLB down.
-public final class Device: MirroringDevice, IntervalNotifierOps {
+public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOps {
+  /// Where a device fault puts the data.
+  public enum Placement: String, Sendable, CaseIterable {
+    /// Keep it in system memory; the device maps system pages.
+    case system
+    /// Migrate it to device memory on the device's first touch (private anonymous memory only).
+    case migrate
+  }
+
   /// The device's name.
   public let name: String
   /// The owner token the device passes as `dev_private_owner`.
@@ -29,6 +37,14 @@ public final class Device: MirroringDevice, IntervalNotifierOps {
   public internal(set) var tlb: DeviceTLB
   /// Counters.
   public internal(set) var counters = DeviceCounters()
+  /// Where device faults put data.
+  public var placement: Placement
+  /// Device-private memory (created when mirroring starts, if `deviceMemoryBytes` > 0).
+  public private(set) var deviceMemory: DeviceMemory?
+  /// Bytes of device memory to create.
+  public let deviceMemoryBytes: UInt64
+  /// Pages migrated each way.
+  public internal(set) var migration = MigrationCounters()
   /// The mirrored address space.
   public private(set) var mirroredSpace: AddressSpace?
   var notifier: IntervalNotifier?
@@ -39,7 +55,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps {
   ///   - tlbGeometry: TLB arrays per size; nil for ``DeviceTLB/defaultGeometry(for:)``.
   /// - Precondition: `faultWindow` is a power of two of at least 4 KiB.
   public init(name: String, ownerID: Int, pageSizes: DevicePageSizes, policy: any MappingPolicy,
-              faultWindow: UInt64? = nil, tlbGeometry: [DevicePageSize: DeviceTLB.Geometry]? = nil) {
+              faultWindow: UInt64? = nil, tlbGeometry: [DevicePageSize: DeviceTLB.Geometry]? = nil,
+              placement: Placement = .system, deviceMemoryBytes: UInt64 = 0) {
     let window = faultWindow ?? pageSizes.largest(atMostOrder: 9).bytes
     precondition(window >= 4096 && window & (window - 1) == 0, "the fault window must be a power of two")
     self.name = name
@@ -48,6 +65,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps {
     self.policy = policy
     self.faultWindow = window
     self.tlb = DeviceTLB(geometry: tlbGeometry ?? DeviceTLB.defaultGeometry(for: pageSizes))
+    self.placement = placement
+    self.deviceMemoryBytes = deviceMemoryBytes
   }
 
   /// Starts mirroring `space`: one interval notifier over its whole user address space.
@@ -56,6 +75,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps {
     stopMirroring()
     notifier = try IntervalNotifier.insert(into: space, start: VirtualAddress(0), length: VirtualAddress.userSpaceEnd.rawValue, ops: self)
     mirroredSpace = space
+    if deviceMemory == nil && deviceMemoryBytes >= 2 << 20 {
+      deviceMemory = space.system.addDeviceMemory(owner: ownerID, kind: .devicePrivate,
+                                                  pages: Int(deviceMemoryBytes >> 12) / 512 * 512, ops: self)
+    }
   }
 
   /// Stops mirroring: removes the notifier and every mapping.
@@ -120,6 +143,9 @@ public final class Device: MirroringDevice, IntervalNotifierOps {
     let start = max(address.alignedDown(to: faultWindow), vma.start)
     let end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
     counters.faultWindows += 1
+    if placement == .migrate, let region = deviceMemory, vma.isAnonymous, !vma.isShared {
+      migrateToDevice(space, start, end, region, writable: vma.protection.contains(.write))
+    }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end,
                          defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID)
     let memory = space.system.memory
@@ -138,6 +164,34 @@ public final class Device: MirroringDevice, IntervalNotifierOps {
     counters.hmmCalls += result.calls
     counters.entriesWalked += result.entriesFilled
     counters.busyRetries += result.busyRetries + result.sequenceRetries
+  }
+
+  /// Moves `[start, end)` to device memory before mapping it (first-touch placement).
+  private func migrateToDevice(_ space: AddressSpace, _ start: VirtualAddress, _ end: VirtualAddress, _ region: DeviceMemory,
+                               writable: Bool) {
+    guard var m = try? space.migrateVMASetup(start: start, end: end, select: [.system, .compound], pgmapOwner: ownerID) else { return }
+    // The migration's own invalidation is ignored (owner match): drop the old translations here.
+    let removed = pageTable.unmap(start, end)
+    for mapping in removed { counters.mappingsRemoved[mapping.size, default: 0] += 1 }
+    tlb.invalidate(removed.map(\.start).min() ?? start, removed.map(\.end).max() ?? end)
+    DeviceMigration.allocateOnDevice(&m, region: region, system: space.system, failLarge: false, vmaWritable: writable)
+    space.migrateVMAPages(&m)
+    for i in 0..<m.pageCount where m.src[i].isMigrating && m.dst[i].isValid {
+      migration.pagesToDevice += m.dst[i].isCompound ? 512 : 1
+    }
+    space.migrateVMAFinalize(&m)
+  }
+
+  /// `migrate_to_ram`: the CPU touched one of this device's pages; move it back and drop the
+  /// device's translations of it.
+  public func migrateToRAM(_ space: AddressSpace, address: VirtualAddress, pfn: PFN) -> Bool {
+    DeviceMigration.migrateToRAM(space, address: address, owner: ownerID, failLarge: false) { start, pages in
+      let end = start + UInt64(pages) * 4096
+      let removed = pageTable.unmap(start, end)
+      for mapping in removed { counters.mappingsRemoved[mapping.size, default: 0] += 1 }
+      tlb.invalidate(removed.map(\.start).min() ?? start, removed.map(\.end).max() ?? end)
+      migration.pagesToSystem += pages
+    }
   }
 
   /// Reads `count` bytes at `address` through the device (faulting as needed).

@@ -154,3 +154,31 @@ struct DeviceFixture {
     #expect(table.mappings.map(\.start) == [VirtualAddress(0x41_0000)])
   }
 }
+
+@Suite struct PlacementTests {
+  @Test func firstTouchMigratesATHPAsOneDevicePMDAndTheCPUBringsItBack() throws {
+    let system = MemorySystem(memoryBytes: .mib(512))
+    let space = try system.createProcess(name: "A")
+    let device = Device(name: "gpu0", ownerID: 100, pageSizes: .nvidia, policy: MapOrderPolicy(), placement: .migrate,
+                        deviceMemoryBytes: .mib(64))
+    try device.mirror(space)
+    let oracle = SafetyOracle()
+    oracle.watch(device)
+    space.register(oracle)
+    let buf = try space.mmap(.init(length: .mib(2), protection: .readWrite, alignment: .mib(2)))
+    try space.madvise(buf, .mib(2), .hugepage)
+    try space.write(buf, bytes: [1, 2, 3])
+    try device.access(buf, write: true)
+    #expect(device.migration.pagesToDevice == 512)
+    #expect(space.cpuEntry(buf).entry.swapType == .devicePrivate && space.cpuEntry(buf).level == .pmd)
+    #expect(device.pageTable.counts[.size2M] == 1, "the device maps its own 2M folio with one 2M page")
+    #expect(try device.read(buf, count: 3) == [1, 2, 3])
+    #expect(oracle.check().isEmpty)
+    #expect(system.checkInvariants().isEmpty)
+    #expect(try space.read(buf, count: 3) == [1, 2, 3], "the CPU faults the data back")
+    #expect(device.migration.pagesToSystem == 512)
+    #expect(device.pageTable.mappingCount == 0)
+    #expect(oracle.check().isEmpty)
+    #expect(system.checkInvariants().isEmpty)
+  }
+}
