@@ -7,8 +7,12 @@ extension HMMKitCommand {
     static let configuration = CommandConfiguration(
       abstract: "Show the memory model at work: a THP region, a partial mprotect, fork and COW.")
 
-    @Option(help: "Physical memory of the simulated machine, in MiB.")
+    @Option(name: .customLong("memory-mib"), help: "Physical memory of the simulated machine, in MiB (64 to 1048576).")
     var memoryMiB: UInt64 = 1024
+
+    func validate() throws {
+      guard (64...1_048_576).contains(memoryMiB) else { throw ValidationError("--memory-mib must be from 64 to 1048576") }
+    }
 
     func run() throws {
       let system = MemorySystem(memoryBytes: .mib(memoryMiB))

@@ -55,6 +55,9 @@ extension AddressSpace {
     }
     let length = VirtualAddress(request.length).alignedUp(to: pageSize).rawValue
     guard request.offset % PageSize.bytes4K == 0 else { throw SyscallError(.EINVAL, "mmap offset \(request.offset) is not page aligned") }
+    guard !request.offset.addingReportingOverflow(length).overflow else {
+      throw SyscallError(.EOVERFLOW, "mmap offset \(request.offset) plus length \(length) overflows")
+    }
     guard request.alignment == 0 || request.alignment & (request.alignment - 1) == 0 else {
       throw SyscallError(.EINVAL, "alignment \(request.alignment) is not a power of two")
     }

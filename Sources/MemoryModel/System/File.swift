@@ -43,7 +43,7 @@ public final class File {
   }
 
   /// The number of pages in the file (rounded up).
-  public var pageCount: UInt64 { (size + PageSize.bytes4K - 1) >> PageSize.shift4K }
+  public var pageCount: UInt64 { (size >> PageSize.shift4K) + (size & (PageSize.bytes4K - 1) == 0 ? 0 : 1) }
 
   /// The frame caching page `index`, if cached.
   public func cachedPage(_ index: UInt64) -> PFN? { pageCache[index] }

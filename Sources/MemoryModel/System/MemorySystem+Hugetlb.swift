@@ -11,6 +11,7 @@ extension MemorySystem {
     var total = hugetlbTotal[size] ?? 0
     var free = hugetlbFree[size] ?? []
     while total < count, let head = memory.allocateFolio(order: size.order, kind: .hugetlb) {
+      memory.frames[head.index].flags.insert(.hugetlbFree)
       free.append(head)
       total += 1
     }
@@ -23,16 +24,23 @@ extension MemorySystem {
     return total
   }
 
+  /// Whether the hugetlb folio `head` sits free in its pool.
+  public func isFreeHugetlbPage(_ head: PFN) -> Bool {
+    memory.kind(of: head) == .hugetlb && memory.frames[head.index].flags.contains(.hugetlbFree)
+  }
+
   /// Free pages in the hugetlb pool of `size` (`free_hugepages`).
   public func hugetlbFreeCount(_ size: PageSize) -> Int { hugetlbFree[size]?.count ?? 0 }
 
   func allocateHugetlbFolio(_ size: PageSize) -> PFN? {
     guard let head = hugetlbFree[size]?.popLast() else { return nil }
+    memory.frames[head.index].flags.remove(.hugetlbFree)
     return head
   }
 
   func releaseHugetlbFolio(_ head: PFN, size: PageSize) {
     memory.clearFolioContents(head)
+    memory.frames[head.index].flags.insert(.hugetlbFree)
     hugetlbFree[size, default: []].append(head)
   }
 }

@@ -1,0 +1,25 @@
+extension Command {
+  /// One setting of a `system` line.
+  public enum SystemSetting: Sendable, Hashable, CustomStringConvertible {
+    /// `thp=always|madvise|never` (`/sys/kernel/mm/transparent_hugepage/enabled`).
+    case thp(ThpMode)
+    /// `memory=SIZE`: the size of physical memory (4M to 256G); only before anything is
+    /// allocated (processes, files, hugetlb pools, fragmentation).
+    case memory(UInt64)
+    /// `fragment=PERCENT`: makes this percentage of 2 MiB blocks of physical memory unusable
+    /// for THP by taking one 4 KiB frame in the middle of each (a fixed, deterministic spread).
+    case fragment(percent: UInt64)
+    /// `hugetlb 2M=N 1G=M`: reserves hugetlb pool pages of a size.
+    case hugetlbPages(HugePageSize, count: UInt64)
+
+    /// The setting as written.
+    public var description: String {
+      switch self {
+      case .thp(let mode): "thp=\(mode)"
+      case .memory(let bytes): "memory=\(SizeFormatter.string(bytes))"
+      case .fragment(let percent): "fragment=\(percent)"
+      case .hugetlbPages(let size, let count): "hugetlb \(size)=\(count)"
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/// What one scenario line asks for.
+///
+/// CPU-side commands of the memory model (v1 of the scenario language). Device and HMM commands
+/// (`device`, `hmm`, `notifier`, `<device>: ...`) are reserved and rejected by the parser until
+/// the layers that run them exist.
+public enum Command: Sendable, Hashable {
+  /// `process A`: creates a process with an empty address space.
+  case process(Identifier)
+  /// `file F size=SIZE [shmem] [huge]`: creates a file (or a shmem object) that processes can map.
+  case file(FileDefinition)
+  /// `file F write OFFSET SIZE pattern=P`: writes data into a file's page cache.
+  case fileWrite(FileWrite)
+  /// `system key=value ...`: changes system settings (THP mode, memory size, fragmentation,
+  /// hugetlb pools).
+  case system([SystemSetting])
+  /// `split`: processes the deferred-split queue (splits partly unmapped large folios).
+  case split
+  /// `A: NAME = mmap SIZE PROT ...`: maps a new region and names it.
+  case mmap(Mmap)
+  /// `A: munmap ADDR SIZE`.
+  case munmap(process: Identifier, range: AddressRange)
+  /// `A: mprotect ADDR SIZE PROT`.
+  case mprotect(process: Identifier, range: AddressRange, protection: Protection)
+  /// `A: madvise ADDR SIZE ADVICE`.
+  case madvise(process: Identifier, range: AddressRange, advice: Advice)
+  /// `A: [NEW =] mremap ADDR OLDSIZE NEWSIZE [maymove] [fixed=ADDR]`.
+  case mremap(Mremap)
+  /// `A: B = fork`: creates process `B` as a copy-on-write child of `A`.
+  case fork(parent: Identifier, child: Identifier)
+  /// `A: exit`: tears down `A`'s address space.
+  case exit(process: Identifier)
+  /// `A: read ADDR SIZE [expect=PATTERN]`: CPU reads (read faults), optionally checking data.
+  case read(Access)
+  /// `A: write ADDR SIZE [pattern=PATTERN]`: CPU writes (write faults), optionally storing data.
+  case write(Access)
+  /// `A: collapse ADDR SIZE`: khugepaged-style collapse of PTE-mapped ranges into PMD mappings.
+  case collapse(process: Identifier, range: AddressRange)
+  /// `A: snapshot ADDR SIZE`: prints the CPU view of a range as runs of pages.
+  case snapshot(process: Identifier, range: AddressRange)
+  /// `expect ...`: compares a value with an expected one.
+  case expect(Expectation)
+
+  /// The command's keyword as written (`mmap`, `expect`, ...), used in reports.
+  public var keyword: String {
+    switch self {
+    case .process: "process"
+    case .file: "file"
+    case .fileWrite: "file-write"
+    case .system: "system"
+    case .split: "split"
+    case .mmap: "mmap"
+    case .munmap: "munmap"
+    case .mprotect: "mprotect"
+    case .madvise: "madvise"
+    case .mremap: "mremap"
+    case .fork: "fork"
+    case .exit: "exit"
+    case .read: "read"
+    case .write: "write"
+    case .collapse: "collapse"
+    case .snapshot: "snapshot"
+    case .expect: "expect"
+    }
+  }
+}

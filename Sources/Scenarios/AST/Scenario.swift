@@ -1,0 +1,15 @@
+/// A parsed and checked scenario file: its statements in order.
+///
+/// Produce one with ``ScenarioParser``; run it with ``ScenarioRunner``.
+public struct Scenario: Sendable, Hashable {
+  /// The file name used in locations.
+  public var file: String
+  /// The statements, one per non-empty line, in file order.
+  public var statements: [Statement]
+
+  /// Creates a scenario.
+  public init(file: String, statements: [Statement]) {
+    self.file = file
+    self.statements = statements
+  }
+}

@@ -1,0 +1,321 @@
+import MemoryModel
+
+extension ScenarioInterpreter {
+  /// Runs one command (not an expectation) against the machine.
+  ///
+  /// - Throws: ``StepFailure`` when the model refuses the command.
+  func execute(_ command: Command, into result: inout StepResult) throws(StepFailure) {
+    switch command {
+    case .process(let name):
+      let space = try syscall { () throws(SyscallError) in try system.createProcess(name: name.name) }
+      processes[name.name] = space
+      subscribe(space, as: name.name)
+      result.output.append("pid \(space.pid)")
+    case .file(let definition):
+      let kind: File.Kind = definition.hugetlb != nil ? .hugetlb : definition.shmem ? .shmem : .regular
+      let file = system.createFile(
+        name: definition.name.name, kind: kind, size: definition.size, largeFolios: definition.huge,
+        hugetlbPageSize: definition.hugetlb.map(Self.pageSize))
+      files[definition.name.name] = file
+    case .fileWrite(let write):
+      try writeFile(write)
+    case .system(let settings):
+      for setting in settings { try apply(setting, into: &result) }
+    case .split:
+      let count = system.processDeferredSplitQueue()
+      result.output.append("split \(count) folio\(count == 1 ? "" : "s")")
+    case .mmap(let mmap):
+      try map(mmap, into: &result)
+    case .munmap(let name, let range):
+      let space = try process(name)
+      let (start, _) = try resolve(range)
+      try syscall { () throws(SyscallError) in try space.munmap(start, range.size) }
+    case .mprotect(let name, let range, let protection):
+      let space = try process(name)
+      let (start, _) = try resolve(range)
+      try syscall { () throws(SyscallError) in try space.mprotect(start, range.size, Self.protection(protection)) }
+    case .madvise(let name, let range, let advice):
+      let space = try process(name)
+      let (start, _) = try resolve(range)
+      let modelAdvice = Self.advice(advice)
+      try syscall { () throws(SyscallError) in try space.madvise(start, range.size, modelAdvice) }
+    case .mremap(let mremap):
+      let space = try process(mremap.process)
+      let (start, _) = try resolve(mremap.range)
+      let fixed = try mremap.fixedAddress.map { (expression) throws(StepFailure) in try resolve(expression) }
+      let address = try syscall { () throws(SyscallError) in
+        try space.mremap(
+          start, oldSize: mremap.range.size, newSize: mremap.newSize,
+          mayMove: mremap.mayMove, fixedAddress: fixed)
+      }
+      if let name = mremap.name {
+        regions[name.name] = address
+        result.output.append("\(name) = \(address)")
+      } else if address != start {
+        result.output.append("moved to \(address)")
+      }
+    case .fork(let parent, let child):
+      let space = try process(parent)
+      let forked = try syscall { () throws(SyscallError) in try space.fork(childName: child.name) }
+      processes[child.name] = forked
+      subscribe(forked, as: child.name)
+      result.output.append("pid \(forked.pid)")
+    case .exit(let name):
+      let space = try process(name)
+      space.exit()
+      processes[name.name] = nil
+    case .read(let access):
+      try read(access, into: &result)
+    case .write(let access):
+      try write(access)
+    case .collapse(let name, let range):
+      try collapse(name, range, into: &result)
+    case .snapshot(let name, let range):
+      let space = try process(name)
+      let (start, end) = try resolve(range)
+      result.snapshot = space.snapshot(start, end)
+      if let region = range.address.region, let base = regions[region.name] {
+        result.snapshotBase = (region.name, base)
+      }
+    case .expect:
+      break
+    }
+  }
+
+  /// Runs a model call that throws ``MemoryModel/SyscallError``, turning its error into a
+  /// step failure.
+  func syscall<T>(_ body: () throws(SyscallError) -> T) throws(StepFailure) -> T {
+    do {
+      return try body()
+    } catch {
+      throw StepFailure(error: CommandError(error))
+    }
+  }
+
+  /// Runs a CPU access that throws ``MemoryModel/FaultError``, turning its error into a step
+  /// failure.
+  func fault<T>(_ body: () throws(FaultError) -> T) throws(StepFailure) -> T {
+    do {
+      return try body()
+    } catch {
+      throw StepFailure(error: CommandError(error))
+    }
+  }
+
+  private func apply(_ setting: Command.SystemSetting, into result: inout StepResult) throws(StepFailure) {
+    switch setting {
+    case .thp(let mode):
+      switch mode {
+      case .always: setTHP(.always)
+      case .madvise: setTHP(.madvise)
+      case .never: setTHP(.never)
+      }
+    case .memory(let bytes):
+      setMemory(bytes)
+    case .fragment(let percent):
+      let taken = system.memory.fragment(percent: Int(percent))
+      result.output.append("fragmented: \(taken) frames taken")
+    case .hugetlbPages(let size, let count):
+      let total = system.setHugetlbPool(Self.pageSize(size), count: Int(count))
+      result.output.append("hugetlb \(size) pool: \(total) pages")
+      if total < Int(count) {
+        throw StepFailure(
+          error: CommandError(
+            name: "ENOMEM", errno: .ENOMEM,
+            reason: "the \(size) hugetlb pool grew to \(total) of \(count) pages"))
+      }
+    }
+  }
+
+  private func map(_ mmap: Command.Mmap, into result: inout StepResult) throws(StepFailure) {
+    let space = try process(mmap.process)
+    var request = AddressSpace.MapRequest(
+      length: mmap.size, protection: Self.protection(mmap.protection), shared: mmap.shared)
+    if case .file(let name, let offset) = mmap.backing {
+      guard let file = files[name.name] else {
+        throw StepFailure(error: CommandError(name: "ENOENT", errno: .ENOENT, reason: "no file \(name)"))
+      }
+      request.file = file
+      request.offset = offset
+    }
+    if let address = mmap.address { request.fixedAddress = try resolve(address) }
+    if let alignment = mmap.alignment { request.alignment = alignment }
+    if let size = mmap.hugetlb { request.hugetlbPageSize = Self.pageSize(size) }
+    let address = try syscall { () throws(SyscallError) in try space.mmap(request) }
+    regions[mmap.name.name] = address
+    result.output.append("\(mmap.name) = \(address)")
+  }
+
+  /// The data of `pattern` for `count` bytes starting `offset` bytes past its origin.
+  ///
+  /// - Complexity: O(`count`), one step per 4-byte word.
+  static func bytes(of pattern: DataPattern, offset: UInt64, count: Int) -> [UInt8] {
+    if case .byte(let value) = pattern { return [UInt8](repeating: value, count: count) }
+    var bytes = [UInt8](repeating: 0, count: count)
+    bytes.withUnsafeMutableBufferPointer { buffer in
+      var i = 0
+      // A leading partial word, byte by byte.
+      while i < count && (offset &+ UInt64(i)) % 4 != 0 {
+        buffer[i] = pattern.byte(at: offset &+ UInt64(i))
+        i += 1
+      }
+      var word = UInt32(truncatingIfNeeded: (offset &+ UInt64(i)) / 4)
+      let negate = pattern == .negatedIndex
+      while i + 4 <= count {
+        let value = negate ? 0 &- word : word
+        buffer[i] = UInt8(truncatingIfNeeded: value)
+        buffer[i + 1] = UInt8(truncatingIfNeeded: value >> 8)
+        buffer[i + 2] = UInt8(truncatingIfNeeded: value >> 16)
+        buffer[i + 3] = UInt8(truncatingIfNeeded: value >> 24)
+        word &+= 1
+        i += 4
+      }
+      while i < count {
+        buffer[i] = pattern.byte(at: offset &+ UInt64(i))
+        i += 1
+      }
+    }
+    return bytes
+  }
+
+  /// The chunk size for data accesses: one page at a time, so that no large buffer is built.
+  private static let chunk: UInt64 = 4096
+
+  private func write(_ access: Command.Access) throws(StepFailure) {
+    let space = try process(access.process)
+    let (start, end) = try resolve(access.range)
+    guard let pattern = access.pattern else {
+      try fault { () throws(FaultError) in try space.touch(start, access.range.size, write: true) }
+      return
+    }
+    let origin = patternOrigin(access.range.address, resolved: start)
+    var cursor = start
+    while cursor < end {
+      let count = Int(min(Self.chunk - cursor.rawValue % Self.chunk, end - cursor))
+      let data = Self.bytes(of: pattern, offset: cursor - origin, count: count)
+      let at = cursor
+      try fault { () throws(FaultError) in try space.write(at, bytes: data) }
+      cursor = cursor + UInt64(count)
+    }
+  }
+
+  private func read(_ access: Command.Access, into result: inout StepResult) throws(StepFailure) {
+    let space = try process(access.process)
+    let (start, end) = try resolve(access.range)
+    guard let pattern = access.pattern else {
+      try fault { () throws(FaultError) in try space.touch(start, access.range.size, write: false) }
+      return
+    }
+    let origin = patternOrigin(access.range.address, resolved: start)
+    var cursor = start
+    var mismatch: (VirtualAddress, UInt8, UInt8)?
+    var mismatches: UInt64 = 0
+    while cursor < end {
+      let count = Int(min(Self.chunk - cursor.rawValue % Self.chunk, end - cursor))
+      let at = cursor
+      let data = try fault { () throws(FaultError) in try space.read(at, count: count) }
+      let expected = Self.bytes(of: pattern, offset: cursor - origin, count: count)
+      if data != expected {
+        for i in 0..<min(data.count, expected.count) where data[i] != expected[i] {
+          mismatches += 1
+          if mismatch == nil { mismatch = (cursor + UInt64(i), expected[i], data[i]) }
+        }
+      }
+      cursor = cursor + UInt64(count)
+    }
+    result.expected = "\(SizeFormatter.string(access.range.size)) of pattern \(pattern)"
+    if let (address, expected, actual) = mismatch {
+      result.status = .failed
+      result.actual =
+        "\(mismatches) byte\(mismatches == 1 ? "" : "s") differ; first at \(describe(address, relativeTo: access.range.address)): expected \(Self.hexByte(expected)), found \(Self.hexByte(actual))"
+    } else {
+      result.actual = result.expected
+    }
+  }
+
+  private func writeFile(_ write: Command.FileWrite) throws(StepFailure) {
+    guard let file = files[write.file.name] else {
+      throw StepFailure(error: CommandError(name: "ENOENT", errno: .ENOENT, reason: "no file \(write.file)"))
+    }
+    let (end, overflow) = write.offset.addingReportingOverflow(write.size)
+    if overflow || end > ScenarioParser.maximumFileSize {
+      throw StepFailure(
+        error: CommandError(
+          name: "EFBIG", errno: Errno(rawValue: 27), reason: "pwrite: the file would grow past MAX_LFS_FILESIZE"))
+    }
+    var cursor = write.offset
+    let pattern = write.pattern ?? .byte(0)
+    while cursor < end {
+      let count = Int(min(Self.chunk - cursor % Self.chunk, end - cursor))
+      let data = Self.bytes(of: pattern, offset: cursor, count: count)
+      let at = cursor
+      try syscall { () throws(SyscallError) in try system.write(file, offset: at, bytes: data) }
+      cursor += UInt64(count)
+    }
+  }
+
+  private func collapse(_ name: Identifier, _ range: AddressRange, into result: inout StepResult) throws(StepFailure) {
+    let space = try process(name)
+    let (start, end) = try resolve(range)
+    let huge = PageSize.size2M.bytes
+    var firstFailure: CommandError?
+    var chunks = 0
+    // Only the 2M ranges inside VMAs: khugepaged scans VMAs, and holes hold nothing to collapse
+    // (this also keeps a huge requested range from costing one step per 2M of address space).
+    for vma in space.vmas where vma.end > start && vma.start < end {
+      var address = max(start, vma.start).alignedUp(to: huge)
+      let limit = min(end, vma.end)
+      while address < limit, limit - address >= huge {
+        chunks += 1
+        let outcome = space.collapse(at: address, byKhugepaged: true)
+        let at = describe(address, relativeTo: range.address)
+        switch outcome {
+        case .collapsed: result.output.append("\(at): collapsed")
+        case .alreadyPMDMapped: result.output.append("\(at): already PMD-mapped")
+        case .failed(let errno, let reason):
+          result.output.append("\(at): failed: \(errno): \(reason)")
+          if firstFailure == nil { firstFailure = CommandError(name: errno.name, errno: errno, reason: reason) }
+        }
+        address = address + huge
+      }
+    }
+    if chunks == 0 {
+      throw StepFailure(
+        error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "\(range) holds no aligned 2M range inside a VMA"))
+    }
+    if let firstFailure { throw StepFailure(error: firstFailure) }
+  }
+
+  /// `0xAB`.
+  static func hexByte(_ byte: UInt8) -> String {
+    "0x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+  }
+
+  /// The model's protection for a scenario protection.
+  static func protection(_ protection: Command.Protection) -> Protection {
+    var result: Protection = []
+    if protection.read { result.insert(.read) }
+    if protection.write { result.insert(.write) }
+    if protection.execute { result.insert(.exec) }
+    return result
+  }
+
+  /// The model's page size for a hugetlb size.
+  static func pageSize(_ size: Command.HugePageSize) -> PageSize {
+    switch size {
+    case .size2M: .size2M
+    case .size1G: .size1G
+    }
+  }
+
+  /// The model's advice for a scenario advice.
+  static func advice(_ advice: Command.Advice) -> AddressSpace.Advice {
+    switch advice {
+    case .hugepage: .hugepage
+    case .nohugepage: .nohugepage
+    case .dontneed: .dontneed
+    case .free: .free
+    case .collapse: .collapse
+    }
+  }
+}

@@ -1,0 +1,214 @@
+import MemoryModel
+
+/// The state of one scenario run: the machine, and what the scenario's names refer to.
+///
+/// The machine is created lazily at the first statement that needs it, so that `system
+/// memory=` and `system thp=` lines at the top configure it.
+final class ScenarioInterpreter {
+  /// The run's options.
+  let options: ScenarioRunner.Options
+  /// The machine, once created.
+  private var machine: MemorySystem?
+  /// Physical memory for the machine.
+  private var memoryBytes: UInt64
+  /// THP mode for the machine (applied at creation, and at once when it exists).
+  private var thpMode: MemorySystem.THPMode = .madvise
+  /// Processes by name (exited ones are removed).
+  var processes: [String: AddressSpace] = [:]
+  /// The recording subscriber of every process ever created, by name, in creation order.
+  var recorders: [(name: String, recorder: InvalidationRecorder)] = []
+  /// How many ranges of each recorder earlier steps already reported.
+  private var reported: [Int] = []
+  /// Region names and their start addresses.
+  var regions: [String: VirtualAddress] = [:]
+  /// Files by name.
+  var files: [String: File] = [:]
+  /// Frames in use when the machine was created (the zero pages).
+  var baselineUsedFrames = 0
+
+  /// Creates an interpreter.
+  init(options: ScenarioRunner.Options) {
+    self.options = options
+    self.memoryBytes = options.memoryBytes
+  }
+
+  /// The machine, created on first use.
+  var system: MemorySystem {
+    if let machine { return machine }
+    var settings = MemorySystem.Settings()
+    settings.thp = thpMode
+    let created = MemorySystem(memoryBytes: memoryBytes, settings: settings)
+    baselineUsedFrames = created.memory.ramFrameCount - created.memory.freeFrameCount
+    machine = created
+    return created
+  }
+
+  /// Whether the machine exists yet.
+  var hasMachine: Bool { machine != nil }
+
+  /// Sets the memory size of the machine to be created.
+  func setMemory(_ bytes: UInt64) { memoryBytes = bytes }
+
+  /// Sets the THP mode.
+  func setTHP(_ mode: MemorySystem.THPMode) {
+    thpMode = mode
+    machine?.settings.thp = mode
+  }
+
+  /// Runs every statement and returns their results.
+  func run(_ statements: [Statement]) -> [StepResult] {
+    var results: [StepResult] = []
+    results.reserveCapacity(statements.count)
+    var stopped = false
+    var lastError: CommandError?
+    var lastCommandFailed = false
+    for (index, statement) in statements.enumerated() {
+      if stopped {
+        results.append(StepResult(statement: statement, status: .skipped))
+        continue
+      }
+      var result = StepResult(statement: statement, status: .ok)
+      if case .expect(let expectation) = statement.command {
+        if case .error(let name) = expectation {
+          checkError(name, lastCommandFailed ? lastError : nil, into: &result)
+        } else {
+          evaluate(expectation, into: &result)
+        }
+        results.append(result)
+        continue
+      }
+      let allowedToFail: Bool
+      if index + 1 < statements.count, case .expect(.error) = statements[index + 1].command {
+        allowedToFail = true
+      } else {
+        allowedToFail = false
+      }
+      do {
+        try execute(statement.command, into: &result)
+        lastCommandFailed = false
+        lastError = nil
+      } catch {
+        result.error = error.error
+        lastCommandFailed = true
+        lastError = error.error
+        if allowedToFail {
+          result.status = .expectedError
+        } else {
+          result.status = .failed
+          stopped = true
+        }
+      }
+      if hasMachine {
+        result.invalidations = newInvalidations()
+        for (name, range) in result.invalidations {
+          result.output.append("invalidate \(name) \(range.event) \(describe(range))")
+        }
+        if options.checkInvariants {
+          let violations = system.checkInvariants()
+          if !violations.isEmpty {
+            result.violations = violations.map(\.description)
+            result.status = .failed
+            stopped = true
+          }
+        }
+      }
+      results.append(result)
+    }
+    return results
+  }
+
+  /// Invalidations heard since the last call, in order of the processes' creation.
+  private func newInvalidations() -> [(process: String, range: InvalidationRange)] {
+    var result: [(process: String, range: InvalidationRange)] = []
+    while reported.count < recorders.count { reported.append(0) }
+    for (index, entry) in recorders.enumerated() {
+      let ranges = entry.recorder.ranges
+      if ranges.count > reported[index] {
+        for range in ranges[reported[index]...] { result.append((entry.name, range)) }
+        reported[index] = ranges.count
+      }
+    }
+    return result
+  }
+
+  /// Creates the recording subscriber of a new process.
+  func subscribe(_ space: AddressSpace, as name: String) {
+    let recorder = InvalidationRecorder()
+    space.register(recorder)
+    recorders.append((name, recorder))
+  }
+
+  /// The recorder of process `name` (the latest, if the name was reused).
+  func recorder(of name: String) -> InvalidationRecorder? {
+    recorders.last { $0.name == name }?.recorder
+  }
+
+  // MARK: Resolving names
+
+  /// The live process `name`.
+  func process(_ name: Identifier) throws(StepFailure) -> AddressSpace {
+    guard let space = processes[name.name] else {
+      // The validator makes this unreachable; fail softly rather than trap.
+      throw StepFailure(error: CommandError(name: "ESRCH", errno: Errno(rawValue: 3), reason: "no process \(name)"))
+    }
+    return space
+  }
+
+  /// The address an expression denotes.
+  func resolve(_ address: AddressExpression) throws(StepFailure) -> VirtualAddress {
+    let base: UInt64
+    switch address.base {
+    case .literal(let value): base = value
+    case .region(let name):
+      guard let start = regions[name.name] else {
+        throw StepFailure(error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "no region \(name)"))
+      }
+      base = start.rawValue
+    }
+    let (sum, overflow) = base.addingReportingOverflow(address.offset)
+    if overflow {
+      throw StepFailure(
+        error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "\(address) overflows the address space"))
+    }
+    return VirtualAddress(sum)
+  }
+
+  /// The start and end of a range (the end clamped to 2^64 - 1).
+  func resolve(_ range: AddressRange) throws(StepFailure) -> (start: VirtualAddress, end: VirtualAddress) {
+    let start = try resolve(range.address)
+    let (end, overflow) = start.rawValue.addingReportingOverflow(range.size)
+    if overflow {
+      throw StepFailure(
+        error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "\(range) overflows the address space"))
+    }
+    return (start, VirtualAddress(end))
+  }
+
+  /// The origin that index patterns count from for `address`: its region's start, or the
+  /// address itself for a literal.
+  func patternOrigin(_ address: AddressExpression, resolved: VirtualAddress) -> VirtualAddress {
+    if let name = address.region, let start = regions[name.name] { return start }
+    return resolved
+  }
+
+  /// An invalidated range in readable form: `buf+1M..buf+0x101000 (4K)`, relative to the
+  /// region whose start is the nearest below it, or `everything` for a whole address space.
+  func describe(_ range: InvalidationRange) -> String {
+    if range.start.rawValue == 0 && range.end.rawValue == UInt64.max { return "everything" }
+    let size = SizeFormatter.string(range.end - range.start)
+    let candidates = regions.filter { $0.value <= range.start }
+    let nearest = candidates.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }
+    guard let best = nearest else { return "\(range.start)..\(range.end) (\(size))" }
+    let from = RunFormatter.relative(range.start - best.value, to: best.key)
+    let to = RunFormatter.relative(range.end - best.value, to: best.key)
+    return "\(from)..\(to) (\(size))"
+  }
+
+  /// `buf+0x1000` for an address inside a named region used by `expression`, or hex.
+  func describe(_ address: VirtualAddress, relativeTo expression: AddressExpression) -> String {
+    if let name = expression.region, let start = regions[name.name], address >= start {
+      return RunFormatter.relative(address - start, to: name.name)
+    }
+    return address.description
+  }
+}

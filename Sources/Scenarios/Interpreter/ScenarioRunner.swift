@@ -1,0 +1,41 @@
+import MemoryModel
+
+/// Runs parsed scenarios against a fresh ``MemoryModel/MemorySystem`` each.
+///
+/// Every statement becomes one ``StepResult``. After every step that can change the model the
+/// runner calls the model's invariant checker (``MemoryModel/MemorySystem/checkInvariants()``)
+/// and fails the step on a violation. A command that fails when the next line is not
+/// `expect error`, and an invariant violation, stop the file: later steps are `skipped`.
+/// A failed expectation does not stop the file.
+public struct ScenarioRunner: Sendable {
+  /// How scenarios run.
+  public struct Options: Sendable, Hashable {
+    /// Physical memory of the simulated machine unless the scenario sets `system memory=`.
+    public var memoryBytes: UInt64
+    /// Whether the model's invariants are checked after every step.
+    public var checkInvariants: Bool
+
+    /// Creates options: 4 GiB of memory, invariants checked.
+    public init(memoryBytes: UInt64 = 4 << 30, checkInvariants: Bool = true) {
+      self.memoryBytes = memoryBytes
+      self.checkInvariants = checkInvariants
+    }
+  }
+
+  /// The options every run uses.
+  public var options: Options
+
+  /// Creates a runner.
+  public init(options: Options = Options()) {
+    self.options = options
+  }
+
+  /// Runs `scenario` from a fresh machine and returns every step's result.
+  ///
+  /// - Complexity: the cost of the model operations, plus one invariant check (O(frames)) per
+  ///   step when ``Options/checkInvariants`` is set.
+  public func run(_ scenario: Scenario) -> ScenarioResult {
+    let interpreter = ScenarioInterpreter(options: options)
+    return ScenarioResult(file: scenario.file, steps: interpreter.run(scenario.statements))
+  }
+}
