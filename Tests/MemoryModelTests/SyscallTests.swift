@@ -140,3 +140,31 @@ import Testing
     expectConsistent(system)
   }
 }
+
+@Suite struct KernelAgreementTests {
+  @Test func collapseOverVMAsThatCannotHoldAPMDIsEINVAL() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2))
+    try a.touch(buf, .mib(2), write: true)
+    try a.mprotect(buf + 4096, 4096, .read)
+    do {
+      try a.madvise(buf, .mib(2), .collapse)
+      Issue.record("Linux returns EINVAL")
+    } catch {
+      #expect(error.errno == .EINVAL)
+    }
+    #expect(a.page(buf).level == .pte)
+  }
+
+  @Test func madviseFreeOfPartOfAnExclusiveTHPSplitsTheFolio() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2))
+    try a.touch(buf, .mib(2), write: true)
+    try a.madvise(buf + .mib(1), 4096, .free)
+    #expect(a.page(buf).level == .pte && a.page(buf).folio?.order == 0, "the kernel splits the folio, not only the PMD")
+    #expect(system.memory.isLazyFree(try #require(a.translate(buf + .mib(1))?.pfn)))
+    expectConsistent(system)
+  }
+}

@@ -58,6 +58,12 @@ extension AddressSpace {
       var failure: SyscallError?
       for index in vmaIndices(overlapping: address, end) {
         let vma = vmas[index]
+        // madvise_collapse() first asks whether the VMA can hold a PMD-sized folio at all.
+        let firstAligned = vma.start.alignedUp(to: PageSize.size2M.bytes)
+        guard firstAligned + PageSize.size2M.bytes <= vma.end, isTHPAllowed(vma, at: firstAligned, ignoringSysfs: true) else {
+          failure = SyscallError(.EINVAL, "madvise: collapse: the VMA at \(vma.start) cannot hold a PMD-sized THP")
+          continue
+        }
         var haddr = max(vma.start, address).alignedUp(to: PageSize.size2M.bytes)
         while haddr + PageSize.size2M.bytes <= min(vma.end, end) {
           if case .failed(let errno, let reason) = collapse(at: haddr) { failure = SyscallError(errno, "madvise: collapse at \(haddr): \(reason)") }
@@ -84,7 +90,14 @@ extension AddressSpace {
       }
       if level == .pmd && entry.isHuge {
         if leafStart < start || leafStart + span > end {
-          splitHugePMD(at: leafStart, slot)
+          // madvise_free_huge_pmd(): part of an exclusively mapped THP splits the folio (and so
+          // the PMD); a THP mapped elsewhere too is left alone.
+          let head = entry.pfn
+          if !memory.isZeroPage(head) && memory.kind(of: head) == .anonymous && memory.referenceCount(ofFolio: head) == 1 {
+            system.splitFolio(head)
+            continue
+          }
+          address = next
           continue
         }
         if !memory.isZeroPage(entry.pfn) && memory.mapCount(of: entry.pfn) == 1 {
