@@ -11,6 +11,9 @@ extension Command {
     case fragment(percent: UInt64)
     /// `hugetlb 2M=N 1G=M`: reserves hugetlb pool pages of a size.
     case hugetlbPages(HugePageSize, count: UInt64)
+    /// `oracle=strict|record`: whether a safety-oracle violation fails the step (strict, the
+    /// default) or is only recorded for `expect oracle violations`.
+    case oracle(record: Bool)
 
     /// The setting as written.
     public var description: String {
@@ -19,6 +22,7 @@ extension Command {
       case .memory(let bytes): "memory=\(SizeFormatter.string(bytes))"
       case .fragment(let percent): "fragment=\(percent)"
       case .hugetlbPages(let size, let count): "hugetlb \(size)=\(count)"
+      case .oracle(let record): "oracle=\(record ? "record" : "strict")"
       }
     }
   }

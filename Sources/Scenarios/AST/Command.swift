@@ -1,8 +1,7 @@
 /// What one scenario line asks for.
 ///
-/// CPU-side commands of the memory model (v1 of the scenario language). Device and HMM commands
-/// (`device`, `hmm`, `notifier`, `<device>: ...`) are reserved and rejected by the parser until
-/// the layers that run them exist.
+/// CPU-side commands of the memory model, and (in ``DeviceCommand``) the HMM, device and dmirror
+/// commands.
 public enum Command: Sendable, Hashable {
   /// `process A`: creates a process with an empty address space.
   case process(Identifier)
@@ -39,6 +38,8 @@ public enum Command: Sendable, Hashable {
   case snapshot(process: Identifier, range: AddressRange)
   /// `expect ...`: compares a value with an expected one.
   case expect(Expectation)
+  /// An HMM, device or dmirror command (`hmm`, `notifier`, `device`, `DEV: ...`, `FD: ...`).
+  case device(DeviceCommand)
 
   /// The command's keyword as written (`mmap`, `expect`, ...), used in reports.
   public var keyword: String {
@@ -60,6 +61,18 @@ public enum Command: Sendable, Hashable {
     case .collapse: "collapse"
     case .snapshot: "snapshot"
     case .expect: "expect"
+    case .device(let command):
+      switch command {
+      case .hmm: "hmm"
+      case .notifierInsert, .notifierRemove: "notifier"
+      case .define: "device"
+      case .mirror: "mirror"
+      case .access(_, _, let write, _, _, _): write ? "device-write" : "device-read"
+      case .snapshot: "device-snapshot"
+      case .open: "open"
+      case .dmirror(_, let operation, _, _): "dmirror-\(operation.rawValue)"
+      case .stats: "devices"
+      }
     }
   }
 }

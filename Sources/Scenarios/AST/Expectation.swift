@@ -8,4 +8,6 @@ public enum Expectation: Sendable, Hashable {
   case snapshot(process: Identifier, range: AddressRange, attributes: [PageAttribute])
   /// `expect COUNTER ... OP VALUE`: a counter compared with a number.
   case counter(Counter, Comparison, UInt64)
+  /// An expectation about HMM, notifiers, devices, dmirror files or the oracle.
+  case device(DeviceExpectation)
 }

@@ -79,6 +79,8 @@ extension ScenarioInterpreter {
       }
     case .expect:
       break
+    case .device(let command):
+      try execute(command, into: &result)
     }
   }
 
@@ -112,6 +114,8 @@ extension ScenarioInterpreter {
       }
     case .memory(let bytes):
       setMemory(bytes)
+    case .oracle(let record):
+      recordOracleViolations = record
     case .fragment(let percent):
       let taken = system.memory.fragment(percent: Int(percent))
       result.output.append("fragmented: \(taken) frames taken")

@@ -18,6 +18,8 @@ extension ScenarioInterpreter {
     switch expectation {
     case .error:
       break
+    case .device(let expectation):
+      evaluate(expectation, into: &result)
     case .counter(let counter, let comparison, let expected):
       let actual: UInt64
       do {

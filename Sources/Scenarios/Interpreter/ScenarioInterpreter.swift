@@ -25,6 +25,10 @@ final class ScenarioInterpreter {
   var files: [String: File] = [:]
   /// Frames in use when the machine was created (the zero pages).
   var baselineUsedFrames = 0
+  /// HMM notifiers, devices, dmirror files and the safety oracle.
+  let devices = DeviceState()
+  /// Whether oracle violations are only recorded (`system oracle=record`) rather than failing.
+  var recordOracleViolations = false
 
   /// Creates an interpreter.
   init(options: ScenarioRunner.Options) {
@@ -104,6 +108,8 @@ final class ScenarioInterpreter {
           result.output.append("invalidate \(name) \(range.event) \(describe(range))")
         }
         if options.checkInvariants {
+          checkOracle(into: &result)
+          if result.status == .failed { stopped = true }
           let violations = system.checkInvariants()
           if !violations.isEmpty {
             result.violations = violations.map(\.description)

@@ -94,11 +94,11 @@ extension LineParser {
         }
       }
       return try parseComparison(.invalidations(process: process, event: event, start: start, size: size))
-    case "hmm", "notifier":
-      throw ScenarioParser.notYetSupported("expect-\(subject.text)", at: location(subject))
+    case "hmm", "notifier", "oracle":
+      return try parseDeviceExpectation(subject)
     default:
-      if deviceNames.contains(subject.text) {
-        throw ScenarioParser.notYetSupported("device-commands", at: location(subject))
+      if deviceNames.contains(subject.text) || dmirrorNames.contains(subject.text) {
+        return try parseDeviceExpectation(subject)
       }
       let process = Identifier(subject.text, at: location(subject))
       let accepted = "expected snapshot, rss, vmas or page-tables after a process name, or \(Self.expectForms.dropFirst("expected ".count))"

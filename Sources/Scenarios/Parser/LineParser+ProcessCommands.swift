@@ -5,8 +5,8 @@ extension LineParser {
       throw error(at: nil, "missing process", accepted: "expected 'PROCESS: command'")
     }
     let process = Identifier(processToken.text, at: location(processToken))
-    if deviceNames.contains(process.name) {
-      throw ScenarioParser.notYetSupported("device-commands", at: process.location)
+    if deviceNames.contains(process.name) || dmirrorNames.contains(process.name) {
+      return try parseDeviceCommand(process, isDMirror: dmirrorNames.contains(process.name))
     }
     guard let first = peek else {
       throw error(
@@ -33,6 +33,7 @@ extension LineParser {
         at: verb, "expected a command, found \(verb.quoted)",
         accepted: name == nil ? "expected \(Self.processCommands)" : "expected mmap, mremap or fork")
     }
+    if let name, verb.text == "open" { return try parseOpen(process: process, name: name) }
     if let name, !["mmap", "mremap", "fork"].contains(verb.text),
       ScenarioParser.processVerbs.contains(verb.text)
     {

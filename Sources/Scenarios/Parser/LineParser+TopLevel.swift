@@ -76,7 +76,7 @@ extension LineParser {
   /// Parses `system SETTING ...`.
   mutating func parseSystem() throws(ScenarioDiagnostic) -> Command {
     _ = advance()
-    let options = "thp=always|madvise|never, memory=SIZE, fragment=PERCENT, hugetlb 2M=N 1G=N"
+    let options = "thp=always|madvise|never, memory=SIZE, fragment=PERCENT, hugetlb 2M=N 1G=N, oracle=strict|record"
     var settings: [Command.SystemSetting] = []
     var seen: Set<String> = []
     while let option = try nextOption(form: "system", options: options) {
@@ -104,6 +104,12 @@ extension LineParser {
             accepted: "expected a size from \(SizeFormatter.string(ScenarioParser.minimumMemory)) to \(SizeFormatter.string(ScenarioParser.maximumMemory))")
         }
         settings.append(.memory(bytes))
+      case "oracle":
+        try checkValue(option, wantsValue: true, form: "oracle=strict|record")
+        guard let token = advance(), token.kind == .word, token.text == "strict" || token.text == "record" else {
+          throw error(at: tokens[position - 1], "bad oracle mode", accepted: "expected oracle=strict or oracle=record")
+        }
+        settings.append(.oracle(record: token.text == "record"))
       case "fragment":
         try checkValue(option, wantsValue: true, form: "fragment=PERCENT")
         settings.append(.fragment(percent: try parseCount("percentage", after: "fragment=", limit: 100)))

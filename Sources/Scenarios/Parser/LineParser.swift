@@ -10,22 +10,24 @@ struct LineParser {
   let file: String
   /// The 1-based line number.
   let line: Int
-  /// Names declared by (unsupported) `device` lines so far, so that `gpu0: ...` says that
-  /// devices are not supported yet rather than that `gpu0` is unknown.
+  /// Names declared by `device` lines so far: `NAME: ...` is a device command.
   let deviceNames: Set<String>
+  /// Names of dmirror files opened so far (`P: FD = open ...`): `FD: ...` is an ioctl.
+  let dmirrorNames: Set<String>
   /// The index of the next token to consume.
   var position = 0
 
   /// Creates a parser for one line's tokens.
-  init(tokens: [Token], file: String, line: Int, deviceNames: Set<String> = []) {
+  init(tokens: [Token], file: String, line: Int, deviceNames: Set<String> = [], dmirrorNames: Set<String> = []) {
     self.tokens = tokens
     self.file = file
     self.line = line
     self.deviceNames = deviceNames
+    self.dmirrorNames = dmirrorNames
   }
 
   /// The top-level keywords, for messages.
-  static let topLevelCommands = "process, file, system, split, expect, or 'PROCESS: command'"
+  static let topLevelCommands = "process, file, system, split, hmm, notifier, device, expect, or 'PROCESS: command'"
 
   /// The commands a process prefix accepts, for messages.
   static let processCommands =
@@ -103,10 +105,13 @@ struct LineParser {
       try expectEnd(after: "split")
       return .split
     case "expect": return try parseExpect()
-    case "hmm", "notifier":
-      throw ScenarioParser.notYetSupported(first.text, at: location(first))
-    case "device":
-      throw ScenarioParser.notYetSupported(first.text, at: location(first))
+    case "hmm": return try parseHMM()
+    case "notifier": return try parseNotifier()
+    case "device": return try parseDevice()
+    case "devices":
+      _ = advance()
+      try expectEnd(after: "devices")
+      return .device(.stats)
     default:
       if peekSecond?.kind == .equals {
         throw error(

@@ -46,6 +46,7 @@ public enum ScenarioParser {
     var omitted = 0
     var validator = ScenarioValidator()
     var deviceNames: Set<String> = []
+    var dmirrorNames: Set<String> = []
     func report(_ diagnostic: ScenarioDiagnostic) {
       if diagnostics.count < maximumDiagnostics {
         diagnostics.append(diagnostic)
@@ -70,9 +71,12 @@ public enum ScenarioParser {
         continue
       }
       guard let first = tokens.first, let last = tokens.last else { continue }
-      var parser = LineParser(tokens: tokens, file: file, line: lineNumber, deviceNames: deviceNames)
+      var parser = LineParser(tokens: tokens, file: file, line: lineNumber, deviceNames: deviceNames, dmirrorNames: dmirrorNames)
       if first.kind == .word, first.text == "device", tokens.count > 1, tokens[1].kind == .word {
         deviceNames.insert(tokens[1].text)
+      }
+      if tokens.count >= 5, tokens[1].kind == .colon, tokens[3].kind == .equals, tokens[4].text == "open" {
+        dmirrorNames.insert(tokens[2].text)
       }
       let command: Command
       do {

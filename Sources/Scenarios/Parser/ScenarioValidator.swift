@@ -79,7 +79,7 @@ struct ScenarioValidator {
           }
         case .hugetlbPages, .fragment:
           sawAllocation = true
-        case .thp:
+        case .thp, .oracle:
           break
         }
       }
@@ -107,6 +107,19 @@ struct ScenarioValidator {
       problems += process(access.process) + region(access.range.address)
     case .expect(let expectation):
       problems += check(expectation, at: statement.location)
+    case .device(let command):
+      switch command {
+      case .hmm(let name, let range, _), .notifierInsert(_, let name, let range):
+        problems += process(name) + region(range.address)
+      case .mirror(_, let name), .open(_, let name, _):
+        problems += process(name)
+      case .access(_, let range, _, _, _, _), .snapshot(_, let range):
+        problems += region(range.address)
+      case .dmirror(_, _, let range, _):
+        if let range { problems += region(range.address) }
+      case .notifierRemove, .define, .stats:
+        break
+      }
     }
     return problems
   }
@@ -125,6 +138,12 @@ struct ScenarioValidator {
         ]
       default:
         return []
+      }
+    case .device(let expectation):
+      switch expectation {
+      case .hmm(let name, let range, _): return process(name) + region(range.address)
+      case .mapping(_, let address, _, _): return region(address)
+      default: return []
       }
     case .snapshot(let name, let range, let attributes):
       var problems = process(name) + region(range.address)
