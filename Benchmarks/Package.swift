@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+//
+// Benchmarks for HMMKit, kept in their own package (as swift-nio does) so that a plain
+// `swift build` / `swift test` of the main package never compiles ordo-one/benchmark.
+//
+// Run from this directory:
+//
+//     swift package --disable-sandbox benchmark
+//
+// See README.md for the numbers and how to compare against a baseline.
+import PackageDescription
+
+let package = Package(
+  name: "Benchmarks",
+  dependencies: [
+    // The main package, by path. `name:` pins the package name used in `.product(package:)`
+    // whatever the checkout directory is called.
+    .package(name: "HMMKit", path: "../"),
+    // `MallocInterposer` only: the default traits also pull in swift-runtime-interposer on
+    // Linux with Swift 6.3, which is not available on this machine.
+    .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+  ],
+  targets: []
+)
+
+// Benchmarks of the MemoryModel hot paths: the fault path, snapshot and page-table walks.
+package.targets += [
+  .executableTarget(
+    name: "MemoryModelBenchmarks",
+    dependencies: [
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "MemoryModel", package: "HMMKit"),
+    ],
+    path: "Benchmarks/MemoryModelBenchmarks",
+    plugins: [
+      .plugin(name: "BenchmarkPlugin", package: "benchmark")
+    ]
+  )
+]
