@@ -35,7 +35,7 @@ extension AddressSpace {
     var address = vma.start
     while address < vma.end {
       let (entry, level, slot) = pageTable.lookup(address)
-      let span = level.entrySpan
+      let span = level == .pte ? PageSize.size2M.bytes : level.entrySpan
       let next = min(address.alignedDown(to: span) + span, vma.end)
       defer { address = next }
       guard let slot else { continue }

@@ -81,7 +81,7 @@ extension AddressSpace {
     var address = start
     while address < end {
       let (entry, level, slot) = pageTable.lookup(address)
-      let span = level.entrySpan
+      let span = level == .pte ? PageSize.size2M.bytes : level.entrySpan
       let leafStart = address.alignedDown(to: span)
       let next = min(leafStart + span, end)
       guard let slot else {

@@ -63,7 +63,7 @@ extension AddressSpace {
     var address = start
     while address < end {
       let (entry, level, slot) = pageTable.lookup(address)
-      let span = level.entrySpan
+      let span = level == .pte ? PageSize.size2M.bytes : level.entrySpan
       let next = min(address.alignedDown(to: span) + span, end)
       defer { address = next }
       guard let slot else { continue }

@@ -54,7 +54,10 @@ extension AddressSpace {
       let leafStart = address.alignedDown(to: span)
       let next = min(leafStart + span, end)
       if level == .pte {
-        zapPTEs(address, next)
+        let tableEnd = min(address.alignedDown(to: PageSize.size2M.bytes) + PageSize.size2M.bytes, end)
+        zapPTEs(address, tableEnd)
+        address = tableEnd
+        continue
         address = next
         continue
       }

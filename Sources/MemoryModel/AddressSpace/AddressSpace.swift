@@ -38,10 +38,12 @@ public final class AddressSpace {
     public var total: Int { anonymous + file + shmem }
   }
 
-  var memory: PhysicalMemory { system.memory }
+  /// The machine's physical memory (stored: the fault path uses it on every page).
+  let memory: PhysicalMemory
 
   init(system: MemorySystem, pid: Int, name: String) throws(SyscallError) {
     self.system = system
+    self.memory = system.memory
     self.pid = pid
     self.name = name
     self.pageTable = try PageTable(memory: system.memory)

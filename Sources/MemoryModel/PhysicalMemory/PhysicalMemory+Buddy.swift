@@ -52,10 +52,10 @@ extension PhysicalMemory {
     let pfn: Int?
     if order <= Self.maxBuddyOrder { pfn = takeBlock(order: order) } else { pfn = takeGigantic(order: order) }
     guard let pfn else {
-      statistics.failures[order, default: 0] += 1
+      statistics.failures[order] += 1
       return nil
     }
-    statistics.allocations[order, default: 0] += 1
+    statistics.allocations[order] += 1
     formFolio(head: pfn, order: order, kind: kind)
     return PFN(UInt64(pfn))
   }
@@ -76,11 +76,11 @@ extension PhysicalMemory {
     let order = Int(frames[start].order)
     precondition(frames[start].flags.contains(.head), "freeing \(head), which is not a folio head")
     precondition(entireMapCount(ofFolio: head) == 0, "freeing folio \(head) while it is mapped")
-    statistics.frees[order, default: 0] += 1
+    statistics.frees[order] += 1
     if !contents.isEmpty {
       for i in start..<(start + (1 << order)) { contents[UInt32(i)] = nil }
     }
-    entireMapCounts[UInt32(start)] = nil
+    if order > 0 { entireMapCounts[UInt32(start)] = nil }
     for i in start..<(start + (1 << order)) {
       precondition(frames[i].mapCount == 0, "freeing frame \(i) while PTEs map it")
       frames[i] = FrameDescriptor()

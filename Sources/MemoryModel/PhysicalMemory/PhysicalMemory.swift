@@ -31,12 +31,12 @@ public final class PhysicalMemory {
 
   /// Counters of allocator activity.
   public struct Statistics: Sendable, Equatable {
-    /// Successful folio allocations, by order.
-    public var allocations: [Int: Int] = [:]
+    /// Successful folio allocations, by order (index 0 to 18).
+    public var allocations = [Int](repeating: 0, count: 19)
     /// Failed folio allocations, by order.
-    public var failures: [Int: Int] = [:]
+    public var failures = [Int](repeating: 0, count: 19)
     /// Folios freed, by order.
-    public var frees: [Int: Int] = [:]
+    public var frees = [Int](repeating: 0, count: 19)
   }
 
   /// The number of frames, device memory included.
@@ -96,7 +96,8 @@ extension PhysicalMemory {
 
   /// How many PMD or PUD entries map the whole folio whose head is `head`.
   public func entireMapCount(ofFolio head: PFN) -> Int {
-    Int(entireMapCounts[UInt32(truncatingIfNeeded: head.rawValue)] ?? 0)
+    guard frames[head.index].order != 0, !entireMapCounts.isEmpty else { return 0 }
+    return Int(entireMapCounts[UInt32(truncatingIfNeeded: head.rawValue)] ?? 0)
   }
 
   /// How many page-table entries map `pfn` in all: its own PTE mappings plus its folio's

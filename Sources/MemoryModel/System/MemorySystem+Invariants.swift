@@ -25,7 +25,7 @@ extension MemorySystem {
     func fail(_ invariant: String, _ detail: String) {
       if violations.count < 20 { violations.append(InvariantViolation(invariant: invariant, detail: detail)) }
     }
-    var counter = MappingCounter(memory: memory)
+    var counter = MappingCounter(memory: memory, pteMaps: ContiguousArray(repeating: 0, count: memory.frameCount))
     for space in addressSpaces {
       counter.space = space.name
       var cursor = VirtualAddress(0)
@@ -52,7 +52,7 @@ extension MemorySystem {
         pfn += 1 << Int(descriptor.order)
         continue
       }
-      let mapped = counter.pteMaps[UInt32(pfn)] ?? 0
+      let mapped = counter.pteMaps[pfn]
       if descriptor.mapCount != mapped && descriptor.kind != .free {
         fail("map-count", "frame \(PFN(UInt64(pfn))) (\(descriptor.kind)) has map count \(descriptor.mapCount) but \(mapped) PTEs map it")
       }
@@ -95,7 +95,7 @@ extension MemorySystem {
 private struct MappingCounter: PageTableVisitor {
   let memory: PhysicalMemory
   var space = ""
-  var pteMaps: [UInt32: Int32] = [:]
+  var pteMaps: ContiguousArray<Int32>
   var entireMaps: [UInt32: Int32] = [:]
   var migrationRefs: [UInt32: Int32] = [:]
   var problems: [String] = []
@@ -125,7 +125,7 @@ private struct MappingCounter: PageTableVisitor {
         continue
       }
       guard let frame = entry.mappedFrame, check(frame, address) else { continue }
-      if !memory.isZeroPage(frame) { pteMaps[UInt32(frame.rawValue), default: 0] += 1 }
+      if !memory.isZeroPage(frame) { pteMaps[frame.index] += 1 }
     }
     return .continue
   }
