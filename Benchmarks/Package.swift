@@ -37,3 +37,29 @@ package.targets += [
     ]
   )
 ]
+
+// Benchmarks of HMM (hmm_range_fault, run builders) and of devices (TLB hits, device faults,
+// migration).
+package.targets += [
+  .executableTarget(
+    name: "HMMBenchmarks",
+    dependencies: [
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "HMM", package: "HMMKit"),
+      .product(name: "MemoryModel", package: "HMMKit"),
+    ],
+    path: "Benchmarks/HMMBenchmarks",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  ),
+  .executableTarget(
+    name: "DeviceBenchmarks",
+    dependencies: [
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "DeviceMirror", package: "HMMKit"),
+      .product(name: "HMM", package: "HMMKit"),
+      .product(name: "MemoryModel", package: "HMMKit"),
+    ],
+    path: "Benchmarks/DeviceBenchmarks",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  ),
+]

@@ -9,7 +9,9 @@ extension DMirror {
   /// (`MIGRATE_VMA_SELECT_SYSTEM | MIGRATE_VMA_SELECT_COMPOUND`, in chunks of at most 512 pages
   /// inside one VMA), maps them in the device, then reads the range back through the device.
   /// `cpages` is the number of pages read back; `-ENOENT` when some page did not migrate.
-  public func migrateToDevice(_ address: VirtualAddress, pages: UInt64) -> DMirrorCommandResult {
+  /// - Parameter readBack: read the range back through the device as the driver does (the
+  ///   benchmarks turn it off to measure the migration alone).
+  public func migrateToDevice(_ address: VirtualAddress, pages: UInt64, readBack: Bool = true) -> DMirrorCommandResult {
     if let error = validate(address, pages) { return failure(error) }
     guard !space.hasExited, let region = device.deviceMemory else { return failure(-Errno.EINVAL.rawValue) }
     let end = address + pages * 4096
@@ -32,12 +34,13 @@ extension DMirror {
       space.migrateVMAFinalize(&m)
       cursor = next
     }
+    guard readBack else { return DMirrorCommandResult(returnCode: 0, cpages: pages, faults: 0, data: []) }
     var bounce: [UInt8] = []
-    var readBack = address
-    while readBack < end {
-      guard let entry = pageTable[readBack.rawValue >> 12] else { return failure(-Errno.ENOENT.rawValue) }
+    var cursor2 = address
+    while cursor2 < end {
+      guard let entry = pageTable[cursor2.rawValue >> 12] else { return failure(-Errno.ENOENT.rawValue) }
       space.system.memory.read(entry.pfn, offset: 0, count: 4096, into: &bounce)
-      readBack = readBack + 4096
+      cursor2 = cursor2 + 4096
     }
     return DMirrorCommandResult(returnCode: 0, cpages: pages, faults: 0, data: bounce)
   }
