@@ -1,11 +1,21 @@
 import ArgumentParser
+import Foundation
 import MemoryModel
+import Scenarios
 
 extension HMMKitCommand {
   /// `hmmkit demo`: the memory model at work on built-in defaults.
   struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Show the memory model at work: a THP region, a partial mprotect, fork and COW.")
+      abstract: "The main demonstration: the two tutorial scenarios (THP life cycle; HMM and devices).",
+      discussion: """
+        Runs Scenarios/examples/tutorial.hmm and Scenarios/examples/devices.hmm (found from the current \
+        directory or the tool's location). With --built-in, or when the files cannot be found, shows the \
+        memory model at work from code instead: a THP region, a partial mprotect, fork and COW.
+        """)
+
+    @Flag(help: "Show the built-in memory-model walkthrough instead of the tutorial scenarios.")
+    var builtIn = false
 
     @Option(name: .customLong("memory-mib"), help: "Physical memory of the simulated machine, in MiB (64 to 1048576).")
     var memoryMiB: UInt64 = 1024
@@ -15,6 +25,38 @@ extension HMMKitCommand {
     }
 
     func run() throws {
+      if !builtIn, let files = Self.tutorialFiles() {
+        let result = ScenarioBatch.run(paths: files, options: ScenarioRunner.Options(memoryBytes: memoryMiB << 20, checkInvariants: true))
+        let (output, errors) = result.rendered(json: false, verbose: true)
+        FileHandle.standardError.write(Data(errors.utf8))
+        print(output, terminator: "")
+        if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        return
+      }
+      try walkthrough()
+    }
+
+    /// The tutorial scenarios, looked for from the current directory and from the executable's
+    /// directory upwards.
+    static func tutorialFiles() -> [String]? {
+      let names = ["Scenarios/examples/tutorial.hmm", "Scenarios/examples/devices.hmm"]
+      var starts = [FileManager.default.currentDirectoryPath]
+      if let executable = CommandLine.arguments.first {
+        starts.append(URL(fileURLWithPath: executable).deletingLastPathComponent().path)
+      }
+      for start in starts {
+        var directory = URL(fileURLWithPath: start)
+        for _ in 0..<8 {
+          let candidates = names.map { directory.appendingPathComponent($0).path }
+          if candidates.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) { return candidates }
+          directory.deleteLastPathComponent()
+        }
+      }
+      return nil
+    }
+
+    /// The memory model at work, from code.
+    func walkthrough() throws {
       let system = MemorySystem(memoryBytes: .mib(memoryMiB))
       let recorder = InvalidationRecorder()
       let a = try system.createProcess(name: "A")

@@ -248,7 +248,8 @@ extension ScenarioInterpreter {
   /// Runs the oracle after a step: violations fail the step unless the scenario set
   /// `system oracle=record`.
   func checkOracle(into result: inout StepResult) {
-    let found = devices.oracle.check()
+    let known = Set(devices.violations)
+    let found = devices.oracle.check().filter { !known.contains($0) }
     guard !found.isEmpty else { return }
     devices.violations += found
     for violation in found { result.output.append("oracle: \(violation)") }
