@@ -46,6 +46,7 @@ public struct StepResult: Sendable {
     switch statement.command {
     case .expect: return true
     case .read(let access): return access.pattern != nil
+    case .device(.access(_, _, let write, let pattern, _, _)): return !write && pattern != nil
     default: return false
     }
   }
