@@ -23,7 +23,7 @@ import Testing
   @Test func unknownTopLevelCommand() {
     #expect(
       firstError("procss A\n")
-        == "t.hmm:1:1: error: unknown command 'procss'; expected process, file, system, split, expect, or 'PROCESS: command'"
+        == "t.hmm:1:1: error: unknown command 'procss'; expected process, file, system, split, hmm, notifier, device, expect, or 'PROCESS: command'"
     )
   }
 
@@ -183,17 +183,23 @@ import Testing
         == "t.hmm:3:52: error: address overflows at offset '0x7fffffffffffffff'; expected an address below 2^64")
   }
 
-  @Test func laterLayersAreNotYetSupported() {
+  @Test func deviceAndHMMCommandsReportPreciseErrors() {
+    #expect(firstError(prelude + "hmm A buf 4M fault=maybe\n") == "t.hmm:3:20: error: bad fault mode; expected fault=none, fault=read or fault=write")
     #expect(
-      firstError(prelude + "hmm A buf 4M\n")
-        == "t.hmm:3:1: error: 'hmm' (hmm_range_fault) is not supported yet: it arrives with the HMM layer (issue 4); expected a CPU-side command: process, file, system, split, expect, or 'PROCESS: command'"
-    )
-    #expect(firstError(prelude + "notifier A buf 4M\n").contains("'notifier' (mmu interval notifiers) is not supported yet"))
-    #expect(firstError(prelude + "expect hmm A buf 2M == valid\n").contains("'expect hmm' is not supported yet"))
-    let device = diagnostics(prelude + "device gpu0 pages=4K,2M policy=map-order\ngpu0: mirror A\nexpect gpu0 faults == 1\n")
-    #expect(device.count == 3)
-    #expect(device.allSatisfy { $0.contains("issue 5") })
-    #expect(device.first?.hasPrefix("t.hmm:3:1: error: 'device' is not supported yet") == true)
+      firstError(prelude + "notifier n frobnicate\n")
+        == "t.hmm:3:12: error: expected 'insert' or 'remove' after 'notifier n'; expected 'notifier NAME insert PROCESS ADDR SIZE' or 'notifier NAME remove'")
+    #expect(firstError(prelude + "device gpu0 pages=3M\n") == "t.hmm:3:19: error: unsupported device page size '3M'; expected 4K, 64K, 2M or 1G")
+    #expect(firstError(prelude + "device gpu0 policy=fastest\n") == "t.hmm:3:20: error: unknown policy; expected base, map-order, scan or folio-order")
+    #expect(firstError(prelude + "device gpu0 tlb=65x4\n") == "t.hmm:3:17: error: bad TLB geometry '65x4'; expected ENTRIESxWAYS with entries a multiple of ways and a power-of-two number of sets, e.g. 64x4")
+    #expect(firstError(prelude + "device gpu0\ngpu0: fly buf 4K\n") == "t.hmm:4:7: error: unknown device command 'fly'; expected mirror PROCESS, read ADDR SIZE, write ADDR SIZE, snapshot ADDR SIZE")
+    #expect(firstError(prelude + "A: fd = open hmm_dmirror7\n") == "t.hmm:3:14: error: expected a dmirror device; expected 'open hmm_dmirror0' to 'open hmm_dmirror3' (0, 1 private; 2, 3 coherent)")
+    #expect(firstError(prelude + "A: fd = open hmm_dmirror0\nfd: write buf 4K\n") == "t.hmm:4:17: error: missing pattern=PATTERN for a dmirror write; expected 'fd: write ADDR SIZE pattern=index'")
+    #expect(firstError(prelude + "expect hmm A buf 2M == valid purple\n") == "t.hmm:3:30: error: unknown HMM attribute 'purple'; expected valid, read, write, error, none, zero, order=N")
+    #expect(firstError(prelude + "expect oracle trouble == 1\n") == "t.hmm:3:15: error: expected 'violations' after 'expect oracle'; expected 'expect oracle violations OP N'")
+    // A device used before its definition is an unknown process.
+    #expect(firstError(prelude + "gpu9: mirror A\n") == "t.hmm:3:1: error: 'gpu9' is not a device or dmirror file; expected 'device gpu9 ...' or 'PROCESS: gpu9 = open hmm_dmirrorN' before 'gpu9: mirror ...'")
+    // Well-formed lines parse.
+    #expect(diagnostics(prelude + "device gpu0 pages=xe policy=scan tlb=64x4 window=2M\ngpu0: mirror A\ngpu0: read buf 4K expect=index\nexpect gpu0 faults == 1\nhmm A buf 4K fault=read\nexpect hmm A buf 4K == valid order=0\n").isEmpty)
   }
 
   @Test func expectErrorMustFollowACommand() {

@@ -240,7 +240,8 @@ extension LineParser {
       return .expect(.device(.notifier(name: name, event: event, comparison, value)))
     case "oracle":
       guard let word = advance(), word.kind == .word, word.text == "violations" else {
-        throw error(at: nil, "expected 'violations' after 'expect oracle'", accepted: "expected 'expect oracle violations OP N'")
+        throw error(at: position <= tokens.count && position > 1 ? tokens[position - 1] : nil,
+                    "expected 'violations' after 'expect oracle'", accepted: "expected 'expect oracle violations OP N'")
       }
       let (comparison, value) = try parseNumberComparison(after: "expect oracle violations")
       return .expect(.device(.oracleViolations(comparison, value)))

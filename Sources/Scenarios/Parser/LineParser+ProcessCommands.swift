@@ -92,10 +92,10 @@ extension LineParser {
       let range = try parseRange(after: "snapshot")
       try expectEnd(after: "snapshot \(range)")
       return .snapshot(process: process, range: range)
-    case "mirror":
-      throw ScenarioParser.notYetSupported("device-commands", at: location(verb))
-    case "migrate", "exclusive":
-      throw ScenarioParser.notYetSupported("migrate", at: location(verb))
+    case "mirror", "migrate", "exclusive":
+      throw ScenarioDiagnostic(
+        at: process.location, "'\(process)' is not a device or dmirror file",
+        accepted: "expected 'device \(process) ...' or 'PROCESS: \(process) = open hmm_dmirrorN' before '\(process): \(verb.text) ...'")
     default:
       throw error(
         at: verb, "unknown command \(verb.quoted) for process '\(process)'",
