@@ -35,14 +35,7 @@ extension DMirror {
       cursor = next
     }
     guard readBack else { return DMirrorCommandResult(returnCode: 0, cpages: pages, faults: 0, data: []) }
-    var bounce: [UInt8] = []
-    var cursor2 = address
-    while cursor2 < end {
-      guard let entry = pageTable[cursor2.rawValue >> 12] else { return failure(-Errno.ENOENT.rawValue) }
-      space.system.memory.read(entry.pfn, offset: 0, count: 4096, into: &bounce)
-      cursor2 = cursor2 + 4096
-    }
-    return DMirrorCommandResult(returnCode: 0, cpages: pages, faults: 0, data: bounce)
+    return readThroughDevice(address, end, pages: pages)
   }
 
   /// `dmirror_migrate_alloc_and_copy`: a device folio per collected entry (2 MiB for compound
@@ -101,14 +94,7 @@ extension DMirror {
       }
       page = page + 4096
     }
-    var bounce: [UInt8] = []
-    var readBack = address
-    while readBack < end {
-      guard let entry = pageTable[readBack.rawValue >> 12] else { return failure(-Errno.ENOENT.rawValue) }
-      space.system.memory.read(entry.pfn, offset: 0, count: 4096, into: &bounce)
-      readBack = readBack + 4096
-    }
-    return DMirrorCommandResult(returnCode: 0, cpages: pages, faults: 0, data: bounce)
+    return readThroughDevice(address, end, pages: pages)
   }
 
   /// `HMM_DMIRROR_CHECK_EXCLUSIVE`: `-EPERM` while any page of the range is still mapped for
@@ -129,6 +115,14 @@ extension DMirror {
     if let error = validate(address, pages) { return failure(error) }
     device.evictAll()
     return DMirrorCommandResult(returnCode: 0, cpages: 0, faults: 0, data: [])
+  }
+
+  /// `dmirror_do_read` after a migration or EXCLUSIVE: the range read back through the device's
+  /// entries; `-ENOENT` if a page is not mapped in the device.
+  func readThroughDevice(_ address: VirtualAddress, _ end: VirtualAddress, pages: UInt64) -> DMirrorCommandResult {
+    var bounce: [UInt8] = []
+    guard copyIn(address, end, into: &bounce) == nil else { return failure(-Errno.ENOENT.rawValue) }
+    return DMirrorCommandResult(returnCode: 0, cpages: pages, faults: 0, data: bounce)
   }
 
   func failure(_ code: Int32) -> DMirrorCommandResult { DMirrorCommandResult(returnCode: code, cpages: 0, faults: 0, data: []) }

@@ -225,7 +225,7 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
   }
 
   /// `dmirror_do_read`: appends pages from `start` until one has no entry; returns it.
-  private func copyIn(_ start: VirtualAddress, _ end: VirtualAddress, into bounce: inout [UInt8]) -> VirtualAddress? {
+  func copyIn(_ start: VirtualAddress, _ end: VirtualAddress, into bounce: inout [UInt8]) -> VirtualAddress? {
     var address = start
     while address < end {
       guard let entry = pageTable[address.rawValue >> 12] else { return address }
