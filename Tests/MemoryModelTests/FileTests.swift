@@ -142,3 +142,20 @@ import Testing
     #expect(throws: FaultError.busError(n, "the 2M hugetlb pool has no free page")) { try b.access(n, write: true) }
   }
 }
+
+@Suite struct DriverPageTests {
+  @Test func insertedDriverPagesAreMappedReadOnlyInPrivateMappingsAndFreedOnUnmap() throws {
+    let system = makeSystem()
+    let free = system.memory.freeFrameCount
+    let a = try system.createProcess(name: "A")
+    let m = try a.mmap(.init(length: 4096, protection: .readWrite))
+    try a.insertDriverPages(m, 4096)
+    let page = a.page(m)
+    #expect(page.state == .present && !page.isWritable && page.folio?.kind == .driver)
+    #expect(a.vma(containing: m)?.flags.contains(.mixedmap) == true)
+    expectConsistent(system)
+    try a.munmap(m, 4096)
+    a.exit()
+    #expect(system.memory.freeFrameCount == free)
+  }
+}

@@ -21,6 +21,9 @@ public enum FolioKind: UInt8, Sendable, Hashable, CustomStringConvertible {
   case devicePrivate = 8
   /// Device-coherent memory (`MEMORY_DEVICE_COHERENT`): the CPU maps it like RAM.
   case deviceCoherent = 9
+  /// A page a driver allocated and inserted into a VMA (`vm_insert_page` in a `VM_MIXEDMAP`
+  /// mapping): a normal page with a `struct page`, in no page cache and no anon_vma.
+  case driver = 10
 
   /// Whether the folio lives in device memory.
   public var isDevice: Bool { self == .devicePrivate || self == .deviceCoherent }
@@ -38,6 +41,7 @@ public enum FolioKind: UInt8, Sendable, Hashable, CustomStringConvertible {
     case .reserved: "reserved"
     case .devicePrivate: "device-private"
     case .deviceCoherent: "device-coherent"
+    case .driver: "driver"
     }
   }
 }

@@ -65,7 +65,7 @@ extension MemorySystem {
         if entire != counted && kind != .zero {
           fail("map-count", "folio \(head) has whole-folio map count \(entire) but \(counted) PMD/PUD entries map it")
         }
-        if [.anonymous, .file, .shmem, .hugetlb, .devicePrivate, .deviceCoherent].contains(kind) {
+        if [.anonymous, .file, .shmem, .hugetlb, .devicePrivate, .deviceCoherent, .driver].contains(kind) {
           var pteMaps: Int32 = 0
           for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
           let expected = pteMaps + entire + (pageCacheRefs[UInt32(pfn)] ?? 0) + (counter.migrationRefs[UInt32(pfn)] ?? 0)
