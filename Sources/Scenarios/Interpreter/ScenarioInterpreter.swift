@@ -47,6 +47,13 @@ final class ScenarioInterpreter {
     return created
   }
 
+  /// Ends every process so that the machine, its address spaces and the devices that mirror
+  /// them can be freed (they refer to each other while processes live).
+  func shutdown() {
+    machine?.shutdown()
+    processes.removeAll()
+  }
+
   /// Whether the machine exists yet.
   var hasMachine: Bool { machine != nil }
 

@@ -36,6 +36,8 @@ public struct ScenarioRunner: Sendable {
   ///   step when ``Options/checkInvariants`` is set.
   public func run(_ scenario: Scenario) -> ScenarioResult {
     let interpreter = ScenarioInterpreter(options: options)
-    return ScenarioResult(file: scenario.file, steps: interpreter.run(scenario.statements))
+    let steps = interpreter.run(scenario.statements)
+    interpreter.shutdown()
+    return ScenarioResult(file: scenario.file, steps: steps)
   }
 }
