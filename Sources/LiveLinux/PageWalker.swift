@@ -86,6 +86,17 @@ struct PageWalker<Source: ProcessMemorySource> {
   private mutating func walk(_ vma: LiveVMA, _ start: UInt64, _ end: UInt64, categories: PageScanCategories?,
                              emit: Range<UInt64>, into builder: inout RunBuilder, candidates: inout Int) throws(LiveLinuxError) {
     let needPagemap = categories.map { !$0.isDisjoint(with: [.present, .swapped]) } ?? true
+    if !needPagemap {
+      // A region PAGEMAP_SCAN reports without present or swapped pages: alike, added at once
+      // (a 1 TiB mapping with a few pages touched costs its regions, not its pages).
+      let lower = max(start, emit.lowerBound)
+      let upper = min(end, emit.upperBound)
+      if lower < upper {
+        builder.append(classify(PagemapEntry(rawValue: 0), categories: categories, vma: vma, verdict: 0), at: lower,
+                       count: Int((upper - lower) >> 12))
+      }
+      return
+    }
     let fallback = categories == nil && !scanAvailable
     let chunkBytes = UInt64(options.pagesPerRead) << 12
     var buffer = [UInt64](repeating: 0, count: options.pagesPerRead)

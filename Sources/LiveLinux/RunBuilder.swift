@@ -27,6 +27,15 @@ struct RunBuilder {
     }
   }
 
+  /// Adds `count` pages from `address` on that all have `state` (a range known to be alike, such as
+  /// a `PAGEMAP_SCAN` region without present pages), in one step.
+  mutating func append(_ state: PageState, at address: UInt64, count: Int) {
+    guard count > 0 else { return }
+    append(state, at: address)
+    runs[runs.count - 1].pages += count - 1
+    runs[runs.count - 1].last = state
+  }
+
   /// Makes the last run `pages` long (for ranges that are not read page by page).
   mutating func extendLast(toPages pages: Int) {
     guard !runs.isEmpty else { return }

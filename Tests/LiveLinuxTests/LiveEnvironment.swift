@@ -27,3 +27,9 @@ enum LiveEnvironment {
     }
   }
 }
+
+/// The suites that use real processes — this one's own memory (`LiveTests`) and the helpers a
+/// crosscheck forks from it (`CrosscheckLiveTests`) — one at a time: a crosscheck's `fork()`
+/// makes this process's anonymous memory copy-on-write (no longer `PG_anon_exclusive`) and
+/// reserves a large window of its address space, which a concurrent self-inspection would see.
+@Suite(.serialized) enum LiveProcessTests {}

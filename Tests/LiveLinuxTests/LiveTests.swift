@@ -9,6 +9,7 @@ import Glibc
 
 /// Live mode on the test process itself: a real THP, seen through PAGEMAP_SCAN, pagemap and
 /// kpageflags. Skipped (with the reason printed) when not root, not Linux, or without THP.
+extension LiveProcessTests {
 @Suite(.serialized) struct LiveTests {
   /// 4 MiB of aligned, THP-advised, written anonymous memory — or a skip when the kernel gave
   /// no THP (memory too fragmented even for MADV_COLLAPSE).
@@ -131,4 +132,5 @@ import Glibc
     withExtendedLifetime(mapping) {}
     #endif
   }
+}
 }

@@ -1,0 +1,25 @@
+/// The operations a crosscheck helper process performs on itself, with their request codes
+/// (internal). A request is eight 64-bit words: the code, then the arguments; a reply is the
+/// errno (0 for success), then the result.
+enum HelperRequest: UInt64 {
+  /// `mmap(addr, length, prot, flags, -1, 0)`: returns the address.
+  case mmap = 1
+  /// `munmap(addr, length)`.
+  case munmap = 2
+  /// `mprotect(addr, length, prot)`.
+  case mprotect = 3
+  /// `madvise(addr, length, advice)`.
+  case madvise = 4
+  /// `mremap(old, oldLength, newLength, flags, new)`: returns the address.
+  case mremap = 5
+  /// Touch every 4 KiB page of `[addr, addr + length)`: `MADV_POPULATE_READ` (`write` 0) or
+  /// `MADV_POPULATE_WRITE` followed by one store per page (`write` 1).
+  case touch = 6
+  /// `fork()`: the child serves slot `newSlot`; returns the child's PID.
+  case fork = 7
+  /// Reply, then `_exit(0)`.
+  case exit = 8
+
+  /// The reply a new helper sends on its slot when it is ready: errno 0, its PID.
+  static let readyCode: UInt64 = 0
+}

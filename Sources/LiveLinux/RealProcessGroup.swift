@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real processes of a crosscheck (internal): helper processes, each serving one slot, that
+/// perform `mmap`, `munmap`, `mprotect`, `madvise`, `mremap`, page touches, `fork` and `exit` on
+/// their own address space when the controller (this process) asks.
+///
+/// A helper is a `fork()` of the controller that runs ``serve(_:slot:fromController:)`` — no
+/// exec, no second binary, so it works the same under `hmmkit` and under `swift test`. It frees
+/// the address window the controller reserved, so that the regions the scenario maps are the
+/// only mappings there. A scenario `fork` is a real `fork()` of the helper, whose child serves
+/// another slot. Every pipe is made before the first helper starts, so a helper never needs a
+/// descriptor it does not have.
+final class RealProcessGroup {
+  /// Slots (processes) a crosscheck may use.
+  static let slotCount = 16
+  /// How long the controller waits for a reply, in milliseconds.
+  static let replyTimeout: Int32 = 20_000
+
+  private var context: HelperContext
+  /// The PID serving each slot (nil: free, or the process exited).
+  private(set) var pids: [Int32?]
+  /// Whether the controller forked the helper of a slot (and so must reap it).
+  private var isDirectChild: [Bool]
+  private var nextSlot = 0
+  private var reservation: (UnsafeMutableRawPointer, Int)?
+
+  /// Prepares the pipes, the scratch page and the window reservation.
+  /// - Parameters:
+  ///   - windowStart: the first real address of the window (already reserved by the caller).
+  ///   - windowSize: its size.
+  ///   - reservation: the caller's reservation, unmapped when the group shuts down.
+  init(windowStart: UInt64, windowSize: UInt64, reservation: (UnsafeMutableRawPointer, Int)) throws(CrosscheckError) {
+    #if canImport(Glibc)
+    guard let scratch = mmap(nil, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+      scratch != MAP_FAILED
+    else { throw .systemCall("mmap of the helpers' scratch page", errno: errno) }
+    guard let symbol = dlsym(nil, "syscall") else {
+      munmap(scratch, 4096)
+      throw .systemCall("dlsym(syscall)", errno: ENOSYS)
+    }
+    context = HelperContext(
+      scratch: scratch, slotCount: Self.slotCount,
+      systemCall: unsafeBitCast(symbol, to: HelperContext.SystemCall.self),
+      windowStart: UInt(windowStart), windowSize: Int(windowSize), ignoreSignal: SIG_IGN, idleTimeout: 300_000)
+    pids = Array(repeating: nil, count: Self.slotCount)
+    isDirectChild = Array(repeating: false, count: Self.slotCount)
+    self.reservation = reservation
+    for slot in 0..<Self.slotCount {
+      var command: [Int32] = [0, 0]
+      var reply: [Int32] = [0, 0]
+      guard pipe(&command) == 0 else {
+        let code = errno
+        abandon(slots: slot)
+        throw .systemCall("pipe", errno: code)
+      }
+      guard pipe(&reply) == 0 else {
+        let code = errno
+        close(command[0])
+        close(command[1])
+        abandon(slots: slot)
+        throw .systemCall("pipe", errno: code)
+      }
+      for (kind, fd) in [command[0], command[1], reply[0], reply[1]].enumerated() {
+        scratch.storeBytes(of: fd, toByteOffset: (slot * 4 + kind) * 4, as: Int32.self)
+      }
+    }
+    #else
+    throw .unavailable("crosscheck needs Linux")
+    #endif
+  }
+
+  deinit { shutdown() }
+
+  #if canImport(Glibc)
+  /// Undoes a failed ``init``: closes the pipes of the first `slots` slots and frees the scratch
+  /// page; the reservation stays the caller's.
+  private func abandon(slots: Int) {
+    closeDescriptors(upTo: slots)
+    munmap(context.scratch, 4096)
+    reservation = nil
+  }
+
+  private func closeDescriptors(upTo slots: Int) {
+    for slot in 0..<slots {
+      for kind in 0..<4 { close(context.descriptor(slot, kind)) }
+    }
+  }
+  #endif
+
+  /// Starts a new top-level helper (a scenario's `process` line) and returns its slot.
+  func spawn() throws(CrosscheckError) -> Int {
+    #if canImport(Glibc)
+    let slot = try takeSlot()
+    let child = Glibc.fork()
+    if child == 0 { Self.serve(context, slot: slot, fromController: true) }
+    guard child > 0 else { throw .systemCall("fork", errno: errno) }
+    pids[slot] = child
+    isDirectChild[slot] = true
+    let ready = try receive(slot, from: child)
+    guard ready.errno == 0, Int32(truncatingIfNeeded: ready.value) == child else {
+      throw .helper("the helper process \(child) did not start")
+    }
+    return slot
+    #else
+    throw .unavailable("crosscheck needs Linux")
+    #endif
+  }
+
+  private func takeSlot() throws(CrosscheckError) -> Int {
+    guard nextSlot < Self.slotCount else {
+      throw .helper("a crosscheck runs at most \(Self.slotCount) processes")
+    }
+    nextSlot += 1
+    return nextSlot - 1
+  }
+
+  /// Sends a request to the helper of `slot` and returns its reply (errno, value).
+  func request(_ slot: Int, _ code: HelperRequest, _ arguments: [UInt64]) throws(CrosscheckError) -> (errno: Int32, value: UInt64) {
+    #if canImport(Glibc)
+    guard let pid = pids[slot] else { throw .helper("slot \(slot) has no process") }
+    var message = [UInt64](repeating: 0, count: 8)
+    message[0] = code.rawValue
+    for (index, argument) in arguments.prefix(7).enumerated() { message[index + 1] = argument }
+    let written = message.withUnsafeBytes { write(context.descriptor(slot, 1), $0.baseAddress, $0.count) }
+    guard written == HelperContext.messageSize else { throw .systemCall("write to helper \(pid)", errno: errno) }
+    return try receive(slot, from: pid)
+    #else
+    throw .unavailable("crosscheck needs Linux")
+    #endif
+  }
+
+  /// Reads one reply from the helper of `slot`, waiting at most ``replyTimeout`` and giving up
+  /// early if the helper died.
+  private func receive(_ slot: Int, from pid: Int32) throws(CrosscheckError) -> (errno: Int32, value: UInt64) {
+    #if canImport(Glibc)
+    let fd = context.descriptor(slot, 2)
+    var waited: Int32 = 0
+    while true {
+      var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&poller, 1, 100)
+      if ready > 0 { break }
+      if ready < 0 && errno != EINTR { throw .systemCall("poll", errno: errno) }
+      waited += 100
+      if !Self.isRunning(pid) { throw .helper("the helper process \(pid) died (\(Self.exitDescription(pid)))") }
+      if waited >= Self.replyTimeout { throw .helper("the helper process \(pid) did not answer within \(Self.replyTimeout / 1000) s") }
+    }
+    var reply = [UInt64](repeating: 0, count: 8)
+    let count = reply.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count == HelperContext.messageSize else { throw .helper("a short reply from the helper process \(pid)") }
+    return (Int32(truncatingIfNeeded: reply[0]), reply[1])
+    #else
+    throw .unavailable("crosscheck needs Linux")
+    #endif
+  }
+
+  /// Forks the helper of `slot`; returns the child's slot.
+  func fork(_ slot: Int) throws(CrosscheckError) -> Int {
+    let childSlot = try takeSlot()
+    let answer = try request(slot, .fork, [UInt64(childSlot)])
+    guard answer.errno == 0 else { throw .systemCall("fork in the helper", errno: answer.errno) }
+    let child = Int32(truncatingIfNeeded: answer.value)
+    pids[childSlot] = child
+    let ready = try receive(childSlot, from: child)
+    guard ready.errno == 0 else { throw .helper("the forked helper \(child) did not start") }
+    return childSlot
+  }
+
+  /// Makes the helper of `slot` exit and waits until its address space is gone.
+  func exit(_ slot: Int) throws(CrosscheckError) {
+    guard let pid = pids[slot] else { return }
+    _ = try request(slot, .exit, [])
+    pids[slot] = nil
+    waitUntilGone(pid, direct: isDirectChild[slot])
+  }
+
+  /// Ends every helper still running (children before parents, each by its own PID), then
+  /// frees the pipes, the scratch page and the reservation. Safe to call twice.
+  func shutdown() {
+    #if canImport(Glibc)
+    guard reservation != nil else { return }
+    for slot in (0..<Self.slotCount).reversed() {
+      guard let pid = pids[slot] else { continue }
+      if (try? request(slot, .exit, [])) == nil { kill(pid, SIGKILL) }
+      pids[slot] = nil
+      waitUntilGone(pid, direct: isDirectChild[slot])
+    }
+    closeDescriptors(upTo: Self.slotCount)
+    munmap(context.scratch, 4096)
+    if let (pointer, size) = reservation { munmap(pointer, size) }
+    reservation = nil
+    #endif
+  }
+
+  /// Waits (at most 5 s) until `pid` has exited: reaped, or a zombie (its memory is freed before
+  /// it becomes one).
+  private func waitUntilGone(_ pid: Int32, direct: Bool) {
+    #if canImport(Glibc)
+    for _ in 0..<5000 {
+      if direct {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == pid || (result < 0 && errno == ECHILD) { return }
+      } else if !Self.isRunning(pid) {
+        return
+      }
+      usleep(1000)
+    }
+    #endif
+  }
+
+  /// Whether `pid` exists and is not a zombie.
+  static func isRunning(_ pid: Int32) -> Bool {
+    #if canImport(Glibc)
+    guard let stat = try? ProcFile.readText("/proc/\(pid)/stat", pid: pid) else { return false }
+    guard let close = stat.lastIndex(of: ")") else { return false }
+    let state = stat[close...].dropFirst().drop(while: { $0 == " " }).first
+    return state != "Z" && state != "X" && state != "x"
+    #else
+    return false
+    #endif
+  }
+
+  private static func exitDescription(_ pid: Int32) -> String {
+    #if canImport(Glibc)
+    var status: Int32 = 0
+    if waitpid(pid, &status, WNOHANG) == pid {
+      if status & 0x7f == 0 { return "exit status \((status >> 8) & 0xff)" }
+      return "killed by signal \(status & 0x7f)"
+    }
+    #endif
+    return "it is gone"
+  }
+}
