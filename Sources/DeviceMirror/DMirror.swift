@@ -170,6 +170,27 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
       return DeviceMapping(start: VirtualAddress(key << 12), size: .size4K, pfn: entry.pfn, isWritable: entry.tag != .read)
     }
   }
+  /// The 4 KiB entries in `[start, end)`, looked up page by page for small ranges.
+  public func deviceMappings(overlapping start: VirtualAddress, _ end: VirtualAddress) -> [DeviceMapping] {
+    let first = start.rawValue >> 12
+    let last = (end.rawValue &- 1) >> 12
+    var result: [DeviceMapping] = []
+    if last &- first < UInt64(pageTable.count) {
+      var key = first
+      while key <= last {
+        if let entry = pageTable[key] {
+          result.append(DeviceMapping(start: VirtualAddress(key << 12), size: .size4K, pfn: entry.pfn, isWritable: entry.tag != .read))
+        }
+        key += 1
+      }
+    } else {
+      for (key, entry) in pageTable where key >= first && key <= last {
+        result.append(DeviceMapping(start: VirtualAddress(key << 12), size: .size4K, pfn: entry.pfn, isWritable: entry.tag != .read))
+      }
+    }
+    return result
+  }
+
   /// dmirror has no TLB.
   public var cachedTranslations: [(start: VirtualAddress, size: DevicePageSize)] { [] }
 

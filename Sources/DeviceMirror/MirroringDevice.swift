@@ -11,4 +11,13 @@ public protocol MirroringDevice: AnyObject {
   var deviceMappings: [DeviceMapping] { get }
   /// Every range its TLB caches.
   var cachedTranslations: [(start: VirtualAddress, size: DevicePageSize)] { get }
+  /// The translations that overlap `[start, end)`.
+  func deviceMappings(overlapping start: VirtualAddress, _ end: VirtualAddress) -> [DeviceMapping]
+}
+
+extension MirroringDevice {
+  /// The translations that overlap `[start, end)` (by filtering every translation).
+  public func deviceMappings(overlapping start: VirtualAddress, _ end: VirtualAddress) -> [DeviceMapping] {
+    deviceMappings.filter { $0.start < end && start < $0.end }
+  }
 }

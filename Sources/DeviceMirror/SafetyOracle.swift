@@ -94,7 +94,7 @@ public final class SafetyOracle: MMUNotifier {
   public func invalidateRangeEnd(_ range: InvalidationRange, in space: AddressSpace) {
     for device in devices where device.mirroredSpace === space {
       if range.event == .migrate { continue }  // an owner may keep its migrating pages
-      for mapping in device.deviceMappings where mapping.start < range.end && range.start < mapping.end {
+      for mapping in device.deviceMappings(overlapping: range.start, range.end) {
         invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(mapping.start, range.start),
                                                 deviceMapping: mapping.description, cpuState: "invalidated by \(range)"))
       }

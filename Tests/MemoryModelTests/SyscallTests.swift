@@ -168,3 +168,62 @@ import Testing
     expectConsistent(system)
   }
 }
+
+@Suite struct KernelAgreementTests2 {
+  @Test func forkOfReadOnlyTouchedMemoryCopiesNoPageTables() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let z = try mapAnon(a, .mib(2), huge: false)
+    try a.touch(z, .kib(64), write: false)
+    let b = try a.fork(childName: "B")
+    #expect(b.page(z).state == .notPresent, "zero-page reads create no anon_vma, so fork copies nothing")
+  }
+
+  @Test func dontneedOfA2MRangeFreesTheEmptyPTETable() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2))
+    try a.touch(buf, .mib(2), write: true)
+    try a.madvise(buf + .mib(1), .kib(64), .dontneed)
+    try a.madvise(buf, .mib(2), .dontneed)
+    try a.touch(buf, 4096, write: true)
+    #expect(a.page(buf).level == .pmd && a.page(buf).folio?.order == 9, "the next fault finds an empty PMD again")
+    expectConsistent(system)
+  }
+
+  @Test func madviseFreeOverAPartlyMappedTHPSplitsIt() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let t = try mapAnon(a, .mib(2))
+    try a.touch(t, .mib(2), write: true)
+    try a.madvise(t, 4096, .dontneed)
+    try a.madvise(t, .mib(2), .free)
+    #expect(a.page(t + 4096).folio?.order == 0)
+    expectConsistent(system)
+  }
+
+  @Test func collapseOfZeroPagesSucceeds() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let dst = try mapAnon(a, .mib(2), huge: false)
+    try a.touch(dst, .mib(2), write: false)
+    try a.madvise(dst, .mib(2), .collapse)
+    let page = a.page(dst)
+    #expect(page.level == .pmd && page.isWritable && !page.isZeroPage)
+    expectConsistent(system)
+  }
+
+  @Test func mremapMovesARangeOfSeveralVMAs() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let z = try mapAnon(a, .mib(4))
+    try a.touch(z, .mib(4), write: true)
+    try a.mprotect(z + .mib(2) + 4096, 4096, .read)
+    let w = try a.mmap(.init(length: .mib(2), protection: .read, alignment: .mib(2)))
+    let moved = try a.mremap(z + .mib(2), oldSize: .mib(2), newSize: .mib(2), mayMove: true, fixedAddress: w)
+    #expect(moved == w)
+    #expect(a.page(w + 4096).state == .present && !a.page(w + 4096).isWritable)
+    #expect(a.page(w).isWritable && a.page(z + .mib(2)).state == .unmapped)
+    expectConsistent(system)
+  }
+}

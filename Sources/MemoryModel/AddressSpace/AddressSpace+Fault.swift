@@ -18,7 +18,6 @@ extension AddressSpace {
     if vma.protection.isEmpty { throw .segmentationFault(address, "access to a PROT_NONE VMA") }
     system.events.pageFaults += 1
     if vma.isHugetlb { return try hugetlbFault(index, address, write: write) }
-    if !vma.isShared && (write || vma.backing == .anonymous) { ensureAnonVMA(index) }
 
     guard pageTable.slot(for: address, level: .pud, allocate: true) != nil,
       let pmdSlot = pageTable.slot(for: address, level: .pmd, allocate: true)
@@ -80,6 +79,20 @@ extension AddressSpace {
     }
   }
 
+  /// The virtual address a PMD slot maps.
+  func pageTableAddress(ofPMDSlot slot: Int) -> VirtualAddress {
+    var address: UInt64 = UInt64(slot & 511) << 21
+    var node = slot >> 9
+    var shift: UInt64 = 30
+    while node != pageTable.root {
+      let parent = pageTable.nodeParentSlot[node]
+      address |= UInt64(parent & 511) << shift
+      shift += 9
+      node = parent >> 9
+    }
+    return VirtualAddress(address)
+  }
+
   /// The virtual address a PTE slot maps (found from the table's parent links).
   func pageTableAddress(ofPTESlot slot: Int) -> VirtualAddress {
     var address: UInt64 = UInt64(slot & 511) << 12
@@ -138,6 +151,8 @@ extension AddressSpace {
     guard isTHPAllowed(vma, at: haddr) else { return false }
     switch vma.backing {
     case .anonymous:
+      // do_huge_pmd_anonymous_page() prepares the anon_vma before it considers the huge zero page.
+      ensureAnonVMA(index)
       if !write && system.settings.useHugeZeroPage {
         guard pageTable.deposit(pmdSlot) else { return false }
         pageTable.setEntry(.present(memory.hugeZeroPage, writable: false, huge: true, special: true), at: pmdSlot)
@@ -184,9 +199,11 @@ extension AddressSpace {
     switch vma.backing {
     case .anonymous:
       if !write {
+        // do_anonymous_page() maps the zero page before it needs an anon_vma.
         pageTable.setEntry(.present(memory.zeroPage, writable: false, special: true), at: pteSlot)
         return
       }
+      ensureAnonVMA(index)
       let pfn = try allocateAnonymousPage(address)
       mapNewAnonymousPage(pfn, pteSlot, writable: writableVMA)
     case .file(let id):
@@ -194,6 +211,7 @@ extension AddressSpace {
       let pageAddress = address.alignedDown(to: PageSize.bytes4K)
       let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: pageAddress), address: address)
       if !vma.isShared && write {
+        ensureAnonVMA(index)
         let copy = try allocateAnonymousPage(address)
         memory.copyContents(from: pfn, to: copy)
         mapNewAnonymousPage(copy, pteSlot, writable: writableVMA)
@@ -251,6 +269,7 @@ extension AddressSpace {
       pageTable.setEntry(pte.madeWritable().touched(write: true), at: pteSlot)
       return
     }
+    ensureAnonVMA(index)
     try copyOnWrite(address, pteSlot, from: memory.isZeroPage(pfn) ? nil : pfn)
   }
 

@@ -45,6 +45,7 @@ extension AddressSpace {
           throw SyscallError(.EINVAL, "madvise: DONTNEED of part of a \(size) hugetlb page")
         }
         invalidating(start, stop, .clear) { zap(start, stop) }
+        if stop - start >= PageSize.size2M.bytes { pageTable.freeEmptyPTETables(start, stop) }
       }
     case .free:
       for index in vmaIndices(overlapping: address, end) {
@@ -109,6 +110,19 @@ extension AddressSpace {
         for i in slot..<(slot + count) {
           let pte = pageTable.entry(at: i)
           guard pte.isPresent, !memory.isZeroPage(pte.pfn), memory.mapCount(of: pte.pfn) == 1 else { continue }
+          // madvise_free_pte_range(): a large folio of which fewer pages are mapped here than it
+          // holds is split first, if nothing else maps it.
+          let head = memory.folioHead(of: pte.pfn)
+          let order = memory.order(ofFolio: head)
+          if order > 0 && memory.kind(of: head) == .anonymous {
+            var batch = 0
+            while i + batch < slot + count, pageTable.entry(at: i + batch).isPresent,
+              pageTable.entry(at: i + batch).pfn == pte.pfn + UInt64(batch), memory.folioHead(of: pte.pfn + UInt64(batch)) == head
+            { batch += 1 }
+            if batch < (1 << order) && memory.referenceCount(ofFolio: head) == memory.mappedPageCount(ofFolio: head) {
+              system.splitFolio(head)
+            }
+          }
           pageTable.setEntry(pte.cleaned(), at: i)
           memory.setLazyFree(pte.pfn, true)
         }

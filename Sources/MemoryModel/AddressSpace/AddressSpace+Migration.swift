@@ -50,10 +50,10 @@ extension AddressSpace {
           i += chunkPages
           continue
         }
-        if memory.kind(of: pmd.pfn) == .anonymous && m.select.contains(.system) && whole
-          && memory.referenceCount(ofFolio: pmd.pfn) == 1
+        if memory.kind(of: pmd.pfn) == .anonymous && m.select.contains(.system) && whole,
+          let sites = pmdSites(of: pmd.pfn, pmdSlot, pmd)
         {
-          collectPMD(&m, i, pmdSlot, pmd)
+          collectPMD(&m, i, sites)
           i += chunkPages
           continue
         }
@@ -66,8 +66,8 @@ extension AddressSpace {
       }
       if pmd.swapType == .devicePrivate {
         let owned = m.select.contains(.devicePrivate) && system.devicePrivateOwner(of: pmd.pfn) == m.pgmapOwner
-        if owned && whole && memory.referenceCount(ofFolio: pmd.pfn) == 1 {
-          collectPMD(&m, i, pmdSlot, pmd)
+        if owned && whole, let sites = pmdSites(of: pmd.pfn, pmdSlot, pmd) {
+          collectPMD(&m, i, sites)
         } else if owned {
           splitHugePMD(at: pmdStart, pmdSlot)
           continue
@@ -97,14 +97,40 @@ extension AddressSpace {
     }
   }
 
-  /// Replaces a PMD leaf (a THP or a device-private PMD) by a migration PMD.
-  private func collectPMD(_ m: inout MigrateVMA, _ index: Int, _ slot: Int, _ pmd: PageTableEntry) {
-    let head = pmd.pfn
-    memory.addReference(head)
-    pageTable.setEntry(.swap(.migration, pfn: head, writable: pmd.isWritable), at: slot)
-    removeEntireMapping(head)
-    m.sites[index] = [MigrateVMA.Site(space: self, slot: slot, level: .pmd, original: pmd)]
-    m.src[index] = MigratePFN(pfn: head, flags: MigratePFN.migrate | MigratePFN.compound | (pmd.isWritable ? MigratePFN.write : 0))
+  /// Every PMD entry that maps the folio `head` (this one and, after fork, other processes'),
+  /// or nil when the folio is also mapped some other way (then it is split instead).
+  private func pmdSites(of head: PFN, _ slot: Int, _ pmd: PageTableEntry) -> [MigrateVMA.Site]? {
+    let references = memory.referenceCount(ofFolio: head)
+    if references == 1 { return [MigrateVMA.Site(space: self, slot: slot, level: .pmd, original: pmd)] }
+    var sites: [MigrateVMA.Site] = []
+    for site in system.entriesMapping(head) {
+      guard site.level == .pmd, let other = site.space.pageTable.slot(for: site.address, level: .pmd, allocate: false) else { return nil }
+      sites.append(MigrateVMA.Site(space: site.space, slot: other, level: .pmd, original: site.space.pageTable.entry(at: other)))
+    }
+    return sites.count == references ? sites : nil
+  }
+
+  /// Replaces the PMD leaves (a THP or a device-private PMD, in every process that maps it) by
+  /// migration PMDs, as `try_to_migrate()` does.
+  private func collectPMD(_ m: inout MigrateVMA, _ index: Int, _ sites: [MigrateVMA.Site]) {
+    guard let mine = sites.first(where: { $0.space === self }) else { return }
+    let head = mine.original.pfn
+    for site in sites {
+      let install = {
+        self.memory.addReference(head)
+        site.space.pageTable.setEntry(.swap(.migration, pfn: head, writable: site.original.isWritable), at: site.slot)
+        site.space.removeEntireMapping(head)
+      }
+      if site.space === self {
+        install()
+      } else {
+        let address = site.space.pageTableAddress(ofPMDSlot: site.slot)
+        site.space.invalidating(address, address + PageSize.size2M.bytes, .clear) { install() }
+      }
+    }
+    m.sites[index] = sites
+    let writable = mine.original.isWritable
+    m.src[index] = MigratePFN(pfn: head, flags: MigratePFN.migrate | MigratePFN.compound | (writable ? MigratePFN.write : 0))
     m.collected += 1
   }
 
@@ -201,7 +227,9 @@ extension AddressSpace {
 
   /// Splits a collected whole-folio source into 512 migration PTEs and 512 order-0 pages.
   private func splitCollectedPMD(_ m: inout MigrateVMA, _ index: Int) {
-    guard let site = m.sites[index]?.first, site.level == .pmd, let node = pageTable.withdrawDeposit(site.slot) else {
+    guard let sites = m.sites[index], sites.count == 1, let site = sites.first, site.space === self, site.level == .pmd,
+      let node = pageTable.withdrawDeposit(site.slot)
+    else {
       m.src[index].rawValue &= ~MigratePFN.migrate
       return
     }

@@ -19,6 +19,12 @@ extension AddressSpace {
     let newLength = VirtualAddress(newSize).alignedUp(to: PageSize.bytes4K).rawValue
     let oldLength = oldEnd - address
     guard fixedAddress == nil || mayMove else { throw SyscallError(.EINVAL, "mremap: MREMAP_FIXED needs MREMAP_MAYMOVE") }
+    if let fixed = fixedAddress, newLength == oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end,
+      isFullyMapped(address, oldEnd)
+    {
+      // Linux 6.17+ moves a range that spans several VMAs with MREMAP_FIXED, if it is not resized.
+      return try moveSeveral(address, oldEnd, to: fixed)
+    }
     guard let index = vmaIndex(containing: address), oldEnd <= vmas[index].end else {
       throw SyscallError(.EFAULT, "mremap: \(address)+\(formatSize(oldSize)) is not inside one VMA")
     }
@@ -54,6 +60,25 @@ extension AddressSpace {
       throw SyscallError(.ENOMEM, "mremap: no free area of \(formatSize(newLength))")
     }
     try move(address, length: oldLength, to: target, newLength: newLength)
+    return target
+  }
+
+  /// Moves `[start, end)`, which spans several VMAs without gaps, to `target`, VMA by VMA.
+  private func moveSeveral(_ start: VirtualAddress, _ end: VirtualAddress, to target: VirtualAddress) throws(SyscallError) -> VirtualAddress {
+    guard target.isAligned(to: PageSize.bytes4K), target >= Self.mmapMinimum,
+      target.rawValue.addingReportingOverflow(end - start).overflow == false, target + (end - start) <= VirtualAddress.userSpaceEnd,
+      target + (end - start) <= start || target >= end
+    else { throw SyscallError(.EINVAL, "mremap: bad MREMAP_FIXED address \(target)") }
+    for index in vmaIndices(overlapping: start, end) where vmas[index].isHugetlb {
+      throw SyscallError(.EINVAL, "mremap: a multi-VMA move cannot include hugetlb VMAs")
+    }
+    try munmap(target, end - start)
+    splitVMA(at: start)
+    splitVMA(at: end)
+    let pieces = vmaIndices(overlapping: start, end).map { (vmas[$0].start, vmas[$0].end) }
+    for (pieceStart, pieceEnd) in pieces {
+      try move(pieceStart, length: pieceEnd - pieceStart, to: target + (pieceStart - start), newLength: pieceEnd - pieceStart)
+    }
     return target
   }
 

@@ -58,8 +58,6 @@ extension AddressSpace {
         zapPTEs(address, tableEnd)
         address = tableEnd
         continue
-        address = next
-        continue
       }
       guard let slot, !entry.isNone else {
         address = next

@@ -109,7 +109,6 @@ extension AddressSpace {
     if byKhugepaged && noneOrZero > system.settings.maxPTEsNone {
       return .failed(.EINVAL, "\(noneOrZero) empty PTEs exceed max_ptes_none (SCAN_EXCEED_NONE_PTE)")
     }
-    if noneOrZero == 512 { return .failed(.EINVAL, "every PTE is empty (SCAN_PMD_NULL)") }
     guard let head = memory.allocateFolio(order: 9, kind: .anonymous) else {
       return .failed(.ENOMEM, "no PMD-sized folio is free (SCAN_ALLOC_HUGE_PAGE_FAIL)")
     }

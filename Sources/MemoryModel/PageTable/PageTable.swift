@@ -139,6 +139,25 @@ public final class PageTable {
     }
   }
 
+  /// Frees the PTE tables under `[start, end)` that have become empty, and only those, as
+  /// `MADV_DONTNEED` does with `CONFIG_PT_RECLAIM` (Linux 6.14+).
+  func freeEmptyPTETables(_ start: VirtualAddress, _ end: VirtualAddress) {
+    var address = start.alignedDown(to: PageTableLevel.pmd.entrySpan)
+    while address < end {
+      if let slot = slot(for: address, level: .pmd, allocate: false) {
+        let entry = entries[slot]
+        if entry.isHardwarePresent && !entry.isHuge {
+          let child = node(for: entry)
+          if nodeUsed[child] == 0 {
+            setEntry(.none, at: slot)
+            freeNode(child)
+          }
+        }
+      }
+      address = address + PageTableLevel.pmd.entrySpan
+    }
+  }
+
   /// Frees every empty table whose span lies in `[start, end)`.
   func freeEmptyTables(_ start: VirtualAddress, _ end: VirtualAddress) {
     var address = start.alignedDown(to: PageTableLevel.pmd.entrySpan)

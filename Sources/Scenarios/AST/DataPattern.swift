@@ -9,16 +9,30 @@ public enum DataPattern: Sendable, Hashable, CustomStringConvertible {
   case index
   /// Each 4-byte word holds the negation of its index (`ptr[i] = -i`).
   case negatedIndex
+  /// Each 4-byte word holds its index plus a constant (`ptr[i] = i + c`, written `index+c`;
+  /// the sum wraps at 2^32 as a C `int` store does).
+  case shiftedIndex(UInt32)
   /// Every byte holds this value (`0xAB`; `zero` is `0x00`).
   case byte(UInt8)
 
-  /// The scenario spelling: `index`, `neg-index` or `0xAB`.
+  /// The scenario spelling: `index`, `neg-index`, `index+3` or `0xAB`.
   public var description: String {
     switch self {
     case .index: "index"
     case .negatedIndex: "neg-index"
+    case .shiftedIndex(let shift): "index+\(shift)"
     case .byte(let value):
       "0x" + (value < 16 ? "0" : "") + String(value, radix: 16, uppercase: true)
+    }
+  }
+
+  /// The value of the 4-byte word with index `word` (nil for byte patterns).
+  public func word(_ word: UInt32) -> UInt32? {
+    switch self {
+    case .index: word
+    case .negatedIndex: 0 &- word
+    case .shiftedIndex(let shift): word &+ shift
+    case .byte: nil
     }
   }
 
@@ -27,9 +41,8 @@ public enum DataPattern: Sendable, Hashable, CustomStringConvertible {
     switch self {
     case .byte(let value):
       return value
-    case .index, .negatedIndex:
-      let word = UInt32(truncatingIfNeeded: offset / 4)
-      let value = self == .index ? word : 0 &- word
+    case .index, .negatedIndex, .shiftedIndex:
+      let value = word(UInt32(truncatingIfNeeded: offset / 4)) ?? 0
       return UInt8(truncatingIfNeeded: value >> (8 * UInt32(offset % 4)))
     }
   }

@@ -18,7 +18,9 @@ public enum DeviceCommand: Sendable, Hashable {
   case snapshot(device: Identifier, range: AddressRange)
   /// `PROCESS: FD = open hmm_dmirrorN`: the process opens dmirror device N (0–3).
   case open(name: Identifier, process: Identifier, device: Int)
-  /// `FD: OPERATION [ADDR SIZE] [pattern=P]`: a dmirror ioctl.
+  /// `FD: OPERATION [ADDR SIZE] [pattern=P | buffer=P]`: a dmirror ioctl. `pattern` is what the
+  /// caller's buffer (`cmd.ptr`) holds before the ioctl: the data of a WRITE (`pattern=`), or
+  /// the pre-filled buffer of any other ioctl that takes a range (`buffer=`).
   case dmirror(name: Identifier, operation: DMirrorOperation, range: AddressRange?, pattern: DataPattern?)
   /// `devices`: prints every device's counters side by side.
   case stats

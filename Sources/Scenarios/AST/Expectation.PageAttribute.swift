@@ -9,6 +9,11 @@ extension Expectation {
     case present
     /// `protnone`: a `PROT_NONE` entry still names the page.
     case protNone
+    /// `swap`: a software (swap-type) entry maps the page: not present, and `PM_SWAP` set in
+    /// `/proc/PID/pagemap` (migration, device-private and device-exclusive entries).
+    case swap
+    /// `device-private`, `device-exclusive`, `migration`: a software entry of that type.
+    case swapType(SwapEntryKind)
     /// `zero`: mapped to the zero page (with `pmd`: the huge zero page).
     case zero
     /// `read`: mapped and not writable.
@@ -37,6 +42,8 @@ extension Expectation {
       case .unmapped: "unmapped"
       case .present: "present"
       case .protNone: "protnone"
+      case .swap: "swap"
+      case .swapType(let kind): kind.rawValue
       case .zero: "zero"
       case .readOnly: "read"
       case .writable: "write"
@@ -49,5 +56,17 @@ extension Expectation {
       case .notSharedWith(let process): "not-shared-with=\(process)"
       }
     }
+  }
+}
+
+extension Expectation {
+  /// The type of a software page-table entry, as `expect ... snapshot` names it.
+  public enum SwapEntryKind: String, Sendable, Hashable, CaseIterable {
+    /// A migration entry (`is_migration_entry`).
+    case migration
+    /// A device-private entry (`is_device_private_entry`).
+    case devicePrivate = "device-private"
+    /// A device-exclusive entry (`is_device_exclusive_entry`).
+    case deviceExclusive = "device-exclusive"
   }
 }

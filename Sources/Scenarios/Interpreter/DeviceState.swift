@@ -11,7 +11,11 @@ final class DeviceState {
   /// Open dmirror files by name.
   var files: [String: DMirror] = [:]
   /// The last ioctl result of each file.
-  var results: [String: DMirrorCommandResult] = [:]
+  var results: [String: IoctlOutcome] = [:]
+  /// The caller's buffer of each file (`cmd.ptr`, hmm-tests' `buffer->mirror`): set by
+  /// `buffer=`/`pattern=`, overwritten from the start by every successful ioctl that copies
+  /// data out, left alone by a failed one.
+  var buffers: [String: [UInt8]] = [:]
   /// Recording interval notifiers by name.
   var notifiers: [String: IntervalNotifier] = [:]
   /// The safety oracle, watching every device and file.
@@ -43,5 +47,33 @@ final class SequenceOnlyOps: IntervalNotifierOps {
   func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
     notifier.setSequence(currentSequence)
     return true
+  }
+}
+
+/// What a scenario remembers of a dmirror file's last ioctl (or of its `close`, which returns 0).
+struct IoctlOutcome {
+  /// 0 or the negative error number.
+  var returnCode: Int32
+  /// `cpages` (0 after a failure: the driver does not copy the struct back).
+  var cpages: UInt64
+  /// `faults`.
+  var faults: UInt64
+  /// The bytes the ioctl copied to `cmd.ptr`.
+  var data: [UInt8]
+
+  /// The error, if the call failed.
+  var errno: Errno? { returnCode == 0 ? nil : Errno(rawValue: -returnCode) }
+
+  /// The outcome of an ioctl.
+  init(_ result: DMirrorCommandResult) {
+    self.init(returnCode: result.returnCode, cpages: result.cpages, faults: result.faults, data: result.data)
+  }
+
+  /// An outcome with these values.
+  init(returnCode: Int32, cpages: UInt64, faults: UInt64, data: [UInt8]) {
+    self.returnCode = returnCode
+    self.cpages = cpages
+    self.faults = faults
+    self.data = data
   }
 }

@@ -108,6 +108,12 @@ struct PageStateMatcher {
       return present ? nil : "is not present (\(RunFormatter.state(run)))"
     case .protNone:
       return run.state == .protNone ? nil : "is not a PROT_NONE entry (\(RunFormatter.state(run)))"
+    case .swap:
+      if case .swap = run.state { return nil }
+      return "is not a software (swap-type) entry (\(RunFormatter.state(run)))"
+    case .swapType(let kind):
+      if case .swap(let type) = run.state, type.description == kind.rawValue { return nil }
+      return "is not a \(kind.rawValue) entry (\(RunFormatter.state(run)))"
     case .zero:
       return present && run.isZeroPage ? nil : "is not the zero page (\(RunFormatter.state(run)))"
     case .readOnly:

@@ -135,17 +135,34 @@ extension ScenarioInterpreter {
     let space = try process(mmap.process)
     var request = AddressSpace.MapRequest(
       length: mmap.size, protection: Self.protection(mmap.protection), shared: mmap.shared)
+    var driverPages = false
     if case .file(let name, let offset) = mmap.backing {
-      guard let file = files[name.name] else {
-        throw StepFailure(error: CommandError(name: "ENOENT", errno: .ENOENT, reason: "no file \(name)"))
+      if files[name.name] == nil, devices.files[name.name] != nil || devices.results[name.name] != nil {
+        // The dmirror device file (`dmirror_fops_mmap`): a VM_MIXEDMAP VMA that the driver fills
+        // with zeroed pages (`vm_insert_page`). Modelled as private anonymous memory.
+        guard devices.files[name.name] != nil else {
+          throw StepFailure(error: CommandError(name: "EBADF", errno: Errno(rawValue: 9), reason: "\(name) is closed"))
+        }
+        guard !mmap.shared, offset == 0, mmap.hugetlb == nil else {
+          throw StepFailure(error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "only private mappings of a dmirror file at offset 0 are modelled"))
+        }
+        request.extraFlags = [.mixedmap]
+        driverPages = true
+      } else {
+        guard let file = files[name.name] else {
+          throw StepFailure(error: CommandError(name: "ENOENT", errno: .ENOENT, reason: "no file \(name)"))
+        }
+        request.file = file
+        request.offset = offset
       }
-      request.file = file
-      request.offset = offset
     }
     if let address = mmap.address { request.fixedAddress = try resolve(address) }
     if let alignment = mmap.alignment { request.alignment = alignment }
     if let size = mmap.hugetlb { request.hugetlbPageSize = Self.pageSize(size) }
     let address = try syscall { () throws(SyscallError) in try space.mmap(request) }
+    if driverPages {
+      try syscall { () throws(SyscallError) in try space.insertDriverPages(address, VirtualAddress(mmap.size).alignedUp(to: 4096).rawValue) }
+    }
     regions[mmap.name.name] = address
     result.output.append("\(mmap.name) = \(address)")
   }
@@ -165,8 +182,20 @@ extension ScenarioInterpreter {
       }
       var word = UInt32(truncatingIfNeeded: (offset &+ UInt64(i)) / 4)
       let negate = pattern == .negatedIndex
+      var shift: UInt32 = 0
+      if case .shiftedIndex(let value) = pattern { shift = value }
+      if i % 4 == 0, let base = buffer.baseAddress {
+        // Whole words at 4-byte aligned addresses (array storage is aligned): one store each.
+        let words = (count - i) / 4
+        let pointer = UnsafeMutableRawPointer(base + i).bindMemory(to: UInt32.self, capacity: words)
+        for k in 0..<words {
+          pointer[k] = (negate ? 0 &- word : word &+ shift).littleEndian
+          word &+= 1
+        }
+        i += words * 4
+      }
       while i + 4 <= count {
-        let value = negate ? 0 &- word : word
+        let value = negate ? 0 &- word : word &+ shift
         buffer[i] = UInt8(truncatingIfNeeded: value)
         buffer[i + 1] = UInt8(truncatingIfNeeded: value >> 8)
         buffer[i + 2] = UInt8(truncatingIfNeeded: value >> 16)
@@ -219,7 +248,7 @@ extension ScenarioInterpreter {
       let at = cursor
       let data = try fault { () throws(FaultError) in try space.read(at, count: count) }
       let expected = Self.bytes(of: pattern, offset: cursor - origin, count: count)
-      if data != expected {
+      if data.count != expected.count || Self.firstDifference(data, from: 0, expected) != nil {
         for i in 0..<min(data.count, expected.count) where data[i] != expected[i] {
           mismatches += 1
           if mismatch == nil { mismatch = (cursor + UInt64(i), expected[i], data[i]) }

@@ -101,12 +101,17 @@ extension ScenarioInterpreter {
         throw StepFailure(error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "dmirror ioctls take whole pages, not \(SizeFormatter.string(range.size))"))
       }
     }
+    if let pattern {
+      // The caller fills its buffer before the ioctl (`buffer=`, or a WRITE's `pattern=`).
+      devices.buffers[name] = Self.bytes(of: pattern, offset: 0, count: Int(pages * 4096))
+    }
     let outcome: DMirrorCommandResult
     switch operation {
     case .read: outcome = file.read(address, pages: pages)
     case .write:
-      let bytes = (0..<Int(pages * 4096)).map { pattern!.byte(at: UInt64($0)) }
-      outcome = file.write(address, pages: pages, data: bytes)
+      var bytes = devices.buffers[name] ?? []
+      if bytes.count < Int(pages * 4096) { bytes += [UInt8](repeating: 0, count: Int(pages * 4096) - bytes.count) }
+      outcome = file.write(address, pages: pages, data: Array(bytes.prefix(Int(pages * 4096))))
     case .snapshot: outcome = file.snapshot(address, pages: pages)
     case .migrate: outcome = file.migrateToDevice(address, pages: pages)
     case .migrateBack: outcome = file.migrateToSystem(address, pages: pages)
@@ -117,9 +122,18 @@ extension ScenarioInterpreter {
     case .close:
       file.close()
       devices.files[name] = nil
+      devices.results[name] = IoctlOutcome(returnCode: 0, cpages: 0, faults: 0, data: [])
+      result.output.append("\(name): close ret=0")
       return
     }
-    devices.results[name] = outcome
+    devices.results[name] = IoctlOutcome(outcome)
+    if outcome.returnCode == 0 && !outcome.data.isEmpty {
+      // copy_to_user(cmd->ptr, ...): the data lands at the start of the caller's buffer.
+      var buffer = devices.buffers[name] ?? []
+      if buffer.count < outcome.data.count { buffer += [UInt8](repeating: 0, count: outcome.data.count - buffer.count) }
+      buffer.replaceSubrange(0..<outcome.data.count, with: outcome.data)
+      devices.buffers[name] = buffer
+    }
     var line = "\(name): \(operation.rawValue) ret=\(outcome.returnCode == 0 ? "0" : "-\(outcome.errno?.name ?? "?")") cpages=\(outcome.cpages) faults=\(outcome.faults)"
     if operation == .snapshot, outcome.returnCode == 0 {
       line += " bytes=" + Self.compress(outcome.data)
@@ -154,7 +168,7 @@ extension ScenarioInterpreter {
       for _ in 0..<pages {
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         let page = Int((state >> 33) % UInt64(pages))
-        try hmmCall { () throws(HMMError) in try device.access(first + UInt64(page) << 12, write: write) }
+        _ = try hmmCall { () throws(HMMError) in try device.access(first + UInt64(page) << 12, write: write) }
       }
     } else {
       try hmmCall { () throws(HMMError) in try device.touch(first, UInt64(pages) << 12, write: write) }
@@ -181,7 +195,7 @@ extension ScenarioInterpreter {
       }
       defer { notifier.remove() }
       var hmmRange = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end)
-      try hmmCall { () throws(HMMError) in try HMM.faultAndCommit(&hmmRange) { _ in } }
+      _ = try hmmCall { () throws(HMMError) in try HMM.faultAndCommit(&hmmRange) { _ in } }
       result.expected = attributes.map(\.description).joined(separator: " ")
       result.actual = result.expected
       for (i, entry) in hmmRange.pfns.enumerated() {
@@ -220,19 +234,22 @@ extension ScenarioInterpreter {
       let holds = error == nil ? outcome.returnCode == 0 : outcome.errno?.name == error?.rawValue
       if !holds { result.status = .failed }
     case .data(let name, let from, let to, let pattern):
-      let outcome = try lastResult(name)
-      let end = min(to ?? UInt64(outcome.data.count), UInt64(outcome.data.count))
+      // The caller's buffer: what successful ioctls copied out, over what the caller put there.
+      guard let data = devices.buffers[name.name] else {
+        throw StepFailure(error: CommandError(name: "ENOENT", errno: .ENOENT, reason: "\(name) has no data: no ioctl copied any out and no buffer= was given"))
+      }
+      let end = min(to ?? UInt64(data.count), UInt64(data.count))
       result.expected = "data[\(from)..<\(to.map { "\($0)" } ?? "end")] == \(pattern)"
-      guard from <= end, !outcome.data.isEmpty else {
+      guard from < end else {
         result.status = .failed
-        result.actual = "no data (\(outcome.data.count) bytes)"
+        result.actual = "no data in that range (the buffer holds \(data.count) bytes)"
         return
       }
       result.actual = result.expected
-      for offset in from..<end where outcome.data[Int(offset)] != pattern.byte(at: offset) {
+      let expected = Self.bytes(of: pattern, offset: from, count: Int(end - from))
+      if let (offset, differing) = Self.firstDifference(data, from: Int(from), expected) {
         result.status = .failed
-        result.actual = "byte \(offset) is 0x\(String(outcome.data[Int(offset)], radix: 16))"
-        break
+        result.actual = "\(differing) byte\(differing == 1 ? "" : "s") differ; first at offset \(offset): 0x\(String(data[offset], radix: 16)), not 0x\(String(expected[offset - Int(from)], radix: 16))"
       }
     case .snapshotBytes(let name, let bytes, let all):
       let outcome = try lastResult(name)
@@ -267,7 +284,7 @@ extension ScenarioInterpreter {
   }
 
   private func counterValue(_ subject: Identifier, _ counter: String) throws(StepFailure) -> UInt64 {
-    if devices.files[subject.name] != nil || devices.results[subject.name] != nil {
+    if devices.files[subject.name] != nil || devices.results[subject.name] != nil || devices.buffers[subject.name] != nil {
       let outcome = try lastResult(subject)
       switch counter {
       case "cpages": return outcome.cpages
@@ -290,7 +307,7 @@ extension ScenarioInterpreter {
     }
   }
 
-  private func lastResult(_ name: Identifier) throws(StepFailure) -> DMirrorCommandResult {
+  private func lastResult(_ name: Identifier) throws(StepFailure) -> IoctlOutcome {
     guard let outcome = devices.results[name.name] else {
       throw StepFailure(error: CommandError(name: "ENOENT", errno: .ENOENT, reason: "\(name) has not run an ioctl yet"))
     }
@@ -357,5 +374,37 @@ extension ScenarioInterpreter {
       i += n
     }
     return parts.joined(separator: " ")
+  }
+
+  /// The first offset where `data[from...]` differs from `expected`, and how many bytes differ;
+  /// nil when they agree. Compares eight bytes at a time (this runs on megabytes in debug builds).
+  static func firstDifference(_ data: [UInt8], from: Int, _ expected: [UInt8]) -> (offset: Int, count: Int)? {
+    data.withUnsafeBytes { actualBytes in
+      expected.withUnsafeBytes { expectedBytes in
+        let count = expected.count
+        var first: Int?
+        var differing = 0
+        var i = 0
+        while i + 8 <= count {
+          let a = actualBytes.loadUnaligned(fromByteOffset: from + i, as: UInt64.self)
+          let b = expectedBytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+          if a != b {
+            for k in i..<(i + 8) where actualBytes[from + k] != expectedBytes[k] {
+              differing += 1
+              if first == nil { first = from + k }
+            }
+          }
+          i += 8
+        }
+        while i < count {
+          if actualBytes[from + i] != expectedBytes[i] {
+            differing += 1
+            if first == nil { first = from + i }
+          }
+          i += 1
+        }
+        return first.map { ($0, differing) }
+      }
+    }
   }
 }

@@ -143,14 +143,23 @@ extension LineParser {
     return protection
   }
 
-  /// Consumes a data pattern (`index`, `neg-index`, `zero`, or a byte such as `0xAB`).
+  /// Consumes a data pattern (`index`, `index+N`, `neg-index`, `zero`, or a byte such as `0xAB`).
   mutating func parsePattern(after: String) throws(ScenarioDiagnostic) -> DataPattern {
-    let accepted = "expected index, neg-index, zero or a byte value such as 0xAB"
+    let accepted = "expected index, index+N, neg-index, zero or a byte value such as 0xAB"
     guard let token = advance() else {
       throw error(at: nil, "missing pattern after '\(after)'", accepted: accepted)
     }
     switch (token.kind, token.text) {
-    case (.word, "index"): return .index
+    case (.word, "index"):
+      guard peek?.kind == .plus else { return .index }
+      _ = advance()
+      guard let number = advance(), number.kind == .number, case .success(let shift) = NumberLiteral.count(number.text),
+        shift <= UInt64(UInt32.max)
+      else {
+        throw error(at: position <= tokens.count ? tokens[position - 1] : nil, "bad index shift after 'index+'",
+                    accepted: "expected index+N with N from 0 to 4294967295, e.g. index+3")
+      }
+      return shift == 0 ? .index : .shiftedIndex(UInt32(shift))
     case (.word, "neg-index"): return .negatedIndex
     case (.word, "zero"): return .byte(0)
     case (.number, _):

@@ -136,6 +136,11 @@ extension LineParser {
         }
         try checkValue(option, wantsValue: true, form: "pattern=PATTERN")
         pattern = try parsePattern(after: "pattern=")
+      } else if operation.takesRange, let option = try nextOption(form: "\(subject): \(operation.rawValue)", options: "buffer=PATTERN") {
+        // The caller's buffer (`cmd.ptr`) before the ioctl, as a test fills its mirror first.
+        guard option.name.text == "buffer" else { throw unknownOption(option.name, of: "dmirror \(operation.rawValue)", options: "buffer=PATTERN") }
+        try checkValue(option, wantsValue: true, form: "buffer=PATTERN")
+        pattern = try parsePattern(after: "buffer=")
       }
       try expectEnd(after: "\(subject): \(operation.rawValue)")
       return .device(.dmirror(name: subject, operation: operation, range: range, pattern: pattern))

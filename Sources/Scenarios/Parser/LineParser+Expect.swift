@@ -143,6 +143,8 @@ extension LineParser {
     let range = try parseRange(after: "snapshot")
     let attributes =
       "none, unmapped, present, protnone, zero, read, write, pte, pmd, pud, anon, file, shmem, hugetlb, order=N, folios=N, mapcount=N, shared-with=PROCESS, not-shared-with=PROCESS"
+    // Also accepted (not listed, to keep the message stable): swap, device-private,
+    // device-exclusive, migration.
     guard let op = advance() else {
       throw error(at: nil, "missing '==' after 'snapshot \(range)'", accepted: "expected '== ATTRIBUTES' (\(attributes))")
     }
@@ -159,6 +161,8 @@ extension LineParser {
       case "present": simple = .present
       case "unmapped": simple = .unmapped
       case "protnone": simple = .protNone
+      case "swap": simple = .swap
+      case "device-private", "device-exclusive", "migration": simple = Expectation.SwapEntryKind(rawValue: option.name.text).map { .swapType($0) }
       case "zero": simple = .zero
       case "read": simple = .readOnly
       case "write": simple = .writable

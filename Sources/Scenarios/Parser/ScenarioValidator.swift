@@ -14,6 +14,8 @@ struct ScenarioValidator {
   private var regions: [String: Int] = [:]
   /// File names and the line that created them.
   private var files: [String: Int] = [:]
+  /// dmirror files opened so far (`P: FD = open ...`), which `mmap ... file=FD` may map.
+  private var dmirrorFiles: Set<String> = []
   /// Whether a process or file has been created (after which `system memory=` is refused).
   private var sawAllocation = false
   /// The previous statement's command, for `expect error`.
@@ -87,7 +89,7 @@ struct ScenarioValidator {
       break
     case .mmap(let mmap):
       problems += process(mmap.process)
-      if case .file(let name, _) = mmap.backing { problems += file(name) }
+      if case .file(let name, _) = mmap.backing, !dmirrorFiles.contains(name.name) { problems += file(name) }
       if let address = mmap.address { problems += region(address) }
       regions[mmap.name.name] = line
     case .munmap(let name, let range), .collapse(let name, let range), .snapshot(let name, let range),
@@ -111,8 +113,11 @@ struct ScenarioValidator {
       switch command {
       case .hmm(let name, let range, _), .notifierInsert(_, let name, let range):
         problems += process(name) + region(range.address)
-      case .mirror(_, let name), .open(_, let name, _):
+      case .mirror(_, let name):
         problems += process(name)
+      case .open(let file, let name, _):
+        problems += process(name)
+        dmirrorFiles.insert(file.name)
       case .access(_, let range, _, _, _, _), .snapshot(_, let range):
         problems += region(range.address)
       case .dmirror(_, _, let range, _):
