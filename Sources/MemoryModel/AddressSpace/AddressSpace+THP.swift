@@ -93,6 +93,7 @@ extension AddressSpace {
     guard !pmd.isNone, !pmd.isSwap else { return .failed(.EINVAL, "no PTE table at \(haddr) (SCAN_PMD_NULL)") }
     let node = pageTable.node(for: pmd)
     var noneOrZero = 0
+    var writable = false
     for i in 0..<512 {
       let entry = pageTable.entry(at: node << 9 | i)
       if entry.isNone || (entry.isPresent && memory.isZeroPage(entry.pfn)) {
@@ -105,10 +106,14 @@ extension AddressSpace {
       guard memory.kind(of: entry.pfn) == .anonymous else {
         return .failed(.EINVAL, "a non-anonymous page at \(haddr + UInt64(i) * 4096) (SCAN_PAGE_ANON)")
       }
+      writable = writable || entry.isWritable
     }
     if byKhugepaged && noneOrZero > system.settings.maxPTEsNone {
       return .failed(.EINVAL, "\(noneOrZero) empty PTEs exceed max_ptes_none (SCAN_EXCEED_NONE_PTE)")
     }
+    // hpage_collapse_scan_pmd(): a range with no writable PTE is not collapsed (zero pages and
+    // write-protected pages only).
+    guard writable else { return .failed(.EINVAL, "no writable PTE in \(haddr)+2M (SCAN_PAGE_RO)") }
     guard let head = memory.allocateFolio(order: 9, kind: .anonymous) else {
       return .failed(.ENOMEM, "no PMD-sized folio is free (SCAN_ALLOC_HUGE_PAGE_FAIL)")
     }
