@@ -10,9 +10,7 @@ import Testing
   static let suite = PackagePaths.root + "/" + SelfTestRunner.defaultSuite
 
   /// The tests the suite may skip, and why (everything else must run and pass).
-  static let allowedSkips: Set<String> = [
-    "hmm.hmm_device_private.migrate_remap_fault", "hmm.hmm_device_coherent.migrate_remap_fault",
-  ]
+  static let allowedSkips: Set<String> = []
 
   @Test func catalogueHas76TestsInHarnessOrder() {
     let names = SelfTestCatalogue.names

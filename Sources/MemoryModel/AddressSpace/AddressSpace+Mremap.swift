@@ -8,17 +8,22 @@ extension AddressSpace {
   /// tables move as one entry where the old and new addresses are both 2 MiB aligned
   /// (`move_huge_pmd`, `move_normal_pmd`), and a PMD leaf that cannot move whole is split first,
   /// so its folio ends up mapped by PTEs.
+  /// With `dontUnmap` (`MREMAP_DONTUNMAP`, which needs `mayMove` and an unchanged size), the
+  /// pages move but the old VMA stays mapped, empty.
   /// - Returns: the mapping's new address.
   /// - Throws: `EINVAL` for bad arguments, `EFAULT` when the old range is not inside one VMA,
   ///   `ENOMEM` when it cannot grow in place and may not move.
   @discardableResult
   public func mremap(_ address: VirtualAddress, oldSize: UInt64, newSize: UInt64, mayMove: Bool,
-                     fixedAddress: VirtualAddress? = nil) throws(SyscallError) -> VirtualAddress {
+                     fixedAddress: VirtualAddress? = nil, dontUnmap: Bool = false) throws(SyscallError) -> VirtualAddress {
     let oldEnd = try checkedRange(address, oldSize, "mremap")
     guard newSize > 0, newSize <= VirtualAddress.userSpaceEnd.rawValue else { throw SyscallError(.EINVAL, "mremap: bad new size \(newSize)") }
     let newLength = VirtualAddress(newSize).alignedUp(to: PageSize.bytes4K).rawValue
     let oldLength = oldEnd - address
     guard fixedAddress == nil || mayMove else { throw SyscallError(.EINVAL, "mremap: MREMAP_FIXED needs MREMAP_MAYMOVE") }
+    guard !dontUnmap || (mayMove && newLength == oldLength) else {
+      throw SyscallError(.EINVAL, "mremap: MREMAP_DONTUNMAP needs MREMAP_MAYMOVE and an unchanged size")
+    }
     if let fixed = fixedAddress, newLength == oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end,
       isFullyMapped(address, oldEnd)
     {
@@ -41,15 +46,15 @@ extension AddressSpace {
       }
       try munmap(fixed, newLength)
       if newLength < oldLength { try munmap(address + newLength, oldLength - newLength) }
-      try move(address, length: min(oldLength, newLength), to: fixed, newLength: newLength)
+      try move(address, length: min(oldLength, newLength), to: fixed, newLength: newLength, keepOld: dontUnmap)
       return fixed
     }
-    if newLength <= oldLength {
+    if newLength <= oldLength && !dontUnmap {
       if newLength < oldLength { try munmap(address + newLength, oldLength - newLength) }
       return address
     }
     let growEnd = address + newLength
-    if oldEnd == vma.end, growEnd <= VirtualAddress.userSpaceEnd, vmaIndices(overlapping: oldEnd, growEnd).isEmpty {
+    if !dontUnmap, oldEnd == vma.end, growEnd <= VirtualAddress.userSpaceEnd, vmaIndices(overlapping: oldEnd, growEnd).isEmpty {
       vmas[index].end = growEnd
       mergeVMAs(around: address, growEnd)
       return address
@@ -59,7 +64,7 @@ extension AddressSpace {
     guard let target = findFreeArea(length: newLength, alignment: alignment) else {
       throw SyscallError(.ENOMEM, "mremap: no free area of \(formatSize(newLength))")
     }
-    try move(address, length: oldLength, to: target, newLength: newLength)
+    try move(address, length: oldLength, to: target, newLength: newLength, keepOld: dontUnmap)
     return target
   }
 
@@ -84,14 +89,17 @@ extension AddressSpace {
 
   /// Moves the VMA range `[source, source + length)` to `target` and gives the new VMA
   /// `newLength` bytes.
-  private func move(_ source: VirtualAddress, length: UInt64, to target: VirtualAddress, newLength: UInt64) throws(SyscallError) {
+  private func move(_ source: VirtualAddress, length: UInt64, to target: VirtualAddress, newLength: UInt64,
+                    keepOld: Bool = false) throws(SyscallError) {
     splitVMA(at: source)
     splitVMA(at: source + length)
     guard let index = vmaIndex(containing: source) else { throw SyscallError(.EFAULT, "mremap: nothing mapped at \(source)") }
     var moved = vmas[index]
     invalidating(source, source + length, .unmap) { movePageTables(source, length: length, to: target) }
-    vmas.remove(at: index)
-    pageTable.freeEmptyTables(source, source + length)
+    if !keepOld {
+      vmas.remove(at: index)
+      pageTable.freeEmptyTables(source, source + length)
+    }
     moved.start = target
     moved.end = target + newLength
     insert(moved)

@@ -13,6 +13,8 @@ extension Command {
     public var mayMove: Bool
     /// `MREMAP_FIXED` with this new address, if given (Linux requires `maymove` with it).
     public var fixedAddress: AddressExpression?
+    /// `MREMAP_DONTUNMAP`: the old range stays mapped, empty.
+    public var dontUnmap = false
 
     /// Creates the arguments of an `mremap`.
     public init(

@@ -46,7 +46,7 @@ extension ScenarioInterpreter {
       let address = try syscall { () throws(SyscallError) in
         try space.mremap(
           start, oldSize: mremap.range.size, newSize: mremap.newSize,
-          mayMove: mremap.mayMove, fixedAddress: fixed)
+          mayMove: mremap.mayMove, fixedAddress: fixed, dontUnmap: mremap.dontUnmap)
       }
       if let name = mremap.name {
         regions[name.name] = address

@@ -190,7 +190,7 @@ extension LineParser {
     let range = try parseRange(after: "mremap")
     let newSize = try parseSize("new size", after: "\(range)")
     var mremap = Command.Mremap(process: process, name: name, range: range, newSize: newSize)
-    let options = "maymove, fixed=ADDRESS"
+    let options = "maymove, fixed=ADDRESS, dontunmap"
     let form = "mremap \(range) \(SizeFormatter.string(newSize))"
     var seen: Set<String> = []
     while let option = try nextOption(form: form, options: options) {
@@ -199,6 +199,10 @@ extension LineParser {
         try checkDuplicate(option.name, in: &seen)
         try checkValue(option, wantsValue: false, form: "maymove")
         mremap.mayMove = true
+      case "dontunmap":
+        try checkDuplicate(option.name, in: &seen)
+        try checkValue(option, wantsValue: false, form: "dontunmap")
+        mremap.dontUnmap = true
       case "fixed":
         try checkDuplicate(option.name, in: &seen)
         try checkValue(option, wantsValue: true, form: "fixed=ADDRESS")
