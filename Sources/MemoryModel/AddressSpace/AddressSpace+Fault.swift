@@ -80,24 +80,16 @@ extension AddressSpace {
   }
 
   /// The virtual address a PMD slot maps.
-  func pageTableAddress(ofPMDSlot slot: Int) -> VirtualAddress {
-    var address: UInt64 = UInt64(slot & 511) << 21
-    var node = slot >> 9
-    var shift: UInt64 = 30
-    while node != pageTable.root {
-      let parent = pageTable.nodeParentSlot[node]
-      address |= UInt64(parent & 511) << shift
-      shift += 9
-      node = parent >> 9
-    }
-    return VirtualAddress(address)
-  }
+  func pageTableAddress(ofPMDSlot slot: Int) -> VirtualAddress { pageTableAddress(ofSlot: slot, level: .pmd) }
 
-  /// The virtual address a PTE slot maps (found from the table's parent links).
-  func pageTableAddress(ofPTESlot slot: Int) -> VirtualAddress {
-    var address: UInt64 = UInt64(slot & 511) << 12
+  /// The virtual address a PTE slot maps.
+  func pageTableAddress(ofPTESlot slot: Int) -> VirtualAddress { pageTableAddress(ofSlot: slot, level: .pte) }
+
+  /// The virtual address a slot at `level` maps (found from the tables' parent links).
+  private func pageTableAddress(ofSlot slot: Int, level: PageTableLevel) -> VirtualAddress {
+    var address: UInt64 = UInt64(slot & 511) << level.shift
     var node = slot >> 9
-    var shift: UInt64 = 21
+    var shift = level.shift + 9
     while node != pageTable.root {
       let parent = pageTable.nodeParentSlot[node]
       address |= UInt64(parent & 511) << shift
