@@ -27,7 +27,7 @@ extension AddressSpace {
   public func access(_ address: VirtualAddress, write: Bool) throws(FaultError) -> PFN {
     for _ in 0..<4 {
       let (entry, level, slot) = pageTable.lookup(address)
-      if let slot, entry.isHardwarePresent, !entry.isSwap, !write || entry.isWritable {
+      if entry.isHardwarePresent, !entry.isSwap, !write || entry.isWritable {
         if !entry.isAccessed || (write && !entry.isDirty) { pageTable.setEntry(entry.touched(write: write), at: slot) }
         let pfn = entry.pfn + ((address.rawValue & (level.entrySpan - 1)) >> PageSize.shift4K)
         if write && memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }

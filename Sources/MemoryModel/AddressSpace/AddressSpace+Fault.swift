@@ -396,7 +396,7 @@ extension MemorySystem {
   /// aligned 2 MiB of the file is uncached and inside the file.
   func pageCacheFolio(_ file: File, _ index: UInt64, address: VirtualAddress) throws(FaultError) -> PFN {
     if let pfn = file.cachedPage(index) { return pfn }
-    guard index < file.pageCount || file.kind == .shmem && index < file.pageCount else {
+    guard index < file.pageCount else {
       throw .busError(address, "beyond the end of file \(file.name)")
     }
     if let size = file.hugetlbPageSize {

@@ -38,7 +38,6 @@ extension AddressSpace {
       let span = level == .pte ? PageSize.size2M.bytes : level.entrySpan
       let next = min(address.alignedDown(to: span) + span, vma.end)
       defer { address = next }
-      guard let slot else { continue }
       if level == .pte {
         let count = Int((next - address) >> PageSize.shift4K)
         for i in 0..<count {

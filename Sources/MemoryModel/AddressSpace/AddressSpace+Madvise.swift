@@ -85,10 +85,6 @@ extension AddressSpace {
       let span = level == .pte ? PageSize.size2M.bytes : level.entrySpan
       let leafStart = address.alignedDown(to: span)
       let next = min(leafStart + span, end)
-      guard let slot else {
-        address = next
-        continue
-      }
       if level == .pmd && entry.isHuge {
         if leafStart < start || leafStart + span > end {
           // madvise_free_huge_pmd(): part of an exclusively mapped THP splits the folio (and so

@@ -115,19 +115,7 @@ extension AddressSpace {
   private func collectPMD(_ m: inout MigrateVMA, _ index: Int, _ sites: [MigrateVMA.Site]) {
     guard let mine = sites.first(where: { $0.space === self }) else { return }
     let head = mine.original.pfn
-    for site in sites {
-      let install = {
-        self.memory.addReference(head)
-        site.space.pageTable.setEntry(.swap(.migration, pfn: head, writable: site.original.isWritable), at: site.slot)
-        site.space.removeEntireMapping(head)
-      }
-      if site.space === self {
-        install()
-      } else {
-        let address = site.space.pageTableAddress(ofPMDSlot: site.slot)
-        site.space.invalidating(address, address + PageSize.size2M.bytes, .clear) { install() }
-      }
-    }
+    installMigrationEntries(sites, frame: head)
     m.sites[index] = sites
     let writable = mine.original.isWritable
     m.src[index] = MigratePFN(pfn: head, flags: MigratePFN.migrate | MigratePFN.compound | (writable ? MigratePFN.write : 0))
@@ -171,22 +159,29 @@ extension AddressSpace {
     } else {
       sites = [MigrateVMA.Site(space: self, slot: slot, level: .pte, original: pte)]
     }
+    installMigrationEntries(sites, frame: pfn)
+    m.sites[index] = sites
+    m.src[index] = MigratePFN(pfn: pfn, flags: MigratePFN.migrate | (pte.isWritable ? MigratePFN.write : 0))
+    m.collected += 1
+  }
+
+  /// Replaces each site's entry for `frame` (a page, or a folio head for PMD sites) by a
+  /// migration entry that holds a reference but no mapping; sites in other processes get their
+  /// own `clear` invalidation (this process's range is already being invalidated).
+  private func installMigrationEntries(_ sites: [MigrateVMA.Site], frame: PFN) {
     for site in sites {
       let install = {
-        self.memory.addReference(pfn)
-        site.space.pageTable.setEntry(.swap(.migration, pfn: pfn, writable: site.original.isWritable), at: site.slot)
-        site.space.removePTEMapping(pfn)
+        self.memory.addReference(self.memory.folioHead(of: frame))
+        site.space.pageTable.setEntry(.swap(.migration, pfn: frame, writable: site.original.isWritable), at: site.slot)
+        if site.level == .pmd { site.space.removeEntireMapping(frame) } else { site.space.removePTEMapping(frame) }
       }
       if site.space === self {
         install()
       } else {
-        let otherAddress = site.space.pageTableAddress(ofPTESlot: site.slot)
-        site.space.invalidating(otherAddress, otherAddress + 4096, .clear) { install() }
+        let address = site.level == .pmd ? site.space.pageTableAddress(ofPMDSlot: site.slot) : site.space.pageTableAddress(ofPTESlot: site.slot)
+        site.space.invalidating(address, address + site.level.entrySpan, .clear) { install() }
       }
     }
-    m.sites[index] = sites
-    m.src[index] = MigratePFN(pfn: pfn, flags: MigratePFN.migrate | (pte.isWritable ? MigratePFN.write : 0))
-    m.collected += 1
   }
 
   /// `migrate_vma_pages()`: commits every collected entry the driver gave a destination; holes

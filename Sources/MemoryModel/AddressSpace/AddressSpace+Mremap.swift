@@ -136,7 +136,7 @@ extension AddressSpace {
       }
       let (entry, level, slot) = pageTable.lookup(from)
       let span = level.entrySpan
-      guard let slot, !entry.isNone || level == .pte else {
+      guard !entry.isNone || level == .pte else {
         offset += min(remaining, from.alignedDown(to: span) + span - from)
         continue
       }

@@ -59,7 +59,7 @@ extension AddressSpace {
         address = tableEnd
         continue
       }
-      guard let slot, !entry.isNone else {
+      guard !entry.isNone else {
         address = next
         continue
       }

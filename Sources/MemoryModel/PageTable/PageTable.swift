@@ -94,7 +94,7 @@ public final class PageTable {
   /// The flat slot of the entry at `level` covering `address`, descending from the root.
   /// - Parameter allocate: create missing tables on the way (returns nil only when no frame is free).
   /// - Returns: nil when a table is missing (and `allocate` is false), when a leaf or software
-  ///   entry sits above `level`, or when allocation failed. `blockedBy` tells the level of such a leaf.
+  ///   entry sits above `level`, or when allocation failed.
   func slot(for address: VirtualAddress, level: PageTableLevel, allocate: Bool) -> Int? {
     var node = root
     var current = PageTableLevel.pgd
@@ -167,16 +167,15 @@ public final class PageTable {
     }
   }
 
-  /// Resolves `address` to its leaf: the entry, its level, and its flat slot; the slot is nil
-  /// when the walk stopped at a missing table (the entry is then `.none` at that level).
-  public func lookup(_ address: VirtualAddress) -> (entry: PageTableEntry, level: PageTableLevel, slot: Int?) {
+  /// Resolves `address` to its leaf: the entry, its level, and its flat slot. When the walk stops
+  /// at an empty entry above the PTE level, that entry (`.none`) and its level are returned.
+  public func lookup(_ address: VirtualAddress) -> (entry: PageTableEntry, level: PageTableLevel, slot: Int) {
     var node = root
     var level = PageTableLevel.pgd
     while true {
       let slot = node << 9 | address.index(at: level)
       let entry = entries[slot]
-      if level == .pte || entry.isHuge || entry.isSwap || entry.isProtNone { return (entry, level, slot) }
-      if entry.isNone { return (entry, level, level == .pgd ? slot : slot) }
+      if level == .pte || entry.isHuge || entry.isSwap || entry.isProtNone || entry.isNone { return (entry, level, slot) }
       node = self.node(for: entry)
       level = level.child!
     }
