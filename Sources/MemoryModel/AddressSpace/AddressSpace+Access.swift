@@ -41,11 +41,15 @@ extension AddressSpace {
   /// Touches every page of `[address, address + length)` with a read or a write, as a loop of
   /// CPU loads or stores would (no data is stored).
   /// - Throws: ``FaultError`` at the first page that cannot be accessed.
+  /// A zero length touches nothing; a range may end at 2^64.
   public func touch(_ address: VirtualAddress, _ length: UInt64, write: Bool) throws(FaultError) {
+    guard length > 0 else { return }
+    let last = address.rawValue.addingReportingOverflow(length - 1)
+    let lastPage = VirtualAddress(last.overflow ? UInt64.max : last.partialValue).alignedDown(to: PageSize.bytes4K)
     var page = address.alignedDown(to: PageSize.bytes4K)
-    let end = address + length
-    while page < end {
+    while true {
       try access(page, write: write)
+      if page >= lastPage { break }
       page = page + PageSize.bytes4K
     }
   }

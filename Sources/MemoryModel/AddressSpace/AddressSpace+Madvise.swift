@@ -16,14 +16,23 @@ extension AddressSpace {
   }
 
   /// Gives advice about `[address, address + length)` (`madvise`).
+  /// A zero length succeeds. On hugetlb VMAs, `dontneed` needs an aligned start and rounds the
+  /// end up to the huge page size; `free` does not apply.
   /// - Throws: `EINVAL` for bad arguments, advice that does not apply to the VMA, or a collapse
   ///   that failed; `ENOMEM` when part of the range is unmapped (the rest is still advised, as
   ///   Linux does) or a collapse found no free folio.
   public func madvise(_ address: VirtualAddress, _ length: UInt64, _ advice: Advice) throws(SyscallError) {
+    // As Linux does, a zero length at an aligned address succeeds without looking at the range.
+    if length == 0 && !hasExited {
+      guard address.isAligned(to: PageSize.bytes4K) else { throw SyscallError(.EINVAL, "madvise: address \(address) is not page aligned") }
+      return
+    }
     let end = try checkedRange(address, length, "madvise")
     let unmappedHole = !isFullyMapped(address, end)
     switch advice {
     case .hugepage, .nohugepage:
+      try checkHugetlbSplit(at: address, "madvise")
+      try checkHugetlbSplit(at: end, "madvise")
       splitVMA(at: address)
       splitVMA(at: end)
       for index in vmaIndices(overlapping: address, end) {
@@ -40,17 +49,14 @@ extension AddressSpace {
       for index in vmaIndices(overlapping: address, end) {
         let vma = vmas[index]
         let start = max(vma.start, address)
-        let stop = min(vma.end, end)
-        if let size = vma.hugetlbPageSize, !start.isAligned(to: size.bytes) || !stop.isAligned(to: size.bytes) {
-          throw SyscallError(.EINVAL, "madvise: DONTNEED of part of a \(size) hugetlb page")
-        }
+        let stop = try hugetlbDontneedEnd(index, start, min(vma.end, end))
         invalidating(start, stop, .clear) { zap(start, stop) }
         if stop - start >= PageSize.size2M.bytes { pageTable.freeEmptyPTETables(start, stop) }
       }
     case .free:
       for index in vmaIndices(overlapping: address, end) {
         let vma = vmas[index]
-        guard vma.isAnonymous && !vma.isShared else { throw SyscallError(.EINVAL, "madvise: MADV_FREE applies to private anonymous memory") }
+        guard vma.isAnonymous && !vma.isShared && !vma.isHugetlb else { throw SyscallError(.EINVAL, "madvise: MADV_FREE applies to private anonymous memory") }
         let start = max(vma.start, address)
         let stop = min(vma.end, end)
         invalidating(start, stop, .clear) { markLazyFree(start, stop) }

@@ -43,18 +43,24 @@ extension AddressSpace {
   /// is a multiple of 2 MiB are placed 2 MiB aligned, and mappings of files with large folios
   /// are placed so that the address and the file offset agree modulo 2 MiB. A shared anonymous
   /// mapping is backed by a new shmem file, as `shmem_zero_setup()` does.
-  /// - Throws: `EINVAL` for a zero length, an unaligned offset or fixed address, or a bad
-  ///   alignment; `ENOMEM` when no room is left or a hugetlb pool is too small.
+  /// A mapping of a hugetlbfs file is rounded up to the file's page size, needs an offset aligned
+  /// to it, and extends the file when writable (`hugetlbfs_file_mmap()`). `MAP_FIXED` may go
+  /// below ``mmapMinimum``, as it may for root.
+  /// - Throws: `EINVAL` for a zero length, an unaligned offset or fixed address, a bad
+  ///   alignment or a fixed range that cuts a hugetlb page; `ENOMEM` when no room is left or a hugetlb pool is too small.
   @discardableResult
   public func mmap(_ request: MapRequest) throws(SyscallError) -> VirtualAddress {
     guard !hasExited else { throw SyscallError(.EINVAL, "process \(name) has exited") }
-    let pageSize = request.hugetlbPageSize?.bytes ?? PageSize.bytes4K
+    // A hugetlbfs file is mapped in its own page size, as `MAP_HUGETLB` memory is.
+    let pageSize = (request.hugetlbPageSize ?? request.file?.hugetlbPageSize)?.bytes ?? PageSize.bytes4K
     guard request.length > 0 else { throw SyscallError(.EINVAL, "mmap of length 0") }
     guard request.length <= VirtualAddress.userSpaceEnd.rawValue else {
       throw SyscallError(.ENOMEM, "mmap of \(request.length) bytes is larger than the address space")
     }
     let length = VirtualAddress(request.length).alignedUp(to: pageSize).rawValue
-    guard request.offset % PageSize.bytes4K == 0 else { throw SyscallError(.EINVAL, "mmap offset \(request.offset) is not page aligned") }
+    guard request.offset % pageSize == 0 else {
+      throw SyscallError(.EINVAL, "mmap offset \(request.offset) is not aligned to \(formatSize(pageSize))")
+    }
     guard !request.offset.addingReportingOverflow(length).overflow else {
       throw SyscallError(.EOVERFLOW, "mmap offset \(request.offset) plus length \(length) overflows")
     }
@@ -63,8 +69,8 @@ extension AddressSpace {
     }
     if let fixed = request.fixedAddress {
       guard fixed.isAligned(to: pageSize) else { throw SyscallError(.EINVAL, "MAP_FIXED address \(fixed) is not aligned to \(formatSize(pageSize))") }
-      guard fixed.rawValue.addingReportingOverflow(length).overflow == false, fixed + length <= VirtualAddress.userSpaceEnd,
-        fixed >= Self.mmapMinimum
+      // Below mmap_min_addr too: the model's processes run as root (CAP_SYS_RAWIO), as Linux lets them.
+      guard fixed.rawValue.addingReportingOverflow(length).overflow == false, fixed + length <= VirtualAddress.userSpaceEnd
       else { throw SyscallError(.ENOMEM, "MAP_FIXED range at \(fixed) is outside user space") }
     }
     if let hugetlbPageSize = request.hugetlbPageSize {
@@ -112,6 +118,10 @@ extension AddressSpace {
       hugetlbPageSize: request.hugetlbPageSize ?? file?.hugetlbPageSize, anonID: nil)
     insert(vma)
     mergeVMAs(around: vma.start, vma.end)
+    if let file, file.kind == .hugetlb, request.protection.contains(.write), file.size < offset + length {
+      // hugetlbfs_file_mmap() extends the file to cover a writable mapping.
+      file.size = offset + length
+    }
     return address
   }
 

@@ -10,17 +10,22 @@ extension AddressSpace {
   /// none for chunks with nothing mapped. Write permission is given back only to pages that may
   /// be written without a fault (exclusive anonymous pages, shared mappings); others stay
   /// read-only and fault (COW) on the next write.
-  /// - Throws: `EINVAL` for bad arguments, `ENOMEM` when part of the range is unmapped.
+  /// As Linux does, a zero length succeeds, and a range outside user space is `ENOMEM`.
+  /// - Throws: `EINVAL` for an unaligned address, `ENOMEM` when part of the range is unmapped.
   public func mprotect(_ address: VirtualAddress, _ length: UInt64, _ protection: Protection) throws(SyscallError) {
-    let end = try checkedRange(address, length, "mprotect")
+    guard !hasExited else { throw SyscallError(.EINVAL, "process \(name) has exited") }
+    guard address.isAligned(to: PageSize.bytes4K) else { throw SyscallError(.EINVAL, "mprotect: address \(address) is not page aligned") }
+    guard length > 0 else { return }
+    let (rawEnd, overflow) = address.rawValue.addingReportingOverflow(VirtualAddress(length).alignedUp(to: PageSize.bytes4K).rawValue)
+    guard !overflow, rawEnd > address.rawValue, rawEnd <= VirtualAddress.userSpaceEnd.rawValue else {
+      throw SyscallError(.ENOMEM, "mprotect: \(address)+\(formatSize(length)) is outside user space")
+    }
+    let end = VirtualAddress(rawEnd)
     guard isFullyMapped(address, end) else {
       throw SyscallError(.ENOMEM, "mprotect: part of \(address)+\(formatSize(length)) is not mapped")
     }
-    for index in vmaIndices(overlapping: address, end) {
-      if let size = vmas[index].hugetlbPageSize, !address.isAligned(to: size.bytes) || !end.isAligned(to: size.bytes) {
-        throw SyscallError(.EINVAL, "mprotect: a hugetlb VMA can only change whole \(size) pages")
-      }
-    }
+    try checkHugetlbSplit(at: address, "mprotect")
+    try checkHugetlbSplit(at: end, "mprotect")
     splitVMA(at: address)
     splitVMA(at: end)
     for index in vmaIndices(overlapping: address, end) {

@@ -16,10 +16,10 @@ extension AddressSpace {
   @discardableResult
   public func mremap(_ address: VirtualAddress, oldSize: UInt64, newSize: UInt64, mayMove: Bool,
                      fixedAddress: VirtualAddress? = nil, dontUnmap: Bool = false) throws(SyscallError) -> VirtualAddress {
-    let oldEnd = try checkedRange(address, oldSize, "mremap")
+    var oldEnd = try checkedRange(address, oldSize, "mremap")
     guard newSize > 0, newSize <= VirtualAddress.userSpaceEnd.rawValue else { throw SyscallError(.EINVAL, "mremap: bad new size \(newSize)") }
-    let newLength = VirtualAddress(newSize).alignedUp(to: PageSize.bytes4K).rawValue
-    let oldLength = oldEnd - address
+    var newLength = VirtualAddress(newSize).alignedUp(to: PageSize.bytes4K).rawValue
+    var oldLength = oldEnd - address
     guard fixedAddress == nil || mayMove else { throw SyscallError(.EINVAL, "mremap: MREMAP_FIXED needs MREMAP_MAYMOVE") }
     guard !dontUnmap || (mayMove && newLength == oldLength) else {
       throw SyscallError(.EINVAL, "mremap: MREMAP_DONTUNMAP needs MREMAP_MAYMOVE and an unchanged size")
@@ -28,17 +28,19 @@ extension AddressSpace {
       isFullyMapped(address, oldEnd)
     {
       // Linux 6.17+ moves a range that spans several VMAs with MREMAP_FIXED, if it is not resized.
-      return try moveSeveral(address, oldEnd, to: fixed)
+      return try moveSeveral(address, oldEnd, to: fixed, keepOld: dontUnmap)
     }
     guard let index = vmaIndex(containing: address), oldEnd <= vmas[index].end else {
       throw SyscallError(.EFAULT, "mremap: \(address)+\(formatSize(oldSize)) is not inside one VMA")
     }
     let vma = vmas[index]
-    if let size = vma.hugetlbPageSize, !address.isAligned(to: size.bytes) || oldLength % size.bytes != 0 || newLength % size.bytes != 0 {
-      throw SyscallError(.EINVAL, "mremap: hugetlb mappings move in whole \(size) pages")
+    if let size = vma.hugetlbPageSize {
+      (oldLength, newLength) = try hugetlbRemapLengths(
+        size, address, oldLength: oldLength, newLength: newLength, fixedAddress: fixedAddress, dontUnmap: dontUnmap)
+      oldEnd = address + oldLength
     }
     if let fixed = fixedAddress {
-      guard fixed.isAligned(to: PageSize.bytes4K), fixed >= Self.mmapMinimum,
+      guard fixed.isAligned(to: PageSize.bytes4K),
         fixed.rawValue.addingReportingOverflow(newLength).overflow == false, fixed + newLength <= VirtualAddress.userSpaceEnd
       else { throw SyscallError(.EINVAL, "mremap: bad MREMAP_FIXED address \(fixed)") }
       guard fixed + newLength <= address || fixed >= oldEnd else {
@@ -69,8 +71,9 @@ extension AddressSpace {
   }
 
   /// Moves `[start, end)`, which spans several VMAs without gaps, to `target`, VMA by VMA.
-  private func moveSeveral(_ start: VirtualAddress, _ end: VirtualAddress, to target: VirtualAddress) throws(SyscallError) -> VirtualAddress {
-    guard target.isAligned(to: PageSize.bytes4K), target >= Self.mmapMinimum,
+  private func moveSeveral(_ start: VirtualAddress, _ end: VirtualAddress, to target: VirtualAddress,
+                           keepOld: Bool) throws(SyscallError) -> VirtualAddress {
+    guard target.isAligned(to: PageSize.bytes4K),
       target.rawValue.addingReportingOverflow(end - start).overflow == false, target + (end - start) <= VirtualAddress.userSpaceEnd,
       target + (end - start) <= start || target >= end
     else { throw SyscallError(.EINVAL, "mremap: bad MREMAP_FIXED address \(target)") }
@@ -82,7 +85,8 @@ extension AddressSpace {
     splitVMA(at: end)
     let pieces = vmaIndices(overlapping: start, end).map { (vmas[$0].start, vmas[$0].end) }
     for (pieceStart, pieceEnd) in pieces {
-      try move(pieceStart, length: pieceEnd - pieceStart, to: target + (pieceStart - start), newLength: pieceEnd - pieceStart)
+      try move(pieceStart, length: pieceEnd - pieceStart, to: target + (pieceStart - start), newLength: pieceEnd - pieceStart,
+               keepOld: keepOld)
     }
     return target
   }
@@ -91,6 +95,12 @@ extension AddressSpace {
   /// `newLength` bytes.
   private func move(_ source: VirtualAddress, length: UInt64, to target: VirtualAddress, newLength: UInt64,
                     keepOld: Bool = false) throws(SyscallError) {
+    guard allocateMoveTables(source, length: length, to: target) else {
+      // move_page_tables() could not allocate a table: Linux moves back what it moved and fails
+      // with ENOMEM; the model allocates first, so nothing has moved yet.
+      pageTable.freeEmptyTables(target, target + length)
+      throw SyscallError(.ENOMEM, "mremap: no memory for page tables at \(target)")
+    }
     splitVMA(at: source)
     splitVMA(at: source + length)
     guard let index = vmaIndex(containing: source) else { throw SyscallError(.EFAULT, "mremap: nothing mapped at \(source)") }
@@ -104,6 +114,50 @@ extension AddressSpace {
     moved.end = target + newLength
     insert(moved)
     mergeVMAs(around: target, target + newLength)
+  }
+
+  /// Allocates every page table ``movePageTables(_:length:to:)`` will need at `target` (the
+  /// same walk, without moving anything), so that the move cannot fail halfway.
+  /// - Returns: false when physical memory ran out.
+  private func allocateMoveTables(_ source: VirtualAddress, length: UInt64, to target: VirtualAddress) -> Bool {
+    let pmdSpan = PageSize.size2M.bytes
+    var offset: UInt64 = 0
+    while offset < length {
+      let from = source + offset
+      let to = target + offset
+      let remaining = length - offset
+      if from.isAligned(to: pmdSpan) && to.isAligned(to: pmdSpan) && remaining >= pmdSpan,
+        let slot = pageTable.slot(for: from, level: .pmd, allocate: false), !pageTable.entry(at: slot).isNone
+      {
+        guard pageTable.slot(for: to, level: .pmd, allocate: true) != nil else { return false }
+        offset += pmdSpan
+        continue
+      }
+      let (entry, level, slot) = pageTable.lookup(from)
+      let span = level.entrySpan
+      guard !entry.isNone || level == .pte else {
+        offset += min(remaining, from.alignedDown(to: span) + span - from)
+        continue
+      }
+      let inTable = min(remaining, from.alignedDown(to: pmdSpan) + pmdSpan - from)
+      switch level {
+      case .pte:
+        for i in 0..<Int(inTable >> PageSize.shift4K) where !pageTable.entry(at: slot + i).isNone {
+          guard pageTable.slot(for: to + UInt64(i) * PageSize.bytes4K, level: .pte, allocate: true) != nil else { return false }
+        }
+        offset += inTable
+      case .pud:
+        guard pageTable.slot(for: to, level: .pud, allocate: true) != nil else { return false }
+        offset += span
+      default:
+        // A PMD leaf that will be split: its PTEs land in at most two destination tables.
+        guard pageTable.slot(for: to, level: .pte, allocate: true) != nil,
+          pageTable.slot(for: to + (inTable - PageSize.bytes4K), level: .pte, allocate: true) != nil
+        else { return false }
+        offset += inTable
+      }
+    }
+    return true
   }
 
   /// Moves every entry of `[source, source + length)` to the same offset from `target`

@@ -3,9 +3,12 @@ extension AddressSpace {
   /// Unmaps `[address, address + length)` (`munmap`): splits VMAs at the edges (splitting a PMD
   /// leaf that straddles an unaligned edge), raises an `unmap` invalidation over the unmapped
   /// VMAs' extent, zaps the pages and frees the page tables that become empty.
-  /// - Throws: `EINVAL` for an unaligned address, a zero length or a range outside user space.
+  /// - Throws: `EINVAL` for an unaligned address, a zero length, a range outside user space or
+  ///   an edge inside a hugetlb page.
   public func munmap(_ address: VirtualAddress, _ length: UInt64) throws(SyscallError) {
     let end = try checkedRange(address, length, "munmap")
+    try checkHugetlbSplit(at: address, "munmap")
+    try checkHugetlbSplit(at: end, "munmap")
     splitVMA(at: address)
     splitVMA(at: end)
     let indices = vmaIndices(overlapping: address, end)

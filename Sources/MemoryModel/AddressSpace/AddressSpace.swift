@@ -21,7 +21,8 @@ public final class AddressSpace {
   public internal(set) var hasExited = false
   /// The top of the area `mmap` hands out addresses from, going down (`mmap_base`).
   public static let mmapBase = VirtualAddress(0x7F00_0000_0000)
-  /// The lowest address `mmap` hands out (`mmap_min_addr`).
+  /// The lowest address `mmap` chooses (`mmap_min_addr` as the LSM default raises it, 64 KiB);
+  /// `MAP_FIXED` may go lower, as it may for root.
   public static let mmapMinimum = VirtualAddress(0x10000)
 
   /// Resident page counters.

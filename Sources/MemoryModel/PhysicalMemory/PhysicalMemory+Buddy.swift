@@ -163,17 +163,23 @@ extension PhysicalMemory {
 
   /// Fragments physical memory the way long-running systems are: in `percent` of the 2 MiB
   /// regions one free frame in the middle is taken away, so that no order-9 block can be formed
-  /// there. Regions are chosen by a fixed spread (deterministic, no seed needed).
-  /// - Returns: the number of frames taken.
+  /// there. Regions are chosen by a fixed spread (deterministic, no seed needed). Each call sets
+  /// the level anew: frames taken by an earlier call for regions no longer chosen are given back
+  /// (`fragment(percent: 0)` undoes every earlier call).
+  /// - Returns: the number of frames held afterwards.
   @discardableResult
   public func fragment(percent: Int) -> Int {
     let percent = max(0, min(100, percent))
-    var taken = 0
     let regions = ramFrameCount >> 9
-    for region in 0..<regions where (region &* 37) % 100 < percent {
-      if reserveFrame((region << 9) + 256) { taken += 1 }
+    for (region, pfn) in fragmentFrames.sorted(by: { $0.key < $1.key }) where (region &* 37) % 100 >= percent {
+      freeFolio(PFN(UInt64(pfn)))
+      fragmentFrames[region] = nil
     }
-    return taken
+    for region in 0..<regions where (region &* 37) % 100 < percent && fragmentFrames[region] == nil {
+      let pfn = (region << 9) + 256
+      if reserveFrame(pfn) { fragmentFrames[region] = pfn }
+    }
+    return fragmentFrames.count
   }
 
   /// The number of free blocks of exactly `order` in the buddy allocator (as `/proc/buddyinfo`).

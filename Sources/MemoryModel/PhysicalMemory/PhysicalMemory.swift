@@ -22,6 +22,8 @@ public final class PhysicalMemory {
   var entireMapCounts: [UInt32: Int32] = [:]
   /// Contents of frames that have been written with data, by PFN; absent frames read as zeros.
   var contents: [UInt32: [UInt8]] = [:]
+  /// The frames ``fragment(percent:)`` holds, by 2 MiB region.
+  var fragmentFrames: [Int: Int] = [:]
   /// The PFN of the shared zero page.
   public private(set) var zeroPage = PFN(0)
   /// The head PFN of the huge zero page (order 9).

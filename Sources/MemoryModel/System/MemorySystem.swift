@@ -18,6 +18,8 @@ public final class MemorySystem {
   var hugetlbFree: [PageSize: [PFN]] = [:]
   /// hugetlb pages per page size, free or in use.
   public internal(set) var hugetlbTotal: [PageSize: Int] = [:]
+  /// Surplus hugetlb pages per page size (in use, beyond `nr_hugepages` after a shrink).
+  var hugetlbSurplus: [PageSize: Int] = [:]
   /// Large anonymous folios waiting to be split (`deferred_split_folio()`), in queue order.
   public internal(set) var deferredSplitQueue: [PFN] = []
   /// Counters of events, as `/proc/vmstat` keeps them.

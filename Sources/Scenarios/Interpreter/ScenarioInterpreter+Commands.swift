@@ -157,7 +157,13 @@ extension ScenarioInterpreter {
       }
     }
     if let address = mmap.address { request.fixedAddress = try resolve(address) }
-    if let alignment = mmap.alignment { request.alignment = alignment }
+    if let alignment = mmap.alignment {
+      // The model's request uses 0 for "no alignment asked"; `align=0` is not a power of two.
+      guard alignment != 0 else {
+        throw StepFailure(error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "alignment 0 is not a power of two"))
+      }
+      request.alignment = alignment
+    }
     if let size = mmap.hugetlb { request.hugetlbPageSize = Self.pageSize(size) }
     let address = try syscall { () throws(SyscallError) in try space.mmap(request) }
     if driverPages {
@@ -270,11 +276,17 @@ extension ScenarioInterpreter {
     guard let file = files[write.file.name] else {
       throw StepFailure(error: CommandError(name: "ENOENT", errno: .ENOENT, reason: "no file \(write.file)"))
     }
+    guard file.kind != .hugetlb else {
+      // hugetlbfs files have no write method: vfs_write() refuses them.
+      throw StepFailure(error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "pwrite: hugetlbfs file \(file.name) cannot be written; map it and write through the mapping"))
+    }
     let (end, overflow) = write.offset.addingReportingOverflow(write.size)
+    // rw_verify_area(): an offset or an end past 2^63 - 1 (a negative loff_t) is EINVAL. Below
+    // that, no write reaches MAX_LFS_FILESIZE (2^63 - 1 on 64-bit), so EFBIG cannot happen.
     if overflow || end > ScenarioParser.maximumFileSize {
       throw StepFailure(
         error: CommandError(
-          name: "EFBIG", errno: Errno(rawValue: 27), reason: "pwrite: the file would grow past MAX_LFS_FILESIZE"))
+          name: "EINVAL", errno: .EINVAL, reason: "pwrite: offset \(write.offset) plus \(write.size) bytes passes 2^63 - 1 (loff_t overflows)"))
     }
     var cursor = write.offset
     let pattern = write.pattern ?? .byte(0)

@@ -186,10 +186,12 @@ final class ScenarioInterpreter {
     return VirtualAddress(sum)
   }
 
-  /// The start and end of a range (the end clamped to 2^64 - 1).
+  /// The start and end of a range (a range may end exactly at 2^64: its end is then clamped to
+  /// 2^64 - 1, where nothing can be mapped).
   func resolve(_ range: AddressRange) throws(StepFailure) -> (start: VirtualAddress, end: VirtualAddress) {
     let start = try resolve(range.address)
     let (end, overflow) = start.rawValue.addingReportingOverflow(range.size)
+    if overflow && end == 0 { return (start, VirtualAddress(UInt64.max)) }
     if overflow {
       throw StepFailure(
         error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "\(range) overflows the address space"))

@@ -31,6 +31,7 @@ extension LineParser {
     let options = "size=SIZE, shmem, huge, hugetlb=2M|1G"
     var definition = Command.FileDefinition(name: name, size: 0)
     var sawSize = false
+    var sizeToken: Token?
     var seen: Set<String> = []
     while let option = try nextOption(form: "file \(name)", options: options) {
       try checkDuplicate(option.name, in: &seen)
@@ -41,6 +42,7 @@ extension LineParser {
           throw error(at: nil, "missing size after 'size='", accepted: Self.sizeForms)
         }
         definition.size = try size(of: token)
+        sizeToken = token
         guard definition.size <= ScenarioParser.maximumFileSize else {
           throw error(
             at: token, "file size \(token.quoted) is larger than MAX_LFS_FILESIZE",
@@ -69,6 +71,14 @@ extension LineParser {
       throw error(
         at: nil, "missing size=SIZE for file '\(name)'",
         accepted: "expected 'file \(name) size=4M [shmem] [huge]'")
+    }
+    if let hugetlb = definition.hugetlb {
+      guard definition.size % hugetlb.bytes == 0 else {
+        throw error(
+          at: sizeToken,
+          "size \(SizeFormatter.string(definition.size)) of hugetlbfs file '\(name)' is not a multiple of its \(hugetlb) pages (ftruncate gives EINVAL)",
+          accepted: "expected a multiple of \(hugetlb): 'file \(name) size=\(hugetlb) hugetlb=\(hugetlb)'")
+      }
     }
     return .file(definition)
   }
