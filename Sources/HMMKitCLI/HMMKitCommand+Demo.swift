@@ -17,11 +17,25 @@ extension HMMKitCommand {
     @Flag(help: "Show the built-in memory-model walkthrough instead of the tutorial scenarios.")
     var builtIn = false
 
-    @Option(name: .customLong("memory-mib"), help: "Physical memory of the simulated machine, in MiB (64 to 1048576).")
-    var memoryMiB: UInt64 = 1024
+    @Option(
+      name: .customLong("memory-mib"), parsing: .unconditional,
+      help: "With --built-in: physical memory of the simulated machine, in MiB (64 to 262144; default 1024). The tutorial scenarios set their own ('system memory=1G').")
+    var memoryOption: String?
+
+    /// The accepted `--memory-mib` values: at least 64 MiB for the walkthrough, at most what `run` accepts.
+    static let memoryRangeMiB: ClosedRange<UInt64> = 64...(ScenarioParser.maximumMemory >> 20)
+
+    /// The walkthrough's memory in MiB.
+    var memoryMiB: UInt64 { (memoryOption.flatMap { UInt64($0) }) ?? 1024 }
 
     func validate() throws {
-      guard (64...1_048_576).contains(memoryMiB) else { throw ValidationError("--memory-mib must be from 64 to 1048576") }
+      guard let memoryOption else { return }
+      _ = try MemoryOption.bytes(memoryOption, range: Self.memoryRangeMiB)
+      if !builtIn && Self.tutorialFiles() != nil {
+        throw ValidationError(
+          "--memory-mib applies only with --built-in: the tutorial scenarios set their own memory ('system memory=1G'). "
+            + "Use 'hmmkit demo --built-in --memory-mib \(memoryOption)'.")
+      }
     }
 
     func run() throws {

@@ -79,6 +79,7 @@ extension HMMKitCommand {
         withExtendedLifetime(demo?.mapping) {}
       } catch {
         printError("error: \(error)")
+        if json { print(ProcessSnapshot.jsonErrorReport("\(error)"), terminator: "") }
         throw ExitCode.failure
       }
     }

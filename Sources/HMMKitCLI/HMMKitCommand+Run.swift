@@ -27,24 +27,23 @@ extension HMMKitCommand {
     var quiet = false
 
     @Option(
-      name: .customLong("memory-mib"),
-      help: "Physical memory of the simulated machine, in MiB, unless a scenario sets 'system memory='.")
-    var memoryMiB: UInt64 = 4096
+      name: .customLong("memory-mib"), parsing: .unconditional,
+      help: "Physical memory of the simulated machine, in MiB (4 to 262144), unless a scenario sets 'system memory='.")
+    var memoryMiB: String = "4096"
 
     @Flag(help: "Skip the model's invariant check after every step (faster).")
     var noInvariants = false
 
     func validate() throws {
-      let bytes = memoryMiB.multipliedReportingOverflow(by: 1 << 20)
-      guard !bytes.overflow, bytes.partialValue >= ScenarioParser.minimumMemory,
-        bytes.partialValue <= ScenarioParser.maximumMemory
-      else {
-        throw ValidationError("--memory-mib must be from 4 to \(ScenarioParser.maximumMemory >> 20)")
-      }
+      _ = try MemoryOption.bytes(memoryMiB, range: Self.memoryRangeMiB)
     }
 
+    /// The accepted `--memory-mib` values (`system memory=`'s limits).
+    static let memoryRangeMiB = (ScenarioParser.minimumMemory >> 20)...(ScenarioParser.maximumMemory >> 20)
+
     func run() throws {
-      let options = ScenarioRunner.Options(memoryBytes: memoryMiB << 20, checkInvariants: !noInvariants)
+      let memoryBytes = try MemoryOption.bytes(memoryMiB, range: Self.memoryRangeMiB)
+      let options = ScenarioRunner.Options(memoryBytes: memoryBytes, checkInvariants: !noInvariants)
       let result = ScenarioBatch.run(paths: files, options: options)
       let (output, errors) = result.rendered(json: json, verbose: !quiet)
       FileHandle.standardError.write(Data(errors.utf8))

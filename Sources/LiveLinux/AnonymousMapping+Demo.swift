@@ -16,8 +16,10 @@ extension AnonymousMapping {
     steps.append("madvise 8M MADV_HUGEPAGE")
     mapping.write(offset: 0, length: 6 << 20)
     steps.append("write the first 6M (write faults: three THPs, each mapped by a PMD)")
-    mapping.read(offset: 6 << 20, length: 2 << 20)
-    steps.append("read the last 2M (a read fault maps the huge zero page with a PMD)")
+    // The sum is printed so that the loads cannot be optimised away (a release build drops a
+    // loop of loads whose result is unused, and the last 2M would then stay unmapped).
+    let sum = mapping.read(offset: 6 << 20, length: 2 << 20)
+    steps.append("read the last 2M (a read fault maps the huge zero page with a PMD; the bytes read sum to \(sum))")
     try mapping.protect(offset: (2 << 20) + (1 << 20), length: 4096)
     steps.append("mprotect \(mapping.start + UInt64(3 << 20)) 4K PROT_READ (the second THP's PMD splits into PTEs)")
     return (mapping, steps)

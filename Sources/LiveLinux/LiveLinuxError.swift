@@ -2,8 +2,15 @@
 public enum LiveLinuxError: Error, Hashable, Sendable, CustomStringConvertible {
   /// `/proc/PID` does not exist.
   case noSuchProcess(pid: Int32)
+  /// `/proc/PID` exists but the process has no memory to read: a kernel thread.
+  case kernelThread(pid: Int32)
+  /// `/proc/PID` exists but the process has no memory to read: it exited and is a zombie.
+  case zombie(pid: Int32)
   /// A file under `/proc` could not be opened for lack of privilege.
   case permissionDenied(path: String)
+  /// A file under `/proc` could not be opened although hmmkit runs as root (the kernel's ptrace
+  /// access check refused it).
+  case permissionDeniedAsRoot(path: String)
   /// The `--pid` value is not a process ID.
   case badProcessID(String)
   /// The `--range` value is not `START-END`.
@@ -25,6 +32,16 @@ public enum LiveLinuxError: Error, Hashable, Sendable, CustomStringConvertible {
     case .noSuchProcess(let pid):
       return "no such process: \(pid) (/proc/\(pid) does not exist; it may have exited). "
         + "Check the PID with `ps -p \(pid)`, or omit --pid to inspect hmmkit itself."
+    case .kernelThread(let pid):
+      return "process \(pid) is a kernel thread: it has no user address space (no mm) to inspect. "
+        + "Choose a user process (`ps -e -o pid,comm`), or omit --pid to inspect hmmkit itself."
+    case .zombie(let pid):
+      return "process \(pid) is a zombie: it has exited and its memory is gone (its parent has not reaped it yet). "
+        + "Choose a running process, or omit --pid to inspect hmmkit itself."
+    case .permissionDeniedAsRoot(let path):
+      return "permission denied reading \(path), although hmmkit runs as root: the kernel's ptrace access check "
+        + "refused it (the process may belong to another user namespace, be non-dumpable, or be protected by Yama "
+        + "or an LSM). Inspect a process of this namespace, or omit --pid to inspect hmmkit itself."
     case .permissionDenied(let path):
       return "permission denied reading \(path). Reading another process's page tables needs ptrace "
         + "read access (the same user, or root); PFNs and /proc/kpageflags need CAP_SYS_ADMIN. "

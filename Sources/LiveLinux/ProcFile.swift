@@ -8,10 +8,29 @@ enum ProcFile {
   /// Maps an errno from opening or reading `path` to a ``LiveLinuxError``.
   static func error(_ code: Int32, path: String, pid: Int32?) -> LiveLinuxError {
     switch code {
-    case EACCES, EPERM: return .permissionDenied(path: path)
-    case ENOENT, ESRCH: return pid.map { .noSuchProcess(pid: $0) } ?? .readFailed(path: path, errno: code)
+    case EACCES, EPERM: return geteuid() == 0 ? .permissionDeniedAsRoot(path: path) : .permissionDenied(path: path)
+    case ENOENT, ESRCH:
+      guard let pid else { return .readFailed(path: path, errno: code) }
+      return withoutMemory(pid) ?? .noSuchProcess(pid: pid)
     default: return .readFailed(path: path, errno: code)
     }
+  }
+
+  /// Why `/proc/PID` exists although its memory files say "no such process": a kernel thread
+  /// (`Kthread: 1` in `/proc/PID/status`) or a zombie (`State: Z`); nil when neither is known.
+  static func withoutMemory(_ pid: Int32) -> LiveLinuxError? {
+    let fd = Glibc.open("/proc/\(pid)/status", O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count > 0 else { return nil }
+    let status = String(decoding: buffer[0..<count], as: UTF8.self)
+    for line in status.split(separator: "\n") {
+      if line.hasPrefix("Kthread:") && line.hasSuffix("1") { return .kernelThread(pid: pid) }
+      if line.hasPrefix("State:") && (line.contains("Z (zombie)") || line.contains("X (dead)")) { return .zombie(pid: pid) }
+    }
+    return nil
   }
 
   /// Opens `path` read-only.

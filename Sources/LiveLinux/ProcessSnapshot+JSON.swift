@@ -27,6 +27,17 @@ extension ProcessSnapshot {
     return document.rendered() + "\n"
   }
 
+  /// The document `hmmkit inspect --json` prints instead of a snapshot when the inspection
+  /// failed: the schema, the error's message and the exit status (documented in docs/live-mode.md).
+  public static func jsonErrorReport(_ message: String, exitCode: Int = 1) -> String {
+    let document: JSONValue = .object([
+      ("schema", .string(Self.jsonSchema)),
+      ("error", .string(message)),
+      ("exitCode", .signed(Int64(exitCode))),
+    ])
+    return document.rendered() + "\n"
+  }
+
   static func json(_ summary: InspectionSummary) -> JSONValue {
     .object([
       ("totalBytes", .number(summary.totalBytes)),

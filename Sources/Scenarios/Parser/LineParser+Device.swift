@@ -72,8 +72,17 @@ extension LineParser {
           guard [4096, 65536, 2 << 20, 1 << 30].contains(value) else {
             throw error(at: token, "unsupported device page size \(token.quoted)", accepted: "expected 4K, 64K, 2M or 1G")
           }
+          guard !sizes.contains(value) else {
+            throw error(at: token, "page size \(token.quoted) is listed twice", accepted: "expected each of 4K, 64K, 2M, 1G at most once")
+          }
           sizes.append(value)
         } while peek?.kind == .comma && advance() != nil
+        guard sizes.contains(4096) else {
+          let listed = sizes.map { SizeFormatter.string($0) }.joined(separator: ",")
+          throw error(
+            at: tokens[position - 1], "page sizes '\(listed)' lack 4K, the base page every device maps",
+            accepted: "expected a list that includes 4K, e.g. pages=4K,\(listed)")
+        }
         definition.pages = sizes
       case "policy":
         guard let token = advance(), token.kind == .word, ["base", "map-order", "scan", "folio-order"].contains(token.text) else {
@@ -84,8 +93,9 @@ extension LineParser {
         guard let token = advance(), token.kind == .number || token.kind == .word else {
           throw error(at: nil, "missing TLB geometry", accepted: "expected tlb=ENTRIESxWAYS, e.g. tlb=64x4")
         }
-        let parts = token.text.split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] <= 1 << 16, parts[0] % parts[1] == 0,
+        let fields = token.text.split(separator: "x", omittingEmptySubsequences: false)
+        let parts = fields.compactMap { Int($0) }
+        guard fields.count == 2, parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] <= 1 << 16, parts[0] % parts[1] == 0,
           (parts[0] / parts[1]) & (parts[0] / parts[1] - 1) == 0
         else {
           throw error(at: token, "bad TLB geometry \(token.quoted)",
@@ -187,10 +197,10 @@ extension LineParser {
 
   /// Parses `open hmm_dmirrorN` after `PROCESS: FD =`.
   mutating func parseOpen(process: Identifier, name: Identifier) throws(ScenarioDiagnostic) -> Command {
-    guard let token = advance(), token.kind == .word, token.text.hasPrefix("hmm_dmirror"),
-      let number = Int(token.text.dropFirst("hmm_dmirror".count)), (0...3).contains(number)
+    guard let token = advance(), token.kind == .word, let number = (0...3).first(where: { token.text == "hmm_dmirror\($0)" })
     else {
-      throw error(at: position > 0 ? tokens[position - 1] : nil, "expected a dmirror device",
+      let given = position > 0 && position <= tokens.count ? tokens[position - 1] : nil
+      throw error(at: given, given.map { "unknown dmirror device \($0.quoted)" } ?? "missing dmirror device after 'open'",
                   accepted: "expected 'open hmm_dmirror0' to 'open hmm_dmirror3' (0, 1 private; 2, 3 coherent)")
     }
     try expectEnd(after: "\(name) = open \(token.text)")
@@ -301,6 +311,11 @@ extension LineParser {
           case "to": to = try parseSize("offset", after: "to=")
           default: throw unknownOption(option.name, of: "expect data", options: "from=OFFSET, to=OFFSET")
           }
+        }
+        if let to, to <= from {
+          throw error(
+            at: tokens[position - 1], "'to=\(SizeFormatter.string(to))' is not after 'from=\(SizeFormatter.string(from))'",
+            accepted: "expected from= below to= (the bytes [from, to) of the buffer)")
         }
         try expectEquals(after: "expect \(name) data")
         let pattern = try parsePattern(after: "==")

@@ -68,16 +68,18 @@ public enum ScenarioParser {
         tokens = try Lexer.tokens(in: line, at: location)
       } catch {
         report(error)
+        // The tokens before the bad byte still define the names they would have defined (as a
+        // line that fails to parse does), so that one bad byte does not cascade.
+        let good = line.prefix(max(0, min(line.count, error.location.column - 1)))
+        if let partial = try? Lexer.tokens(in: good, at: location) {
+          validator.defineTentatively(partial)
+          noteDefinitions(partial, devices: &deviceNames, dmirrors: &dmirrorNames)
+        }
         continue
       }
       guard let first = tokens.first, let last = tokens.last else { continue }
       var parser = LineParser(tokens: tokens, file: file, line: lineNumber, deviceNames: deviceNames, dmirrorNames: dmirrorNames)
-      if first.kind == .word, first.text == "device", tokens.count > 1, tokens[1].kind == .word {
-        deviceNames.insert(tokens[1].text)
-      }
-      if tokens.count >= 5, tokens[1].kind == .colon, tokens[3].kind == .equals, tokens[4].text == "open" {
-        dmirrorNames.insert(tokens[2].text)
-      }
+      noteDefinitions(tokens, devices: &deviceNames, dmirrors: &dmirrorNames)
       let command: Command
       do {
         command = try parser.parseCommand()
@@ -101,6 +103,17 @@ public enum ScenarioParser {
     }
     if !diagnostics.isEmpty { throw ScenarioParseError(diagnostics: diagnostics) }
     return Scenario(file: file, statements: statements)
+  }
+
+  /// Records the device (`device NAME`) and dmirror file (`P: NAME = open ...`) names a line
+  /// defines, before it is parsed, so that the line parser can tell `NAME:` commands apart.
+  private static func noteDefinitions(_ tokens: [Token], devices: inout Set<String>, dmirrors: inout Set<String>) {
+    if let first = tokens.first, first.kind == .word, first.text == "device", tokens.count > 1, tokens[1].kind == .word {
+      devices.insert(tokens[1].text)
+    }
+    if tokens.count >= 5, tokens[1].kind == .colon, tokens[3].kind == .equals, tokens[4].text == "open" {
+      dmirrors.insert(tokens[2].text)
+    }
   }
 
   /// The index of the first newline at or after `start`, or `bytes.count`.

@@ -1,3 +1,5 @@
+import DeviceMirror
+
 /// Checks, statement by statement in file order, that every process, region and file a
 /// statement names was defined by an earlier statement (and, for processes, has not exited),
 /// and that `expect error` follows a command.
@@ -16,6 +18,19 @@ struct ScenarioValidator {
   private var files: [String: Int] = [:]
   /// dmirror files opened so far (`P: FD = open ...`), which `mmap ... file=FD` may map.
   private var dmirrorFiles: Set<String> = []
+  /// Devices and the line that defined them.
+  private var devices: [String: Int] = [:]
+  /// Interval notifiers inserted and not removed, and the line that inserted them.
+  private var notifiers: [String: Int] = [:]
+  /// Every notifier ever inserted (`expect notifier` may count a removed one's invalidations).
+  private var notifiersEver: Set<String> = []
+
+  /// The counters `expect DEV COUNTER` knows.
+  static let deviceCounters: [String] =
+    DeviceCounters.names + ["mappings"] + DevicePageSize.allCases.map { "mapped-\($0)" }
+    + ["mapped-bytes", "tlb-reach", "pages-to-device", "pages-to-system"]
+  /// The counters `expect FD COUNTER` knows (the last dmirror ioctl's).
+  static let dmirrorCounters = ["cpages", "faults"]
   /// Whether a process or file has been created (after which `system memory=` is refused).
   private var sawAllocation = false
   /// The previous statement's command, for `expect error`.
@@ -31,10 +46,17 @@ struct ScenarioValidator {
     if tokens.count >= 2, let keyword = word(0), let name = word(1) {
       if keyword == "process" { processes[name] = processes[name] ?? 0 }
       if keyword == "file" { files[name] = files[name] ?? 0 }
+      if keyword == "device" { devices[name] = devices[name] ?? 0 }
+      if keyword == "notifier" && word(2) == "insert" {
+        notifiers[name] = notifiers[name] ?? 0
+        notifiersEver.insert(name)
+      }
     }
     if tokens.count >= 5, tokens[1].kind == .colon, tokens[3].kind == .equals, let name = word(2) {
       if word(4) == "fork" {
         processes[name] = processes[name] ?? 0
+      } else if word(4) == "open" {
+        dmirrorFiles.insert(name)
       } else {
         regions[name] = regions[name] ?? 0
       }
@@ -54,7 +76,7 @@ struct ScenarioValidator {
     }
     switch statement.command {
     case .process(let name):
-      problems += newProcess(name)
+      problems += newProcess(name) + unusedSubject(name, as: "process")
       processes[name.name] = line
       sawAllocation = true
     case .file(let definition):
@@ -100,7 +122,7 @@ struct ScenarioValidator {
       if let fixed = mremap.fixedAddress { problems += region(fixed) }
       if let name = mremap.name { regions[name.name] = line }
     case .fork(let parent, let child):
-      problems += process(parent) + newProcess(child)
+      problems += process(parent) + newProcess(child) + unusedSubject(child, as: "process")
       processes[child.name] = line
     case .exit(let name):
       problems += process(name)
@@ -111,18 +133,40 @@ struct ScenarioValidator {
       problems += check(expectation, at: statement.location)
     case .device(let command):
       switch command {
-      case .hmm(let name, let range, _), .notifierInsert(_, let name, let range):
+      case .hmm(let name, let range, _):
         problems += process(name) + region(range.address)
+      case .notifierInsert(let notifier, let name, let range):
+        problems += process(name) + region(range.address)
+        if let earlier = notifiers[notifier.name] {
+          problems.append(
+            ScenarioDiagnostic(
+              at: notifier.location, "notifier '\(notifier)' is already inserted\(Self.atLine(earlier))",
+              accepted: "expected a new notifier name, or 'notifier \(notifier) remove' first"))
+        }
+        notifiers[notifier.name] = line
+        notifiersEver.insert(notifier.name)
+      case .notifierRemove(let notifier):
+        if notifiers.removeValue(forKey: notifier.name) == nil { problems += unknownNotifier(notifier) }
+      case .define(let definition):
+        if let earlier = devices[definition.name.name] {
+          problems.append(
+            ScenarioDiagnostic(
+              at: definition.name.location, "device '\(definition.name)' is already defined\(Self.atLine(earlier))",
+              accepted: "expected a new device name"))
+        } else {
+          problems += unusedSubject(definition.name, as: "device")
+        }
+        devices[definition.name.name] = line
       case .mirror(_, let name):
         problems += process(name)
       case .open(let file, let name, _):
-        problems += process(name)
+        problems += process(name) + unusedSubject(file, as: "dmirror file")
         dmirrorFiles.insert(file.name)
       case .access(_, let range, _, _, _, _), .snapshot(_, let range):
         problems += region(range.address)
       case .dmirror(_, _, let range, _):
         if let range { problems += region(range.address) }
-      case .notifierRemove, .define, .stats:
+      case .stats:
         break
       }
     }
@@ -148,6 +192,17 @@ struct ScenarioValidator {
       switch expectation {
       case .hmm(let name, let range, _): return process(name) + region(range.address)
       case .mapping(_, let address, _, _): return region(address)
+      case .notifier(let name, _, _, _):
+        return notifiersEver.contains(name.name) ? [] : unknownNotifier(name)
+      case .counter(let subject, let counter, _, _):
+        let known = dmirrorFiles.contains(subject.name) ? Self.dmirrorCounters : devices[subject.name] != nil ? Self.deviceCounters : nil
+        guard let known, !known.contains(counter) else { return [] }
+        let what = dmirrorFiles.contains(subject.name) ? "dmirror" : "device"
+        return [
+          ScenarioDiagnostic(
+            at: subject.location, "unknown \(what) counter \(Token.quote(counter)) for '\(subject)'",
+            accepted: "expected one of \(known.joined(separator: ", "))")
+        ]
       default: return []
       }
     case .snapshot(let name, let range, let attributes):
@@ -201,6 +256,36 @@ struct ScenarioValidator {
       ScenarioDiagnostic(
         at: name.location, "unknown process \(Token.quote(name.name))",
         accepted: "expected a process created earlier by 'process NAME' or 'PARENT: NAME = fork' \(Self.known(processes.keys))")
+    ]
+  }
+
+  /// Checks that no process, device or dmirror file is called `name` already: all three take
+  /// `NAME:` commands, so a name can belong to one of them only.
+  private func unusedSubject(_ name: Identifier, as kind: String) -> [ScenarioDiagnostic] {
+    let owner: String?
+    if kind != "process", let line = processes[name.name] ?? exited[name.name] {
+      owner = "a process\(Self.atLine(line))"
+    } else if kind != "device", let line = devices[name.name] {
+      owner = "a device\(Self.atLine(line))"
+    } else if kind != "dmirror file", dmirrorFiles.contains(name.name) {
+      owner = "a dmirror file"
+    } else {
+      owner = nil
+    }
+    guard let owner else { return [] }
+    return [
+      ScenarioDiagnostic(
+        at: name.location, "\(kind) name '\(name)' is already \(owner)",
+        accepted: "expected a name that no process, device or dmirror file uses (each takes '\(name):' commands)")
+    ]
+  }
+
+  /// The diagnostic for a notifier that was never inserted (or was removed).
+  private func unknownNotifier(_ name: Identifier) -> [ScenarioDiagnostic] {
+    [
+      ScenarioDiagnostic(
+        at: name.location, "unknown notifier \(Token.quote(name.name))",
+        accepted: "expected a notifier inserted earlier by 'notifier NAME insert PROCESS ADDR SIZE' \(Self.known(notifiers.keys))")
     ]
   }
 

@@ -31,7 +31,17 @@ struct Lexer {
       let byte = bytes[index]
       let column = index + 1
       switch byte {
-      case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+      case UInt8(ascii: " "), UInt8(ascii: "\t"):
+        index += 1
+      case UInt8(ascii: "\r"):
+        // Only a CR that ends the line (a CRLF line end) is ignored; a lone CR is not a line end.
+        guard index == bytes.count - 1 else {
+          var at = location
+          at.column = column
+          throw ScenarioDiagnostic(
+            at: at, "unexpected carriage return (byte 0x0D) inside a line",
+            accepted: "expected lines that end with '\\n' or '\\r\\n' (a file with old Mac line endings needs them converted to '\\n')")
+        }
         index += 1
       case UInt8(ascii: "#"):
         return tokens
