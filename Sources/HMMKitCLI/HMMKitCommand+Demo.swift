@@ -23,14 +23,14 @@ extension HMMKitCommand {
     var memoryOption: String?
 
     /// The accepted `--memory-mib` values: at least 64 MiB for the walkthrough, at most what `run` accepts.
-    static let memoryRangeMiB: ClosedRange<UInt64> = 64...(ScenarioParser.maximumMemory >> 20)
+    static let memoryRangeMiB: ClosedRange<UInt64> = 64...MemoryOption.runRange.upperBound
 
     /// The walkthrough's memory in MiB.
     var memoryMiB: UInt64 { (memoryOption.flatMap { UInt64($0) }) ?? 1024 }
 
     func validate() throws {
       guard let memoryOption else { return }
-      _ = try MemoryOption.bytes(memoryOption, range: Self.memoryRangeMiB)
+      _ = try MemoryOption.validated(memoryOption, range: Self.memoryRangeMiB)
       if !builtIn && Self.tutorialFiles() != nil {
         throw ValidationError(
           "--memory-mib applies only with --built-in: the tutorial scenarios set their own memory ('system memory=1G'). "

@@ -35,14 +35,14 @@ extension HMMKitCommand {
     var noInvariants = false
 
     func validate() throws {
-      _ = try MemoryOption.bytes(memoryMiB, range: Self.memoryRangeMiB)
+      _ = try MemoryOption.validated(memoryMiB, range: Self.memoryRangeMiB)
     }
 
     /// The accepted `--memory-mib` values (`system memory=`'s limits).
-    static let memoryRangeMiB = (ScenarioParser.minimumMemory >> 20)...(ScenarioParser.maximumMemory >> 20)
+    static let memoryRangeMiB = MemoryOption.runRange
 
     func run() throws {
-      let memoryBytes = try MemoryOption.bytes(memoryMiB, range: Self.memoryRangeMiB)
+      let memoryBytes = try MemoryOption.validated(memoryMiB, range: Self.memoryRangeMiB)
       let options = ScenarioRunner.Options(memoryBytes: memoryBytes, checkInvariants: !noInvariants)
       let result = ScenarioBatch.run(paths: files, options: options)
       let (output, errors) = result.rendered(json: json, verbose: !quiet)
