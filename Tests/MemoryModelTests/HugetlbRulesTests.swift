@@ -46,8 +46,11 @@ private func errno(_ body: () throws(SyscallError) -> Void) -> Errno? {
     let (system, a, h) = try hugetlbProcess()
     #expect(errno { () throws(SyscallError) in try a.madvise(h, .mib(2), .free) } == .EINVAL)
     #expect(errno { () throws(SyscallError) in try a.madvise(h + 4096, 4096, .dontneed) } == .EINVAL)
-    // DONTNEED from an aligned start rounds the end up to the huge page: the whole page goes.
+    // DONTNEED from an aligned start rounds the end down to the huge page: 4K drops nothing,
+    // 4M - 4K drops the first page only.
     try a.madvise(h, 4096, .dontneed)
+    #expect(a.page(h).level == .pmd && system.hugetlbFreeCount(.size2M) == 2)
+    try a.madvise(h, .mib(4) - 4096, .dontneed)
     #expect(a.page(h).state == .notPresent && a.page(h + .mib(2)).level == .pmd)
     #expect(system.hugetlbFreeCount(.size2M) == 3)
     expectConsistent(system)

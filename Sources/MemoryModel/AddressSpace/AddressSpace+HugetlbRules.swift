@@ -13,15 +13,16 @@ extension AddressSpace {
     throw SyscallError(.EINVAL, "\(call): \(address) is inside a \(size) hugetlb page (a hugetlb VMA is split only at page boundaries)")
   }
 
-  /// The end of `[start, end)` clipped to the VMA at `index` after the hugetlb rule of
-  /// `MADV_DONTNEED` (`madvise_dontneed_free_valid_vma()`): the start must be aligned to the
-  /// VMA's huge page size, and the end is rounded up to it.
+  /// The end of `[start, end)` in the VMA at `index` after the hugetlb rule of `MADV_DONTNEED`
+  /// (`madvise_dontneed_free_valid_vma()`): the start must be aligned to the VMA's huge page
+  /// size, and the end is rounded down to it, so that a caller unaware of huge pages loses no
+  /// data (`madvise h 4K dontneed` drops nothing and succeeds).
   func hugetlbDontneedEnd(_ index: Int, _ start: VirtualAddress, _ end: VirtualAddress) throws(SyscallError) -> VirtualAddress {
     guard let size = vmas[index].hugetlbPageSize else { return end }
     guard start.isAligned(to: size.bytes) else {
       throw SyscallError(.EINVAL, "madvise: DONTNEED from \(start), inside a \(size) hugetlb page")
     }
-    return min(end.alignedUp(to: size.bytes), vmas[index].end)
+    return max(start, end.alignedDown(to: size.bytes))
   }
 
   /// The rules `mremap` adds for a hugetlb VMA: the address and the new address aligned to the

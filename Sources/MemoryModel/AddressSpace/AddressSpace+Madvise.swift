@@ -17,7 +17,7 @@ extension AddressSpace {
 
   /// Gives advice about `[address, address + length)` (`madvise`).
   /// A zero length succeeds. On hugetlb VMAs, `dontneed` needs an aligned start and rounds the
-  /// end up to the huge page size; `free` does not apply.
+  /// end down to the huge page size; `free` does not apply.
   /// - Throws: `EINVAL` for bad arguments, advice that does not apply to the VMA, or a collapse
   ///   that failed; `ENOMEM` when part of the range is unmapped (the rest is still advised, as
   ///   Linux does) or a collapse found no free folio.
@@ -50,6 +50,7 @@ extension AddressSpace {
         let vma = vmas[index]
         let start = max(vma.start, address)
         let stop = try hugetlbDontneedEnd(index, start, min(vma.end, end))
+        guard stop > start else { continue }
         invalidating(start, stop, .clear) { zap(start, stop) }
         if stop - start >= PageSize.size2M.bytes { pageTable.freeEmptyPTETables(start, stop) }
       }
