@@ -28,20 +28,20 @@ extension ScenarioInterpreter {
       try map(mmap, into: &result)
     case .munmap(let name, let range):
       let space = try process(name)
-      let (start, _) = try resolve(range)
+      let start = try resolve(range.address)
       try syscall { () throws(SyscallError) in try space.munmap(start, range.size) }
     case .mprotect(let name, let range, let protection):
       let space = try process(name)
-      let (start, _) = try resolve(range)
+      let start = try resolve(range.address)
       try syscall { () throws(SyscallError) in try space.mprotect(start, range.size, Self.protection(protection)) }
     case .madvise(let name, let range, let advice):
       let space = try process(name)
-      let (start, _) = try resolve(range)
+      let start = try resolve(range.address)
       let modelAdvice = Self.advice(advice)
       try syscall { () throws(SyscallError) in try space.madvise(start, range.size, modelAdvice) }
     case .mremap(let mremap):
       let space = try process(mremap.process)
-      let (start, _) = try resolve(mremap.range)
+      let start = try resolve(mremap.range.address)
       let fixed = try mremap.fixedAddress.map { (expression) throws(StepFailure) in try resolve(expression) }
       let address = try syscall { () throws(SyscallError) in
         try space.mremap(
@@ -222,7 +222,7 @@ extension ScenarioInterpreter {
 
   private func write(_ access: Command.Access) throws(StepFailure) {
     let space = try process(access.process)
-    let (start, end) = try resolve(access.range)
+    let (start, end, reachesTop) = try resolveAccess(access.range)
     guard let pattern = access.pattern else {
       try fault { () throws(FaultError) in try space.touch(start, access.range.size, write: true) }
       return
@@ -236,11 +236,13 @@ extension ScenarioInterpreter {
       try fault { () throws(FaultError) in try space.write(at, bytes: data) }
       cursor = cursor + UInt64(count)
     }
+    // The last byte of a range that ends at 2^64 (nothing can be mapped there).
+    if reachesTop { try fault { () throws(FaultError) in try space.touch(VirtualAddress(UInt64.max), 1, write: true) } }
   }
 
   private func read(_ access: Command.Access, into result: inout StepResult) throws(StepFailure) {
     let space = try process(access.process)
-    let (start, end) = try resolve(access.range)
+    let (start, end, reachesTop) = try resolveAccess(access.range)
     guard let pattern = access.pattern else {
       try fault { () throws(FaultError) in try space.touch(start, access.range.size, write: false) }
       return
@@ -262,6 +264,8 @@ extension ScenarioInterpreter {
       }
       cursor = cursor + UInt64(count)
     }
+    // The last byte of a range that ends at 2^64 (nothing can be mapped there).
+    if reachesTop { try fault { () throws(FaultError) in try space.touch(VirtualAddress(UInt64.max), 1, write: false) } }
     result.expected = "\(SizeFormatter.string(access.range.size)) of pattern \(pattern)"
     if let (address, expected, actual) = mismatch {
       result.status = .failed

@@ -186,17 +186,31 @@ final class ScenarioInterpreter {
     return VirtualAddress(sum)
   }
 
-  /// The start and end of a range (a range may end exactly at 2^64: its end is then clamped to
-  /// 2^64 - 1, where nothing can be mapped).
+  /// The start and end of a range. System calls and CPU accesses take ranges that end exactly
+  /// at 2^64 (they resolve only the start, or use ``resolveAccess(_:)``); the other commands
+  /// refuse them here.
   func resolve(_ range: AddressRange) throws(StepFailure) -> (start: VirtualAddress, end: VirtualAddress) {
     let start = try resolve(range.address)
     let (end, overflow) = start.rawValue.addingReportingOverflow(range.size)
-    if overflow && end == 0 { return (start, VirtualAddress(UInt64.max)) }
+    if overflow && end == 0 {
+      throw StepFailure(
+        error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "\(range) ends at 2^64; this command needs a range that ends below it"))
+    }
     if overflow {
       throw StepFailure(
         error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "\(range) overflows the address space"))
     }
     return (start, VirtualAddress(end))
+  }
+
+  /// The start and end of a CPU access: a range that ends exactly at 2^64 gets the end 2^64 - 1
+  /// and `reachesTop` (its last byte, where nothing can be mapped, is still to be accessed).
+  func resolveAccess(_ range: AddressRange) throws(StepFailure) -> (start: VirtualAddress, end: VirtualAddress, reachesTop: Bool) {
+    let start = try resolve(range.address)
+    let (end, overflow) = start.rawValue.addingReportingOverflow(range.size)
+    if overflow && end == 0 { return (start, VirtualAddress(UInt64.max), true) }
+    let (resolvedStart, resolvedEnd) = try resolve(range)
+    return (resolvedStart, resolvedEnd, false)
   }
 
   /// The origin that index patterns count from for `address`: its region's start, or the
