@@ -118,4 +118,23 @@ private func errno(_ body: () throws(SyscallError) -> Void) -> Errno? {
     try a.write(e, bytes: [3])
     expectConsistent(system)
   }
+
+  @Test func hugetlbfsMappingsNeedPoolPages() throws {
+    let system = makeSystem()
+    system.setHugetlbPool(.size2M, count: 1)
+    let file = system.createFile(name: "H", kind: .hugetlb, size: .mib(4), hugetlbPageSize: .size2M)
+    let a = try system.createProcess(name: "A")
+    // Checked on 6.18 with a pool of 1: both a private and a shared 4M mapping are ENOMEM.
+    #expect(errno { () throws(SyscallError) in try a.mmap(.init(length: .mib(4), protection: .readWrite, file: file)) } == .ENOMEM)
+    #expect(errno { () throws(SyscallError) in
+      try a.mmap(.init(length: .mib(4), protection: .readWrite, shared: true, file: file))
+    } == .ENOMEM)
+    // A shared mapping needs pages only for what the file does not cache yet.
+    let first = try a.mmap(.init(length: .mib(2), protection: .readWrite, shared: true, file: file))
+    try a.write(first, bytes: [1])
+    #expect(system.hugetlbFreeCount(.size2M) == 0)
+    let again = try a.mmap(.init(length: .mib(2), protection: .readWrite, shared: true, file: file))
+    #expect(try a.read(again, count: 1) == [1])
+    expectConsistent(system)
+  }
 }

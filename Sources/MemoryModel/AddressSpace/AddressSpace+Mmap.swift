@@ -73,13 +73,23 @@ extension AddressSpace {
       guard fixed.rawValue.addingReportingOverflow(length).overflow == false, fixed + length <= VirtualAddress.userSpaceEnd
       else { throw SyscallError(.ENOMEM, "MAP_FIXED range at \(fixed) is outside user space") }
     }
-    if let hugetlbPageSize = request.hugetlbPageSize {
+    if let hugetlbPageSize = request.hugetlbPageSize ?? request.file?.hugetlbPageSize {
       guard hugetlbPageSize != .size4K else { throw SyscallError(.EINVAL, "hugetlb pages are 2M or 1G") }
-      let needed = Int(length / hugetlbPageSize.bytes)
-      if !request.shared || request.file == nil {
-        guard system.hugetlbFreeCount(hugetlbPageSize) >= needed else {
-          throw SyscallError(.ENOMEM, "the \(hugetlbPageSize) hugetlb pool has \(system.hugetlbFreeCount(hugetlbPageSize)) free pages, \(needed) needed")
+      // hugetlb_reserve_pages(): a private mapping needs a page for its whole range, a shared
+      // mapping of a hugetlbfs file one for each page the file does not cache yet.
+      var needed = Int(length / hugetlbPageSize.bytes)
+      if request.shared, let file = request.file {
+        let pages = UInt64(needed)
+        let firstIndex = request.offset >> PageSize.shift4K
+        let step = UInt64(hugetlbPageSize.pageCount)
+        let cachedFolios = UInt64(file.cachedPageCount) / step
+        // Counting costs what the pool and the cache hold, not the mapping's length.
+        if pages <= UInt64(system.hugetlbFreeCount(hugetlbPageSize)) + cachedFolios {
+          needed = (0..<pages).count { file.cachedPage(firstIndex + $0 * step) == nil }
         }
+      }
+      guard system.hugetlbFreeCount(hugetlbPageSize) >= needed else {
+        throw SyscallError(.ENOMEM, "the \(hugetlbPageSize) hugetlb pool has \(system.hugetlbFreeCount(hugetlbPageSize)) free pages, \(needed) needed")
       }
     }
     var file = request.file
