@@ -229,6 +229,7 @@ extension ScenarioInterpreter {
         let data = Self.bytes(of: pattern, offset: at - origin, count: count)
         try fault { () throws(FaultError) in try space.write(at, bytes: data) }
       }
+      return true
     }
   }
 
@@ -246,7 +247,7 @@ extension ScenarioInterpreter {
       let data: [UInt8]
       if let expectedPage {
         let page = try fault { () throws(FaultError) in try space.readPage(at) }
-        if page.sameBytes(as: expectedPage) { return }
+        if page.sameBytes(as: expectedPage) { return true }
         data = page.expanded
       } else {
         data = try fault { () throws(FaultError) in try space.read(at, count: count) }
@@ -258,6 +259,7 @@ extension ScenarioInterpreter {
           if mismatch == nil { mismatch = (at + UInt64(i), expected[i], data[i]) }
         }
       }
+      return true
     }
     result.expected = "\(SizeFormatter.string(access.range.size)) of pattern \(pattern)"
     if let (address, expected, actual) = mismatch {

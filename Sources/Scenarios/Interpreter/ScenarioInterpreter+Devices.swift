@@ -154,6 +154,7 @@ extension ScenarioInterpreter {
           let bytes = Self.bytes(of: pattern, offset: at - origin, count: count)
           try hmmCall { () throws(HMMError) in try device.write(at, bytes: bytes) }
         }
+        return true
       }
       return
     }
@@ -161,17 +162,17 @@ extension ScenarioInterpreter {
       result.expected = "data \(pattern)"
       var bad: (offset: UInt64, actual: UInt8, expected: UInt8)?
       try Self.forEachPiece(start, end, origin: origin, pattern: pattern) { (at, count, expectedPage) throws(StepFailure) in
-        guard bad == nil else { return }
         let bytes: [UInt8]
         if let expectedPage {
           let page = try hmmCall { () throws(HMMError) in try device.readPage(at) }
-          if page.sameBytes(as: expectedPage) { return }
+          if page.sameBytes(as: expectedPage) { return true }
           bytes = page.expanded
         } else {
           bytes = try hmmCall { () throws(HMMError) in try device.read(at, count: count) }
         }
         let expected = Self.bytes(of: pattern, offset: at - origin, count: count)
         if let i = bytes.indices.first(where: { bytes[$0] != expected[$0] }) { bad = ((at - start) + UInt64(i), bytes[i], expected[i]) }
+        return bad == nil  // the first difference is the answer
       }
       if let bad {
         result.actual = "byte \(bad.offset) is 0x\(String(bad.actual, radix: 16)), not 0x\(String(bad.expected, radix: 16))"

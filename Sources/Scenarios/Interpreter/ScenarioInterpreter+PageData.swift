@@ -16,15 +16,16 @@ extension ScenarioInterpreter {
   }
 
   /// The pieces of `[start, end)`: whole pages (with the pattern page, if it lines up) and the
-  /// partial pages at either end, each with its offset from the pattern's origin.
+  /// partial pages at either end, each with its offset from the pattern's origin. `body`
+  /// returns false to stop.
   static func forEachPiece(_ start: VirtualAddress, _ end: VirtualAddress, origin: VirtualAddress, pattern: DataPattern,
-                           _ body: (VirtualAddress, Int, PageData?) throws(StepFailure) -> Void) throws(StepFailure) {
+                           _ body: (VirtualAddress, Int, PageData?) throws(StepFailure) -> Bool) throws(StepFailure) {
     var cursor = start
     while cursor < end {
       let inPage = cursor.rawValue & 4095
       let count = Int(min(4096 - inPage, end - cursor))
       let page = inPage == 0 && count == 4096 ? pageData(of: pattern, offset: cursor - origin) : nil
-      try body(cursor, count, page)
+      guard try body(cursor, count, page) else { return }
       cursor = cursor + UInt64(count)
     }
   }
