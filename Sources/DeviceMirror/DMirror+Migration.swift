@@ -101,10 +101,13 @@ extension DMirror {
   /// atomic access in the device, else 0.
   public func checkExclusive(_ address: VirtualAddress, pages: UInt64) -> DMirrorCommandResult {
     if let error = validate(address, pages) { return failure(error) }
-    var page = address
-    while page < address + pages * 4096 {
-      if pageTable[page.rawValue >> 12]?.tag == .atomic { return failure(-Errno.EPERM.rawValue) }
-      page = page + 4096
+    let first = address.rawValue >> 12
+    let last = first + pages - 1
+    if pages > UInt64(pageTable.count) {
+      // Cost what the device maps, not the range's size.
+      if pageTable.contains(where: { $0.key >= first && $0.key <= last && $0.value.tag == .atomic }) { return failure(-Errno.EPERM.rawValue) }
+    } else {
+      for key in first...last where pageTable[key]?.tag == .atomic { return failure(-Errno.EPERM.rawValue) }
     }
     return DMirrorCommandResult(returnCode: 0, cpages: 0, faults: 0, data: [])
   }
@@ -120,9 +123,9 @@ extension DMirror {
   /// `dmirror_do_read` after a migration or EXCLUSIVE: the range read back through the device's
   /// entries; `-ENOENT` if a page is not mapped in the device.
   func readThroughDevice(_ address: VirtualAddress, _ end: VirtualAddress, pages: UInt64) -> DMirrorCommandResult {
-    var bounce: [UInt8] = []
+    var bounce: [PageData] = []
     guard copyIn(address, end, into: &bounce) == nil else { return failure(-Errno.ENOENT.rawValue) }
-    return DMirrorCommandResult(returnCode: 0, cpages: pages, faults: 0, data: bounce)
+    return DMirrorCommandResult(returnCode: 0, cpages: pages, faults: 0, pages: bounce)
   }
 
   func failure(_ code: Int32) -> DMirrorCommandResult { DMirrorCommandResult(returnCode: code, cpages: 0, faults: 0, data: []) }

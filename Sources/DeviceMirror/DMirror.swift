@@ -80,8 +80,39 @@ public struct DMirrorCommandResult: Hashable, Sendable {
   public var cpages: UInt64
   /// `faults`.
   public var faults: UInt64
-  /// Bytes copied to the caller's `ptr` (READ data or SNAPSHOT bytes).
-  public var data: [UInt8]
+  /// Pages copied to the caller's `ptr` (READ, MIGRATE and EXCLUSIVE data), kept as patterns
+  /// where they are patterns.
+  public var pages: [PageData]
+  /// Bytes copied to the caller's `ptr` by SNAPSHOT (one per page).
+  public var bytes: [UInt8]
+
+  /// A result with bytes (SNAPSHOT) or nothing copied out.
+  public init(returnCode: Int32, cpages: UInt64, faults: UInt64, data: [UInt8]) {
+    self.returnCode = returnCode
+    self.cpages = cpages
+    self.faults = faults
+    self.pages = []
+    self.bytes = data
+  }
+
+  /// A result with pages copied out.
+  public init(returnCode: Int32, cpages: UInt64, faults: UInt64, pages: [PageData]) {
+    self.returnCode = returnCode
+    self.cpages = cpages
+    self.faults = faults
+    self.pages = pages
+    self.bytes = []
+  }
+
+  /// Everything copied to the caller's `ptr`, as bytes (expands ``pages``: for tests and small
+  /// ranges).
+  public var data: [UInt8] {
+    guard !pages.isEmpty else { return bytes }
+    var result: [UInt8] = []
+    result.reserveCapacity(pages.count * 4096)
+    for page in pages { page.append(0, 4096, to: &result) }
+    return result
+  }
 
   /// The error, if the ioctl failed.
   public var errno: Errno? { returnCode == 0 ? nil : Errno(rawValue: -returnCode) }
@@ -229,7 +260,7 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
   public func read(_ address: VirtualAddress, pages: UInt64) -> DMirrorCommandResult {
     if let error = validate(address, pages) { return DMirrorCommandResult(returnCode: error, cpages: 0, faults: 0, data: []) }
     let end = address + pages * 4096
-    var bounce: [UInt8] = []
+    var bounce: [PageData] = []
     var faults: UInt64 = 0
     var start = address
     var returnCode: Int32 = 0
@@ -242,15 +273,15 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
       faults += 1
     }
     guard returnCode == 0 else { return DMirrorCommandResult(returnCode: returnCode, cpages: 0, faults: 0, data: []) }
-    return DMirrorCommandResult(returnCode: 0, cpages: UInt64(bounce.count / 4096), faults: faults, data: bounce)
+    return DMirrorCommandResult(returnCode: 0, cpages: UInt64(bounce.count), faults: faults, pages: bounce)
   }
 
   /// `dmirror_do_read`: appends pages from `start` until one has no entry; returns it.
-  func copyIn(_ start: VirtualAddress, _ end: VirtualAddress, into bounce: inout [UInt8]) -> VirtualAddress? {
+  func copyIn(_ start: VirtualAddress, _ end: VirtualAddress, into bounce: inout [PageData]) -> VirtualAddress? {
     var address = start
     while address < end {
       guard let entry = pageTable[address.rawValue >> 12] else { return address }
-      space.system.memory.read(entry.pfn, offset: 0, count: 4096, into: &bounce)
+      bounce.append(space.system.memory.page(entry.pfn))
       address = address + 4096
     }
     return nil
@@ -260,7 +291,16 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
   /// entry must be writable, else the device faults for write.
   public func write(_ address: VirtualAddress, pages: UInt64, data: [UInt8]) -> DMirrorCommandResult {
     if let error = validate(address, pages) { return DMirrorCommandResult(returnCode: error, cpages: 0, faults: 0, data: []) }
-    precondition(data.count == Int(pages) * 4096, "WRITE copies exactly npages pages")
+    precondition(UInt64(data.count) == pages * 4096, "WRITE copies exactly npages pages")
+    let pageData = stride(from: 0, to: data.count, by: 4096).map { PageData.bytes(Array(data[$0..<($0 + 4096)])) }
+    return write(address, pages: pages, pageData: pageData)
+  }
+
+  /// `HMM_DMIRROR_WRITE` of whole pages kept as ``MemoryModel/PageData``.
+  /// - Precondition: `pageData` holds `pages` pages.
+  public func write(_ address: VirtualAddress, pages: UInt64, pageData data: [PageData]) -> DMirrorCommandResult {
+    if let error = validate(address, pages) { return DMirrorCommandResult(returnCode: error, cpages: 0, faults: 0, data: []) }
+    precondition(UInt64(data.count) == pages, "WRITE copies exactly npages pages")
     let end = address + pages * 4096
     var faults: UInt64 = 0
     var start = address
@@ -273,8 +313,7 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
           missing = cursor
           break
         }
-        let offset = Int((cursor - address))
-        space.system.memory.write(entry.pfn, offset: 0, bytes: data[offset..<(offset + 4096)])
+        space.system.memory.setPage(entry.pfn, data[Int((cursor - address) >> 12)])
         copied += 1
         cursor = cursor + 4096
       }
@@ -289,9 +328,11 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
 
   /// `dmirror_fault`: `hmm_range_fault()` in chunks of ``chunkPages`` with the driver loop, then
   /// stores the pages (`dmirror_do_fault`). Returns 0 or a negative error number. A process that
-  /// has exited returns 0 without doing anything, as `mmget_not_zero()` failing does.
+  /// has exited gives `-EINVAL`, the error the driver's other ioctls return when
+  /// `mmget_not_zero()` fails (test_hmm.c's `dmirror_fault` returns 0 there, which makes READ and
+  /// WRITE retry forever; the model stops instead — docs/architecture.md).
   func fault(_ start: VirtualAddress, _ end: VirtualAddress, write: Bool) -> Int32 {
-    guard !space.hasExited else { return 0 }
+    guard !space.hasExited else { return -Errno.EINVAL.rawValue }
     var address = start
     while address < end {
       let chunkEnd = min(address + UInt64(Self.chunkPages) * 4096, end)
@@ -329,6 +370,22 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
     var bytes: [UInt8] = []
     var cursor = address
     while cursor < end {
+      if space.vmaIndex(containing: cursor) == nil {
+        // A hole: hmm_range_fault() without REQ_FAULT reports every page of it as none, and a
+        // chunk of it can change nothing; fill it at once instead of a chunk at a time.
+        let vmas = space.vmas
+        var low = 0
+        var high = vmas.count
+        while low < high {
+          let mid = (low + high) / 2
+          if vmas[mid].end <= cursor { low = mid + 1 } else { high = mid }
+        }
+        let next = low < vmas.count ? max(vmas[low].start, cursor) : end
+        let holeEnd = min(next, end)
+        bytes.append(contentsOf: repeatElement(DMirrorProt.none, count: Int((holeEnd - cursor) >> 12)))
+        cursor = holeEnd
+        continue
+      }
       let chunkEnd = min(cursor + UInt64(Self.chunkPages) * 4096, end)
       let ops = SnapshotOps()
       let temporary: IntervalNotifier

@@ -91,13 +91,15 @@ public final class DevicePageTable {
     var removed: [DeviceMapping] = []
     guard start < end else { return removed }
     if !gigantic.isEmpty {
-      var key = start.rawValue >> 30
-      while key <= (end.rawValue - 1) >> 30 {
+      // Cost what is mapped: visit the 1G keys of the range, or the mappings, whichever is fewer.
+      let first = start.rawValue >> 30
+      let last = (end.rawValue - 1) >> 30
+      let keys = last - first >= UInt64(gigantic.count) ? gigantic.keys.filter { $0 >= first && $0 <= last }.sorted() : Array(first...last)
+      for key in keys {
         if let mapping = gigantic.removeValue(forKey: key) {
           removed.append(mapping)
           counts[.size1G, default: 0] -= 1
         }
-        key += 1
       }
     }
     let firstBlock = start.rawValue >> 21

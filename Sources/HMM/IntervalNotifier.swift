@@ -30,7 +30,9 @@ public final class IntervalNotifier {
   public internal(set) var invalidationCounts: [InvalidationEvent: Int] = [:]
   /// Callbacks that returned false for a blockable range (the kernel WARNs).
   public internal(set) var refusedBlockable = 0
-  unowned let subscriptions: NotifierSubscriptions
+  /// The subscriptions it was inserted into (strong: a notifier outlives its process's exit, as
+  /// `mmgrab` keeps the `mm_struct` of a registered notifier alive; ``remove()`` still works).
+  let subscriptions: NotifierSubscriptions
 
   init(space: AddressSpace, start: VirtualAddress, end: VirtualAddress, ops: any IntervalNotifierOps,
        subscriptions: NotifierSubscriptions) {

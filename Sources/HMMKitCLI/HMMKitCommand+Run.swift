@@ -14,6 +14,10 @@ extension HMMKitCommand {
         failures). The language is described in docs/scenario-language.md, the --json output in \
         docs/json-schema.md.
 
+        With several files (or --timeout), each file runs in a child process and its result is printed \
+        as soon as it finishes: a file that traps, hangs past --timeout or exhausts memory is reported \
+        as a failed file with the reason, and the other files' results are kept.
+
         Exit status: 0 when every expectation held, 1 when one failed, 2 for a usage, read or parse error.
         """)
 
@@ -34,8 +38,18 @@ extension HMMKitCommand {
     @Flag(help: "Skip the model's invariant check after every step (faster).")
     var noInvariants = false
 
+    @Option(
+      name: .customLong("max-host-memory-mib"),
+      help: "Host memory one request may need (a dmirror buffer or snapshot), in MiB; bigger requests fail with ENOMEM naming both sizes.")
+    var maxHostMemoryMiB: UInt64 = ScenarioRunner.Options.defaultMaxHostMemory >> 20
+
+    @Option(help: "Seconds each file may run before it is stopped and reported as timed out (0: no limit). With a limit, or with several files, each file runs in a child process of its own.")
+    var timeout: Double = 0
+
     func validate() throws {
       _ = try MemoryOption.validated(memoryMiB, range: Self.memoryRangeMiB)
+      guard maxHostMemoryMiB >= 1, maxHostMemoryMiB <= 1 << 30 else { throw ValidationError("--max-host-memory-mib must be from 1 to \(1 << 30)") }
+      guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout must be a number of seconds, 0 or more") }
     }
 
     /// The accepted `--memory-mib` values (`system memory=`'s limits).
@@ -43,7 +57,17 @@ extension HMMKitCommand {
 
     func run() throws {
       let memoryBytes = try MemoryOption.validated(memoryMiB, range: Self.memoryRangeMiB)
-      let options = ScenarioRunner.Options(memoryBytes: memoryBytes, checkInvariants: !noInvariants)
+      let options = ScenarioRunner.Options(memoryBytes: memoryBytes, checkInvariants: !noInvariants, maxHostMemory: maxHostMemoryMiB << 20)
+      let expanded = ScenarioFiles.expand(files)
+      if ProcessInfo.processInfo.environment[IsolatedRun.childVariable] == nil, expanded.count > 1 || timeout > 0,
+        !ScenarioBatch.check(paths: files).hasErrors {
+        var childOptions = ["--memory-mib", "\(memoryMiB)", "--max-host-memory-mib", "\(maxHostMemoryMiB)"]
+        if noInvariants { childOptions.append("--no-invariants") }
+        let isolated = IsolatedRun(files: expanded, json: json, quiet: quiet, childOptions: childOptions, timeout: timeout)
+        let code = isolated.run()
+        if code != 0 { throw ExitCode(code) }
+        return
+      }
       let result = ScenarioBatch.run(paths: files, options: options)
       let (output, errors) = result.rendered(json: json, verbose: !quiet)
       FileHandle.standardError.write(Data(errors.utf8))

@@ -72,10 +72,9 @@ extension AddressSpace {
           failure = SyscallError(.EINVAL, "madvise: collapse: the VMA at \(vma.start) cannot hold a PMD-sized THP")
           continue
         }
-        var haddr = max(vma.start, address).alignedUp(to: PageSize.size2M.bytes)
-        while haddr + PageSize.size2M.bytes <= min(vma.end, end) {
-          if case .failed(let errno, let reason) = collapse(at: haddr) { failure = SyscallError(errno, "madvise: collapse at \(haddr): \(reason)") }
-          haddr = haddr + PageSize.size2M.bytes
+        let haddr = max(vma.start, address).alignedUp(to: PageSize.size2M.bytes)
+        collapseChunks(haddr, min(vma.end, end), byKhugepaged: false) { at, _, result in
+          if case .failed(let errno, let reason) = result { failure = SyscallError(errno, "madvise: collapse at \(at): \(reason)") }
         }
       }
       if let failure { throw failure }

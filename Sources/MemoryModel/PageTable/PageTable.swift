@@ -154,8 +154,18 @@ public final class PageTable {
           }
         }
       }
-      address = address + PageTableLevel.pmd.entrySpan
+      address = nextPMDStep(after: address)
     }
+  }
+
+  /// The next 2 MiB-aligned address to look at after `address`: past the whole span of an empty
+  /// entry above the PMD level (no table below it can need freeing), so that a huge range costs
+  /// the tables that exist.
+  private func nextPMDStep(after address: VirtualAddress) -> VirtualAddress {
+    let (entry, level, _) = lookup(address)
+    let span = entry.isNone && level != .pte && level != .pmd ? level.entrySpan : PageTableLevel.pmd.entrySpan
+    let (next, overflow) = address.alignedDown(to: span).rawValue.addingReportingOverflow(span)
+    return overflow ? VirtualAddress(UInt64.max) : VirtualAddress(next)
   }
 
   /// Frees every empty table whose span lies in `[start, end)`.
@@ -163,7 +173,7 @@ public final class PageTable {
     var address = start.alignedDown(to: PageTableLevel.pmd.entrySpan)
     while address < end {
       freeEmptyTables(containing: address)
-      address = address + PageTableLevel.pmd.entrySpan
+      address = nextPMDStep(after: address)
     }
   }
 

@@ -1,26 +1,49 @@
-/// Sparse page contents: a frame holds bytes only once data was written to it; every other
-/// frame reads as zeros. Memory grows with pages written, not with the simulated size.
+/// Sparse page contents: a frame holds data only once something was written to it; every other
+/// frame reads as zeros. Data written as a pattern stays a pattern (``PageData``), so memory
+/// grows with pages written, not with their size.
 extension PhysicalMemory {
   /// Copies `count` bytes at `offset` within frame `pfn` into `buffer`.
   /// - Precondition: `offset + count <= 4096`.
   public func read(_ pfn: PFN, offset: Int, count: Int, into buffer: inout [UInt8]) {
     precondition(offset >= 0 && count >= 0 && offset + count <= 4096, "read crosses a page")
     if let page = contents[UInt32(truncatingIfNeeded: pfn.rawValue)] {
-      buffer.append(contentsOf: page[offset..<(offset + count)])
+      page.append(offset, count, to: &buffer)
     } else {
       buffer.append(contentsOf: repeatElement(0, count: count))
     }
   }
 
-  /// Writes `bytes` at `offset` within frame `pfn`.
+  /// Writes `bytes` at `offset` within frame `pfn` (a pattern page partly overwritten is
+  /// expanded to its bytes first).
   /// - Precondition: the write stays within the page, and the frame is not a zero page.
   public func write<C: Collection>(_ pfn: PFN, offset: Int, bytes: C) where C.Element == UInt8 {
     precondition(offset >= 0 && offset + bytes.count <= 4096, "write crosses a page")
     precondition(!isZeroPage(pfn), "writing to the zero page")
     let key = UInt32(truncatingIfNeeded: pfn.rawValue)
-    var page = contents.removeValue(forKey: key) ?? [UInt8](repeating: 0, count: 4096)
+    if offset == 0 && bytes.count == 4096 {
+      contents[key] = .bytes(Array(bytes))
+      return
+    }
+    var page = contents.removeValue(forKey: key)?.expanded ?? [UInt8](repeating: 0, count: 4096)
     page.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
-    contents[key] = page
+    contents[key] = .bytes(page)
+  }
+
+  /// The whole contents of frame `pfn`.
+  public func page(_ pfn: PFN) -> PageData {
+    contents[UInt32(truncatingIfNeeded: pfn.rawValue)] ?? .zero
+  }
+
+  /// Replaces the whole contents of frame `pfn` (a zero page is stored as nothing).
+  /// - Precondition: the frame is not a zero page.
+  public func setPage(_ pfn: PFN, _ data: PageData) {
+    precondition(!isZeroPage(pfn), "writing to the zero page")
+    let key = UInt32(truncatingIfNeeded: pfn.rawValue)
+    if data == .zero {
+      if !contents.isEmpty { contents[key] = nil }
+    } else {
+      contents[key] = data
+    }
   }
 
   /// Copies the contents of frame `source` to frame `destination` (`copy_highpage`).

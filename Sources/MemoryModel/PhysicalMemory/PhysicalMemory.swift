@@ -9,8 +9,8 @@ public final class PhysicalMemory {
   /// The largest order the buddy allocator hands out (`MAX_PAGE_ORDER` on x86-64: 4 MiB blocks).
   public static let maxBuddyOrder = 10
 
-  /// Per-frame descriptors, indexed by PFN.
-  var frames: ContiguousArray<FrameDescriptor>
+  /// Per-frame descriptors, indexed by PFN (host pages of untouched descriptors stay unbacked).
+  var frames: FrameTable
   /// Head of each order's free list (a PFN, or -1).
   var freeListHead: [Int64]
   /// Blocks on each order's free list.
@@ -20,8 +20,9 @@ public final class PhysicalMemory {
   /// Whole-folio (PMD or PUD) mapping counts of large folios, by head PFN (Linux keeps
   /// `_entire_mapcount` in the first tail page; the model keeps it beside the array).
   var entireMapCounts: [UInt32: Int32] = [:]
-  /// Contents of frames that have been written with data, by PFN; absent frames read as zeros.
-  var contents: [UInt32: [UInt8]] = [:]
+  /// Contents of frames that have been written with data, by PFN, stored as patterns where they
+  /// are patterns; absent frames read as zeros.
+  var contents: [UInt32: PageData] = [:]
   /// The frames ``fragment(percent:)`` holds, by 2 MiB region.
   var fragmentFrames: [Int: Int] = [:]
   /// The PFN of the shared zero page.
@@ -52,7 +53,7 @@ public final class PhysicalMemory {
   public init(bytes: UInt64) {
     let count = Int(bytes >> PageSize.shift4K)
     precondition(count >= 1024 && count <= Int(UInt32.max), "physical memory must be 4 MiB to 16 TiB")
-    frames = ContiguousArray(repeating: FrameDescriptor(), count: count)
+    frames = FrameTable(count: count)
     ramFrameCount = count
     freeListHead = Array(repeating: -1, count: Self.maxBuddyOrder + 1)
     freeBlocks = Array(repeating: 0, count: Self.maxBuddyOrder + 1)
@@ -70,6 +71,8 @@ public final class PhysicalMemory {
     frames[zero.index].refCount = 1
     frames[hugeZero.index].refCount = 1
   }
+
+  deinit { frames.release() }
 
   /// Bytes of physical memory.
   public var bytes: UInt64 { UInt64(ramFrameCount) << PageSize.shift4K }

@@ -111,7 +111,7 @@ extension PhysicalMemory {
   /// Appends device frames after RAM (2 MiB aligned) and returns their PFNs.
   func appendDeviceFrames(_ pages: Int, kind: FolioKind) -> Range<UInt64> {
     let start = (frames.count + 511) & ~511
-    frames.append(contentsOf: repeatElement(FrameDescriptor(kind: kind), count: start - frames.count + pages))
+    frames.append(FrameDescriptor(kind: kind), count: start - frames.count + pages)
     // Padding frames between RAM and the device range are reserved.
     return UInt64(start)..<UInt64(start + pages)
   }

@@ -29,6 +29,8 @@ public final class MemorySystem {
   /// Registered device-private page ranges.
   public internal(set) var devicePagemaps: [DevicePagemap] = []
   var nextPID = 1
+  /// The invariant check's per-frame counters, kept between checks.
+  var invariantScratch: InvariantScratch?
   var nextFileID = 1
   var nextAnonID = 1
 

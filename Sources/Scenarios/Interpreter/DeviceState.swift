@@ -15,7 +15,7 @@ final class DeviceState {
   /// The caller's buffer of each file (`cmd.ptr`, hmm-tests' `buffer->mirror`): set by
   /// `buffer=`/`pattern=`, overwritten from the start by every successful ioctl that copies
   /// data out, left alone by a failed one.
-  var buffers: [String: [UInt8]] = [:]
+  var buffers: [String: CallerBuffer] = [:]
   /// Recording interval notifiers by name.
   var notifiers: [String: IntervalNotifier] = [:]
   /// The safety oracle, watching every device and file.
@@ -58,15 +58,18 @@ struct IoctlOutcome {
   var cpages: UInt64
   /// `faults`.
   var faults: UInt64
-  /// The bytes the ioctl copied to `cmd.ptr`.
+  /// The bytes SNAPSHOT copied to `cmd.ptr` (READ-like ioctls copy pages: ``pages``).
   var data: [UInt8]
+  /// The pages a READ, MIGRATE or EXCLUSIVE copied to `cmd.ptr`.
+  var pages: [PageData] = []
 
   /// The error, if the call failed.
   var errno: Errno? { returnCode == 0 ? nil : Errno(rawValue: -returnCode) }
 
   /// The outcome of an ioctl.
   init(_ result: DMirrorCommandResult) {
-    self.init(returnCode: result.returnCode, cpages: result.cpages, faults: result.faults, data: result.data)
+    self.init(returnCode: result.returnCode, cpages: result.cpages, faults: result.faults, data: result.bytes)
+    pages = result.pages
   }
 
   /// An outcome with these values.

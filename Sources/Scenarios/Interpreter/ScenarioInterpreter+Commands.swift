@@ -228,13 +228,14 @@ extension ScenarioInterpreter {
       return
     }
     let origin = patternOrigin(access.range.address, resolved: start)
-    var cursor = start
-    while cursor < end {
-      let count = Int(min(Self.chunk - cursor.rawValue % Self.chunk, end - cursor))
-      let data = Self.bytes(of: pattern, offset: cursor - origin, count: count)
-      let at = cursor
-      try fault { () throws(FaultError) in try space.write(at, bytes: data) }
-      cursor = cursor + UInt64(count)
+    try Self.forEachPiece(start, end, origin: origin, pattern: pattern) { (at, count, page) throws(StepFailure) in
+      if let page {
+        try fault { () throws(FaultError) in try space.writePage(at, page) }
+      } else {
+        let data = Self.bytes(of: pattern, offset: at - origin, count: count)
+        try fault { () throws(FaultError) in try space.write(at, bytes: data) }
+      }
+      return true
     }
     // The last byte of a range that ends at 2^64 (nothing can be mapped there).
     if reachesTop { try fault { () throws(FaultError) in try space.touch(VirtualAddress(UInt64.max), 1, write: true) } }
@@ -248,21 +249,25 @@ extension ScenarioInterpreter {
       return
     }
     let origin = patternOrigin(access.range.address, resolved: start)
-    var cursor = start
     var mismatch: (VirtualAddress, UInt8, UInt8)?
     var mismatches: UInt64 = 0
-    while cursor < end {
-      let count = Int(min(Self.chunk - cursor.rawValue % Self.chunk, end - cursor))
-      let at = cursor
-      let data = try fault { () throws(FaultError) in try space.read(at, count: count) }
-      let expected = Self.bytes(of: pattern, offset: cursor - origin, count: count)
+    try Self.forEachPiece(start, end, origin: origin, pattern: pattern) { (at, count, expectedPage) throws(StepFailure) in
+      let data: [UInt8]
+      if let expectedPage {
+        let page = try fault { () throws(FaultError) in try space.readPage(at) }
+        if page.sameBytes(as: expectedPage) { return true }
+        data = page.expanded
+      } else {
+        data = try fault { () throws(FaultError) in try space.read(at, count: count) }
+      }
+      let expected = Self.bytes(of: pattern, offset: at - origin, count: count)
       if data.count != expected.count || Self.firstDifference(data, from: 0, expected) != nil {
         for i in 0..<min(data.count, expected.count) where data[i] != expected[i] {
           mismatches += 1
-          if mismatch == nil { mismatch = (cursor + UInt64(i), expected[i], data[i]) }
+          if mismatch == nil { mismatch = (at + UInt64(i), expected[i], data[i]) }
         }
       }
-      cursor = cursor + UInt64(count)
+      return true
     }
     // The last byte of a range that ends at 2^64 (nothing can be mapped there).
     if reachesTop { try fault { () throws(FaultError) in try space.touch(VirtualAddress(UInt64.max), 1, write: false) } }
@@ -296,9 +301,13 @@ extension ScenarioInterpreter {
     let pattern = write.pattern ?? .byte(0)
     while cursor < end {
       let count = Int(min(Self.chunk - cursor % Self.chunk, end - cursor))
-      let data = Self.bytes(of: pattern, offset: cursor, count: count)
       let at = cursor
-      try syscall { () throws(SyscallError) in try system.write(file, offset: at, bytes: data) }
+      if count == 4096, let page = Self.pageData(of: pattern, offset: cursor) {
+        try syscall { () throws(SyscallError) in try system.writePage(file, index: at >> 12, page) }
+      } else {
+        let data = Self.bytes(of: pattern, offset: cursor, count: count)
+        try syscall { () throws(SyscallError) in try system.write(file, offset: at, bytes: data) }
+      }
       cursor += UInt64(count)
     }
   }
@@ -312,12 +321,11 @@ extension ScenarioInterpreter {
     // Only the 2M ranges inside VMAs: khugepaged scans VMAs, and holes hold nothing to collapse
     // (this also keeps a huge requested range from costing one step per 2M of address space).
     for vma in space.vmas where vma.end > start && vma.start < end {
-      var address = max(start, vma.start).alignedUp(to: huge)
-      let limit = min(end, vma.end)
-      while address < limit, limit - address >= huge {
+      // Chunks without a page table are summarised: one line for each run of them.
+      space.collapseChunks(max(start, vma.start).alignedUp(to: huge), min(end, vma.end), byKhugepaged: true) { address, count, outcome in
         chunks += 1
-        let outcome = space.collapse(at: address, byKhugepaged: true)
-        let at = describe(address, relativeTo: range.address)
+        var at = describe(address, relativeTo: range.address)
+        if count > 1 { at += " (\(count) x 2M)" }
         switch outcome {
         case .collapsed: result.output.append("\(at): collapsed")
         case .alreadyPMDMapped: result.output.append("\(at): already PMD-mapped")
@@ -325,7 +333,6 @@ extension ScenarioInterpreter {
           result.output.append("\(at): failed: \(errno): \(reason)")
           if firstFailure == nil { firstFailure = CommandError(name: errno.name, errno: errno, reason: reason) }
         }
-        address = address + huge
       }
     }
     if chunks == 0 {

@@ -9,17 +9,12 @@ extension ScenarioInterpreter {
     case .hmm(let name, let range, let fault):
       let space = try process(name)
       let (start, end) = try pageRange(range)
-      let notifier = try hmmCall { () throws(HMMError) in
-        try IntervalNotifier.insert(into: space, start: start, length: end - start, ops: SequenceOnlyOps())
-      }
-      defer { notifier.remove() }
       let flags: HMMPFN = fault == .none ? .none : fault == .read ? .requestFault : [.requestFault, .requestWrite]
-      var hmmRange = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end, defaultFlags: flags)
-      let loop = try hmmCall { () throws(HMMError) in try HMM.faultAndCommit(&hmmRange) { _ in } }
-      for run in HMM.runsByMapOrder(hmmRange.pfns, start: start) {
+      let (runs, retries) = try hmmRuns(space, start, end, flags: flags)
+      for run in runs {
         result.output.append("hmm \(describe(run.start, relativeTo: range.address)) \(SizeFormatter.string(run.size)) \(Self.describe(run, system.memory))")
       }
-      if loop.busyRetries + loop.sequenceRetries > 0 { result.output.append("retried \(loop.busyRetries + loop.sequenceRetries) time(s)") }
+      if retries > 0 { result.output.append("retried \(retries) time(s)") }
     case .notifierInsert(let name, let processName, let range):
       let space = try process(processName)
       let (start, end) = try pageRange(range)
@@ -100,18 +95,24 @@ extension ScenarioInterpreter {
       guard range.size % 4096 == 0 else {
         throw StepFailure(error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "dmirror ioctls take whole pages, not \(SizeFormatter.string(range.size))"))
       }
+      // The sizes enter here: the bounce buffer and the caller's buffer hold a few bytes a page
+      // (READ, WRITE, MIGRATE, EXCLUSIVE), SNAPSHOT one byte a page.
+      let perPage = UInt64(operation == .snapshot ? 1 : 2 * MemoryLayout<PageData>.stride)
+      let (bytes, overflow) = pages.multipliedReportingOverflow(by: perPage)
+      if operation != .close && operation != .failAlloc && operation != .release && operation != .checkExclusive {
+        try reserveHostMemory(overflow ? UInt64.max : bytes, for: "dmirror \(operation.rawValue) of \(SizeFormatter.string(range.size))")
+      }
     }
     if let pattern {
       // The caller fills its buffer before the ioctl (`buffer=`, or a WRITE's `pattern=`).
-      devices.buffers[name] = Self.bytes(of: pattern, offset: 0, count: Int(pages * 4096))
+      try reserveHostMemory(pages.multipliedReportingOverflow(by: UInt64(MemoryLayout<PageData>.stride)).partialValue, for: "a buffer of \(pages) pages")
+      devices.buffers[name] = CallerBuffer(pattern: pattern, pages: pages)
     }
     let outcome: DMirrorCommandResult
     switch operation {
     case .read: outcome = file.read(address, pages: pages)
     case .write:
-      var bytes = devices.buffers[name] ?? []
-      if bytes.count < Int(pages * 4096) { bytes += [UInt8](repeating: 0, count: Int(pages * 4096) - bytes.count) }
-      outcome = file.write(address, pages: pages, data: Array(bytes.prefix(Int(pages * 4096))))
+      outcome = file.write(address, pages: pages, pageData: (devices.buffers[name] ?? CallerBuffer()).prefix(pages: pages))
     case .snapshot: outcome = file.snapshot(address, pages: pages)
     case .migrate: outcome = file.migrateToDevice(address, pages: pages)
     case .migrateBack: outcome = file.migrateToSystem(address, pages: pages)
@@ -127,16 +128,16 @@ extension ScenarioInterpreter {
       return
     }
     devices.results[name] = IoctlOutcome(outcome)
-    if outcome.returnCode == 0 && !outcome.data.isEmpty {
+    if outcome.returnCode == 0 && (!outcome.pages.isEmpty || !outcome.bytes.isEmpty) {
       // copy_to_user(cmd->ptr, ...): the data lands at the start of the caller's buffer.
-      var buffer = devices.buffers[name] ?? []
-      if buffer.count < outcome.data.count { buffer += [UInt8](repeating: 0, count: outcome.data.count - buffer.count) }
-      buffer.replaceSubrange(0..<outcome.data.count, with: outcome.data)
+      var buffer = devices.buffers[name] ?? CallerBuffer()
+      devices.buffers[name] = nil  // keep the pages uniquely referenced while they change
+      if outcome.pages.isEmpty { buffer.copyOut(outcome.bytes) } else { buffer.copyOut(outcome.pages) }
       devices.buffers[name] = buffer
     }
     var line = "\(name): \(operation.rawValue) ret=\(outcome.returnCode == 0 ? "0" : "-\(outcome.errno?.name ?? "?")") cpages=\(outcome.cpages) faults=\(outcome.faults)"
     if operation == .snapshot, outcome.returnCode == 0 {
-      line += " bytes=" + Self.compress(outcome.data)
+      line += " bytes=" + Self.compress(outcome.bytes)
     }
     result.output.append(line)
   }
@@ -146,15 +147,35 @@ extension ScenarioInterpreter {
     let (start, end) = try resolve(range)
     let origin = patternOrigin(range.address, resolved: start)
     if let pattern, write {
-      let bytes = (0..<Int(end - start)).map { pattern.byte(at: (start - origin) + UInt64($0)) }
-      try hmmCall { () throws(HMMError) in try device.write(start, bytes: bytes) }
+      try Self.forEachPiece(start, end, origin: origin, pattern: pattern) { (at, count, page) throws(StepFailure) in
+        if let page {
+          try hmmCall { () throws(HMMError) in try device.writePage(at, page) }
+        } else {
+          let bytes = Self.bytes(of: pattern, offset: at - origin, count: count)
+          try hmmCall { () throws(HMMError) in try device.write(at, bytes: bytes) }
+        }
+        return true
+      }
       return
     }
     if let pattern {
-      let bytes = try hmmCall { () throws(HMMError) in try device.read(start, count: Int(end - start)) }
       result.expected = "data \(pattern)"
-      if let bad = bytes.indices.first(where: { bytes[$0] != pattern.byte(at: (start - origin) + UInt64($0)) }) {
-        result.actual = "byte \(bad) is 0x\(String(bytes[bad], radix: 16)), not 0x\(String(pattern.byte(at: (start - origin) + UInt64(bad)), radix: 16))"
+      var bad: (offset: UInt64, actual: UInt8, expected: UInt8)?
+      try Self.forEachPiece(start, end, origin: origin, pattern: pattern) { (at, count, expectedPage) throws(StepFailure) in
+        let bytes: [UInt8]
+        if let expectedPage {
+          let page = try hmmCall { () throws(HMMError) in try device.readPage(at) }
+          if page.sameBytes(as: expectedPage) { return true }
+          bytes = page.expanded
+        } else {
+          bytes = try hmmCall { () throws(HMMError) in try device.read(at, count: count) }
+        }
+        let expected = Self.bytes(of: pattern, offset: at - origin, count: count)
+        if let i = bytes.indices.first(where: { bytes[$0] != expected[$0] }) { bad = ((at - start) + UInt64(i), bytes[i], expected[i]) }
+        return bad == nil  // the first difference is the answer
+      }
+      if let bad {
+        result.actual = "byte \(bad.offset) is 0x\(String(bad.actual, radix: 16)), not 0x\(String(bad.expected, radix: 16))"
         result.status = .failed
       } else {
         result.actual = result.expected
@@ -190,20 +211,22 @@ extension ScenarioInterpreter {
     case .hmm(let name, let range, let attributes):
       let space = try process(name)
       let (start, end) = try pageRange(range)
-      let notifier = try hmmCall { () throws(HMMError) in
-        try IntervalNotifier.insert(into: space, start: start, length: end - start, ops: SequenceOnlyOps())
-      }
-      defer { notifier.remove() }
-      var hmmRange = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end)
-      _ = try hmmCall { () throws(HMMError) in try HMM.faultAndCommit(&hmmRange) { _ in } }
       result.expected = attributes.map(\.description).joined(separator: " ")
       result.actual = result.expected
-      for (i, entry) in hmmRange.pfns.enumerated() {
-        if let failed = attributes.first(where: { !Self.holds($0, entry, system.memory) }) {
-          result.status = .failed
-          result.actual = "\(describe(start + UInt64(i) << 12, relativeTo: range.address)) is \(entry) (not \(failed))"
-          break
+      var failure: String?
+      let memory = system.memory
+      _ = try hmmPieces(space, start, end, flags: .none) { pieceStart, pfns, _ in
+        guard failure == nil else { return }
+        for (i, entry) in pfns.enumerated() {
+          if let failed = attributes.first(where: { !Self.holds($0, entry, memory) }) {
+            failure = "\(describe(pieceStart + UInt64(i) << 12, relativeTo: range.address)) is \(entry) (not \(failed))"
+            break
+          }
         }
+      }
+      if let failure {
+        result.status = .failed
+        result.actual = failure
       }
     case .notifier(let name, let event, let comparison, let expected):
       guard let notifier = devices.notifiers[name.name] else { throw Self.unknown("notifier", name) }
@@ -246,10 +269,27 @@ extension ScenarioInterpreter {
         return
       }
       result.actual = result.expected
-      let expected = Self.bytes(of: pattern, offset: from, count: Int(end - from))
-      if let (offset, differing) = Self.firstDifference(data, from: Int(from), expected) {
+      // Page by page: a whole page compares as a pattern; partial pages byte by byte.
+      var first: (offset: Int, actual: UInt8, expected: UInt8)?
+      var differing = 0
+      var offset = Int(from)
+      while offset < Int(end) {
+        let n = min(4096 - offset % 4096, Int(end) - offset)
+        if n == 4096, let expectedPage = Self.pageData(of: pattern, offset: UInt64(offset)),
+          data.page(offset / 4096).sameBytes(as: expectedPage) {
+          offset += n
+          continue
+        }
+        let expected = Self.bytes(of: pattern, offset: UInt64(offset), count: n)
+        for i in 0..<n where data.byte(at: offset + i) != expected[i] {
+          differing += 1
+          if first == nil { first = (offset + i, data.byte(at: offset + i), expected[i]) }
+        }
+        offset += n
+      }
+      if let first {
         result.status = .failed
-        result.actual = "\(differing) byte\(differing == 1 ? "" : "s") differ; first at offset \(offset): 0x\(String(data[offset], radix: 16)), not 0x\(String(expected[offset - Int(from)], radix: 16))"
+        result.actual = "\(differing) byte\(differing == 1 ? "" : "s") differ; first at offset \(first.offset): 0x\(String(first.actual, radix: 16)), not 0x\(String(first.expected, radix: 16))"
       }
     case .snapshotBytes(let name, let bytes, let all):
       let outcome = try lastResult(name)

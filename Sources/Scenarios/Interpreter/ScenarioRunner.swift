@@ -14,11 +14,18 @@ public struct ScenarioRunner: Sendable {
     public var memoryBytes: UInt64
     /// Whether the model's invariants are checked after every step.
     public var checkInvariants: Bool
+    /// The host memory one request may need (a dmirror buffer, a snapshot): a request that
+    /// needs more is refused up front with an error naming both sizes (`run --max-host-memory`).
+    public var maxHostMemory: UInt64
 
-    /// Creates options: 4 GiB of memory, invariants checked.
-    public init(memoryBytes: UInt64 = 4 << 30, checkInvariants: Bool = true) {
+    /// The default ``maxHostMemory``: 2 GiB.
+    public static let defaultMaxHostMemory: UInt64 = 2 << 30
+
+    /// Creates options: 4 GiB of memory, invariants checked, 2 GiB of host memory per request.
+    public init(memoryBytes: UInt64 = 4 << 30, checkInvariants: Bool = true, maxHostMemory: UInt64 = Options.defaultMaxHostMemory) {
       self.memoryBytes = memoryBytes
       self.checkInvariants = checkInvariants
+      self.maxHostMemory = maxHostMemory
     }
   }
 

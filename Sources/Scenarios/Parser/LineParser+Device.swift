@@ -95,11 +95,12 @@ extension LineParser {
         }
         let fields = token.text.split(separator: "x", omittingEmptySubsequences: false)
         let parts = fields.compactMap { Int($0) }
-        guard fields.count == 2, parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] <= 1 << 16, parts[0] % parts[1] == 0,
+        guard fields.count == 2, parts.count == 2, parts[0] > 0, parts[1] > 0, parts[0] <= 1 << 16,
+          parts[1] <= ScenarioParser.maximumTLBWays, parts[0] % parts[1] == 0,
           (parts[0] / parts[1]) & (parts[0] / parts[1] - 1) == 0
         else {
           throw error(at: token, "bad TLB geometry \(token.quoted)",
-                      accepted: "expected ENTRIESxWAYS with entries a multiple of ways and a power-of-two number of sets, e.g. 64x4")
+                      accepted: "expected ENTRIESxWAYS (at most 65536 entries and \(ScenarioParser.maximumTLBWays) ways) with entries a multiple of ways and a power-of-two number of sets, e.g. 64x4")
         }
         definition.tlb = (parts[0], parts[1])
       case "window":

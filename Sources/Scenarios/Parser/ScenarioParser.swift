@@ -18,6 +18,10 @@ public enum ScenarioParser {
   /// The largest file size (Linux's `MAX_LFS_FILESIZE` on 64-bit, 2^63 - 1 bytes).
   public static let maximumFileSize: UInt64 = UInt64(Int64.max)
 
+  /// The most ways a device TLB array may have (`tlb=ENTRIESxWAYS`): a lookup probes every way
+  /// of a set, so a fully associative 65536-entry array would cost 65536 compares an access.
+  public static let maximumTLBWays = 64
+
   /// The commands that need a `PROCESS:` prefix.
   static let processVerbs: Set<String> = [
     "mmap", "munmap", "mprotect", "madvise", "mremap", "fork", "exit", "read", "write",

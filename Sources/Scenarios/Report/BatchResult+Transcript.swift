@@ -79,8 +79,9 @@ extension BatchResult {
     var lines = ["\(location.file):\(location.line): failed: \(step.statement.text)"]
     if let expected = step.expected { lines.append("    expected: \(expected)") }
     if let actual = step.actual { lines.append("    actual:   \(actual)") }
-    if let error = step.error, !step.isExpectation {
-      lines.append("    unexpected error: \(error)")
+    if let error = step.error {
+      // An expectation that could not be evaluated (a read with expect= that faulted) says why.
+      lines.append(step.isExpectation ? "    error: \(error)" : "    unexpected error: \(error)")
     }
     for violation in step.violations { lines.append("    invariant violated: \(violation)") }
     return lines

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The frame descriptors (`mem_map`) in one anonymous mapping of the host, indexed by PFN.
+///
+/// The mapping starts zero-filled, and a zero descriptor is a free frame, so host pages of
+/// descriptors the model never touches are never backed: a 256 GiB machine costs host memory
+/// for the frames it uses (and one descriptor per free 4 MiB block), not 16 bytes for every
+/// simulated frame up front.
+struct FrameTable {
+  private(set) var base: UnsafeMutablePointer<FrameDescriptor>
+  /// Descriptors in use (RAM, then device memory).
+  private(set) var count: Int
+  /// Descriptors the mapping holds.
+  private var capacity: Int
+
+  /// Descriptors reserved beyond RAM for device memory before the mapping must grow (64 GiB).
+  static let deviceReserve = 16 << 20
+
+  /// `count` free descriptors.
+  init(count: Int) {
+    self.count = count
+    self.capacity = count + Self.deviceReserve
+    self.base = Self.map(capacity)
+  }
+
+  private static func map(_ descriptors: Int) -> UnsafeMutablePointer<FrameDescriptor> {
+    let bytes = descriptors * MemoryLayout<FrameDescriptor>.stride
+    guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), raw != MAP_FAILED else {
+      fatalError("cannot reserve \(bytes) bytes of host address space for the frame descriptors")
+    }
+    return raw.bindMemory(to: FrameDescriptor.self, capacity: descriptors)
+  }
+
+  /// The descriptor of frame `index`.
+  @inline(__always)
+  subscript(index: Int) -> FrameDescriptor {
+    unsafeAddress {
+      precondition(index >= 0 && index < count, "frame index out of range")
+      return UnsafePointer(base + index)
+    }
+    nonmutating unsafeMutableAddress {
+      precondition(index >= 0 && index < count, "frame index out of range")
+      return base + index
+    }
+  }
+
+  /// Appends `n` copies of `descriptor`, growing the mapping when the reserve is used up (the
+  /// copy skips host pages that were never written, so they stay unbacked).
+  mutating func append(_ descriptor: FrameDescriptor, count n: Int) {
+    if count + n > capacity {
+      let newCapacity = max(capacity * 2, count + n + Self.deviceReserve)
+      let newBase = Self.map(newCapacity)
+      let bytes = count * MemoryLayout<FrameDescriptor>.stride
+      let old = UnsafeRawPointer(base)
+      let new = UnsafeMutableRawPointer(newBase)
+      var offset = 0
+      while offset < bytes {
+        let length = min(4096, bytes - offset)
+        let words = UnsafeRawBufferPointer(start: old + offset, count: length)
+        if words.contains(where: { $0 != 0 }) { (new + offset).copyMemory(from: old + offset, byteCount: length) }
+        offset += length
+      }
+      release()
+      base = newBase
+      capacity = newCapacity
+    }
+    if descriptor.refCount != 0 || descriptor.mapCount != 0 || descriptor.head != 0 || descriptor.order != 0
+      || descriptor.kind != .free || !descriptor.flags.isEmpty {
+      (base + count).initialize(repeating: descriptor, count: n)
+    }
+    count += n
+  }
+
+  /// Unmaps the descriptors (the owner's `deinit`).
+  func release() {
+    munmap(UnsafeMutableRawPointer(base), capacity * MemoryLayout<FrameDescriptor>.stride)
+  }
+}
