@@ -107,9 +107,9 @@ public enum FuzzCommandKind: String, Sendable, Hashable, CaseIterable {
     switch self {
     case .mmapAnon: 8
     case .mmapFile: 3
-    case .mmapHugetlb: 1
+    case .mmapHugetlb: 0
     case .file: 2
-    case .fileHugetlb: 1
+    case .fileHugetlb: 0
     case .munmap: 4
     case .mprotect: 5
     case .madvise: 8
@@ -123,7 +123,7 @@ public enum FuzzCommandKind: String, Sendable, Hashable, CaseIterable {
     case .system: 1
     case .device: 2
     case .deviceAccess: 10
-    case .dmirror: 5
+    case .dmirror: 2
     case .hmm: 2
     }
   }

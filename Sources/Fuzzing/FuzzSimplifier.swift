@@ -31,6 +31,13 @@ enum FuzzSimplifier {
     return result
   }
 
+  /// Whether `mmap` maps a file (its name starts with `F` and a hugetlb file could be it); sizes
+  /// of hugetlbfs mappings are not lowered below the huge page.
+  static func isHugetlbFile(_ mmap: Command.Mmap) -> Bool {
+    if case .file = mmap.backing { return mmap.size % (2 << 20) == 0 }
+    return false
+  }
+
   static func commands(_ command: Command) -> [Command] {
     switch command {
     case .system(let settings):
@@ -50,9 +57,10 @@ enum FuzzSimplifier {
       }
       add { $0.address = nil }
       add { $0.alignment = nil }
+      if mmap.alignment == nil && mmap.address == nil { add { $0.alignment = 2 << 20 } }
       add { $0.shared = false }
       add { $0.protection = Command.Protection(read: true, write: true, execute: false) }
-      if mmap.hugetlb == nil {
+      if mmap.hugetlb == nil && !isHugetlbFile(mmap) {
         for size: UInt64 in [4096, 2 << 20, 4 << 20] where size < mmap.size { add { $0.size = size } }
       }
       return result

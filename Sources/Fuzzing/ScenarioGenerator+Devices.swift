@@ -15,7 +15,7 @@ extension ScenarioGenerator {
     definition.policy = policy
     if random.percent(20) {
       definition.placement = "migrate"
-      definition.memory = random.pick([16 << 20, 64 << 20]) as UInt64
+      definition.memory = random.pick([4 << 20, 8 << 20]) as UInt64
     }
     if random.percent(20) { definition.window = random.pick([4096, 65536, 2 << 20, 1 << 30]) as UInt64 }
     if random.percent(10) { definition.tlb = random.percent(50) ? (16, 4) : (64, 4) }

@@ -124,7 +124,7 @@ public struct ScenarioGenerator {
   mutating func header() {
     let profile = configuration.profile
     largeMachine = !configuration.kernelSubset && random.percent(profile.largeMachinePercent)
-    let memory: UInt64 = largeMachine ? 3 << 30 : random.pick([32 << 20, 32 << 20, 32 << 20, 64 << 20, 64 << 20, 256 << 20])
+    let memory: UInt64 = largeMachine ? 3 << 30 : (random.percent(70) ? 32 << 20 : random.percent(70) ? 64 << 20 : 256 << 20)
     var settings: [Command.SystemSetting] = [.memory(memory)]
     let modes: [Command.ThpMode] = [.madvise, .madvise, .madvise, .always, .always, .never]
     settings.append(.thp(random.pick(modes)))
