@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "Scenarios", targets: ["Scenarios"]),
     .library(name: "LiveLinux", targets: ["LiveLinux"]),
     .library(name: "Crosscheck", targets: ["Crosscheck"]),
+    .library(name: "Fuzzing", targets: ["Fuzzing"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
   ],
   dependencies: [
@@ -27,10 +28,11 @@ let package = Package(
     .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM", "DeviceMirror"]),
     .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel"]),
     .target(name: "Crosscheck", dependencies: ["Scenarios", "LiveLinux", "MemoryModel"]),
+    .target(name: "Fuzzing", dependencies: ["Scenarios"]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
-        "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "LiveLinux", "Crosscheck",
+        "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "LiveLinux", "Crosscheck", "Fuzzing",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
@@ -39,5 +41,6 @@ let package = Package(
     .testTarget(name: "LiveLinuxTests", dependencies: ["LiveLinux", "HMM", "MemoryModel"]),
     .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
     .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
+    .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios"]),
   ]
 )

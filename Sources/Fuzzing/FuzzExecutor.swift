@@ -1,0 +1,82 @@
+import Scenarios
+
+/// Runs fuzz cases in this process against a fresh model each, with the model's oracles after
+/// every step: the invariant checker, the safety oracle and the policy differential.
+public struct FuzzExecutor: Sendable {
+  /// How often the invariant checker runs (1: after every step). The safety oracle always runs
+  /// after every step; the end of a case is always checked.
+  public var invariantInterval: Int
+
+  /// Creates an executor.
+  public init(invariantInterval: Int = 1) {
+    self.invariantInterval = max(1, invariantInterval)
+  }
+
+  /// What running a case gave.
+  public struct Outcome: Sendable {
+    /// The first finding, if any.
+    public var finding: FuzzFinding?
+    /// Steps run (scenario commands; a differential check counts one per device).
+    public var steps: Int
+    /// For each step run, whether its command failed (an errno: allowed, not a finding).
+    public var failed: [Bool]
+  }
+
+  /// Runs `steps` from a fresh machine and stops at the first finding; `report` hears the
+  /// position (among the scenario commands) of each command the model refuses, at once.
+  public func run(_ steps: [FuzzStep], report: ((Int) -> Void)? = nil) -> Outcome {
+    let session = ScenarioSession(options: ScenarioRunner.Options(memoryBytes: 64 << 20, checkInvariants: false))
+    defer { session.shutdown() }
+    var count = 0
+    var failed: [Bool] = []
+    failed.reserveCapacity(steps.count)
+    for (index, step) in steps.enumerated() {
+      switch step {
+      case .command(let command):
+        count += 1
+        let outcome = session.execute(command)
+        if case .failed = outcome {
+          failed.append(true)
+          report?(count - 1)
+        } else {
+          failed.append(false)
+        }
+      case .compare(let devices, let range):
+        count += devices.count
+        failed.append(false)
+        var reference: (name: String, bytes: [UInt8])?
+        for device in devices {
+          guard let bytes = session.deviceRead(device.name, range) else { continue }
+          guard let first = reference else {
+            reference = (device.name, bytes)
+            continue
+          }
+          if bytes != first.bytes {
+            let at = bytes.indices.first { $0 >= first.bytes.count || bytes[$0] != first.bytes[$0] } ?? 0
+            let detail = "\(first.name) and \(device.name) read different data at byte \(at) of \(ScenarioPrinter.range(range))"
+            return Outcome(finding: FuzzFinding(kind: .differential, step: index, detail: detail, signature: "differential"), steps: count, failed: failed)
+          }
+        }
+      }
+      let oracle = session.oracleViolations()
+      if let first = oracle.first {
+        return Outcome(finding: FuzzFinding(kind: .oracle, step: index, detail: first, signature: "oracle " + Self.rule(first)), steps: count, failed: failed)
+      }
+      if index % invariantInterval == invariantInterval - 1 || index == steps.count - 1 {
+        if let violation = session.invariantViolations().first {
+          return Outcome(finding: FuzzFinding(kind: .invariant, step: index, detail: violation, signature: "invariant " + Self.rule(violation)), steps: count, failed: failed)
+        }
+      }
+    }
+    return Outcome(finding: nil, steps: count, failed: failed)
+  }
+
+  /// The rule a violation's text names: its first word (`map-count`, `invariant 1`).
+  static func rule(_ text: String) -> String {
+    let words = text.split(separator: " ", maxSplits: 2)
+    guard let first = words.first else { return text }
+    if first == "invariant", words.count > 1 { return "invariant \(words[1])" }
+    return first.hasSuffix(":") ? String(first.dropLast()) : String(first)
+  }
+}
+

@@ -1,0 +1,111 @@
+import Scenarios
+
+extension ScenarioGenerator {
+  /// A live process and a region it maps, if there is one.
+  mutating func pickRegion(of process: Int? = nil) -> (Int, Region)? {
+    let candidates = regions.indices.filter { index in
+      regions[index].processes.contains { processes[$0].alive && (process == nil || $0 == process) }
+    }
+    guard !candidates.isEmpty else { return nil }
+    // Recent regions are more interesting: half the draws take one of the last three.
+    let index = random.percent(50) ? candidates[max(0, candidates.count - 1 - random.below(min(3, candidates.count)))] : random.pick(candidates)
+    let region = regions[index]
+    let owners = region.processes.filter { processes[$0].alive && (process == nil || $0 == process) }
+    return (random.pick(owners), region)
+  }
+
+  /// A size for a new mapping, biased to the boundaries that matter.
+  mutating func mappingSize() -> UInt64 {
+    let page = Self.pageSize
+    let huge = Self.hugeSize
+    switch random.below(20) {
+    case 0: return page
+    case 1: return 4 * page
+    case 2: return 16 * page
+    case 3: return 256 * page
+    case 4, 5, 6: return huge
+    case 7: return huge + page
+    case 8: return huge - page
+    case 9, 10, 11: return 2 * huge
+    case 12: return 3 * huge
+    case 13: return 4 * huge - page
+    case 14: return 4 * huge
+    case 15: return UInt64(1 + random.below(1024)) * page
+    case 16: return 8 * huge
+    case 17: return random.percent(40) ? Self.gigaSize : 2 * huge
+    default: return UInt64(1 + random.below(3)) * huge + UInt64(random.below(512)) * page
+    }
+  }
+
+  /// An offset into a region of `size` bytes kept to `pageSize`: 0, the last page, 2M ± 4K, a
+  /// random page or 2M boundary.
+  mutating func offset(in size: UInt64, pageSize: UInt64) -> UInt64 {
+    let page = Self.pageSize
+    let huge = Self.hugeSize
+    let candidates: [UInt64] = [
+      0, 0, 0, page, size &- page, huge &- page, huge, huge + page, 1 << 20, 64 << 10,
+      UInt64(random.below(Int(max(1, size / page)))) * page,
+      UInt64(random.below(Int(max(1, size / huge)))) * huge,
+      size / 2,
+    ]
+    var offset = random.pick(candidates)
+    if offset >= size { offset = 0 }
+    return offset / pageSize * pageSize
+  }
+
+  /// A length for a range from `offset` in a region of `size` bytes: 4K, 64K, 1M, 2M ± 4K, to the
+  /// end of the region, a random number of pages.
+  mutating func length(from offset: UInt64, in size: UInt64, pageSize: UInt64, limit: UInt64) -> UInt64 {
+    let page = Self.pageSize
+    let huge = Self.hugeSize
+    let rest = size > offset ? size - offset : page
+    let candidates: [UInt64] = [
+      page, page, 2 * page, 64 << 10, 1 << 20, huge, huge, huge - page, huge + page, rest, rest, rest,
+      UInt64(1 + random.below(Int(min(1024, max(1, rest / page))))) * page, Self.gigaSize,
+    ]
+    var length = random.pick(candidates)
+    if length > limit { length = min(rest, limit) }
+    if length == 0 { length = page }
+    if pageSize > page { length = (length + pageSize - 1) / pageSize * pageSize }
+    return length
+  }
+
+  /// A range in `region`, sometimes an unusual one when the profile asks for them.
+  mutating func range(in region: Region, limit: UInt64) -> AddressRange {
+    let profile = configuration.profile
+    if profile.oddRangePercent > 0 && random.percent(profile.oddRangePercent) {
+      switch random.below(4) {
+      case 0: return AddressRange(address: address(region, 0), size: 0)
+      case 1: return AddressRange(address: literal(UInt64.max - Self.pageSize + 1), size: Self.pageSize)
+      case 2: return AddressRange(address: address(region, UInt64(random.below(4096))), size: UInt64(1 + random.below(8192)))
+      default: return AddressRange(address: address(region, 0), size: UInt64(1) << 46)
+      }
+    }
+    let pageSize = configuration.profile.oddRangePercent > 0 && random.percent(50) ? Self.pageSize : region.pageSize
+    let offset = self.offset(in: region.size, pageSize: pageSize)
+    let length = self.length(from: offset, in: region.size, pageSize: pageSize, limit: limit)
+    return AddressRange(address: address(region, offset), size: length)
+  }
+
+  /// A data pattern for a write, or nil (zeroes are not written: the access only faults).
+  mutating func pattern() -> DataPattern? {
+    switch random.below(10) {
+    case 0, 1: return nil
+    case 2, 3, 4: return .index
+    case 5: return .negatedIndex
+    case 6: return .shiftedIndex(UInt32(1 + random.below(1000)))
+    default: return .byte(UInt8(1 + random.below(255)))
+    }
+  }
+
+  /// A protection, mostly read-write.
+  mutating func protection() -> Command.Protection {
+    switch random.below(20) {
+    case 0, 1, 2: return Command.Protection(read: true, write: false, execute: false)
+    case 3: return Command.Protection(read: false, write: false, execute: false)
+    case 4: return Command.Protection(read: true, write: true, execute: true)
+    case 5: return Command.Protection(read: true, write: false, execute: true)
+    default: return Command.Protection(read: true, write: true, execute: false)
+    }
+  }
+}

@@ -1,0 +1,200 @@
+import Scenarios
+
+/// Generates random scenarios as ASTs that are valid by construction: every command names a
+/// live process, a region that process maps, a defined device, an open dmirror file.
+///
+/// Sizes and offsets are drawn toward what breaks things: 4K, 64K, 1M, 2M and 1G boundaries,
+/// ranges that cut a THP, the first and last page of a region. A case is a function of the run's
+/// seed and its index alone (``SplitMix64/caseSeed(run:index:)``).
+public struct ScenarioGenerator {
+  /// A mapped region the generator remembers.
+  struct Region {
+    var name: Identifier
+    var size: UInt64
+    /// Indices of the processes that map it (the mapper, and children forked after).
+    var processes: [Int]
+    /// The page size operations should keep to (4K, or a hugetlb page size).
+    var pageSize: UInt64
+  }
+
+  /// A process.
+  struct Process {
+    var name: Identifier
+    var alive = true
+  }
+
+  /// A device and the process it mirrors.
+  struct DeviceInfo {
+    var name: Identifier
+    var policy: String
+    var process: Int?
+  }
+
+  /// A file created by `file F ...`.
+  struct FileInfo {
+    var name: Identifier
+    var size: UInt64
+    var pageSize: UInt64
+  }
+
+  /// An open (or closed) dmirror file.
+  struct MirrorFile {
+    var name: Identifier
+    var process: Int
+    var open = true
+  }
+
+  /// An inserted interval notifier.
+  struct NotifierInfo {
+    var name: Identifier
+    var process: Int
+  }
+
+  /// The configuration.
+  public let configuration: FuzzConfiguration
+  var random: SplitMix64
+  var steps: [FuzzStep] = []
+  var processes: [Process] = []
+  var regions: [Region] = []
+  var devices: [DeviceInfo] = []
+  var files: [FileInfo] = []
+  var mirrorFiles: [MirrorFile] = []
+  var notifiers: [NotifierInfo] = []
+  var names = 0
+  var largeMachine = false
+  var hugetlbPool = false
+  let kinds: [(kind: FuzzCommandKind, weight: Int)]
+  let totalWeight: Int
+
+  static let location = SourceLocation(file: "fuzz.hmm", line: 0, column: 0)
+  static let pageSize: UInt64 = 4096
+  static let hugeSize: UInt64 = 2 << 20
+  static let gigaSize: UInt64 = 1 << 30
+
+  /// Creates a generator for case `index` of a run.
+  public init(configuration: FuzzConfiguration, index: Int) {
+    self.configuration = configuration
+    random = SplitMix64(seed: SplitMix64.caseSeed(run: configuration.seed, index: index))
+    var kinds: [(FuzzCommandKind, Int)] = []
+    for kind in FuzzCommandKind.allCases {
+      let weight = configuration.profile.weights[kind] ?? 0
+      if weight <= 0 { continue }
+      if configuration.kernelSubset && !Self.kernelKinds.contains(kind) { continue }
+      if configuration.policies.isEmpty && (kind == .device || kind == .deviceAccess) { continue }
+      kinds.append((kind, weight))
+    }
+    self.kinds = kinds
+    totalWeight = kinds.reduce(0) { $0 + $1.1 }
+  }
+
+  /// The kinds `hmmkit crosscheck` runs on the real kernel.
+  static let kernelKinds: Set<FuzzCommandKind> = [
+    .mmapAnon, .munmap, .mprotect, .madvise, .mremap, .fork, .exit, .read, .write, .collapse,
+  ]
+
+  /// Generates case `index` of the run configured by `configuration`.
+  public static func generate(_ configuration: FuzzConfiguration, index: Int) -> FuzzCase {
+    var generator = ScenarioGenerator(configuration: configuration, index: index)
+    generator.header()
+    for _ in 0..<configuration.steps { generator.step() }
+    return FuzzCase(runSeed: configuration.seed, index: index, steps: generator.steps)
+  }
+
+  // MARK: Names and small helpers
+
+  mutating func fresh(_ prefix: String) -> Identifier {
+    names += 1
+    return Identifier("\(prefix)\(names)", at: Self.location)
+  }
+
+  mutating func emit(_ command: Command) { steps.append(.command(command)) }
+
+  func address(_ region: Region, _ offset: UInt64) -> AddressExpression {
+    AddressExpression(base: .region(region.name), offset: offset, at: Self.location)
+  }
+
+  func literal(_ value: UInt64) -> AddressExpression {
+    AddressExpression(base: .literal(value), at: Self.location)
+  }
+
+  var liveProcesses: [Int] { processes.indices.filter { processes[$0].alive } }
+
+  // MARK: The case's setup
+
+  mutating func header() {
+    let profile = configuration.profile
+    largeMachine = !configuration.kernelSubset && random.percent(profile.largeMachinePercent)
+    let memory: UInt64 = largeMachine ? 3 << 30 : (random.percent(70) ? 32 << 20 : random.percent(70) ? 64 << 20 : 256 << 20)
+    var settings: [Command.SystemSetting] = [.memory(memory)]
+    let modes: [Command.ThpMode] = [.madvise, .madvise, .madvise, .always, .always, .never]
+    settings.append(.thp(random.pick(modes)))
+    if !configuration.kernelSubset {
+      if random.percent(10) { settings.append(.fragment(percent: UInt64(random.pick([10, 50, 90, 100])))) }
+      let hugetlbWeight = (profile.weights[.mmapHugetlb] ?? 0) + (profile.weights[.fileHugetlb] ?? 0)
+      if hugetlbWeight > 0 && random.percent(40) {
+        hugetlbPool = true
+        settings.append(.hugetlbPages(.size2M, count: UInt64(random.pick([1, 4, 8]))))
+        if largeMachine { settings.append(.hugetlbPages(.size1G, count: 1)) }
+      }
+    }
+    emit(.system(settings))
+    newProcess()
+    if !configuration.policies.isEmpty && (profile.weights[.device] ?? 0) > 0 && random.percent(80) {
+      var policies = configuration.policies
+      let count = policies.count > 1 && random.percent(60) ? 2 : 1
+      for _ in 0..<count {
+        let policy = policies.remove(at: random.below(policies.count))
+        defineDevice(policy: policy, mirror: 0)
+        if policies.isEmpty { policies = configuration.policies }
+      }
+    }
+  }
+
+  mutating func newProcess() {
+    let name = fresh("p")
+    processes.append(Process(name: name))
+    emit(.process(name))
+  }
+
+  // MARK: One step
+
+  mutating func step() {
+    guard !liveProcesses.isEmpty else { return newProcess() }
+    guard totalWeight > 0 else { return }
+    var draw = random.below(totalWeight)
+    var chosen = FuzzCommandKind.mmapAnon
+    for (kind, weight) in kinds {
+      if draw < weight {
+        chosen = kind
+        break
+      }
+      draw -= weight
+    }
+    generate(chosen)
+  }
+
+  mutating func generate(_ kind: FuzzCommandKind) {
+    switch kind {
+    case .mmapAnon: mmapAnonymous(hugetlb: nil)
+    case .mmapHugetlb:
+      mmapAnonymous(hugetlb: largeMachine && random.percent(30) ? .size1G : .size2M)
+    case .mmapFile: mmapFile()
+    case .file: defineFile(hugetlb: nil)
+    case .fileHugetlb: defineFile(hugetlb: largeMachine && random.percent(30) ? .size1G : .size2M)
+    case .munmap, .mprotect, .madvise, .read, .write, .collapse, .mremap:
+      guard let (process, region) = pickRegion() else { return mmapAnonymous(hugetlb: nil) }
+      rangeCommand(kind, process, region)
+    case .fork: fork()
+    case .exit: exit()
+    case .split: emit(.split)
+    case .system: emit(.system([.thp(random.pick(Command.ThpMode.allCases))]))
+    case .device:
+      guard devices.count < 4 else { return deviceAccess() }
+      let live = liveProcesses
+      defineDevice(policy: random.pick(configuration.policies), mirror: random.percent(90) ? random.pick(live) : nil)
+    case .deviceAccess: deviceAccess()
+    case .dmirror: dmirror()
+    case .hmm: hmm()
+    }
+  }
+}
