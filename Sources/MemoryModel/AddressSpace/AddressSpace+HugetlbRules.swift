@@ -4,13 +4,31 @@
 extension AddressSpace {
   /// Refuses a VMA split at `address` inside a hugetlb page (`hugetlb_vm_op_split()`, which
   /// `__split_vma()` asks first): every operation that would cut a hugetlb VMA there — `munmap`,
-  /// `mmap` with `MAP_FIXED` over it, `mprotect`, `madvise` that changes VMA flags — fails with
-  /// `EINVAL` before it changes anything.
+  /// `mmap` with `MAP_FIXED` over it — fails with `EINVAL` before it changes anything.
   func checkHugetlbSplit(at address: VirtualAddress, _ call: String) throws(SyscallError) {
-    guard let index = vmaIndex(containing: address), vmas[index].start != address,
-      let size = vmas[index].hugetlbPageSize, !address.isAligned(to: size.bytes)
-    else { return }
-    throw SyscallError(.EINVAL, "\(call): \(address) is inside a \(size) hugetlb page (a hugetlb VMA is split only at page boundaries)")
+    _ = try hugetlbEdges(address, address, call, changes: { _ in true })
+  }
+
+  /// The edges of `[start, end)` for a call that changes VMAs (`mprotect`, `madvise` of VMA
+  /// flags): an edge inside a hugetlb page of a VMA the call changes is `EINVAL`; a hugetlb VMA
+  /// at an edge that the call leaves as it is is dropped from the range instead, because Linux
+  /// returns before splitting a VMA whose flags do not change (`mprotect_fixup()`,
+  /// `madvise_update_vma()`) — `mprotect h+4K 4K rw` of a read-write hugetlb mapping succeeds.
+  /// - Returns: the range to work on (empty when nothing changes).
+  func hugetlbEdges(_ start: VirtualAddress, _ end: VirtualAddress, _ call: String,
+                    changes: (VMA) -> Bool) throws(SyscallError) -> (start: VirtualAddress, end: VirtualAddress) {
+    var from = start
+    var to = end
+    for edge in [start, end] {
+      guard let index = vmaIndex(containing: edge), vmas[index].start != edge,
+        let size = vmas[index].hugetlbPageSize, !edge.isAligned(to: size.bytes)
+      else { continue }
+      guard !changes(vmas[index]) else {
+        throw SyscallError(.EINVAL, "\(call): \(edge) is inside a \(size) hugetlb page (a hugetlb VMA is split only at page boundaries)")
+      }
+      if edge == start { from = min(vmas[index].end, end) } else { to = max(vmas[index].start, from) }
+    }
+    return (from, max(from, to))
   }
 
   /// The end of `[start, end)` in the VMA at `index` after the hugetlb rule of `MADV_DONTNEED`

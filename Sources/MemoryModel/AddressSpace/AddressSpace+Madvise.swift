@@ -31,11 +31,15 @@ extension AddressSpace {
     let unmappedHole = !isFullyMapped(address, end)
     switch advice {
     case .hugepage, .nohugepage:
-      try checkHugetlbSplit(at: address, "madvise")
-      try checkHugetlbSplit(at: end, "madvise")
-      splitVMA(at: address)
-      splitVMA(at: end)
-      for index in vmaIndices(overlapping: address, end) {
+      let (from, to) = try hugetlbEdges(address, end, "madvise", changes: { vma in
+        advice == .hugepage
+          ? !vma.flags.contains(.hugepage) || vma.flags.contains(.noHugepage)
+          : !vma.flags.contains(.noHugepage) || vma.flags.contains(.hugepage)
+      })
+      guard from < to else { break }
+      splitVMA(at: from)
+      splitVMA(at: to)
+      for index in vmaIndices(overlapping: from, to) {
         if advice == .hugepage {
           vmas[index].flags.insert(.hugepage)
           vmas[index].flags.remove(.noHugepage)
@@ -44,7 +48,7 @@ extension AddressSpace {
           vmas[index].flags.remove(.hugepage)
         }
       }
-      mergeVMAs(around: address, end)
+      mergeVMAs(around: from, to)
     case .dontneed:
       for index in vmaIndices(overlapping: address, end) {
         let vma = vmas[index]

@@ -24,15 +24,15 @@ extension AddressSpace {
     guard isFullyMapped(address, end) else {
       throw SyscallError(.ENOMEM, "mprotect: part of \(address)+\(formatSize(length)) is not mapped")
     }
-    try checkHugetlbSplit(at: address, "mprotect")
-    try checkHugetlbSplit(at: end, "mprotect")
-    splitVMA(at: address)
-    splitVMA(at: end)
-    for index in vmaIndices(overlapping: address, end) {
+    let (from, to) = try hugetlbEdges(address, end, "mprotect", changes: { $0.protection != protection })
+    guard from < to else { return }
+    splitVMA(at: from)
+    splitVMA(at: to)
+    for index in vmaIndices(overlapping: from, to) {
       vmas[index].protection = protection
       changeProtection(vmas[index])
     }
-    mergeVMAs(around: address, end)
+    mergeVMAs(around: from, to)
   }
 
   /// Applies `vma`'s protection to every entry in it (`change_protection`).
