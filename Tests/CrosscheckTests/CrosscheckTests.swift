@@ -215,7 +215,9 @@ extension KernelTests {
     let names = Set(CrosscheckScenarioFiles.all.map { $0.split(separator: "/").last.map(String.init) ?? $0 })
     for expected in ["thp-fault.hmm", "partial-mprotect.hmm", "partial-munmap.hmm", "dontneed-part-of-thp.hmm",
                      "fork-cow-child-writes.hmm", "fork-cow-parent-writes.hmm", "mremap-aligned.hmm", "mremap-unaligned.hmm",
-                     "madv-collapse.hmm", "madv-free-part-of-thp.hmm", "huge-zero-page.hmm"] {
+                     "madv-collapse.hmm", "madv-free-part-of-thp.hmm", "huge-zero-page.hmm",
+                     "dontneed-pt-reclaim.hmm", "madv-free-whole-thp.hmm", "cow-last-page-of-large-folio.hmm",
+                     "reuse-across-page-tables.hmm", "madv-collapse-rules.hmm"] {
       #expect(names.contains(expected), "Scenarios/crosscheck/\(expected)")
     }
   }
