@@ -37,7 +37,7 @@ public struct CrosscheckPageState: Hashable, Sendable, CustomStringConvertible {
   /// The value of one attribute, as reports print it (nil when unknown or not applicable).
   public func value(of attribute: CrosscheckAttribute) -> String? {
     switch attribute {
-    case .outcome: return nil
+    case .outcome, .faults: return nil
     case .vma: return vma ?? "unmapped"
     case .present: return present ? "present" : "not present"
     case .pmd: return pmd.map { $0 ? "pmd" : "pte" }

@@ -77,6 +77,9 @@ extension CrosscheckReport {
       ("reason", .optional(step.status.reason)),
       ("model", .optional(step.model)),
       ("kernel", .optional(step.kernel)),
+      ("faults", .object([
+        ("model", step.modelFaults.map { .int($0) } ?? .null), ("kernel", step.kernelFaults.map { .int($0) } ?? .null),
+      ])),
       ("agreements", .array(step.agreements.map { run in
         .object([
           ("process", .string(run.process)), ("start", .hex(run.start)), ("end", .hex(run.end)),

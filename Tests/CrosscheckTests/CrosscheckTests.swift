@@ -217,7 +217,7 @@ extension KernelTests {
                      "fork-cow-child-writes.hmm", "fork-cow-parent-writes.hmm", "mremap-aligned.hmm", "mremap-unaligned.hmm",
                      "madv-collapse.hmm", "madv-free-part-of-thp.hmm", "huge-zero-page.hmm",
                      "dontneed-pt-reclaim.hmm", "madv-free-whole-thp.hmm", "cow-last-page-of-large-folio.hmm",
-                     "reuse-across-page-tables.hmm", "madv-collapse-rules.hmm"] {
+                     "reuse-across-page-tables.hmm", "madv-collapse-rules.hmm", "fault-counts.hmm"] {
       #expect(names.contains(expected), "Scenarios/crosscheck/\(expected)")
     }
   }
