@@ -7,8 +7,11 @@ extension CrosscheckOperation {
     switch command {
     case .process(let name):
       self = .process(name: name.name)
-    case .file, .fileWrite:
-      self = .modelOnly("file")
+    case .file(let definition):
+      self = .file(name: definition.name.name, size: definition.size, shmem: definition.shmem, huge: definition.huge,
+                   hugetlb: definition.hugetlb != nil)
+    case .fileWrite(let write):
+      self = .fileWrite(name: write.file.name, offset: write.offset, size: write.size)
     case .system(let settings):
       var thp: String?
       var memory: UInt64?
@@ -27,10 +30,10 @@ extension CrosscheckOperation {
     case .split:
       self = .deferredSplit
     case .mmap(let mmap):
-      if case .file(let file, _) = mmap.backing {
-        self = .unreproducibleMmap(
-          process: mmap.process.name, name: mmap.name.name,
-          reason: "a mapping of file \(file.name) (the model's files and their page-cache folios have no real counterpart)")
+      if case .file(let file, let offset) = mmap.backing {
+        self = .mmapFile(process: mmap.process.name, name: mmap.name.name, file: file.name, offset: offset, size: mmap.size,
+                         protection: Self.protection(mmap.protection), shared: mmap.shared, alignment: mmap.alignment,
+                         fixed: mmap.address)
       } else if mmap.hugetlb != nil {
         self = .unreproducibleMmap(process: mmap.process.name, name: mmap.name.name,
                                    reason: "a hugetlb mapping (the machine reserves no hugetlb pages for crosschecks)")

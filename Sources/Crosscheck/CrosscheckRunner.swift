@@ -33,6 +33,10 @@ final class CrosscheckRunner {
   /// Background activity seen so far: the attributes it can change, and what was seen.
   var backgroundSeen: [(attributes: Set<CrosscheckAttribute>, text: String)] = []
   private var notes: [String] = []
+  /// The scenario's files: the model's, and the controller's memfd for real.
+  var files: [String: (model: File, descriptor: Int32)] = [:]
+  /// The descriptors each helper slot has opened for the files, by file name.
+  var helperFiles: [Int: [String: Int32]] = [:]
   /// The helpers' faults during the current step (``ask(_:_:_:)`` adds them up; nil once a
   /// request was not counted).
   private var stepKernelFaults: UInt64? = 0
@@ -69,13 +73,14 @@ final class CrosscheckRunner {
       steps.append(step(statement))
     }
     real.reset()
+    closeFiles()
     machine?.shutdown()
     return CrosscheckReport(file: file, kernelRelease: kernelRelease, thpMode: kernelTHP?.rawValue,
                             window: window, steps: steps, notes: notes)
   }
 
   /// Stops comparing from `statement` on.
-  private func diverge(_ statement: CrosscheckStatement, _ reason: String) {
+  func diverge(_ statement: CrosscheckStatement, _ reason: String) {
     if divergence == nil { divergence = (statement.line, statement.text, reason) }
   }
 
@@ -246,6 +251,12 @@ final class CrosscheckRunner {
       result.status = .notCompared("the kernel runs the deferred-split shrinker only under memory pressure (background)")
       diverge(statement, "the deferred-split queue was processed in the model only")
       return false
+    case .file(let name, let size, let shmem, let huge, let hugetlb):
+      return try defineFile(statement, name, size, shmem: shmem, huge: huge, hugetlb: hugetlb, &result)
+    case .fileWrite(let name, let offset, let size):
+      return try writeFile(statement, name, offset, size, &result)
+    case .mmapFile(let name, let region, let file, let offset, let size, let protection, let shared, let alignment, let fixed):
+      return try mmapFile(statement, name, region, file, offset, size, protection, shared, alignment, fixed, &result)
     case .unreproducibleMmap(_, let name, let reason):
       result.status = .notCompared("\(name): \(reason)")
       diverge(statement, reason)
@@ -277,6 +288,7 @@ final class CrosscheckRunner {
         return false
       }
       let slot = try real.fork(process.slot)
+      helperFiles[slot] = helperFiles[process.slot]
       processes[child] = Process(space: forked, slot: slot)
       creationOrder.append(child)
       forkHappened = true
@@ -328,19 +340,19 @@ final class CrosscheckRunner {
     }
   }
 
-  private func unknown(_ name: String, _ result: inout CrosscheckStep) -> Bool {
+  func unknown(_ name: String, _ result: inout CrosscheckStep) -> Bool {
     result.status = .notCompared("no live process '\(name)'")
     return false
   }
 
-  private func unknownRegion(_ address: AddressExpression, _ result: inout CrosscheckStep) -> Bool {
+  func unknownRegion(_ address: AddressExpression, _ result: inout CrosscheckStep) -> Bool {
     result.status = .notCompared("no region '\(address.region?.name ?? "?")'")
     return false
   }
 
   /// Not run for real: the range is outside the window. The sides diverge unless the model
   /// refused the command too (then neither changed).
-  private func outside(_ statement: CrosscheckStatement, _ result: inout CrosscheckStep) -> Bool {
+  func outside(_ statement: CrosscheckStatement, _ result: inout CrosscheckStep) -> Bool {
     result.status = .notCompared("the range lies outside the crosscheck window (\(window)); the real side cannot touch it safely")
     if result.model == nil || result.model?.hasPrefix("E") == false && result.model?.hasPrefix("SIG") == false {
       diverge(statement, "a command ran in the model only (outside the window)")
@@ -368,11 +380,27 @@ final class CrosscheckRunner {
     return true
   }
 
-  private func mmap(_ statement: CrosscheckStatement, _ name: String, _ region: String, _ size: UInt64,
-                    _ protection: Protection, _ shared: Bool, _ alignment: UInt64?, _ fixed: AddressExpression?,
-                    _ result: inout CrosscheckStep) throws(RealProcessError) -> Bool {
+  func mmap(_ statement: CrosscheckStatement, _ name: String, _ region: String, _ size: UInt64,
+            _ protection: Protection, _ shared: Bool, _ alignment: UInt64?, _ fixed: AddressExpression?,
+            _ result: inout CrosscheckStep, file: (name: String, offset: UInt64)? = nil) throws(RealProcessError) -> Bool {
     guard let process = processes[name] else { return unknown(name, &result) }
     var request = AddressSpace.MapRequest(length: size, protection: protection, shared: shared)
+    // MAP_ANONYMOUS 0x20 and descriptor -1, or the helper's descriptor of the file's memfd.
+    var anonymous: UInt64 = 0x20
+    var descriptor = UInt64.max
+    var offset: UInt64 = 0
+    if let file {
+      guard let entry = files[file.name] else {
+        result.status = .notCompared("\(file.name) is not a file the crosscheck created (a dmirror device file?)")
+        diverge(statement, "a mapping of \(file.name) ran in the model only")
+        return false
+      }
+      request.file = entry.model
+      request.offset = file.offset
+      anonymous = 0
+      descriptor = UInt64(UInt32(bitPattern: try helperDescriptor(process.slot, file.name, entry.descriptor)))
+      offset = file.offset
+    }
     if let alignment { request.alignment = alignment }
     if let fixed {
       guard let address = resolve(fixed) else { return unknownRegion(fixed, &result) }
@@ -394,8 +422,8 @@ final class CrosscheckRunner {
         guard let real = window.real(fixed.rawValue, length: min(size, window.size)) else { return outside(statement, &result) }
         hint = real
       }
-      let flags: UInt64 = (shared ? 0x01 : 0x02) | 0x20 | (hint != 0 ? 0x10 : 0)
-      let answer = try ask(process.slot, .mmap, [hint, size, UInt64(Self.prot(protection)), flags, UInt64.max, 0])
+      let flags: UInt64 = (shared ? 0x01 : 0x02) | anonymous | (hint != 0 ? 0x10 : 0)
+      let answer = try ask(process.slot, .mmap, [hint, size, UInt64(Self.prot(protection)), flags, descriptor, offset])
       if answer.errno != 0 {
         result.kernel = Errno(rawValue: answer.errno).name
       } else {
@@ -410,8 +438,8 @@ final class CrosscheckRunner {
     guard let realAddress = window.real(address.rawValue, length: length) else { return outside(statement, &result) }
     // MAP_PRIVATE 0x02 / MAP_SHARED 0x01, MAP_ANONYMOUS 0x20, MAP_FIXED 0x10 for at=, else
     // MAP_FIXED_NOREPLACE 0x100000 at the model's placement.
-    let flags: UInt64 = (shared ? 0x01 : 0x02) | 0x20 | (fixed != nil ? 0x10 : 0x10_0000)
-    let answer = try ask(process.slot, .mmap, [realAddress, size, UInt64(Self.prot(protection)), flags, UInt64.max, 0])
+    let flags: UInt64 = (shared ? 0x01 : 0x02) | anonymous | (fixed != nil ? 0x10 : 0x10_0000)
+    let answer = try ask(process.slot, .mmap, [realAddress, size, UInt64(Self.prot(protection)), flags, descriptor, offset])
     if answer.errno != 0 {
       result.kernel = Errno(rawValue: answer.errno).name
     } else {
@@ -483,7 +511,7 @@ final class CrosscheckRunner {
   }
 
   /// Sends a request to a helper, adding its faults to the step's.
-  private func ask(_ slot: Int, _ code: HelperRequest, _ arguments: [UInt64]) throws(RealProcessError) -> HelperReply {
+  func ask(_ slot: Int, _ code: HelperRequest, _ arguments: [UInt64]) throws(RealProcessError) -> HelperReply {
     let answer = try real.request(slot, code, arguments)
     if answer.faults == HelperReply.notMeasured { stepKernelFaults = nil } else { stepKernelFaults? &+= answer.faults }
     return answer

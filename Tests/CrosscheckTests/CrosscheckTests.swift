@@ -65,9 +65,10 @@ import Glibc
       return
     }
     #expect(operations[7] == .expectation)
-    #expect(operations[8] == .modelOnly("file"))
-    if case .unreproducibleMmap(let process, let name, _) = operations[9] { #expect(process == "A" && name == "m") } else {
-      Issue.record("a file mapping is not reproducible: \(operations[9])")
+    #expect(operations[8] == .file(name: "F", size: 4 << 20, shmem: false, huge: false, hugetlb: false))
+    guard case .mmapFile("A", "m", "F", 0, 4 << 20, [.read, .write], true, nil, nil) = operations[9] else {
+      Issue.record("a file mapping: \(operations[9])")
+      return
     }
     #expect(operations[10] == .device(keyword: "device", changesCPU: false))
     #expect(operations[11] == .device(keyword: "gpu0: mirror", changesCPU: false))
