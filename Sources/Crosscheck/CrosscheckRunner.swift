@@ -33,6 +33,10 @@ final class CrosscheckRunner {
   /// Background activity seen so far: the attributes it can change, and what was seen.
   var backgroundSeen: [(attributes: Set<CrosscheckAttribute>, text: String)] = []
   private var notes: [String] = []
+  /// The machine settings this run changed (the hugetlb pool), restored at the end.
+  var settings: KernelSettingsGuard?
+  /// The kernel's 2M hugetlb pool before this run changed it.
+  var hugetlbOriginal: UInt64?
   /// The scenario's files: the model's, and the controller's memfd for real.
   var files: [String: (model: File, descriptor: Int32)] = [:]
   /// The descriptors each helper slot has opened for the files, by file name.
@@ -74,6 +78,8 @@ final class CrosscheckRunner {
     }
     real.reset()
     closeFiles()
+    settings?.restore()
+    settings = nil
     machine?.shutdown()
     return CrosscheckReport(file: file, kernelRelease: kernelRelease, thpMode: kernelTHP?.rawValue,
                             window: window, steps: steps, notes: notes)
@@ -218,13 +224,21 @@ final class CrosscheckRunner {
       result.status = .notCompared("'\(keyword)' changes the CPU page tables through HMM in the model; there is no real device")
       diverge(statement, "a device changed the model's CPU page tables")
       return false
-    case .system(let thp, let memory, let fragment, let hugetlbPools):
+    case .system(let thp, let memory, let fragment, let hugetlb2M, let hugetlb1G):
       var reasons: [String] = []
       if let memory {
         memoryBytes = memory
         reasons.append("memory= sizes the model's machine")
       }
-      if hugetlbPools { reasons.append("hugetlb pools matter only to hugetlb mappings, which are not compared") }
+      if hugetlb1G != nil {
+        result.status = .notCompared("1G hugetlb pools are not set for real (gigantic pages rarely allocate at run time)")
+        diverge(statement, "the model has a 1G hugetlb pool, the kernel's is left alone")
+        return false
+      }
+      if let count = hugetlb2M {
+        guard try setHugetlbPool(count, statement, &result) else { return false }
+        reasons.append("the 2M hugetlb pool holds \(count) more pages for real (restored afterwards)")
+      }
       if let fragment {
         _ = system.memory.fragment(percent: Int(fragment))
         result.status = .notCompared("fragment= has no real counterpart (the kernel compacts memory)")
@@ -255,6 +269,13 @@ final class CrosscheckRunner {
       return try defineFile(statement, name, size, shmem: shmem, huge: huge, hugetlb: hugetlb, &result)
     case .fileWrite(let name, let offset, let size):
       return try writeFile(statement, name, offset, size, &result)
+    case .mmapHugetlb(let name, let region, let size, let protection, let shared, let pageSize, let alignment, let fixed):
+      guard pageSize == 2 << 20 else {
+        result.status = .notCompared("1G hugetlb pages are not reproduced")
+        diverge(statement, "a 1G hugetlb mapping ran in the model only")
+        return false
+      }
+      return try mmap(statement, name, region, size, protection, shared, alignment, fixed, &result, hugetlb: true)
     case .mmapFile(let name, let region, let file, let offset, let size, let protection, let shared, let alignment, let fixed):
       return try mmapFile(statement, name, region, file, offset, size, protection, shared, alignment, fixed, &result)
     case .unreproducibleMmap(_, let name, let reason):
@@ -382,7 +403,8 @@ final class CrosscheckRunner {
 
   func mmap(_ statement: CrosscheckStatement, _ name: String, _ region: String, _ size: UInt64,
             _ protection: Protection, _ shared: Bool, _ alignment: UInt64?, _ fixed: AddressExpression?,
-            _ result: inout CrosscheckStep, file: (name: String, offset: UInt64)? = nil) throws(RealProcessError) -> Bool {
+            _ result: inout CrosscheckStep, file: (name: String, offset: UInt64)? = nil,
+            hugetlb: Bool = false) throws(RealProcessError) -> Bool {
     guard let process = processes[name] else { return unknown(name, &result) }
     var request = AddressSpace.MapRequest(length: size, protection: protection, shared: shared)
     // MAP_ANONYMOUS 0x20 and descriptor -1, or the helper's descriptor of the file's memfd.
@@ -400,6 +422,10 @@ final class CrosscheckRunner {
       anonymous = 0
       descriptor = UInt64(UInt32(bitPattern: try helperDescriptor(process.slot, file.name, entry.descriptor)))
       offset = file.offset
+    }
+    if hugetlb {
+      request.hugetlbPageSize = .size2M
+      anonymous |= 0x40000 | 21 << 26  // MAP_HUGETLB | MAP_HUGE_2MB
     }
     if let alignment { request.alignment = alignment }
     if let fixed {

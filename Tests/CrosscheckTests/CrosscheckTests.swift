@@ -43,7 +43,7 @@ import Glibc
     let statements = CrosscheckStatement.statements(of: scenario)
     let operations = statements.map(\.operation)
     #expect(statements.map(\.line) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18])
-    #expect(operations[0] == .system(thp: "madvise", memory: 1 << 30, fragment: nil, hugetlbPools: false))
+    #expect(operations[0] == .system(thp: "madvise", memory: 1 << 30, fragment: nil, hugetlb2M: nil, hugetlb1G: nil))
     #expect(operations[1] == .process(name: "A"))
     guard case .mmap("A", "buf", 4 << 20, [.read, .write], false, 2 << 20, nil) = operations[2] else {
       Issue.record("mmap: \(operations[2])")
@@ -218,7 +218,8 @@ extension KernelTests {
                      "fork-cow-child-writes.hmm", "fork-cow-parent-writes.hmm", "mremap-aligned.hmm", "mremap-unaligned.hmm",
                      "madv-collapse.hmm", "madv-free-part-of-thp.hmm", "huge-zero-page.hmm",
                      "dontneed-pt-reclaim.hmm", "madv-free-whole-thp.hmm", "cow-last-page-of-large-folio.hmm",
-                     "reuse-across-page-tables.hmm", "madv-collapse-rules.hmm", "fault-counts.hmm"] {
+                     "reuse-across-page-tables.hmm", "madv-collapse-rules.hmm", "fault-counts.hmm",
+                     "shmem-file-mappings.hmm", "hugetlb.hmm"] {
       #expect(names.contains(expected), "Scenarios/crosscheck/\(expected)")
     }
   }
