@@ -23,6 +23,9 @@ public enum CrosscheckAttribute: String, Hashable, Sendable, CaseIterable, Custo
   case write
   /// The other processes that map the same physical page at the same address (COW sharing).
   case sharedWith = "shared-with"
+  /// `PG_anon_exclusive` of an anonymous page: the model's flag against kpageflags bit 34, where
+  /// kpageflags shows it exactly (a small folio, a PMD-mapped folio; Linux 5.19+).
+  case anonExclusive = "anon-exclusive"
 
   /// Whether the attribute is about the whole step (``outcome``, ``faults``) rather than pages.
   public var isStepLevel: Bool { self == .outcome || self == .faults }

@@ -107,6 +107,7 @@ extension CrosscheckReport {
       ("order", state.order.map { .int($0) } ?? .null),
       ("write", .bool(state.write)),
       ("sharedWith", .array(state.sharedWith.map { .string($0) })),
+      ("anonExclusive", .optional(state.anonExclusive)),
     ])
   }
 }

@@ -143,6 +143,12 @@ import Glibc
     kernel.writeInferred = "shared"
     let inferred = CrosscheckRunner.differences(model, kernel)
     #expect(inferred.differences.isEmpty && inferred.inferredWrite)
+    kernel = model
+    model.anonExclusive = true
+    #expect(CrosscheckRunner.differences(model, kernel).differences.isEmpty, "anon-exclusive only where the kernel shows it")
+    kernel.anonExclusive = false
+    #expect(CrosscheckRunner.differences(model, kernel).differences.map(\.0) == [.anonExclusive])
+    kernel.anonExclusive = true
     model.present = false
     #expect(CrosscheckRunner.differences(model, kernel).differences.map(\.0) == [.present], "no page attributes without a page")
     let unmapped = CrosscheckPageState(vma: nil)
