@@ -9,6 +9,9 @@ import Scenarios
 /// controller that helpers open through `/proc/PID/fd/N` when they first map it (a helper forked
 /// before the file existed has no descriptor of its own; a forked helper inherits its parent's).
 extension CrosscheckRunner {
+  /// The shmem THP setting (memfds follow it).
+  static let shmemEnabled = "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
   /// `memfd_create(2)`, resolved once.
   private static let memfdCreate: (@convention(c) (UnsafePointer<CChar>, UInt32) -> Int32)? = {
     #if canImport(Glibc)
@@ -22,14 +25,26 @@ extension CrosscheckRunner {
   /// `file F size=SIZE [shmem] [huge] [hugetlb=…]`: a model file and a memfd of the same size.
   func defineFile(_ statement: CrosscheckStatement, _ name: String, _ size: UInt64, shmem: Bool, huge: Bool, hugetlb: Bool,
                   _ result: inout CrosscheckStep) throws(RealProcessError) -> Bool {
-    if hugetlb || huge {
-      result.status = .notCompared(hugetlb
-        ? "hugetlbfs files are not reproduced (the crosscheck does not reserve hugetlb pages)"
-        : "a file with large folios needs tmpfs huge= or shmem_enabled, which crosschecks leave as they are")
+    if hugetlb {
+      result.status = .notCompared("hugetlbfs files are not reproduced")
       diverge(statement, "file \(name) exists in the model only")
       return false
     }
-    let model = system.createFile(name: name, kind: shmem ? .shmem : .regular, size: size)
+    if huge {
+      // Large page-cache folios for a memfd: shmem_enabled=within_size (PMD-sized folios where
+      // the file's size covers them, as the model's large folios), under the settings lock,
+      // restored when the run ends.
+      let guardian = settings ?? KernelSettingsGuard()
+      settings = guardian
+      do {
+        try guardian.set(Self.shmemEnabled, to: "within_size")
+      } catch {
+        result.status = .notCompared("shmem_enabled cannot be set here: \(error)")
+        diverge(statement, "file \(name) has large folios in the model only")
+        return false
+      }
+    }
+    let model = system.createFile(name: name, kind: shmem ? .shmem : .regular, size: size, largeFolios: huge)
     #if canImport(Glibc)
     guard let create = Self.memfdCreate else { throw .systemCall("dlsym(memfd_create)", errno: ENOSYS) }
     let descriptor = name.withCString { create($0, 0) }
@@ -41,6 +56,10 @@ extension CrosscheckRunner {
     }
     files[name] = (model, descriptor)
     #endif
+    if huge {
+      result.status = .modelOnly("a file with large folios: a memfd of \(formatSize(size)) with shmem_enabled=within_size for real (restored afterwards)")
+      return false
+    }
     result.status = .modelOnly(shmem
       ? "a shmem file: a memfd of \(formatSize(size)) for real"
       : "a regular file: a memfd (tmpfs) of \(formatSize(size)) for real, as the model's regular files behave like tmpfs")

@@ -225,7 +225,7 @@ extension KernelTests {
                      "madv-collapse.hmm", "madv-free-part-of-thp.hmm", "huge-zero-page.hmm",
                      "dontneed-pt-reclaim.hmm", "madv-free-whole-thp.hmm", "cow-last-page-of-large-folio.hmm",
                      "reuse-across-page-tables.hmm", "madv-collapse-rules.hmm", "fault-counts.hmm",
-                     "shmem-file-mappings.hmm", "hugetlb.hmm"] {
+                     "shmem-file-mappings.hmm", "hugetlb.hmm", "shmem-huge-file.hmm"] {
       #expect(names.contains(expected), "Scenarios/crosscheck/\(expected)")
     }
   }
