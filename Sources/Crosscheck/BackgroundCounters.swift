@@ -47,7 +47,7 @@ struct BackgroundCounters: Equatable {
                     "reclaim ran the shrinkers, the deferred-split shrinker among them (slabs_scanned +\(now - then))"))
     }
     if let now = allocationFailures, let then = earlier.allocationFailures, now > then {
-      found.append(([.pmd, .order, .zero, .sharedWith],
+      found.append(([.pmd, .order, .zero, .sharedWith, .faults],
                     "THP allocations failed (thp_fault_fallback + thp_collapse_alloc_failed +\(now - then): memory fragmented)"))
     }
     return found

@@ -3,6 +3,9 @@
 public enum CrosscheckAttribute: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
   /// The outcome of the step's command (success, the errno, or the signal).
   case outcome
+  /// The page faults of the step: the model's `pageFaults` against the helper's
+  /// `ru_minflt + ru_majflt` (`getrusage` before and after the operation, in the helper).
+  case faults
   /// The VMA covering the page: its protection and sharing (`rw-p`), `VM_HUGEPAGE` (`hg`) and
   /// `VM_NOHUGEPAGE` (`nh`); or none.
   case vma
@@ -20,6 +23,12 @@ public enum CrosscheckAttribute: String, Hashable, Sendable, CaseIterable, Custo
   case write
   /// The other processes that map the same physical page at the same address (COW sharing).
   case sharedWith = "shared-with"
+  /// `PG_anon_exclusive` of an anonymous page: the model's flag against kpageflags bit 34, where
+  /// kpageflags shows it exactly (a small folio, a PMD-mapped folio; Linux 5.19+).
+  case anonExclusive = "anon-exclusive"
+
+  /// Whether the attribute is about the whole step (``outcome``, ``faults``) rather than pages.
+  public var isStepLevel: Bool { self == .outcome || self == .faults }
 
   /// The name used in reports.
   public var description: String { rawValue }

@@ -55,7 +55,7 @@ public struct CrosscheckDisagreement: Hashable, Sendable, CustomStringConvertibl
 
   /// `line 7 (A: madvise buf+1M 4K free): A buf..buf+2M (2M) at 0x7f…: order: model order=9, kernel order=0`.
   public var description: String {
-    let real = attribute == .outcome ? "" : " at 0x" + String(realStart, radix: 16)
+    let real = attribute.isStepLevel ? "" : " at 0x" + String(realStart, radix: 16)
     return "line \(line) (\(step)): \(process) \(location)\(real): \(attribute): model \(model), kernel \(kernel)"
       + (background.map { " [possibly background: \($0)]" } ?? "") + (since.map { " [since line \($0)]" } ?? "")
   }

@@ -7,33 +7,39 @@ extension CrosscheckOperation {
     switch command {
     case .process(let name):
       self = .process(name: name.name)
-    case .file, .fileWrite:
-      self = .modelOnly("file")
+    case .file(let definition):
+      self = .file(name: definition.name.name, size: definition.size, shmem: definition.shmem, huge: definition.huge,
+                   hugetlb: definition.hugetlb != nil)
+    case .fileWrite(let write):
+      self = .fileWrite(name: write.file.name, offset: write.offset, size: write.size)
     case .system(let settings):
       var thp: String?
       var memory: UInt64?
       var fragment: UInt64?
-      var hugetlb = false
+      var hugetlb2M: UInt64?
+      var hugetlb1G: UInt64?
       for setting in settings {
         switch setting {
         case .thp(let mode): thp = mode.rawValue
         case .memory(let bytes): memory = bytes
         case .fragment(let percent): fragment = percent
-        case .hugetlbPages: hugetlb = true
+        case .hugetlbPages(.size2M, let count): hugetlb2M = count
+        case .hugetlbPages(.size1G, let count): hugetlb1G = count
         case .oracle: break
         }
       }
-      self = .system(thp: thp, memory: memory, fragment: fragment, hugetlbPools: hugetlb)
+      self = .system(thp: thp, memory: memory, fragment: fragment, hugetlb2M: hugetlb2M, hugetlb1G: hugetlb1G)
     case .split:
       self = .deferredSplit
     case .mmap(let mmap):
-      if case .file(let file, _) = mmap.backing {
-        self = .unreproducibleMmap(
-          process: mmap.process.name, name: mmap.name.name,
-          reason: "a mapping of file \(file.name) (the model's files and their page-cache folios have no real counterpart)")
-      } else if mmap.hugetlb != nil {
-        self = .unreproducibleMmap(process: mmap.process.name, name: mmap.name.name,
-                                   reason: "a hugetlb mapping (the machine reserves no hugetlb pages for crosschecks)")
+      if case .file(let file, let offset) = mmap.backing {
+        self = .mmapFile(process: mmap.process.name, name: mmap.name.name, file: file.name, offset: offset, size: mmap.size,
+                         protection: Self.protection(mmap.protection), shared: mmap.shared, alignment: mmap.alignment,
+                         fixed: mmap.address)
+      } else if let size = mmap.hugetlb {
+        self = .mmapHugetlb(process: mmap.process.name, name: mmap.name.name, size: mmap.size,
+                            protection: Self.protection(mmap.protection), shared: mmap.shared,
+                            pageSize: size == .size2M ? 2 << 20 : 1 << 30, alignment: mmap.alignment, fixed: mmap.address)
       } else {
         self = .mmap(process: mmap.process.name, name: mmap.name.name, size: mmap.size,
                      protection: Self.protection(mmap.protection), shared: mmap.shared,

@@ -11,7 +11,15 @@ public enum CrosscheckOperation: Hashable, Sendable {
   /// `PROC: NAME = mmap SIZE PROT [private|shared] [anon] [align=N] [at=ADDR]` of anonymous memory.
   case mmap(process: String, name: String, size: UInt64, protection: Protection, shared: Bool,
             alignment: UInt64?, fixed: AddressExpression?)
-  /// An `mmap` the real side cannot reproduce (a file, or hugetlb pages): the reason.
+  /// `PROC: NAME = mmap SIZE PROT [private|shared] file=F [offset=N] [align=N] [at=ADDR]`: a
+  /// mapping of a file defined by `file F ...` (a memfd for real).
+  case mmapFile(process: String, name: String, file: String, offset: UInt64, size: UInt64, protection: Protection,
+                shared: Bool, alignment: UInt64?, fixed: AddressExpression?)
+  /// `file F size=SIZE [shmem] [huge] [hugetlb=...]`: a file (for real, a memfd: tmpfs).
+  case file(name: String, size: UInt64, shmem: Bool, huge: Bool, hugetlb: Bool)
+  /// `file F write OFFSET SIZE ...`: fills the file's page cache (data is not compared).
+  case fileWrite(name: String, offset: UInt64, size: UInt64)
+  /// An `mmap` the real side cannot reproduce (hugetlb pages): the reason.
   case unreproducibleMmap(process: String, name: String, reason: String)
   /// `PROC: munmap ADDR SIZE`.
   case munmap(process: String, address: AddressExpression, size: UInt64)
@@ -37,8 +45,12 @@ public enum CrosscheckOperation: Hashable, Sendable {
   /// `split`: the deferred-split shrinker, which the kernel runs only under memory pressure.
   case deferredSplit
   /// `system SETTING...`: the THP mode (`thp=`), the model's physical memory (`memory=`), the
-  /// fragmentation of the model's memory (`fragment=`), and whether the line resizes hugetlb pools.
-  case system(thp: String?, memory: UInt64?, fragment: UInt64?, hugetlbPools: Bool)
+  /// fragmentation of the model's memory (`fragment=`), and the hugetlb pools it sets
+  /// (`hugetlb 2M=N 1G=M`).
+  case system(thp: String?, memory: UInt64?, fragment: UInt64?, hugetlb2M: UInt64?, hugetlb1G: UInt64?)
+  /// `PROC: NAME = mmap SIZE PROT [private|shared] anon hugetlb=2M|1G [align=N] [at=ADDR]`.
+  case mmapHugetlb(process: String, name: String, size: UInt64, protection: Protection, shared: Bool, pageSize: UInt64,
+                   alignment: UInt64?, fixed: AddressExpression?)
   /// A line that changes only the model, and nothing a process maps (`file ...`, `system
   /// hugetlb ...`): the keyword.
   case modelOnly(String)
@@ -56,6 +68,7 @@ extension CrosscheckOperation {
   var processName: String? {
     switch self {
     case .mmap(let process, _, _, _, _, _, _), .unreproducibleMmap(let process, _, _), .munmap(let process, _, _),
+      .mmapFile(let process, _, _, _, _, _, _, _, _), .mmapHugetlb(let process, _, _, _, _, _, _, _),
       .mprotect(let process, _, _, _), .madvise(let process, _, _, _), .mremap(let process, _, _, _, _, _, _, _),
       .exit(let process), .access(let process, _, _, _), .snapshot(let process, _, _), .khugepagedCollapse(let process):
       return process

@@ -17,6 +17,8 @@ public struct CrosscheckPageState: Hashable, Sendable, CustomStringConvertible {
   public var writeInferred: String?
   /// The other processes that map the same frame at the same address, sorted.
   public var sharedWith: [String]
+  /// `PG_anon_exclusive` of an anonymous page; nil where not applicable or not shown exactly.
+  public var anonExclusive: Bool?
   /// The frame, for computing ``sharedWith`` (internal detail; 0 when unknown).
   var pfn: UInt64
 
@@ -31,13 +33,14 @@ public struct CrosscheckPageState: Hashable, Sendable, CustomStringConvertible {
     self.write = write
     self.writeInferred = writeInferred
     self.sharedWith = sharedWith
+    self.anonExclusive = nil
     self.pfn = 0
   }
 
   /// The value of one attribute, as reports print it (nil when unknown or not applicable).
   public func value(of attribute: CrosscheckAttribute) -> String? {
     switch attribute {
-    case .outcome: return nil
+    case .outcome, .faults: return nil
     case .vma: return vma ?? "unmapped"
     case .present: return present ? "present" : "not present"
     case .pmd: return pmd.map { $0 ? "pmd" : "pte" }
@@ -45,6 +48,7 @@ public struct CrosscheckPageState: Hashable, Sendable, CustomStringConvertible {
     case .order: return order.map { "order=\($0)" }
     case .write: return write ? "write" : "read-only"
     case .sharedWith: return sharedWith.isEmpty ? "not shared" : "shared-with=" + sharedWith.joined(separator: ",")
+    case .anonExclusive: return anonExclusive.map { $0 ? "anon-exclusive" : "not anon-exclusive" }
     }
   }
 

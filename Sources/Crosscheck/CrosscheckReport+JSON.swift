@@ -77,6 +77,9 @@ extension CrosscheckReport {
       ("reason", .optional(step.status.reason)),
       ("model", .optional(step.model)),
       ("kernel", .optional(step.kernel)),
+      ("faults", .object([
+        ("model", step.modelFaults.map { .int($0) } ?? .null), ("kernel", step.kernelFaults.map { .int($0) } ?? .null),
+      ])),
       ("agreements", .array(step.agreements.map { run in
         .object([
           ("process", .string(run.process)), ("start", .hex(run.start)), ("end", .hex(run.end)),
@@ -104,6 +107,7 @@ extension CrosscheckReport {
       ("order", state.order.map { .int($0) } ?? .null),
       ("write", .bool(state.write)),
       ("sharedWith", .array(state.sharedWith.map { .string($0) })),
+      ("anonExclusive", .optional(state.anonExclusive)),
     ])
   }
 }

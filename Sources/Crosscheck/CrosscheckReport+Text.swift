@@ -25,7 +25,11 @@ extension CrosscheckReport {
         break
       }
       if let model = step.model, let kernel = step.kernel {
-        lines.append(model == kernel ? "      both: \(model)" : "      model: \(model); kernel: \(kernel)")
+        var line = model == kernel ? "      both: \(model)" : "      model: \(model); kernel: \(kernel)"
+        if let faults = step.modelFaults, faults == step.kernelFaults, faults > 0 {
+          line += " (\(faults) fault\(faults == 1 ? "" : "s"))"
+        }
+        lines.append(line)
       }
       if agreements {
         var unchanged = 0
@@ -41,8 +45,8 @@ extension CrosscheckReport {
       }
       for disagreement in step.disagreements {
         let label = disagreement.since != nil ? "still   " : disagreement.background == nil ? "DISAGREE" : "background"
-        let place = disagreement.attribute == .outcome
-          ? "\(disagreement.process) outcome"
+        let place = disagreement.attribute.isStepLevel
+          ? "\(disagreement.process) \(disagreement.attribute)"
           : "\(disagreement.process) \(disagreement.location) at 0x\(String(disagreement.realStart, radix: 16))"
         var line = "      \(label)  \(place): \(disagreement.attribute): model \(disagreement.model), kernel \(disagreement.kernel)"
         if let since = disagreement.since { line += " (since line \(since))" }
@@ -57,7 +61,7 @@ extension CrosscheckReport {
     if !counted.isEmpty {
       lines.append("disagreements:")
       for item in counted {
-        let place = item.attribute == .outcome ? "outcome" : "\(item.location) at 0x\(String(item.realStart, radix: 16))"
+        let place = item.attribute.isStepLevel ? item.attribute.rawValue : "\(item.location) at 0x\(String(item.realStart, radix: 16))"
         lines.append("  \(file):\(item.line): \(item.step): \(item.process) \(place): \(item.attribute): model \(item.model), kernel \(item.kernel)")
       }
     }

@@ -52,6 +52,7 @@ extension CrosscheckRunner {
           var state = CrosscheckPageState(vma: label, present: true, pmd: run.level != .pte, zero: run.isZeroPage,
                                           order: run.isZeroPage ? nil : run.folio?.order,
                                           write: run.isWritable && !run.isZeroPage)
+          if run.folio?.kind == .anonymous && !run.isZeroPage && run.state == .present { state.anonExclusive = run.isExclusive }
           if let pfn = run.firstPFN { state.pfn = pfn.rawValue + UInt64(index) }
           view.pages[run.start.rawValue + UInt64(index) << 12] = state
         }
@@ -104,6 +105,7 @@ extension CrosscheckRunner {
     state.pmd = run.isPMDMapped
     state.zero = run.isZeroPage
     state.order = run.isZeroPage == false ? run.folio?.order : nil
+    if run.isZeroPage == false, run.folio?.flags.contains(.anonymous) == true, !vma.isShared { state.anonExclusive = run.isAnonExclusive }
     if run.isZeroPage == true || !vma.isWritable {
       state.write = false
     } else if vma.isShared {
@@ -160,7 +162,10 @@ extension CrosscheckRunner {
       if model.write != kernel.write {
         if kernel.writeInferred == nil { check(.write) } else { inferred = true }
       }
-      if model.isPresentData && kernel.isPresentData { check(.sharedWith) }
+      if model.isPresentData && kernel.isPresentData {
+        check(.sharedWith)
+        check(.anonExclusive)
+      }
     }
     return (found, inferred)
   }

@@ -33,6 +33,17 @@ final class CrosscheckRunner {
   /// Background activity seen so far: the attributes it can change, and what was seen.
   var backgroundSeen: [(attributes: Set<CrosscheckAttribute>, text: String)] = []
   private var notes: [String] = []
+  /// The machine settings this run changed (the hugetlb pool), restored at the end.
+  var settings: KernelSettingsGuard?
+  /// The kernel's 2M hugetlb pool before this run changed it.
+  var hugetlbOriginal: UInt64?
+  /// The scenario's files: the model's, and the controller's memfd for real.
+  var files: [String: (model: File, descriptor: Int32)] = [:]
+  /// The descriptors each helper slot has opened for the files, by file name.
+  var helperFiles: [Int: [String: Int32]] = [:]
+  /// The helpers' faults during the current step (``ask(_:_:_:)`` adds them up; nil once a
+  /// request was not counted).
+  private var stepKernelFaults: UInt64? = 0
   /// The differences of the previous compared step, with the line each first appeared on.
   var previousDifferences: [(item: CrosscheckDisagreement, first: Int)] = []
 
@@ -66,13 +77,16 @@ final class CrosscheckRunner {
       steps.append(step(statement))
     }
     real.reset()
+    closeFiles()
+    settings?.restore()
+    settings = nil
     machine?.shutdown()
     return CrosscheckReport(file: file, kernelRelease: kernelRelease, thpMode: kernelTHP?.rawValue,
                             window: window, steps: steps, notes: notes)
   }
 
   /// Stops comparing from `statement` on.
-  private func diverge(_ statement: CrosscheckStatement, _ reason: String) {
+  func diverge(_ statement: CrosscheckStatement, _ reason: String) {
     if divergence == nil { divergence = (statement.line, statement.text, reason) }
   }
 
@@ -96,8 +110,12 @@ final class CrosscheckRunner {
       return result
     }
     let before = BackgroundCounters.read()
+    stepKernelFaults = 0
+    let modelFaultsBefore = machine?.events.pageFaults ?? 0
     do {
       guard try execute(statement, into: &result) else { return result }
+      result.modelFaults = (machine?.events.pageFaults ?? 0) - modelFaultsBefore
+      result.kernelFaults = stepKernelFaults.map { Int($0) }
     } catch {
       result.status = .notCompared("the real side failed: \(error)")
       diverge(statement, "the real side failed: \(error)")
@@ -108,6 +126,16 @@ final class CrosscheckRunner {
         CrosscheckDisagreement(line: statement.line, step: statement.text, process: statement.operation.processName ?? "-",
                                start: 0, end: 0, realStart: 0, location: "outcome", attribute: .outcome,
                                model: model, kernel: kernel))
+    }
+    if let model = result.modelFaults, let kernel = result.kernelFaults, model != kernel,
+      let reason = Self.faultsNotExact(statement.operation, result) {
+      result.notes.append("faults not compared (model \(model), kernel \(kernel)): \(reason)")
+    } else if let model = result.modelFaults, let kernel = result.kernelFaults, model != kernel {
+      let seen = backgroundSeen.filter { $0.attributes.contains(.faults) }.map(\.text)
+      result.disagreements.append(
+        CrosscheckDisagreement(line: statement.line, step: statement.text, process: statement.operation.processName ?? "-",
+                               start: 0, end: 0, realStart: 0, location: "faults", attribute: .faults,
+                               model: "\(model)", kernel: "\(kernel)", background: seen.isEmpty ? nil : seen.joined(separator: "; ")))
     }
     do {
       try compare(statement, into: &result, backgroundBefore: before)
@@ -120,7 +148,7 @@ final class CrosscheckRunner {
     var seen: [(item: CrosscheckDisagreement, first: Int)] = []
     for index in result.disagreements.indices {
       let item = result.disagreements[index]
-      let earlier = item.attribute == .outcome
+      let earlier = item.attribute.isStepLevel
         ? nil : previousDifferences.first { $0.item.sameKind(as: item) && $0.item.start <= item.start && item.end <= $0.item.end }
       if let earlier { result.disagreements[index].since = earlier.first }
       seen.append((item, earlier?.first ?? statement.line))
@@ -196,13 +224,21 @@ final class CrosscheckRunner {
       result.status = .notCompared("'\(keyword)' changes the CPU page tables through HMM in the model; there is no real device")
       diverge(statement, "a device changed the model's CPU page tables")
       return false
-    case .system(let thp, let memory, let fragment, let hugetlbPools):
+    case .system(let thp, let memory, let fragment, let hugetlb2M, let hugetlb1G):
       var reasons: [String] = []
       if let memory {
         memoryBytes = memory
         reasons.append("memory= sizes the model's machine")
       }
-      if hugetlbPools { reasons.append("hugetlb pools matter only to hugetlb mappings, which are not compared") }
+      if hugetlb1G != nil {
+        result.status = .notCompared("1G hugetlb pools are not set for real (gigantic pages rarely allocate at run time)")
+        diverge(statement, "the model has a 1G hugetlb pool, the kernel's is left alone")
+        return false
+      }
+      if let count = hugetlb2M {
+        guard try setHugetlbPool(count, statement, &result) else { return false }
+        reasons.append("the 2M hugetlb pool holds \(count) more pages for real (restored afterwards)")
+      }
       if let fragment {
         _ = system.memory.fragment(percent: Int(fragment))
         result.status = .notCompared("fragment= has no real counterpart (the kernel compacts memory)")
@@ -229,6 +265,19 @@ final class CrosscheckRunner {
       result.status = .notCompared("the kernel runs the deferred-split shrinker only under memory pressure (background)")
       diverge(statement, "the deferred-split queue was processed in the model only")
       return false
+    case .file(let name, let size, let shmem, let huge, let hugetlb):
+      return try defineFile(statement, name, size, shmem: shmem, huge: huge, hugetlb: hugetlb, &result)
+    case .fileWrite(let name, let offset, let size):
+      return try writeFile(statement, name, offset, size, &result)
+    case .mmapHugetlb(let name, let region, let size, let protection, let shared, let pageSize, let alignment, let fixed):
+      guard pageSize == 2 << 20 else {
+        result.status = .notCompared("1G hugetlb pages are not reproduced")
+        diverge(statement, "a 1G hugetlb mapping ran in the model only")
+        return false
+      }
+      return try mmap(statement, name, region, size, protection, shared, alignment, fixed, &result, hugetlb: true)
+    case .mmapFile(let name, let region, let file, let offset, let size, let protection, let shared, let alignment, let fixed):
+      return try mmapFile(statement, name, region, file, offset, size, protection, shared, alignment, fixed, &result)
     case .unreproducibleMmap(_, let name, let reason):
       result.status = .notCompared("\(name): \(reason)")
       diverge(statement, reason)
@@ -260,6 +309,7 @@ final class CrosscheckRunner {
         return false
       }
       let slot = try real.fork(process.slot)
+      helperFiles[slot] = helperFiles[process.slot]
       processes[child] = Process(space: forked, slot: slot)
       creationOrder.append(child)
       forkHappened = true
@@ -302,7 +352,7 @@ final class CrosscheckRunner {
         result.model = Self.name(of: error)
       }
       guard let realStart = window.real(start, length: size) else { return outside(statement, &result) }
-      let answer = try real.request(process.slot, .touch, [realStart, size, write ? 1 : 0])
+      let answer = try ask(process.slot, .touch, [realStart, size, write ? 1 : 0])
       result.kernel = answer.errno == 0
         ? "ok" : "SIGSEGV/SIGBUS (MADV_POPULATE_\(write ? "WRITE" : "READ") failed with \(Errno(rawValue: answer.errno).name))"
       return true
@@ -311,19 +361,19 @@ final class CrosscheckRunner {
     }
   }
 
-  private func unknown(_ name: String, _ result: inout CrosscheckStep) -> Bool {
+  func unknown(_ name: String, _ result: inout CrosscheckStep) -> Bool {
     result.status = .notCompared("no live process '\(name)'")
     return false
   }
 
-  private func unknownRegion(_ address: AddressExpression, _ result: inout CrosscheckStep) -> Bool {
+  func unknownRegion(_ address: AddressExpression, _ result: inout CrosscheckStep) -> Bool {
     result.status = .notCompared("no region '\(address.region?.name ?? "?")'")
     return false
   }
 
   /// Not run for real: the range is outside the window. The sides diverge unless the model
   /// refused the command too (then neither changed).
-  private func outside(_ statement: CrosscheckStatement, _ result: inout CrosscheckStep) -> Bool {
+  func outside(_ statement: CrosscheckStatement, _ result: inout CrosscheckStep) -> Bool {
     result.status = .notCompared("the range lies outside the crosscheck window (\(window)); the real side cannot touch it safely")
     if result.model == nil || result.model?.hasPrefix("E") == false && result.model?.hasPrefix("SIG") == false {
       diverge(statement, "a command ran in the model only (outside the window)")
@@ -346,16 +396,37 @@ final class CrosscheckRunner {
     }
     guard let realStart = window.real(start, length: min(size, window.size)) else { return outside(statement, &result) }
     let (code, arguments) = request(process.slot, realStart)
-    let answer = try real.request(process.slot, code, arguments)
+    let answer = try ask(process.slot, code, arguments)
     result.kernel = answer.errno == 0 ? "ok" : Errno(rawValue: answer.errno).name
     return true
   }
 
-  private func mmap(_ statement: CrosscheckStatement, _ name: String, _ region: String, _ size: UInt64,
-                    _ protection: Protection, _ shared: Bool, _ alignment: UInt64?, _ fixed: AddressExpression?,
-                    _ result: inout CrosscheckStep) throws(RealProcessError) -> Bool {
+  func mmap(_ statement: CrosscheckStatement, _ name: String, _ region: String, _ size: UInt64,
+            _ protection: Protection, _ shared: Bool, _ alignment: UInt64?, _ fixed: AddressExpression?,
+            _ result: inout CrosscheckStep, file: (name: String, offset: UInt64)? = nil,
+            hugetlb: Bool = false) throws(RealProcessError) -> Bool {
     guard let process = processes[name] else { return unknown(name, &result) }
     var request = AddressSpace.MapRequest(length: size, protection: protection, shared: shared)
+    // MAP_ANONYMOUS 0x20 and descriptor -1, or the helper's descriptor of the file's memfd.
+    var anonymous: UInt64 = 0x20
+    var descriptor = UInt64.max
+    var offset: UInt64 = 0
+    if let file {
+      guard let entry = files[file.name] else {
+        result.status = .notCompared("\(file.name) is not a file the crosscheck created (a dmirror device file?)")
+        diverge(statement, "a mapping of \(file.name) ran in the model only")
+        return false
+      }
+      request.file = entry.model
+      request.offset = file.offset
+      anonymous = 0
+      descriptor = UInt64(UInt32(bitPattern: try helperDescriptor(process.slot, file.name, entry.descriptor)))
+      offset = file.offset
+    }
+    if hugetlb {
+      request.hugetlbPageSize = .size2M
+      anonymous |= 0x40000 | 21 << 26  // MAP_HUGETLB | MAP_HUGE_2MB
+    }
     if let alignment { request.alignment = alignment }
     if let fixed {
       guard let address = resolve(fixed) else { return unknownRegion(fixed, &result) }
@@ -377,12 +448,12 @@ final class CrosscheckRunner {
         guard let real = window.real(fixed.rawValue, length: min(size, window.size)) else { return outside(statement, &result) }
         hint = real
       }
-      let flags: UInt64 = (shared ? 0x01 : 0x02) | 0x20 | (hint != 0 ? 0x10 : 0)
-      let answer = try real.request(process.slot, .mmap, [hint, size, UInt64(Self.prot(protection)), flags])
+      let flags: UInt64 = (shared ? 0x01 : 0x02) | anonymous | (hint != 0 ? 0x10 : 0)
+      let answer = try ask(process.slot, .mmap, [hint, size, UInt64(Self.prot(protection)), flags, descriptor, offset])
       if answer.errno != 0 {
         result.kernel = Errno(rawValue: answer.errno).name
       } else {
-        if hint == 0 { _ = try real.request(process.slot, .munmap, [answer.value, size]) }
+        if hint == 0 { _ = try ask(process.slot, .munmap, [answer.value, size]) }
         result.kernel = "ok (0x\(String(answer.value, radix: 16)))"
       }
       return true
@@ -393,8 +464,8 @@ final class CrosscheckRunner {
     guard let realAddress = window.real(address.rawValue, length: length) else { return outside(statement, &result) }
     // MAP_PRIVATE 0x02 / MAP_SHARED 0x01, MAP_ANONYMOUS 0x20, MAP_FIXED 0x10 for at=, else
     // MAP_FIXED_NOREPLACE 0x100000 at the model's placement.
-    let flags: UInt64 = (shared ? 0x01 : 0x02) | 0x20 | (fixed != nil ? 0x10 : 0x10_0000)
-    let answer = try real.request(process.slot, .mmap, [realAddress, size, UInt64(Self.prot(protection)), flags])
+    let flags: UInt64 = (shared ? 0x01 : 0x02) | anonymous | (fixed != nil ? 0x10 : 0x10_0000)
+    let answer = try ask(process.slot, .mmap, [realAddress, size, UInt64(Self.prot(protection)), flags, descriptor, offset])
     if answer.errno != 0 {
       result.kernel = Errno(rawValue: answer.errno).name
     } else {
@@ -444,7 +515,7 @@ final class CrosscheckRunner {
       }
     }
     if dontUnmap { flags |= 4 }  // MREMAP_DONTUNMAP
-    let answer = try real.request(process.slot, .mremap, [realStart, oldSize, newSize, flags, target])
+    let answer = try ask(process.slot, .mremap, [realStart, oldSize, newSize, flags, target])
     if answer.errno != 0 {
       result.kernel = Errno(rawValue: answer.errno).name
     } else if answer.value == realStart {
@@ -455,6 +526,21 @@ final class CrosscheckRunner {
       result.kernel = "moved to 0x\(String(answer.value, radix: 16)), outside the window"
     }
     return true
+  }
+
+  /// Why the fault counts of a step cannot be compared exactly, or nil.
+  static func faultsNotExact(_ operation: CrosscheckOperation, _ result: CrosscheckStep) -> String? {
+    if case .madvise(_, _, _, .collapse) = operation, result.kernel != "ok" {
+      return "a failed MADV_COLLAPSE over zero pages counts one fault in Linux 6.18 (cause not identified); the model counts none"
+    }
+    return nil
+  }
+
+  /// Sends a request to a helper, adding its faults to the step's.
+  func ask(_ slot: Int, _ code: HelperRequest, _ arguments: [UInt64]) throws(RealProcessError) -> HelperReply {
+    let answer = try real.request(slot, code, arguments)
+    if answer.faults == HelperReply.notMeasured { stepKernelFaults = nil } else { stepKernelFaults? &+= answer.faults }
+    return answer
   }
 
   /// `PROT_*` bits.

@@ -11,6 +11,10 @@ public struct CrosscheckStep: Hashable, Sendable {
   public var model: String?
   /// What the real process did (`ok`, `0x7f5a40000000`, `EINVAL`, …), when it ran.
   public var kernel: String?
+  /// The page faults the model handled during the step (`pageFaults`), when it ran.
+  public var modelFaults: Int?
+  /// The minor plus major faults the helper took during the step (`getrusage`), when it ran.
+  public var kernelFaults: Int?
   /// The runs of pages both sides agree on, per process, in address order.
   public var agreements: [CrosscheckRun]
   /// Every difference, counted or background.

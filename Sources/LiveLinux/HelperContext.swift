@@ -32,6 +32,12 @@ struct HelperContext {
   static let messageOffset = 2048
   /// The size of a request or a reply: eight 64-bit words.
   static let messageSize = 64
+  /// The byte offset of the two `struct rusage` buffers (before and after an operation).
+  static let usageOffset = 3072
+  /// The room for one `struct rusage` (144 bytes on x86-64).
+  static let usageSize = 256
+  /// The byte offset of the path buffer of an `open` request.
+  static let pathOffset = 2560
 
   /// The descriptor `kind` (0 command read, 1 command write, 2 reply read, 3 reply write) of `slot`.
   func descriptor(_ slot: Int, _ kind: Int) -> Int32 {

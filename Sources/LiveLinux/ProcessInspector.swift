@@ -28,7 +28,8 @@ public struct ProcessInspector<Source: ProcessMemorySource> {
     var warnings: [String] = []
     var smapsRead = false
     do {
-      let details = VMADetails.parseSmaps(try source.readSmaps())
+      let details = VMADetails.parseSmaps(
+        try source.readSmaps(), overlapping: options.range.map { ($0.start.rawValue, $0.end.rawValue) })
       vmas = vmas.map { vma in
         guard let found = details[vma.start.rawValue] else { return vma }
         return LiveVMA(start: vma.start, end: vma.end, permissions: vma.permissions, offset: vma.offset,

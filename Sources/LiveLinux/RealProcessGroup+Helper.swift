@@ -30,6 +30,11 @@ extension RealProcessGroup {
       }
       munmap(UnsafeMutableRawPointer(bitPattern: context.windowStart), context.windowSize)
     }
+    // Warm up the measured path (its code, syscall(2), errno, the rusage buffers) so that its
+    // first real use faults nothing of the helper's own.
+    (context.scratch + HelperContext.usageOffset).initializeMemory(as: UInt8.self, repeating: 0, count: 2 * HelperContext.usageSize)
+    _ = measured(context, 39, 0, 0, 0, 0, 0, 0)
+    _ = measured(context, 28, 0, 1, 0, 0, 0, 0)  // madvise(0, 1, 0) fails (EINVAL): the errno path
     reply(context, slot: slot, errno: HelperRequest.readyCode, value: UInt64(getpid()))
     while true {
       var poller = pollfd(fd: context.descriptor(slot, 0), events: Int16(POLLIN), revents: 0)
@@ -50,29 +55,31 @@ extension RealProcessGroup {
       let a4 = context.word(5)
       var failure: Int32 = 0
       var value: UInt64 = 0
+      var faults = HelperReply.notMeasured
       switch code {
       case HelperRequest.mmap.rawValue:
-        let result = mmap(UnsafeMutableRawPointer(bitPattern: UInt(a0)), Int(a1), Int32(a2), Int32(a3), -1, 0)
-        let address = UInt(bitPattern: result)
-        if address == UInt.max { failure = errno } else { value = UInt64(address) }
+        let call = Self.measured(context, 9, a0, a1, a2, a3, a4, context.word(6))
+        (failure, faults) = (call.errno, call.faults)
+        if call.errno == 0 { value = UInt64(UInt(bitPattern: call.result)) }
       case HelperRequest.munmap.rawValue:
-        if munmap(UnsafeMutableRawPointer(bitPattern: UInt(a0)), Int(a1)) != 0 { failure = errno }
+        (failure, faults) = Self.measured(context, 11, a0, a1, 0, 0, 0, 0).outcome
       case HelperRequest.mprotect.rawValue:
-        if mprotect(UnsafeMutableRawPointer(bitPattern: UInt(a0)), Int(a1), Int32(a2)) != 0 { failure = errno }
+        (failure, faults) = Self.measured(context, 10, a0, a1, a2, 0, 0, 0).outcome
       case HelperRequest.madvise.rawValue:
-        if madvise(UnsafeMutableRawPointer(bitPattern: UInt(a0)), Int(a1), Int32(a2)) != 0 { failure = errno }
+        (failure, faults) = Self.measured(context, 28, a0, a1, a2, 0, 0, 0).outcome
       case HelperRequest.mremap.rawValue:
-        let result = context.systemCall(25, Int(bitPattern: UInt(a0)), Int(a1), Int(a2), Int(a3), Int(bitPattern: UInt(a4)), 0)
-        if result == -1 { failure = errno } else { value = UInt64(UInt(bitPattern: result)) }
+        let call = Self.measured(context, 25, a0, a1, a2, a3, a4, 0)
+        (failure, faults) = (call.errno, call.faults)
+        if call.errno == 0 { value = UInt64(UInt(bitPattern: call.result)) }
       case HelperRequest.touch.rawValue:
         let start = a0 & ~4095
         let end = (a0 &+ a1 &+ 4095) & ~4095
+        faults = 0
         if end > start {
           // MADV_POPULATE_WRITE (23) / MADV_POPULATE_READ (22): the faults a loop of stores or
           // loads takes, but an error instead of a signal where the access is not allowed.
-          if madvise(UnsafeMutableRawPointer(bitPattern: UInt(start)), Int(end - start), a2 != 0 ? 23 : 22) != 0 {
-            failure = errno
-          } else if a2 != 0 {
+          (failure, faults) = Self.measured(context, 28, start, end - start, a2 != 0 ? 23 : 22, 0, 0, 0).outcome
+          if failure == 0 && a2 != 0 {
             var page = start
             while page < end {
               UnsafeMutableRawPointer(bitPattern: UInt(page))!.storeBytes(of: 0x5A, as: UInt8.self)
@@ -84,6 +91,8 @@ extension RealProcessGroup {
         let child = Glibc.fork()
         if child == 0 {
           slot = Int(a0)
+          (context.scratch + HelperContext.usageOffset).initializeMemory(as: UInt8.self, repeating: 0, count: 2 * HelperContext.usageSize)
+          _ = measured(context, 39, 0, 0, 0, 0, 0, 0)
           reply(context, slot: slot, errno: HelperRequest.readyCode, value: UInt64(getpid()))
           continue
         }
@@ -91,17 +100,53 @@ extension RealProcessGroup {
       case HelperRequest.exit.rawValue:
         reply(context, slot: slot, errno: 0, value: 0)
         _exit(0)
+      case HelperRequest.open.rawValue:
+        // The path: up to 48 bytes in words 1-6, NUL-padded, copied out of the message buffer.
+        let path = context.scratch + HelperContext.pathOffset
+        path.copyMemory(from: context.scratch + HelperContext.messageOffset + 8, byteCount: 48)
+        path.storeBytes(of: 0, toByteOffset: 48, as: UInt8.self)
+        let fd = context.systemCall(2, Int(bitPattern: UInt(bitPattern: path)), Int(O_RDWR), 0, 0, 0, 0)
+        if fd < 0 { failure = errno } else { value = UInt64(fd) }
       default:
         failure = EINVAL
       }
-      reply(context, slot: slot, errno: UInt64(failure), value: value)
+      reply(context, slot: slot, errno: UInt64(failure), value: value, faults: faults)
     }
   }
 
-  /// Writes a reply (errno, value) on the reply pipe of `slot`; exits if the controller is gone.
-  private static func reply(_ context: HelperContext, slot: Int, errno code: UInt64, value: UInt64) {
+  /// One raw system call, with the helper's minor plus major faults during it (getrusage, 98,
+  /// before and after). Only this function's code and `syscall(2)` run between the two counts,
+  /// and both ran before the first count (``serve(_:slot:fromController:)`` warms them up), so
+  /// the faults are the ones the call itself took: in the target range, not in the helper's
+  /// own text or stack.
+  @inline(never)
+  static func measured(_ context: HelperContext, _ number: Int, _ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64,
+                       _ e: UInt64, _ f: UInt64) -> (result: Int, errno: Int32, faults: UInt64, outcome: (Int32, UInt64)) {
+    let before = context.scratch + HelperContext.usageOffset
+    let after = before + HelperContext.usageSize
+    // syscall(2) writes errno (thread-local storage) when the call fails: write it first, so
+    // that a page shared copy-on-write since a fork is not copied between the two counts.
+    errno = 0
+    _ = context.systemCall(98, 0, Int(bitPattern: UInt(bitPattern: before)), 0, 0, 0, 0)
+    let result = context.systemCall(number, Int(bitPattern: UInt(a)), Int(bitPattern: UInt(b)), Int(bitPattern: UInt(c)),
+                                    Int(bitPattern: UInt(d)), Int(bitPattern: UInt(e)), Int(bitPattern: UInt(f)))
+    _ = context.systemCall(98, 0, Int(bitPattern: UInt(bitPattern: after)), 0, 0, 0, 0)
+    let code = result == -1 ? errno : 0
+    let faults = Self.faults(after) &- Self.faults(before)
+    return (result, code, faults, (code, faults))
+  }
+
+  /// `ru_minflt + ru_majflt` of a `struct rusage` (offsets 64 and 72 on x86-64).
+  private static func faults(_ usage: UnsafeMutableRawPointer) -> UInt64 {
+    usage.load(fromByteOffset: 64, as: UInt64.self) &+ usage.load(fromByteOffset: 72, as: UInt64.self)
+  }
+
+  /// Writes a reply (errno, value, faults) on the reply pipe of `slot`; exits if the controller
+  /// is gone.
+  private static func reply(_ context: HelperContext, slot: Int, errno code: UInt64, value: UInt64, faults: UInt64 = HelperReply.notMeasured) {
     context.setWord(0, code)
     context.setWord(1, value)
+    context.setWord(2, faults)
     let written = write(context.descriptor(slot, 3), context.scratch + HelperContext.messageOffset, HelperContext.messageSize)
     if written != HelperContext.messageSize { _exit(6) }
   }

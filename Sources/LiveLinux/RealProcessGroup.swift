@@ -119,8 +119,8 @@ public final class RealProcessGroup {
     return nextSlot - 1
   }
 
-  /// Sends a request to the helper of `slot` and returns its reply (errno, value).
-  public func request(_ slot: Int, _ code: HelperRequest, _ arguments: [UInt64]) throws(RealProcessError) -> (errno: Int32, value: UInt64) {
+  /// Sends a request to the helper of `slot` and returns its reply.
+  public func request(_ slot: Int, _ code: HelperRequest, _ arguments: [UInt64]) throws(RealProcessError) -> HelperReply {
     #if canImport(Glibc)
     guard let pid = pids[slot] else { throw .helper("slot \(slot) has no process") }
     var message = [UInt64](repeating: 0, count: 8)
@@ -136,7 +136,7 @@ public final class RealProcessGroup {
 
   /// Reads one reply from the helper of `slot`, waiting at most ``replyTimeout`` and giving up
   /// early if the helper died.
-  private func receive(_ slot: Int, from pid: Int32) throws(RealProcessError) -> (errno: Int32, value: UInt64) {
+  private func receive(_ slot: Int, from pid: Int32) throws(RealProcessError) -> HelperReply {
     #if canImport(Glibc)
     let fd = context.descriptor(slot, 2)
     var waited: Int32 = 0
@@ -152,10 +152,22 @@ public final class RealProcessGroup {
     var reply = [UInt64](repeating: 0, count: 8)
     let count = reply.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
     guard count == HelperContext.messageSize else { throw .helper("a short reply from the helper process \(pid)") }
-    return (Int32(truncatingIfNeeded: reply[0]), reply[1])
+    return HelperReply(errno: Int32(truncatingIfNeeded: reply[0]), value: reply[1], faults: reply[2])
     #else
     throw .unavailable("crosscheck needs Linux")
     #endif
+  }
+
+  /// Makes the helper of `slot` open `path` (at most 48 bytes, e.g. `/proc/PID/fd/N` of a
+  /// descriptor of this process) read-write; returns the helper's descriptor.
+  public func open(_ slot: Int, path: String) throws(RealProcessError) -> Int32 {
+    let bytes = Array(path.utf8)
+    guard bytes.count <= 48 else { throw .helper("path too long for a helper request: \(path)") }
+    var words = [UInt64](repeating: 0, count: 6)
+    for (index, byte) in bytes.enumerated() { words[index / 8] |= UInt64(byte) << (8 * UInt64(index % 8)) }
+    let answer = try request(slot, .open, words)
+    guard answer.errno == 0 else { throw .systemCall("open(\(path)) in the helper", errno: answer.errno) }
+    return Int32(truncatingIfNeeded: answer.value)
   }
 
   /// Forks the helper of `slot`; returns the child's slot.

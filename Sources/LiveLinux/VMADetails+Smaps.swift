@@ -1,21 +1,32 @@
 extension VMADetails {
   /// Parses `/proc/PID/smaps`: for each VMA (keyed by its start address) the fields HMMKit uses.
   /// Lines it does not know are ignored; a VMA header is any line whose first field is not
-  /// `Key:`.
-  public static func parseSmaps(_ text: String) -> [UInt64: VMADetails] {
+  /// `Key:`. With `overlapping`, only VMAs that overlap `[start, end)` are kept, and the lines of
+  /// the others are skipped without being split (a crosscheck reads a helper's smaps after
+  /// every step, and only its window matters).
+  public static func parseSmaps(_ text: String, overlapping range: (start: UInt64, end: UInt64)? = nil) -> [UInt64: VMADetails] {
     var result: [UInt64: VMADetails] = [:]
     var current: UInt64?
     var details = VMADetails()
     func flush() {
       if let start = current { result[start] = details }
     }
+    var skipping = false
     for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+      // Key lines start with an upper-case letter (`Rss:`, `VmFlags:`), headers with a hex digit.
+      if skipping, let byte = line.utf8.first, byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { continue }
       let fields = line.split(separator: " ", omittingEmptySubsequences: true)
       guard let first = fields.first else { continue }
       if !first.hasSuffix(":") {
         flush()
         let bounds = first.split(separator: "-")
         current = bounds.count == 2 ? UInt64(bounds[0], radix: 16) : nil
+        if let range, bounds.count == 2, let start = current, let end = UInt64(bounds[1], radix: 16) {
+          skipping = end <= range.start || start >= range.end
+          if skipping { current = nil }
+        } else {
+          skipping = false
+        }
         details = VMADetails()
         continue
       }

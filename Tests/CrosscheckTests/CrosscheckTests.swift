@@ -43,7 +43,7 @@ import Glibc
     let statements = CrosscheckStatement.statements(of: scenario)
     let operations = statements.map(\.operation)
     #expect(statements.map(\.line) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18])
-    #expect(operations[0] == .system(thp: "madvise", memory: 1 << 30, fragment: nil, hugetlbPools: false))
+    #expect(operations[0] == .system(thp: "madvise", memory: 1 << 30, fragment: nil, hugetlb2M: nil, hugetlb1G: nil))
     #expect(operations[1] == .process(name: "A"))
     guard case .mmap("A", "buf", 4 << 20, [.read, .write], false, 2 << 20, nil) = operations[2] else {
       Issue.record("mmap: \(operations[2])")
@@ -65,9 +65,10 @@ import Glibc
       return
     }
     #expect(operations[7] == .expectation)
-    #expect(operations[8] == .modelOnly("file"))
-    if case .unreproducibleMmap(let process, let name, _) = operations[9] { #expect(process == "A" && name == "m") } else {
-      Issue.record("a file mapping is not reproducible: \(operations[9])")
+    #expect(operations[8] == .file(name: "F", size: 4 << 20, shmem: false, huge: false, hugetlb: false))
+    guard case .mmapFile("A", "m", "F", 0, 4 << 20, [.read, .write], true, nil, nil) = operations[9] else {
+      Issue.record("a file mapping: \(operations[9])")
+      return
     }
     #expect(operations[10] == .device(keyword: "device", changesCPU: false))
     #expect(operations[11] == .device(keyword: "gpu0: mirror", changesCPU: false))
@@ -142,6 +143,12 @@ import Glibc
     kernel.writeInferred = "shared"
     let inferred = CrosscheckRunner.differences(model, kernel)
     #expect(inferred.differences.isEmpty && inferred.inferredWrite)
+    kernel = model
+    model.anonExclusive = true
+    #expect(CrosscheckRunner.differences(model, kernel).differences.isEmpty, "anon-exclusive only where the kernel shows it")
+    kernel.anonExclusive = false
+    #expect(CrosscheckRunner.differences(model, kernel).differences.map(\.0) == [.anonExclusive])
+    kernel.anonExclusive = true
     model.present = false
     #expect(CrosscheckRunner.differences(model, kernel).differences.map(\.0) == [.present], "no page attributes without a page")
     let unmapped = CrosscheckPageState(vma: nil)
@@ -215,7 +222,10 @@ extension KernelTests {
     let names = Set(CrosscheckScenarioFiles.all.map { $0.split(separator: "/").last.map(String.init) ?? $0 })
     for expected in ["thp-fault.hmm", "partial-mprotect.hmm", "partial-munmap.hmm", "dontneed-part-of-thp.hmm",
                      "fork-cow-child-writes.hmm", "fork-cow-parent-writes.hmm", "mremap-aligned.hmm", "mremap-unaligned.hmm",
-                     "madv-collapse.hmm", "madv-free-part-of-thp.hmm", "huge-zero-page.hmm"] {
+                     "madv-collapse.hmm", "madv-free-part-of-thp.hmm", "huge-zero-page.hmm",
+                     "dontneed-pt-reclaim.hmm", "madv-free-whole-thp.hmm", "cow-last-page-of-large-folio.hmm",
+                     "reuse-across-page-tables.hmm", "madv-collapse-rules.hmm", "fault-counts.hmm",
+                     "shmem-file-mappings.hmm", "hugetlb.hmm", "shmem-huge-file.hmm"] {
       #expect(names.contains(expected), "Scenarios/crosscheck/\(expected)")
     }
   }

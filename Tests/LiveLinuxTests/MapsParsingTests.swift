@@ -83,6 +83,9 @@ import Testing
     let vma = LiveVMA(start: VirtualAddress(0x7f00_00c0_0000), end: VirtualAddress(0x7f00_0100_0000),
                       permissions: [.read, .write, .shared], path: "/anon_hugepage (deleted)", details: huge)
     #expect(vma.kind == .hugetlb && vma.hugetlbOrder == 9)
+    let clipped = VMADetails.parseSmaps(smaps, overlapping: (0x7f00_00c0_0000, 0x7f00_00c0_1000))
+    #expect(clipped.count == 1 && clipped[0x7f00_00c0_0000]?.kernelPageSize == 2 << 20, "only the VMA in the range")
+    #expect(VMADetails.parseSmaps(smaps, overlapping: (0x1000, 0x2000)).isEmpty)
   }
 
   @Test func rangesParseAndWidenToPages() throws {

@@ -202,14 +202,108 @@ import Testing
     expectConsistent(system)
   }
 
-  @Test func collapseOfOnlyZeroPagesIsEINVAL() throws {
+  @Test func collapseNeedsAnAnonVMANotAWritablePTE() throws {
     let system = makeSystem()
     let a = try system.createProcess(name: "A")
     let dst = try mapAnon(a, .mib(2), huge: false)
     try a.touch(dst, .mib(2), write: false)
-    #expect(a.collapse(at: dst) == .failed(.EINVAL, "no writable PTE in \(dst)+2M (SCAN_PAGE_RO)"), "Linux 6.18 refuses (SCAN_PAGE_RO)")
-    try a.write(dst + 4096, bytes: [1])
-    #expect(a.collapse(at: dst) == .collapsed, "one written page is enough")
+    #expect(a.collapse(at: dst) == .failed(.EINVAL, "the VMA at \(dst) has no anon_vma (SCAN_PAGE_ANON)"),
+            "zero pages only, never written: no anon_vma, Linux 6.18 refuses")
+    let other = try mapAnon(a, .mib(2), huge: false)
+    try a.touch(other, 4096, write: true)
+    try a.madvise(other, 4096, .dontneed)
+    try a.touch(other, .mib(2), write: false)
+    #expect(a.collapse(at: other) == .collapsed, "zero pages in a VMA with an anon_vma collapse")
+    #expect(a.page(other).level == .pmd && a.page(other).isWritable && !a.page(other).isZeroPage)
+    let empty = try mapAnon(a, .mib(2), huge: false)
+    #expect(a.collapse(at: empty) == .failed(.EINVAL, "no PTE table at \(empty) (SCAN_PMD_NULL)"))
+    expectConsistent(system)
+  }
+
+  @Test func collapseOfReadOnlyPTEsAfterForkGivesEachProcessItsOwnTHP() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2), huge: false)
+    try a.write(buf + 4096, bytes: [7])
+    try a.touch(buf, .mib(2), write: true)
+    let b = try a.fork(childName: "B")
+    #expect(!a.page(buf).isWritable && !b.page(buf).isWritable)
+    #expect(b.collapse(at: buf) == .collapsed)
+    #expect(a.collapse(at: buf) == .collapsed)
+    #expect(a.page(buf).level == .pmd && b.page(buf).level == .pmd && a.page(buf).firstPFN != b.page(buf).firstPFN)
+    #expect(try b.read(buf + 4096, count: 1) == [7], "the child's THP holds the data")
+    let r = try mapAnon(a, .mib(2), huge: false)
+    try a.touch(r, .mib(2), write: true)
+    try a.mprotect(r, .mib(2), .read)
+    #expect(a.collapse(at: r) == .collapsed, "read-only PTEs after mprotect collapse too")
+    #expect(a.page(r).level == .pmd && !a.page(r).isWritable)
+    expectConsistent(system)
+  }
+
+  @Test func dontneedFreesATableOnlyWhenOneZapCoversIts2M() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(4))
+    try a.touch(buf, .mib(4), write: true)
+    try a.madvise(buf, .mib(1), .dontneed)
+    try a.madvise(buf + .mib(1), .mib(2), .dontneed)  // empties the first table, covering half of it
+    try a.touch(buf, 4096, write: true)
+    #expect(a.page(buf).level == .pte && a.page(buf).folio?.order == 0, "the emptied table stays: a small page")
+    try a.madvise(buf, .mib(2), .dontneed)  // one zap over the whole 2M
+    try a.touch(buf, 4096, write: true)
+    #expect(a.page(buf).level == .pmd && a.page(buf).folio?.order == 9)
+    expectConsistent(system)
+  }
+
+  @Test func madviseFreeOverAWholePTEMappedTHPKeepsItLarge() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let t = try mapAnon(a, .mib(2))
+    try a.touch(t, .mib(2), write: true)
+    try a.mprotect(t + 4096, 4096, .read)
+    try a.mprotect(t + 4096, 4096, [.read, .write])
+    #expect(a.page(t).level == .pte && a.page(t).folio?.order == 9)
+    try a.madvise(t, .mib(2), .free)
+    #expect(a.page(t).folio?.order == 9 && a.page(t + .mib(2) - 4096).folio?.order == 9)
+    try a.madvise(t, .mib(1), .free)
+    #expect(a.page(t).folio?.order == 0, "part of it splits the folio")
+    expectConsistent(system)
+  }
+
+  @Test func aLargeFolioWithOnePageLeftIsCopiedNotReused() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let t = try mapAnon(a, .mib(2))
+    try a.touch(t, .mib(2), write: true)
+    try a.mprotect(t + 4096, 4096, .read)
+    try a.mprotect(t + 4096, 4096, [.read, .write])
+    let b = try a.fork(childName: "B")
+    b.exit()
+    try a.madvise(t, .mib(2) - 8192, .dontneed)
+    try a.touch(t + .mib(2) - 4096, 4096, write: true)
+    #expect(a.page(t + .mib(2) - 4096).folio?.order == 9, "two pages left: reused in place")
+    try a.madvise(t + .mib(2) - 8192, 4096, .dontneed)
+    let c = try a.fork(childName: "C")
+    c.exit()
+    try a.touch(t + .mib(2) - 4096, 4096, write: true)
+    #expect(a.page(t + .mib(2) - 4096).folio?.order == 0, "one page left: copied into a small folio")
+    expectConsistent(system)
+  }
+
+  @Test func aLargeFolioAcrossTwoPageTablesIsReusedPageByPage() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let buf = try mapAnon(a, .mib(2))
+    try a.touch(buf, .mib(2), write: true)
+    let dst = try mapAnon(a, .mib(4))
+    let moved = try a.mremap(buf, oldSize: .mib(2), newSize: .mib(2), mayMove: true, fixedAddress: dst + .mib(1))
+    let b = try a.fork(childName: "B")
+    try a.touch(moved, 4096, write: true)
+    #expect(a.page(moved).folio?.order == 0, "while the child maps it too: copied")
+    b.exit()
+    try a.touch(moved + .mib(1), 4096, write: true)
+    #expect(a.page(moved + .mib(1)).folio?.order == 9 && a.page(moved + .mib(1)).isWritable, "reused in place")
+    #expect(!a.page(moved + .mib(1) + 4096).isWritable, "page by page")
     expectConsistent(system)
   }
 

@@ -267,8 +267,10 @@ extension AddressSpace {
 
   /// Whether a write fault may reuse an anonymous page instead of copying it
   /// (`wp_can_reuse_anon_folio`): it is marked exclusive, or it is a small folio with no other
-  /// reference, or a large folio all of whose mappings lie in this PTE table (Linux 6.15+
-  /// reuses large folios mapped only by this mm; the model looks at the one table).
+  /// reference, or (`__wp_can_reuse_large_anon_folio`, Linux 6.15+) a large folio of which more
+  /// than one page is mapped, every reference is a mapping, and every mapping is this address
+  /// space's — wherever its PTEs lie. A large folio with only this page still mapped is copied
+  /// from, so that it can be freed.
   func canReuseAnonymousPage(_ pfn: PFN, _ pteSlot: Int) -> Bool {
     if memory.isAnonExclusive(pfn) { return true }
     let head = memory.folioHead(of: pfn)
@@ -278,7 +280,8 @@ extension AddressSpace {
     guard memory.entireMapCount(ofFolio: head) == 0 else { return false }
     var mapped = 0
     for i in 0..<(1 << order) { mapped += memory.pteMapCount(of: head + UInt64(i)) }
-    guard mapped == references else { return false }
+    guard mapped > 1, mapped == references else { return false }
+    // Usually every mapping lies in the faulting table: count there first.
     var here = 0
     let node = pteSlot >> 9
     let last = head.rawValue + UInt64(1 << order)
@@ -286,7 +289,12 @@ extension AddressSpace {
       let entry = pageTable.entry(at: slot)
       if entry.isPresent && entry.pfn >= head && entry.pfn.rawValue < last { here += 1 }
     }
-    return here == mapped
+    if here == mapped { return true }
+    // Otherwise (after an mremap to an address that is not 2M aligned, say) walk this address
+    // space: the folio is this MM's alone if all its mappings are found here.
+    var counter = FolioMappingCounter(head: head, end: last)
+    for vma in vmas where !vma.isShared { pageTable.walk(vma.start, vma.end, &counter) }
+    return counter.count == mapped
   }
 
   /// `wp_page_copy`: replaces the page (or the zero page when `source` is nil) with a private

@@ -56,7 +56,12 @@ extension AddressSpace {
         let stop = try hugetlbDontneedEnd(index, start, min(vma.end, end))
         guard stop > start else { continue }
         invalidating(start, stop, .clear) { zap(start, stop) }
-        if stop - start >= PageSize.size2M.bytes { pageTable.freeEmptyPTETables(start, stop) }
+        // CONFIG_PT_RECLAIM (6.14+): zap_pte_range() frees a PTE table it emptied only when this
+        // one zap covered the table's whole 2M (reclaim_pt_is_enabled()); a table emptied piece
+        // by piece stays.
+        let tablesStart = start.alignedUp(to: PageSize.size2M.bytes)
+        let tablesEnd = stop.alignedDown(to: PageSize.size2M.bytes)
+        if tablesStart < tablesEnd { pageTable.freeEmptyPTETables(tablesStart, tablesEnd) }
       }
     case .free:
       for index in vmaIndices(overlapping: address, end) {
@@ -112,25 +117,42 @@ extension AddressSpace {
           for i in 0..<UInt64(512) { memory.setLazyFree(entry.pfn + i, true) }
         }
       } else if level == .pte {
-        let count = Int((next - address) >> PageSize.shift4K)
-        for i in slot..<(slot + count) {
+        // madvise_free_pte_range(): a large folio is handled as one batch of the PTEs that map
+        // it consecutively here. A batch covering the whole folio keeps it large; a shorter one
+        // splits it first if nothing else maps it (then each page goes on alone), and is left
+        // alone if something does.
+        let limit = slot + Int((next - address) >> PageSize.shift4K)
+        var i = slot
+        while i < limit {
           let pte = pageTable.entry(at: i)
-          guard pte.isPresent, !memory.isZeroPage(pte.pfn), memory.mapCount(of: pte.pfn) == 1 else { continue }
-          // madvise_free_pte_range(): a large folio of which fewer pages are mapped here than it
-          // holds is split first, if nothing else maps it.
+          guard pte.isPresent, !memory.isZeroPage(pte.pfn), memory.mapCount(of: pte.pfn) == 1 else {
+            i += 1
+            continue
+          }
           let head = memory.folioHead(of: pte.pfn)
           let order = memory.order(ofFolio: head)
+          var batch = 1
           if order > 0 && memory.kind(of: head) == .anonymous {
-            var batch = 0
-            while i + batch < slot + count, pageTable.entry(at: i + batch).isPresent,
+            batch = 0
+            while i + batch < limit, pageTable.entry(at: i + batch).isPresent,
               pageTable.entry(at: i + batch).pfn == pte.pfn + UInt64(batch), memory.folioHead(of: pte.pfn + UInt64(batch)) == head
             { batch += 1 }
-            if batch < (1 << order) && memory.referenceCount(ofFolio: head) == memory.mappedPageCount(ofFolio: head) {
+            if batch < (1 << order) {
+              guard memory.referenceCount(ofFolio: head) == memory.mappedPageCount(ofFolio: head) else {
+                i += batch  // mapped elsewhere too: left alone
+                continue
+              }
               system.splitFolio(head)
+              batch = 1
             }
           }
-          pageTable.setEntry(pte.cleaned(), at: i)
-          memory.setLazyFree(pte.pfn, true)
+          for j in i..<(i + batch) {
+            let entry = pageTable.entry(at: j)
+            guard memory.mapCount(of: entry.pfn) == 1 else { continue }
+            pageTable.setEntry(entry.cleaned(), at: j)
+            memory.setLazyFree(entry.pfn, true)
+          }
+          i += batch
         }
       }
       address = next

@@ -92,8 +92,10 @@ extension AddressSpace {
     if pmd.isHuge { return .alreadyPMDMapped }
     guard !pmd.isNone, !pmd.isSwap else { return .failed(.EINVAL, "no PTE table at \(haddr) (SCAN_PMD_NULL)") }
     let node = pageTable.node(for: pmd)
+    // hpage_collapse_scan_pmd(): empty and zero-page PTEs are filled (MADV_COLLAPSE: any
+    // number of them; khugepaged: up to max_ptes_none); read-only PTEs collapse too (Linux 6.18
+    // has no SCAN_PAGE_RO), and pages shared with another process are copied into the new THP.
     var noneOrZero = 0
-    var writable = false
     for i in 0..<512 {
       let entry = pageTable.entry(at: node << 9 | i)
       if entry.isNone || (entry.isPresent && memory.isZeroPage(entry.pfn)) {
@@ -106,14 +108,15 @@ extension AddressSpace {
       guard memory.kind(of: entry.pfn) == .anonymous else {
         return .failed(.EINVAL, "a non-anonymous page at \(haddr + UInt64(i) * 4096) (SCAN_PAGE_ANON)")
       }
-      writable = writable || entry.isWritable
     }
     if byKhugepaged && noneOrZero > system.settings.maxPTEsNone {
       return .failed(.EINVAL, "\(noneOrZero) empty PTEs exceed max_ptes_none (SCAN_EXCEED_NONE_PTE)")
     }
-    // hpage_collapse_scan_pmd(): a range with no writable PTE is not collapsed (zero pages and
-    // write-protected pages only).
-    guard writable else { return .failed(.EINVAL, "no writable PTE in \(haddr)+2M (SCAN_PAGE_RO)") }
+    // collapse_huge_page() -> hugepage_vma_revalidate(expect_anon): a VMA without an anon_vma
+    // (nothing was ever written or copied into it, only zero pages read) is refused.
+    guard vma.anonID != nil else {
+      return .failed(.EINVAL, "the VMA at \(vma.start) has no anon_vma (SCAN_PAGE_ANON)")
+    }
     guard let head = memory.allocateFolio(order: 9, kind: .anonymous) else {
       return .failed(.ENOMEM, "no PMD-sized folio is free (SCAN_ALLOC_HUGE_PAGE_FAIL)")
     }
