@@ -20,3 +20,13 @@ extension Device {
     return memory.page(try access(address, write: false))
   }
 }
+
+extension Device {
+  /// The device mappings that overlap `[start, end)`, found in the page table (not by filtering
+  /// every mapping).
+  public func deviceMappings(overlapping start: VirtualAddress, _ end: VirtualAddress) -> [DeviceMapping] {
+    var result: [DeviceMapping] = []
+    pageTable.forEachMapping(overlapping: start, end) { result.append($0) }
+    return result
+  }
+}

@@ -46,7 +46,12 @@ public final class SafetyOracle: MMUNotifier {
     invalidationViolations.removeAll()
     for device in devices {
       guard let space = device.mirroredSpace, !space.hasExited else { continue }
-      for mapping in device.deviceMappings { checkCPUCovers(mapping, device: device, space: space, into: &violations) }
+      if let device = device as? Device {
+        // Visit the page table in place: no array of every mapping after every step.
+        device.pageTable.forEachMapping { checkCPUCovers($0, device: device, space: space, into: &violations) }
+      } else {
+        for mapping in device.deviceMappings { checkCPUCovers(mapping, device: device, space: space, into: &violations) }
+      }
     }
     return violations
   }

@@ -182,3 +182,23 @@ struct DeviceFixture {
     #expect(system.checkInvariants().isEmpty)
   }
 }
+
+/// Device page tables cost what they map.
+@Suite struct DevicePageTableCostTests {
+  @Test func unmappingEverythingVisitsOnlyWhatIsMapped() {
+    let table = DevicePageTable()
+    table.map(DeviceMapping(start: VirtualAddress(1 << 30), size: .size1G, pfn: PFN(1 << 18), isWritable: true))
+    table.map(DeviceMapping(start: VirtualAddress(3 << 30), size: .size2M, pfn: PFN(512), isWritable: false))
+    table.map(DeviceMapping(start: VirtualAddress((3 << 30) + (4 << 20) + (64 << 10)), size: .size64K, pfn: PFN(16), isWritable: true))
+    var visited: [DeviceMapping] = []
+    table.forEachMapping { visited.append($0) }
+    #expect(visited == table.mappings)
+    var inRange: [DeviceMapping] = []
+    table.forEachMapping(overlapping: VirtualAddress((3 << 30) + (4 << 20) + (68 << 10)), VirtualAddress(UInt64.max)) { inRange.append($0) }
+    #expect(inRange.map(\.size) == [.size64K], "a 64K mapping that starts before the range overlaps it")
+    // Over 0..<2^64 (what an exit's release covers): returns at once with all three.
+    let removed = table.unmap(VirtualAddress(0), VirtualAddress(UInt64.max))
+    #expect(removed.count == 3)
+    #expect(table.mappingCount == 0)
+  }
+}

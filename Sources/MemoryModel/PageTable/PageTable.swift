@@ -24,6 +24,9 @@ public final class PageTable {
   /// PTE tables deposited with anonymous PMD leaves, by PMD slot, as Linux's
   /// `pgtable_trans_huge_deposit()` keeps one so that splitting a PMD can never fail.
   var depositedTables: [Int: Int] = [:]
+  /// Changes to entries and tables so far: the incremental invariant check skips a table whose
+  /// generation it has already checked.
+  private(set) var generation: UInt64 = 0
   /// The root (PGD) node index.
   public let root: Int = 0
 
@@ -49,6 +52,7 @@ public final class PageTable {
 
   func allocateNode(level: PageTableLevel, parentSlot: Int) -> Int? {
     guard let frame = memory.allocateFolio(order: 0, kind: .pageTable) else { return nil }
+    generation &+= 1
     let node: Int
     if let reused = freeNodes.popLast() {
       node = reused
@@ -70,6 +74,7 @@ public final class PageTable {
 
   func freeNode(_ node: Int) {
     precondition(nodeUsed[node] == 0, "freeing a page table that still has entries")
+    generation &+= 1
     memory.frames[nodeFrame[node].index].refCount = 0
     memory.freeFolio(nodeFrame[node])
     nodeParentSlot[node] = -1
@@ -86,6 +91,7 @@ public final class PageTable {
 
   /// Writes the entry in a flat slot, keeping the node's used count.
   func setEntry(_ entry: PageTableEntry, at slot: Int) {
+    generation &+= 1
     let old = entries[slot]
     if old.isNone != entry.isNone { nodeUsed[slot >> 9] += entry.isNone ? -1 : 1 }
     entries[slot] = entry
@@ -209,6 +215,7 @@ public final class PageTable {
 
   /// Frees every table, the PGD last. Only for an address space whose mappings are all gone.
   func destroy() {
+    generation &+= 1
     for slot in depositedTables.keys.sorted() { freeDeposit(slot) }
     let free = Set(freeNodes)
     for node in stride(from: nodeLevel.count - 1, through: 0, by: -1) where !free.contains(node) {

@@ -23,5 +23,24 @@ final class InvariantScratch {
     counts = raw.bindMemory(to: Int32.self, capacity: max(frameCount, 1))
   }
 
+  /// The part of the check that depends on one address space alone (its table structure and
+  /// entries outside VMAs), with what it was computed from.
+  struct SpaceCheck {
+    var generation: UInt64
+    var vmas: [VMA]
+    var mapped: MappedFrames
+    var problems: [(invariant: String, detail: String)]
+  }
+
+  /// The frames one address space's entries counted: PTE-mapped pages, PMD/PUD-mapped folio
+  /// heads, and frames of migration entries.
+  struct MappedFrames {
+    var pte: [UInt32] = []
+    var entire: [UInt32] = []
+    var migration: [UInt32] = []
+    /// False when the walk found a problem: such a table is walked again, never replayed.
+    var valid = true
+  }
+
   deinit { munmap(UnsafeMutableRawPointer(counts), max(frameCount, 1) * MemoryLayout<Int32>.stride) }
 }

@@ -21,7 +21,11 @@ extension MemorySystem {
   ///   the buddy allocator or allocated.
   /// - Complexity: O(mapped pages + allocated frames + free blocks), whatever the size of the
   ///   machine; meant for tests and scenario steps.
-  public func checkInvariants() -> [InvariantViolation] {
+  /// - Parameter incremental: reuse, for an address space whose page table and VMAs did not
+  ///   change since the last check, what that check found in its table structure and outside
+  ///   its VMAs (the counts are always recomputed); the scenario interpreter checks this way
+  ///   after every step. False (the default, and what tests use) checks everything.
+  public func checkInvariants(incremental: Bool = false) -> [InvariantViolation] {
     var violations: [InvariantViolation] = []
     func fail(_ invariant: String, _ detail: String) {
       if violations.count < 20 { violations.append(InvariantViolation(invariant: invariant, detail: detail)) }
@@ -29,17 +33,38 @@ extension MemorySystem {
     if invariantScratch?.frameCount != memory.frameCount { invariantScratch = InvariantScratch(frameCount: memory.frameCount) }
     guard let scratch = invariantScratch else { return violations }
     var counter = MappingCounter(memory: memory, pteMaps: scratch.counts)
+    var cache: [Int: InvariantScratch.SpaceCheck] = [:]
     for space in addressSpaces {
       counter.space = space.name
-      var cursor = VirtualAddress(0)
-      for vma in space.vmas {
-        if vma.start > cursor { counter.outside(space.pageTable, cursor, vma.start) }
-        space.pageTable.walk(vma.start, vma.end, &counter)
-        cursor = vma.end
+      // What an address space maps, its table structure and the entries outside its VMAs
+      // change only with its table or its VMAs: an unchanged address space replays the frames
+      // the last check counted (each checked again against the allocator) instead of walking.
+      let table = space.pageTable
+      var check: InvariantScratch.SpaceCheck
+      if incremental, let cached = invariantCache[space.pid], cached.generation == table.generation, cached.vmas == space.vmas,
+        cached.mapped.valid, counter.replay(cached.mapped)
+      {
+        check = cached
+      } else {
+        counter.recorded = InvariantScratch.MappedFrames()
+        counter.recording = incremental
+        for vma in space.vmas { space.pageTable.walk(vma.start, vma.end, &counter) }
+        counter.recording = false
+        check = InvariantScratch.SpaceCheck(generation: table.generation, vmas: space.vmas, mapped: counter.recorded, problems: [])
+        var cursor = VirtualAddress(0)
+        for vma in space.vmas {
+          if let found = Self.entryOutside(table, cursor, vma.start) { check.problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA")) }
+          cursor = vma.end
+        }
+        if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd) {
+          check.problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA"))
+        }
+        for problem in table.structuralProblems() { check.problems.append(("page-table", "\(space.name): \(problem)")) }
       }
-      counter.outside(space.pageTable, cursor, VirtualAddress.userSpaceEnd)
-      for problem in space.pageTable.structuralProblems() { fail("page-table", "\(space.name): \(problem)") }
+      cache[space.pid] = check
+      for problem in check.problems { fail(problem.invariant, problem.detail) }
     }
+    invariantCache = cache
     for problem in counter.problems { fail("use-after-free", problem) }
     var pageCacheRefs: [UInt32: Int32] = [:]
     for file in files.values {
@@ -106,8 +131,38 @@ private struct MappingCounter: PageTableVisitor {
   var entireMaps: [UInt32: Int32] = [:]
   var migrationRefs: [UInt32: Int32] = [:]
   var problems: [String] = []
+  /// Whether counted frames are also recorded (for the incremental check's cache).
+  var recording = false
+  /// The frames counted while recording.
+  var recorded = InvariantScratch.MappedFrames()
+
+  /// Counts the frames a previous check recorded for an unchanged address space, if each is
+  /// still a mappable frame (and each PMD/PUD-mapped one still a folio head); returns false,
+  /// counting nothing, otherwise (the caller then walks the table for exact messages).
+  mutating func replay(_ frames: InvariantScratch.MappedFrames) -> Bool {
+    func valid(_ pfn: UInt32) -> Bool {
+      let frame = PFN(UInt64(pfn))
+      guard memory.contains(frame) else { return false }
+      let kind = memory.kind(of: frame)
+      if kind == .free || kind == .pageTable || kind == .reserved { return false }
+      return !kind.isDevice || memory.frames[frame.index].flags.contains(.head) || memory.frames[frame.index].flags.contains(.tail)
+    }
+    guard frames.pte.allSatisfy(valid), frames.migration.allSatisfy(valid),
+      frames.entire.allSatisfy({ valid($0) && memory.folioHead(of: PFN(UInt64($0))).rawValue == UInt64($0) })
+    else { return false }
+    for pfn in frames.pte { pteMaps[Int(pfn)] += 1 }
+    for head in frames.entire { entireMaps[head, default: 0] += 1 }
+    for pfn in frames.migration { migrationRefs[UInt32(memory.folioHead(of: PFN(UInt64(pfn))).rawValue), default: 0] += 1 }
+    return true
+  }
 
   mutating func check(_ pfn: PFN, _ address: VirtualAddress) -> Bool {
+    let ok = isMappable(pfn, address)
+    if !ok { recorded.valid = false }  // a table with a problem is walked again, never replayed
+    return ok
+  }
+
+  private mutating func isMappable(_ pfn: PFN, _ address: VirtualAddress) -> Bool {
     guard memory.contains(pfn) else {
       problems.append("\(space): \(address) maps frame \(pfn), beyond physical memory")
       return false
@@ -128,35 +183,52 @@ private struct MappingCounter: PageTableVisitor {
     for (i, entry) in entries.enumerated() where !entry.isNone {
       let address = start + UInt64(i) << PageSize.shift4K
       if entry.isMigration {
-        if check(entry.pfn, address) { migrationRefs[UInt32(memory.folioHead(of: entry.pfn).rawValue), default: 0] += 1 }
+        if check(entry.pfn, address) {
+          migrationRefs[UInt32(memory.folioHead(of: entry.pfn).rawValue), default: 0] += 1
+          if recording { recorded.migration.append(UInt32(entry.pfn.rawValue)) }
+        }
         continue
       }
       guard let frame = entry.mappedFrame, check(frame, address) else { continue }
-      if !memory.isZeroPage(frame) { pteMaps[frame.index] += 1 }
+      if !memory.isZeroPage(frame) {
+        pteMaps[frame.index] += 1
+        if recording { recorded.pte.append(UInt32(frame.rawValue)) }
+      }
     }
     return .continue
   }
 
   mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
     if entry.isMigration {
-      if check(entry.pfn, start) { migrationRefs[UInt32(memory.folioHead(of: entry.pfn).rawValue), default: 0] += 1 }
+      if check(entry.pfn, start) {
+        migrationRefs[UInt32(memory.folioHead(of: entry.pfn).rawValue), default: 0] += 1
+        if recording { recorded.migration.append(UInt32(entry.pfn.rawValue)) }
+      }
       return .continue
     }
     guard entry.mappedFrame != nil, check(entry.pfn, start) else { return .continue }
     let head = memory.folioHead(of: entry.pfn)
-    if head != entry.pfn { problems.append("\(space): the \(level) leaf at \(start) maps \(entry.pfn), not a folio head") }
+    if head != entry.pfn {
+      problems.append("\(space): the \(level) leaf at \(start) maps \(entry.pfn), not a folio head")
+      recording = false
+      recorded.valid = false  // never replay a table with a problem: walk it again next time
+    }
     entireMaps[UInt32(head.rawValue), default: 0] += 1
+    if recording { recorded.entire.append(UInt32(head.rawValue)) }
     return .continue
   }
 
   mutating func visitHole(start: VirtualAddress, end: VirtualAddress, level: PageTableLevel) -> WalkControl { .continue }
 
-  /// Entries outside every VMA are a bug.
-  mutating func outside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress) {
-    guard start < end else { return }
+}
+
+extension MemorySystem {
+  /// The first entry of `[start, end)` (entries outside every VMA are a bug).
+  static func entryOutside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress) -> VirtualAddress? {
+    guard start < end else { return nil }
     var finder = PresentFinder()
     table.walk(start, end, &finder)
-    if let found = finder.found { problems.append("\(space): an entry at \(found) lies outside every VMA") }
+    return finder.found
   }
 }
 

@@ -31,6 +31,8 @@ public final class MemorySystem {
   var nextPID = 1
   /// The invariant check's per-frame counters, kept between checks.
   var invariantScratch: InvariantScratch?
+  /// What the last invariant check found in each address space's own structure, by pid.
+  var invariantCache: [Int: InvariantScratch.SpaceCheck] = [:]
   var nextFileID = 1
   var nextAnonID = 1
 

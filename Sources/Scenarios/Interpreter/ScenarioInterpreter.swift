@@ -117,7 +117,8 @@ final class ScenarioInterpreter {
         if options.checkInvariants {
           checkOracle(into: &result)
           if result.status == .failed { stopped = true }
-          let violations = system.checkInvariants()
+          // After every step the check is incremental; after the last one it is full.
+          let violations = system.checkInvariants(incremental: index + 1 < statements.count)
           if !violations.isEmpty {
             result.violations = violations.map(\.description)
             result.status = .failed
