@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "DeviceMirror", targets: ["DeviceMirror"]),
     .library(name: "Scenarios", targets: ["Scenarios"]),
     .library(name: "LiveLinux", targets: ["LiveLinux"]),
+    .library(name: "Crosscheck", targets: ["Crosscheck"]),
     .library(name: "Fuzzing", targets: ["Fuzzing"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
   ],
@@ -26,11 +27,12 @@ let package = Package(
     .target(name: "DeviceMirror", dependencies: ["HMM", "MemoryModel"]),
     .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM", "DeviceMirror"]),
     .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel"]),
-    .target(name: "Fuzzing", dependencies: ["Scenarios"]),
+    .target(name: "Crosscheck", dependencies: ["Scenarios", "LiveLinux", "MemoryModel"]),
+    .target(name: "Fuzzing", dependencies: ["Scenarios", "Crosscheck"]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
-        "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "LiveLinux", "Fuzzing",
+        "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "LiveLinux", "Crosscheck", "Fuzzing",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
@@ -38,6 +40,7 @@ let package = Package(
     .testTarget(name: "DeviceMirrorTests", dependencies: ["DeviceMirror", "HMM", "MemoryModel"]),
     .testTarget(name: "LiveLinuxTests", dependencies: ["LiveLinux", "HMM", "MemoryModel"]),
     .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
+    .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
     .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios"]),
   ]
 )

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Crosscheck
 import Foundation
-import LiveLinux
 import Scenarios
 
 extension HMMKitCommand {
@@ -19,7 +19,8 @@ extension HMMKitCommand {
         the reason. Needs Linux, root, and THP in 'madvise' or 'always' mode. See docs/live-mode.md.
 
         Exit status: 0 when every compared step agreed, 1 on a disagreement or when crosschecks \
-        cannot run here, 2 for a usage, read or parse error (nothing ran).
+        cannot run here, 2 for a usage, read or parse error (nothing ran). With --json an error \
+        is a JSON document on standard output too (schema hmmkit.crosscheck-error/1).
         """)
 
     @Argument(help: "Scenario files or directories (every .hmm under them).")
@@ -31,32 +32,40 @@ extension HMMKitCommand {
     @Flag(name: .shortAndLong, help: "Print only the steps' outcomes and disagreements, not the runs they agree on.")
     var quiet = false
 
+    @OptionGroup(title: "Fuzzing (hmmkit crosscheck --fuzz, see docs/fuzzing.md)")
+    var fuzzing: CrosscheckFuzzOptions
+
     func run() throws {
-      var scenarios: [CrosscheckScenario] = []
-      var failed = false
+      if fuzzing.fuzz { return try fuzzing.run(json: json, files: files) }
+      var scenarios: [Scenario] = []
+      var diagnostics: [ScenarioDiagnostic] = []
       for path in ScenarioFiles.expand(files) {
         do {
           let bytes = try ScenarioFiles.read(path)
-          _ = try ScenarioParser.parse(bytes: bytes, file: path)
-          scenarios.append(try CrosscheckScenario.parse(String(decoding: bytes, as: UTF8.self), file: path))
+          scenarios.append(try ScenarioParser.parse(bytes: bytes, file: path))
         } catch let error as ScenarioParseError {
-          for diagnostic in error.diagnostics { printError(diagnostic.description) }
-          failed = true
-        } catch {
-          printError("\(error)")
-          failed = true
+          diagnostics += error.diagnostics
+        } catch let error as ScenarioDiagnostic {
+          diagnostics.append(error)
         }
       }
-      if failed { throw ExitCode(2) }
+      if !diagnostics.isEmpty {
+        for diagnostic in diagnostics { printError(diagnostic.description) }
+        if json { print(CrosscheckReport.jsonError("the scenario files could not be read or parsed; nothing ran", diagnostics: diagnostics, exitCode: 2), terminator: "") }
+        throw ExitCode(2)
+      }
       var reports: [CrosscheckReport] = []
       do {
+        let session = try CrosscheckSession()
+        defer { session.close() }
         for scenario in scenarios {
-          let report = try LiveLinux.Crosscheck.run(scenario)
+          let report = session.run(scenario)
           if !json { print(report.textReport(agreements: !quiet)) }
           reports.append(report)
         }
       } catch {
         printError("error: \(error)")
+        if json { print(CrosscheckReport.jsonError("\(error)", diagnostics: [], exitCode: 1), terminator: "") }
         throw ExitCode(1)
       }
       if json { print(CrosscheckReport.jsonReport(reports), terminator: "") }

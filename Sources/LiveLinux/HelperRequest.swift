@@ -1,7 +1,7 @@
 /// The operations a crosscheck helper process performs on itself, with their request codes
-/// (internal). A request is eight 64-bit words: the code, then the arguments; a reply is the
+/// (``RealProcessGroup/request(_:_:_:)``). A request is eight 64-bit words: the code, then the arguments; a reply is the
 /// errno (0 for success), then the result.
-enum HelperRequest: UInt64 {
+public enum HelperRequest: UInt64, Sendable {
   /// `mmap(addr, length, prot, flags, -1, 0)`: returns the address.
   case mmap = 1
   /// `munmap(addr, length)`.
@@ -21,5 +21,5 @@ enum HelperRequest: UInt64 {
   case exit = 8
 
   /// The reply a new helper sends on its slot when it is ready: errno 0, its PID.
-  static let readyCode: UInt64 = 0
+  public static let readyCode: UInt64 = 0
 }

@@ -2,8 +2,9 @@
 import Glibc
 #endif
 
-/// Low-level reads of `/proc` files: whole text files, and `pread` of 64-bit entry arrays.
-enum ProcFile {
+/// Low-level reads of `/proc` files: whole text files (public, for `/proc` and `/sys` files of
+/// any process), and `pread` of 64-bit entry arrays.
+public enum ProcFile {
   #if canImport(Glibc)
   /// Maps an errno from opening or reading `path` to a ``LiveLinuxError``.
   static func error(_ code: Int32, path: String, pid: Int32?) -> LiveLinuxError {
@@ -22,7 +23,7 @@ enum ProcFile {
   }
 
   /// The whole content of a (`/proc`) text file, read in 64 KiB chunks.
-  static func readText(_ path: String, pid: Int32?) throws(LiveLinuxError) -> String {
+  public static func readText(_ path: String, pid: Int32?) throws(LiveLinuxError) -> String {
     let fd = try open(path, pid: pid)
     defer { close(fd) }
     var bytes: [UInt8] = []

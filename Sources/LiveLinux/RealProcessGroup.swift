@@ -2,25 +2,28 @@
 import Glibc
 #endif
 
-/// The real processes of a crosscheck (internal): helper processes, each serving one slot, that
+/// The real-process driver of a crosscheck: helper processes, each serving one slot, that
 /// perform `mmap`, `munmap`, `mprotect`, `madvise`, `mremap`, page touches, `fork` and `exit` on
-/// their own address space when the controller (this process) asks.
+/// their own address space when the controller (this process) asks (``HelperRequest``).
 ///
 /// A helper is a `fork()` of the controller that runs ``serve(_:slot:fromController:)`` — no
 /// exec, no second binary, so it works the same under `hmmkit` and under `swift test`. It frees
 /// the address window the controller reserved, so that the regions the scenario maps are the
 /// only mappings there. A scenario `fork` is a real `fork()` of the helper, whose child serves
 /// another slot. Every pipe is made before the first helper starts, so a helper never needs a
-/// descriptor it does not have.
-final class RealProcessGroup {
+/// descriptor it does not have. After ``reset()`` the same pipes, scratch page and window serve
+/// the next scenario, so that a caller running many scenarios pays for them once.
+///
+/// Not thread-safe: one controller thread drives a group.
+public final class RealProcessGroup {
   /// Slots (processes) a crosscheck may use.
-  static let slotCount = 16
+  public static let slotCount = 16
   /// How long the controller waits for a reply, in milliseconds.
-  static let replyTimeout: Int32 = 20_000
+  public static let replyTimeout: Int32 = 20_000
 
   private var context: HelperContext
   /// The PID serving each slot (nil: free, or the process exited).
-  private(set) var pids: [Int32?]
+  public private(set) var pids: [Int32?]
   /// Whether the controller forked the helper of a slot (and so must reap it).
   private var isDirectChild: [Bool]
   private var nextSlot = 0
@@ -31,7 +34,7 @@ final class RealProcessGroup {
   ///   - windowStart: the first real address of the window (already reserved by the caller).
   ///   - windowSize: its size.
   ///   - reservation: the caller's reservation, unmapped when the group shuts down.
-  init(windowStart: UInt64, windowSize: UInt64, reservation: (UnsafeMutableRawPointer, Int)) throws(CrosscheckError) {
+  public init(windowStart: UInt64, windowSize: UInt64, reservation: (UnsafeMutableRawPointer, Int)) throws(RealProcessError) {
     #if canImport(Glibc)
     guard let scratch = mmap(nil, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
       scratch != MAP_FAILED
@@ -90,7 +93,7 @@ final class RealProcessGroup {
   #endif
 
   /// Starts a new top-level helper (a scenario's `process` line) and returns its slot.
-  func spawn() throws(CrosscheckError) -> Int {
+  public func spawn() throws(RealProcessError) -> Int {
     #if canImport(Glibc)
     let slot = try takeSlot()
     let child = Glibc.fork()
@@ -108,7 +111,7 @@ final class RealProcessGroup {
     #endif
   }
 
-  private func takeSlot() throws(CrosscheckError) -> Int {
+  private func takeSlot() throws(RealProcessError) -> Int {
     guard nextSlot < Self.slotCount else {
       throw .helper("a crosscheck runs at most \(Self.slotCount) processes")
     }
@@ -117,7 +120,7 @@ final class RealProcessGroup {
   }
 
   /// Sends a request to the helper of `slot` and returns its reply (errno, value).
-  func request(_ slot: Int, _ code: HelperRequest, _ arguments: [UInt64]) throws(CrosscheckError) -> (errno: Int32, value: UInt64) {
+  public func request(_ slot: Int, _ code: HelperRequest, _ arguments: [UInt64]) throws(RealProcessError) -> (errno: Int32, value: UInt64) {
     #if canImport(Glibc)
     guard let pid = pids[slot] else { throw .helper("slot \(slot) has no process") }
     var message = [UInt64](repeating: 0, count: 8)
@@ -133,7 +136,7 @@ final class RealProcessGroup {
 
   /// Reads one reply from the helper of `slot`, waiting at most ``replyTimeout`` and giving up
   /// early if the helper died.
-  private func receive(_ slot: Int, from pid: Int32) throws(CrosscheckError) -> (errno: Int32, value: UInt64) {
+  private func receive(_ slot: Int, from pid: Int32) throws(RealProcessError) -> (errno: Int32, value: UInt64) {
     #if canImport(Glibc)
     let fd = context.descriptor(slot, 2)
     var waited: Int32 = 0
@@ -156,7 +159,7 @@ final class RealProcessGroup {
   }
 
   /// Forks the helper of `slot`; returns the child's slot.
-  func fork(_ slot: Int) throws(CrosscheckError) -> Int {
+  public func fork(_ slot: Int) throws(RealProcessError) -> Int {
     let childSlot = try takeSlot()
     let answer = try request(slot, .fork, [UInt64(childSlot)])
     guard answer.errno == 0 else { throw .systemCall("fork in the helper", errno: answer.errno) }
@@ -168,16 +171,17 @@ final class RealProcessGroup {
   }
 
   /// Makes the helper of `slot` exit and waits until its address space is gone.
-  func exit(_ slot: Int) throws(CrosscheckError) {
+  public func exit(_ slot: Int) throws(RealProcessError) {
     guard let pid = pids[slot] else { return }
     _ = try request(slot, .exit, [])
     pids[slot] = nil
     waitUntilGone(pid, direct: isDirectChild[slot])
   }
 
-  /// Ends every helper still running (children before parents, each by its own PID), then
-  /// frees the pipes, the scratch page and the reservation. Safe to call twice.
-  func shutdown() {
+  /// Ends every helper still running (children before parents, each by its own PID) and makes
+  /// every slot free again; the pipes, the scratch page and the reservation stay for the next
+  /// scenario. Replies a killed helper left unread are discarded.
+  public func reset() {
     #if canImport(Glibc)
     guard reservation != nil else { return }
     for slot in (0..<Self.slotCount).reversed() {
@@ -185,7 +189,28 @@ final class RealProcessGroup {
       if (try? request(slot, .exit, [])) == nil { kill(pid, SIGKILL) }
       pids[slot] = nil
       waitUntilGone(pid, direct: isDirectChild[slot])
+      isDirectChild[slot] = false
     }
+    for slot in 0..<Self.slotCount {
+      for kind in [0, 2] {
+        let fd = context.descriptor(slot, kind)
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var discard = [UInt8](repeating: 0, count: HelperContext.messageSize)
+        while poll(&poller, 1, 0) > 0 {
+          if discard.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) <= 0 { break }
+        }
+      }
+    }
+    nextSlot = 0
+    #endif
+  }
+
+  /// Ends every helper still running (``reset()``), then frees the pipes, the scratch page and
+  /// the reservation. Safe to call twice.
+  public func shutdown() {
+    #if canImport(Glibc)
+    guard reservation != nil else { return }
+    reset()
     closeDescriptors(upTo: Self.slotCount)
     munmap(context.scratch, 4096)
     if let (pointer, size) = reservation { munmap(pointer, size) }
@@ -211,7 +236,7 @@ final class RealProcessGroup {
   }
 
   /// Whether `pid` exists and is not a zombie.
-  static func isRunning(_ pid: Int32) -> Bool {
+  public static func isRunning(_ pid: Int32) -> Bool {
     #if canImport(Glibc)
     guard let stat = try? ProcFile.readText("/proc/\(pid)/stat", pid: pid) else { return false }
     guard let close = stat.lastIndex(of: ")") else { return false }

@@ -28,8 +28,17 @@ enum LiveEnvironment {
   }
 }
 
-/// The suites that use real processes — this one's own memory (`LiveTests`) and the helpers a
-/// crosscheck forks from it (`CrosscheckLiveTests`) — one at a time: a crosscheck's `fork()`
-/// makes this process's anonymous memory copy-on-write (no longer `PG_anon_exclusive`) and
-/// reserves a large window of its address space, which a concurrent self-inspection would see.
-@Suite(.serialized) enum LiveProcessTests {}
+/// The suites that inspect this process's own memory, one at a time and never while a
+/// crosscheck's helpers exist (the crosscheck tests are another target, in the same process):
+/// a crosscheck's `fork()` makes this process's anonymous memory copy-on-write (no longer
+/// `PG_anon_exclusive`) and reserves a large window of its address space, which a concurrent
+/// self-inspection would see. ``HoldsHelperForkLock`` takes `HelperForkLock` for the suite.
+@Suite(.serialized, HoldsHelperForkLock()) enum LiveProcessTests {}
+
+/// A suite trait that holds `HelperForkLock` while the suite runs (waiting for it without
+/// blocking a thread).
+struct HoldsHelperForkLock: SuiteTrait, TestScoping {
+  func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    try await HelperForkLock.withLock { try await function() }
+  }
+}

@@ -1,10 +1,12 @@
+import Scenarios
+
 extension CrosscheckReport {
   /// The schema identifier of ``jsonReport()``.
   public static let jsonSchema = "hmmkit.crosscheck/1"
 
   /// The report as JSON (schema `hmmkit.crosscheck/1`, documented in docs/live-mode.md).
   /// Addresses are `"0x…"` strings.
-  public func jsonReport() -> String { jsonValue.rendered() + "\n" }
+  public func jsonReport() -> String { jsonValue.serialized() + "\n" }
 
   /// The document (internal: `hmmkit crosscheck --json` puts several in one array).
   var jsonValue: JSONValue {
@@ -33,9 +35,29 @@ extension CrosscheckReport {
     ])
   }
 
+  /// The schema identifier of ``jsonError(_:diagnostics:exitCode:)``.
+  public static let jsonErrorSchema = "hmmkit.crosscheck-error/1"
+
+  /// The document `hmmkit crosscheck --json` prints instead of reports when nothing could be
+  /// compared: the files did not parse (`diagnostics`, exit status 2), or crosschecks cannot run
+  /// here (exit status 1). Schema `hmmkit.crosscheck-error/1` (docs/live-mode.md).
+  public static func jsonError(_ message: String, diagnostics: [ScenarioDiagnostic], exitCode: Int) -> String {
+    JSONValue.object([
+      ("schema", .string(jsonErrorSchema)),
+      ("error", .string(message)),
+      ("diagnostics", .array(diagnostics.map { diagnostic in
+        .object([
+          ("file", .string(diagnostic.location.file)), ("line", .int(diagnostic.location.line)),
+          ("column", .int(diagnostic.location.column)), ("message", .string(diagnostic.description)),
+        ])
+      })),
+      ("exitCode", .int(exitCode)),
+    ]).serialized() + "\n"
+  }
+
   /// Several reports as one JSON array.
   public static func jsonReport(_ reports: [CrosscheckReport]) -> String {
-    JSONValue.array(reports.map(\.jsonValue)).rendered() + "\n"
+    JSONValue.array(reports.map(\.jsonValue)).serialized() + "\n"
   }
 
   private static func json(_ step: CrosscheckStep) -> JSONValue {
@@ -66,7 +88,7 @@ extension CrosscheckReport {
           ("process", .string(item.process)), ("start", .hex(item.start)), ("end", .hex(item.end)),
           ("realStart", .hex(item.realStart)), ("location", .string(item.location)),
           ("attribute", .string(item.attribute.rawValue)), ("model", .string(item.model)), ("kernel", .string(item.kernel)),
-          ("background", .optional(item.background)), ("since", .optional(item.since)),
+          ("background", .optional(item.background)), ("since", item.since.map { .int($0) } ?? .null),
         ])
       })),
       ("notes", .array(step.notes.map { .string($0) })),
@@ -79,9 +101,18 @@ extension CrosscheckReport {
       ("present", .bool(state.present)),
       ("pmd", .optional(state.present ? state.pmd : nil)),
       ("zero", .optional(state.present ? state.zero : nil)),
-      ("order", .optional(state.order)),
+      ("order", state.order.map { .int($0) } ?? .null),
       ("write", .bool(state.write)),
       ("sharedWith", .array(state.sharedWith.map { .string($0) })),
     ])
   }
+}
+
+extension JSONValue {
+  /// A string, or null.
+  fileprivate static func optional(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
+  /// A boolean, or null.
+  fileprivate static func optional(_ value: Bool?) -> JSONValue { value.map { .bool($0) } ?? .null }
+  /// `"0x…"`.
+  fileprivate static func hex(_ value: UInt64) -> JSONValue { .string("0x" + String(value, radix: 16)) }
 }

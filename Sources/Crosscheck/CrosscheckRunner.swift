@@ -1,4 +1,6 @@
+import LiveLinux
 import MemoryModel
+import Scenarios
 
 /// Runs one crosscheck (internal; ``Crosscheck/run(_:options:)`` is the entry point): every
 /// statement of the scenario in the model and, in lockstep, in real helper processes; after each
@@ -10,7 +12,8 @@ final class CrosscheckRunner {
     var slot: Int
   }
 
-  let scenario: CrosscheckScenario
+  let file: String
+  let statements: [CrosscheckStatement]
   let window: CrosscheckWindow
   let real: RealProcessGroup
   let kernelTHP: MemorySystem.THPMode?
@@ -33,9 +36,10 @@ final class CrosscheckRunner {
   /// The differences of the previous compared step, with the line each first appeared on.
   var previousDifferences: [(item: CrosscheckDisagreement, first: Int)] = []
 
-  init(scenario: CrosscheckScenario, window: CrosscheckWindow, real: RealProcessGroup,
+  init(scenario: Scenario, window: CrosscheckWindow, real: RealProcessGroup,
        kernelTHP: MemorySystem.THPMode?, kernelRelease: String?) {
-    self.scenario = scenario
+    self.file = scenario.file
+    self.statements = CrosscheckStatement.statements(of: scenario)
     self.window = window
     self.real = real
     self.kernelTHP = kernelTHP
@@ -58,11 +62,12 @@ final class CrosscheckRunner {
     if let mode = kernelTHP, mode != .madvise {
       notes.append("the kernel's THP mode is '\(mode.rawValue)': the model runs with it too (scenarios assume 'madvise')")
     }
-    for statement in scenario.statements {
+    for statement in statements {
       steps.append(step(statement))
     }
-    real.shutdown()
-    return CrosscheckReport(file: scenario.file, kernelRelease: kernelRelease, thpMode: kernelTHP?.rawValue,
+    real.reset()
+    machine?.shutdown()
+    return CrosscheckReport(file: file, kernelRelease: kernelRelease, thpMode: kernelTHP?.rawValue,
                             window: window, steps: steps, notes: notes)
   }
 
@@ -149,12 +154,14 @@ final class CrosscheckRunner {
   // MARK: Names
 
   /// The model address an address expression denotes, if its region is known.
-  func resolve(_ address: CrosscheckAddress) -> UInt64? {
-    if let region = address.region {
-      guard let start = regions[region] else { return nil }
+  func resolve(_ address: AddressExpression) -> UInt64? {
+    switch address.base {
+    case .region(let name):
+      guard let start = regions[name.name] else { return nil }
       return start &+ address.offset
+    case .literal(let value):
+      return value &+ address.offset
     }
-    return (address.literal ?? 0) &+ address.offset
   }
 
   /// `buf+1M`: a model address relative to the nearest region at or below it, or hex.
@@ -181,7 +188,7 @@ final class CrosscheckRunner {
 
   /// Runs the statement in the model and for real. Returns false when the step is finished
   /// without a comparison (its status set).
-  private func execute(_ statement: CrosscheckStatement, into result: inout CrosscheckStep) throws(CrosscheckError) -> Bool {
+  private func execute(_ statement: CrosscheckStatement, into result: inout CrosscheckStep) throws(RealProcessError) -> Bool {
     switch statement.operation {
     case .expectation, .modelOnly:
       return false
@@ -299,8 +306,8 @@ final class CrosscheckRunner {
       result.kernel = answer.errno == 0
         ? "ok" : "SIGSEGV/SIGBUS (MADV_POPULATE_\(write ? "WRITE" : "READ") failed with \(Errno(rawValue: answer.errno).name))"
       return true
-    case .mremap(let name, let region, let address, let oldSize, let newSize, let mayMove, let fixed):
-      return try mremap(statement, name, region, address, oldSize, newSize, mayMove, fixed, &result)
+    case .mremap(let name, let region, let address, let oldSize, let newSize, let mayMove, let fixed, let dontUnmap):
+      return try mremap(statement, name, region, address, oldSize, newSize, mayMove, fixed, dontUnmap, &result)
     }
   }
 
@@ -309,8 +316,8 @@ final class CrosscheckRunner {
     return false
   }
 
-  private func unknownRegion(_ address: CrosscheckAddress, _ result: inout CrosscheckStep) -> Bool {
-    result.status = .notCompared("no region '\(address.region ?? "?")'")
+  private func unknownRegion(_ address: AddressExpression, _ result: inout CrosscheckStep) -> Bool {
+    result.status = .notCompared("no region '\(address.region?.name ?? "?")'")
     return false
   }
 
@@ -325,10 +332,10 @@ final class CrosscheckRunner {
   }
 
   /// A command on a range that returns nothing: `munmap`, `mprotect`, `madvise`.
-  private func simple(_ statement: CrosscheckStatement, _ name: String, _ address: CrosscheckAddress, _ size: UInt64,
+  private func simple(_ statement: CrosscheckStatement, _ name: String, _ address: AddressExpression, _ size: UInt64,
                       _ result: inout CrosscheckStep,
                       model: (AddressSpace, UInt64) throws(SyscallError) -> Void,
-                      real request: (Int, UInt64) -> (HelperRequest, [UInt64])) throws(CrosscheckError) -> Bool {
+                      real request: (Int, UInt64) -> (HelperRequest, [UInt64])) throws(RealProcessError) -> Bool {
     guard let process = processes[name] else { return unknown(name, &result) }
     guard let start = resolve(address) else { return unknownRegion(address, &result) }
     do {
@@ -345,8 +352,8 @@ final class CrosscheckRunner {
   }
 
   private func mmap(_ statement: CrosscheckStatement, _ name: String, _ region: String, _ size: UInt64,
-                    _ protection: Protection, _ shared: Bool, _ alignment: UInt64?, _ fixed: CrosscheckAddress?,
-                    _ result: inout CrosscheckStep) throws(CrosscheckError) -> Bool {
+                    _ protection: Protection, _ shared: Bool, _ alignment: UInt64?, _ fixed: AddressExpression?,
+                    _ result: inout CrosscheckStep) throws(RealProcessError) -> Bool {
     guard let process = processes[name] else { return unknown(name, &result) }
     var request = AddressSpace.MapRequest(length: size, protection: protection, shared: shared)
     if let alignment { request.alignment = alignment }
@@ -396,9 +403,9 @@ final class CrosscheckRunner {
     return true
   }
 
-  private func mremap(_ statement: CrosscheckStatement, _ name: String, _ region: String?, _ address: CrosscheckAddress,
-                      _ oldSize: UInt64, _ newSize: UInt64, _ mayMove: Bool, _ fixed: CrosscheckAddress?,
-                      _ result: inout CrosscheckStep) throws(CrosscheckError) -> Bool {
+  private func mremap(_ statement: CrosscheckStatement, _ name: String, _ region: String?, _ address: AddressExpression,
+                      _ oldSize: UInt64, _ newSize: UInt64, _ mayMove: Bool, _ fixed: AddressExpression?,
+                      _ dontUnmap: Bool, _ result: inout CrosscheckStep) throws(RealProcessError) -> Bool {
     guard let process = processes[name] else { return unknown(name, &result) }
     guard let start = resolve(address) else { return unknownRegion(address, &result) }
     var fixedModel: UInt64?
@@ -409,7 +416,7 @@ final class CrosscheckRunner {
     var moved: UInt64?
     do {
       let newAddress = try process.space.mremap(VirtualAddress(start), oldSize: oldSize, newSize: newSize, mayMove: mayMove,
-                                                fixedAddress: fixedModel.map { VirtualAddress($0) })
+                                                fixedAddress: fixedModel.map { VirtualAddress($0) }, dontUnmap: dontUnmap)
       moved = newAddress.rawValue
       result.model = newAddress.rawValue == start ? "ok (in place)" : "moved to 0x\(String(newAddress.rawValue, radix: 16))"
       if let region { regions[region] = newAddress.rawValue }
@@ -436,6 +443,7 @@ final class CrosscheckRunner {
         return false
       }
     }
+    if dontUnmap { flags |= 4 }  // MREMAP_DONTUNMAP
     let answer = try real.request(process.slot, .mremap, [realStart, oldSize, newSize, flags, target])
     if answer.errno != 0 {
       result.kernel = Errno(rawValue: answer.errno).name

@@ -1,8 +1,10 @@
 import Foundation
+import LiveLinux
 import MemoryModel
+import Scenarios
 import Testing
 
-@testable import LiveLinux
+@testable import Crosscheck
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +13,12 @@ import Glibc
 /// The crosscheck's own parts, without a real process: the scenario reader, the address
 /// window, the page comparison, the report.
 @Suite struct CrosscheckUnitTests {
-  @Test func theReaderKeepsTheCPUSideCommandsAndSaysWhyTheOthersAreNotRun() throws {
+  /// The operations of a text, parsed by the scenario language's parser.
+  static func operations(_ text: String) throws -> [CrosscheckOperation] {
+    try ScenarioParser.parse(text, file: "t.hmm").statements.map { CrosscheckOperation($0.command) }
+  }
+
+  @Test func theParsersASTKeepsTheCPUSideCommandsAndSaysWhyTheOthersAreNotRun() throws {
     let text = """
       # a comment
       system memory=1G thp=madvise
@@ -30,20 +37,33 @@ import Glibc
       hmm A buf 4M
       A: collapse buf 2M
       split
+      A: d = mremap moved 2M 2M maymove dontunmap
       """
-    let scenario = try CrosscheckScenario.parse(text, file: "t.hmm")
-    let operations = scenario.statements.map(\.operation)
-    #expect(scenario.statements.map(\.line) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17])
+    let scenario = try ScenarioParser.parse(text, file: "t.hmm")
+    let statements = CrosscheckStatement.statements(of: scenario)
+    let operations = statements.map(\.operation)
+    #expect(statements.map(\.line) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18])
     #expect(operations[0] == .system(thp: "madvise", memory: 1 << 30, fragment: nil, hugetlbPools: false))
     #expect(operations[1] == .process(name: "A"))
-    #expect(operations[2] == .mmap(process: "A", name: "buf", size: 4 << 20, protection: [.read, .write], shared: false,
-                                   alignment: 2 << 20, fixed: nil))
-    #expect(operations[3] == .madvise(process: "A", address: CrosscheckAddress(region: "buf", offset: (1 << 20) + 4096),
-                                      size: 64 << 10, advice: .dontneed))
-    #expect(operations[4] == .mremap(process: "A", name: "moved", address: CrosscheckAddress(region: "buf"), oldSize: 2 << 20,
-                                     newSize: 2 << 20, mayMove: true, fixed: CrosscheckAddress(literal: 0x7e00_0000_0000)))
+    guard case .mmap("A", "buf", 4 << 20, [.read, .write], false, 2 << 20, nil) = operations[2] else {
+      Issue.record("mmap: \(operations[2])")
+      return
+    }
+    guard case .madvise("A", let address, 65536, .dontneed) = operations[3] else {
+      Issue.record("madvise: \(operations[3])")
+      return
+    }
+    #expect(address.region?.name == "buf" && address.offset == (1 << 20) + 4096)
+    guard case .mremap("A", "moved", let from, 2 << 20, 2 << 20, true, let fixed?, false) = operations[4] else {
+      Issue.record("mremap: \(operations[4])")
+      return
+    }
+    #expect(from.region?.name == "buf" && fixed.base == .literal(0x7e00_0000_0000))
     #expect(operations[5] == .fork(parent: "A", child: "B"))
-    #expect(operations[6] == .access(process: "B", address: CrosscheckAddress(region: "buf"), size: 4096, write: true))
+    guard case .access("B", _, 4096, true) = operations[6] else {
+      Issue.record("write: \(operations[6])")
+      return
+    }
     #expect(operations[7] == .expectation)
     #expect(operations[8] == .modelOnly("file"))
     if case .unreproducibleMmap(let process, let name, _) = operations[9] { #expect(process == "A" && name == "m") } else {
@@ -55,15 +75,46 @@ import Glibc
     #expect(operations[13] == .device(keyword: "hmm", changesCPU: false))
     #expect(operations[14] == .khugepagedCollapse(process: "A"))
     #expect(operations[15] == .deferredSplit)
-    #expect(scenario.statements[2].text == "A: buf = mmap 4M rw private anon align=2M")
+    guard case .mremap(_, "d", _, _, _, true, nil, true) = operations[16] else {
+      Issue.record("dontunmap: \(operations[16])")
+      return
+    }
+    #expect(statements[2].text == "A: buf = mmap 4M rw private anon align=2M")
   }
 
-  @Test func theReaderNamesTheLineItDoesNotUnderstand() {
-    #expect(throws: CrosscheckParseError(file: "t.hmm", line: 2, message: "unknown command 'frobnicate' for process 'A'")) {
-      try CrosscheckScenario.parse("process A\nA: frobnicate buf 4K\n", file: "t.hmm")
+  @Test func aMalformedFileGetsTheScenarioLanguagesDiagnostics() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crosscheck-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("bad.hmm").path
+    try "process A\nA: frobnicate buf 4K\n".write(toFile: path, atomically: true, encoding: .utf8)
+    do {
+      _ = try Crosscheck.load(path: path)
+      Issue.record("a malformed file loaded")
+    } catch {
+      guard case .scenario(let parseError) = error else {
+        Issue.record("not a parse error: \(error)")
+        return
+      }
+      let first = try #require(parseError.diagnostics.first)
+      #expect(first.location.file == path && first.location.line == 2)
+      #expect(first.description.hasPrefix("\(path):2:"))
     }
-    #expect(CrosscheckLineReader.size("2M") == 2 << 20 && CrosscheckLineReader.size("0x1000") == 4096)
-    #expect(CrosscheckLineReader.size("2_048") == 2048 && CrosscheckLineReader.size("99999999999G") == nil)
+    do {
+      _ = try Crosscheck.load(path: directory.appendingPathComponent("missing.hmm").path)
+      Issue.record("a missing file loaded")
+    } catch {
+      #expect("\(error)".contains("no such file"))
+    }
+  }
+
+  @Test func theErrorDocumentNamesTheDiagnostics() {
+    let diagnostic = ScenarioDiagnostic(at: SourceLocation(file: "t.hmm", line: 2, column: 4), "unknown command 'frobnicate'",
+                                        accepted: "expected a CPU-side command")
+    let text = CrosscheckReport.jsonError("nothing ran", diagnostics: [diagnostic], exitCode: 2)
+    #expect(text.contains("\"schema\": \"hmmkit.crosscheck-error/1\""))
+    #expect(text.contains("\"line\": 2") && text.contains("\"column\": 4") && text.contains("\"exitCode\": 2"))
+    #expect(text.contains("t.hmm:2:4: error: unknown command 'frobnicate'"))
   }
 
   @Test func theWindowKeepsOffsetsModulo1G() {
@@ -98,7 +149,9 @@ import Glibc
   }
 
   @Test func outcomesOfAccessesCompareAsFaults() {
-    let access = CrosscheckOperation.access(process: "A", address: CrosscheckAddress(region: "buf"), size: 4096, write: true)
+    let buf = AddressExpression(base: .region(Identifier("buf", at: SourceLocation(file: "t.hmm", line: 1, column: 1))),
+                                at: SourceLocation(file: "t.hmm", line: 1, column: 1))
+    let access = CrosscheckOperation.access(process: "A", address: buf, size: 4096, write: true)
     #expect(CrosscheckRunner.outcomesAgree("SIGSEGV", "SIGSEGV/SIGBUS (MADV_POPULATE_WRITE failed with EFAULT)", access))
     #expect(!CrosscheckRunner.outcomesAgree("ok", "SIGSEGV/SIGBUS (MADV_POPULATE_WRITE failed with EFAULT)", access))
     #expect(!CrosscheckRunner.outcomesAgree("EINVAL", "ok", .exit(process: "A")))
@@ -139,24 +192,15 @@ import Glibc
 /// The crosscheck scenarios against the running kernel: every compared step must agree.
 /// Skipped (with the reason printed) where crosschecks cannot run: not Linux, not root, THP
 /// neither `madvise` nor `always`.
-extension LiveProcessTests {
+extension KernelTests {
 @Suite(.serialized) struct CrosscheckLiveTests {
-  /// Why crosschecks cannot run here, printed once when the tests are skipped.
-  static let unavailable: String? = {
-    let reason = Crosscheck.unavailabilityReason()
-    if let reason { print("crosscheck tests skipped: \(reason)") }
-    return reason
-  }()
-
   @Test(
     // Needs Linux, root (PFNs, kpageflags) and THP in madvise or always mode; the reason is printed.
-    .enabled(if: LiveProcessTests.CrosscheckLiveTests.unavailable == nil, "crosschecks need Linux, root and THP (madvise or always)"),
+    .enabled(if: KernelTests.unavailable == nil, "crosschecks need Linux, root and THP (madvise or always)"),
     arguments: CrosscheckScenarioFiles.all)
   func everyCrosscheckScenarioAgreesWithTheKernel(path: String) throws {
-    let scenario = try CrosscheckScenario.load(path: path)
-    let started = ContinuousClock.now
+    let scenario = try Crosscheck.load(path: path)
     let report = try Crosscheck.run(scenario)
-    let elapsed = ContinuousClock.now - started
     let name = path.split(separator: "/").last.map(String.init) ?? path
     let agrees = report.agrees
     #expect(agrees, "\(name): \(report.summaryLine)\n\(report.disagreements.map(\.description).joined(separator: "\n"))")
@@ -164,10 +208,9 @@ extension LiveProcessTests {
     #expect(notCompared == 0, "\(name): every step of a crosscheck scenario is compared\n\(report.textReport(agreements: false))")
     let compared = report.comparedSteps
     #expect(compared > 2)
-    #expect(elapsed < .seconds(10), "\(name) took \(elapsed)")
   }
 
-  @Test(.enabled(if: LiveProcessTests.CrosscheckLiveTests.unavailable == nil, "crosschecks need Linux, root and THP (madvise or always)"))
+  @Test(.enabled(if: KernelTests.unavailable == nil, "crosschecks need Linux, root and THP (madvise or always)"))
   func thereAreCrosscheckScenariosForTheLargePageLifeCycle() {
     let names = Set(CrosscheckScenarioFiles.all.map { $0.split(separator: "/").last.map(String.init) ?? $0 })
     for expected in ["thp-fault.hmm", "partial-mprotect.hmm", "partial-munmap.hmm", "dontneed-part-of-thp.hmm",
@@ -177,7 +220,7 @@ extension LiveProcessTests {
     }
   }
 
-  @Test(.enabled(if: LiveProcessTests.CrosscheckLiveTests.unavailable == nil, "crosschecks need Linux, root and THP (madvise or always)"))
+  @Test(.enabled(if: KernelTests.unavailable == nil, "crosschecks need Linux, root and THP (madvise or always)"))
   func helpersAreGoneAfterARunAndTheStepsMatchTheKernel() throws {
     let text = """
       process A
@@ -190,7 +233,7 @@ extension LiveProcessTests {
       A: write ro 4K
       expect error SIGSEGV
       """
-    let report = try Crosscheck.run(try CrosscheckScenario.parse(text, file: "inline.hmm"))
+    let report = try Crosscheck.run(try ScenarioParser.parse(text, file: "inline.hmm"))
     let agrees = report.agrees
     #expect(agrees, "\(report.textReport())")
     let fork = try #require(report.steps.first { $0.text == "A: B = fork" })
@@ -213,6 +256,41 @@ extension LiveProcessTests {
       #expect(stat == nil || state == "Z", "helper \(pid) still runs: \(stat ?? "")")
     }
     #endif
+  }
+}
+
+}
+
+extension KernelTests {
+/// One session, many scenarios: the window and the pipes are set up once, every run starts from
+/// fresh helpers and a fresh model.
+@Suite(.serialized) struct CrosscheckSessionTests {
+  @Test(.enabled(if: KernelTests.unavailable == nil, "crosschecks need Linux, root and THP (madvise or always)"))
+  func aSessionRunsScenariosOneAfterAnotherWithFreshHelpers() throws {
+    let session = try CrosscheckSession()
+    defer { session.close() }
+    let text = """
+      process A
+      A: buf = mmap 2M rw align=2M
+      A: madvise buf 2M hugepage
+      A: write buf 4K
+      A: B = fork
+      B: write buf 4K
+      """
+    let scenario = try ScenarioParser.parse(text, file: "inline.hmm")
+    var pids: Set<String> = []
+    for round in 0..<3 {
+      let report = session.run(scenario, file: "round-\(round)")
+      #expect(report.file == "round-\(round)")
+      #expect(report.agrees, "\(report.textReport())")
+      #expect(report.comparedSteps == 6 && report.notComparedSteps == 0, "\(report.textReport(agreements: false))")
+      let write = try #require(report.steps.last)
+      #expect(write.agreements.contains { $0.process == "B" && $0.state.order == 0 && $0.state.write })
+      pids.formUnion(report.steps.flatMap(\.notes).filter { $0.contains(" is pid ") })
+    }
+    #expect(pids.count == 6, "every run has its own helpers: \(pids)")
+    let generated = session.run(statements: scenario.statements)
+    #expect(generated.file == "<generated>" && generated.agrees)
   }
 }
 }

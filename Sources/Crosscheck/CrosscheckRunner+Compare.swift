@@ -1,3 +1,4 @@
+import LiveLinux
 import MemoryModel
 
 /// Reading both sides after a step and comparing them page by page.

@@ -1,3 +1,5 @@
+import LiveLinux
+
 /// Kernel counters that move when background work may have changed a crosscheck's processes
 /// behind its back (internal): khugepaged collapses, shrinkers run by reclaim (the deferred-split
 /// shrinker among them), and THP allocations that failed (a fragmented machine).

@@ -1,35 +1,36 @@
 import MemoryModel
+import Scenarios
 
 /// What one line of a scenario asks for, as far as a crosscheck needs to know: the CPU-side
-/// commands of the scenario language (docs/scenario-language.md), with the arguments that the
-/// model and the real process both need. Lines that only the model can run are kept with the
-/// reason why.
+/// commands of the scenario language (docs/scenario-language.md, the `Scenarios` AST's
+/// ``Scenarios/Command``), with the arguments that the model and the real process both need.
+/// Lines that only the model can run are kept with the reason why.
 public enum CrosscheckOperation: Hashable, Sendable {
   /// `process NAME`.
   case process(name: String)
   /// `PROC: NAME = mmap SIZE PROT [private|shared] [anon] [align=N] [at=ADDR]` of anonymous memory.
   case mmap(process: String, name: String, size: UInt64, protection: Protection, shared: Bool,
-            alignment: UInt64?, fixed: CrosscheckAddress?)
+            alignment: UInt64?, fixed: AddressExpression?)
   /// An `mmap` the real side cannot reproduce (a file, or hugetlb pages): the reason.
   case unreproducibleMmap(process: String, name: String, reason: String)
   /// `PROC: munmap ADDR SIZE`.
-  case munmap(process: String, address: CrosscheckAddress, size: UInt64)
+  case munmap(process: String, address: AddressExpression, size: UInt64)
   /// `PROC: mprotect ADDR SIZE PROT`.
-  case mprotect(process: String, address: CrosscheckAddress, size: UInt64, protection: Protection)
+  case mprotect(process: String, address: AddressExpression, size: UInt64, protection: Protection)
   /// `PROC: madvise ADDR SIZE ADVICE`.
-  case madvise(process: String, address: CrosscheckAddress, size: UInt64, advice: AddressSpace.Advice)
-  /// `PROC: [NAME =] mremap ADDR OLDSIZE NEWSIZE [maymove] [fixed=ADDR]`.
-  case mremap(process: String, name: String?, address: CrosscheckAddress, oldSize: UInt64, newSize: UInt64,
-              mayMove: Bool, fixed: CrosscheckAddress?)
+  case madvise(process: String, address: AddressExpression, size: UInt64, advice: AddressSpace.Advice)
+  /// `PROC: [NAME =] mremap ADDR OLDSIZE NEWSIZE [maymove] [fixed=ADDR] [dontunmap]`.
+  case mremap(process: String, name: String?, address: AddressExpression, oldSize: UInt64, newSize: UInt64,
+              mayMove: Bool, fixed: AddressExpression?, dontUnmap: Bool)
   /// `PROC: CHILD = fork`.
   case fork(parent: String, child: String)
   /// `PROC: exit`.
   case exit(process: String)
   /// `PROC: read ADDR SIZE ...` (`write` false) or `PROC: write ADDR SIZE ...` (`write` true):
   /// every 4 KiB page of the range is touched.
-  case access(process: String, address: CrosscheckAddress, size: UInt64, write: Bool)
+  case access(process: String, address: AddressExpression, size: UInt64, write: Bool)
   /// `PROC: snapshot ADDR SIZE`: changes nothing; a point where both sides are compared.
-  case snapshot(process: String, address: CrosscheckAddress, size: UInt64)
+  case snapshot(process: String, address: AddressExpression, size: UInt64)
   /// `PROC: collapse ADDR SIZE`: khugepaged's collapse, whose timing the kernel does not let a
   /// process reproduce.
   case khugepagedCollapse(process: String)
@@ -55,7 +56,7 @@ extension CrosscheckOperation {
   var processName: String? {
     switch self {
     case .mmap(let process, _, _, _, _, _, _), .unreproducibleMmap(let process, _, _), .munmap(let process, _, _),
-      .mprotect(let process, _, _, _), .madvise(let process, _, _, _), .mremap(let process, _, _, _, _, _, _),
+      .mprotect(let process, _, _, _), .madvise(let process, _, _, _), .mremap(let process, _, _, _, _, _, _, _),
       .exit(let process), .access(let process, _, _, _), .snapshot(let process, _, _), .khugepagedCollapse(let process):
       return process
     case .fork(let parent, _): return parent

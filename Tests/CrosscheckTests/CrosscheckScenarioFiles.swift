@@ -6,7 +6,7 @@ enum CrosscheckScenarioFiles {
   /// The package's root directory.
   static var root: String {
     var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)  // Tests/LiveLinuxTests/CrosscheckScenarioFiles.swift
+    parts.removeLast(3)  // Tests/CrosscheckTests/CrosscheckScenarioFiles.swift
     return parts.joined(separator: "/")
   }
 

@@ -1,0 +1,117 @@
+import MemoryModel
+import Scenarios
+
+extension CrosscheckOperation {
+  /// What a crosscheck does with a command of the scenario language.
+  public init(_ command: Command) {
+    switch command {
+    case .process(let name):
+      self = .process(name: name.name)
+    case .file, .fileWrite:
+      self = .modelOnly("file")
+    case .system(let settings):
+      var thp: String?
+      var memory: UInt64?
+      var fragment: UInt64?
+      var hugetlb = false
+      for setting in settings {
+        switch setting {
+        case .thp(let mode): thp = mode.rawValue
+        case .memory(let bytes): memory = bytes
+        case .fragment(let percent): fragment = percent
+        case .hugetlbPages: hugetlb = true
+        case .oracle: break
+        }
+      }
+      self = .system(thp: thp, memory: memory, fragment: fragment, hugetlbPools: hugetlb)
+    case .split:
+      self = .deferredSplit
+    case .mmap(let mmap):
+      if case .file(let file, _) = mmap.backing {
+        self = .unreproducibleMmap(
+          process: mmap.process.name, name: mmap.name.name,
+          reason: "a mapping of file \(file.name) (the model's files and their page-cache folios have no real counterpart)")
+      } else if mmap.hugetlb != nil {
+        self = .unreproducibleMmap(process: mmap.process.name, name: mmap.name.name,
+                                   reason: "a hugetlb mapping (the machine reserves no hugetlb pages for crosschecks)")
+      } else {
+        self = .mmap(process: mmap.process.name, name: mmap.name.name, size: mmap.size,
+                     protection: Self.protection(mmap.protection), shared: mmap.shared,
+                     alignment: mmap.alignment, fixed: mmap.address)
+      }
+    case .munmap(let process, let range):
+      self = .munmap(process: process.name, address: range.address, size: range.size)
+    case .mprotect(let process, let range, let protection):
+      self = .mprotect(process: process.name, address: range.address, size: range.size,
+                       protection: Self.protection(protection))
+    case .madvise(let process, let range, let advice):
+      self = .madvise(process: process.name, address: range.address, size: range.size, advice: Self.advice(advice))
+    case .mremap(let mremap):
+      self = .mremap(process: mremap.process.name, name: mremap.name?.name, address: mremap.range.address,
+                     oldSize: mremap.range.size, newSize: mremap.newSize, mayMove: mremap.mayMove,
+                     fixed: mremap.fixedAddress, dontUnmap: mremap.dontUnmap)
+    case .fork(let parent, let child):
+      self = .fork(parent: parent.name, child: child.name)
+    case .exit(let process):
+      self = .exit(process: process.name)
+    case .read(let access):
+      self = .access(process: access.process.name, address: access.range.address, size: access.range.size, write: false)
+    case .write(let access):
+      self = .access(process: access.process.name, address: access.range.address, size: access.range.size, write: true)
+    case .collapse(let process, _):
+      self = .khugepagedCollapse(process: process.name)
+    case .snapshot(let process, let range):
+      self = .snapshot(process: process.name, address: range.address, size: range.size)
+    case .expect:
+      self = .expectation
+    case .device(let device):
+      self = Self.device(device)
+    }
+  }
+
+  /// A device or HMM command: whether it can change the CPU page tables (faults through
+  /// `hmm_range_fault()`, migrations, exclusive access) or leaves them alone.
+  private static func device(_ command: DeviceCommand) -> CrosscheckOperation {
+    switch command {
+    case .hmm(_, _, let fault):
+      return .device(keyword: fault == .none ? "hmm" : "hmm with fault flags", changesCPU: fault != .none)
+    case .notifierInsert, .notifierRemove:
+      return .device(keyword: "notifier", changesCPU: false)
+    case .define:
+      return .device(keyword: "device", changesCPU: false)
+    case .stats:
+      return .device(keyword: "devices", changesCPU: false)
+    case .open:
+      return .device(keyword: "open", changesCPU: false)
+    case .mirror(let device, _):
+      return .device(keyword: "\(device.name): mirror", changesCPU: false)
+    case .snapshot(let device, _):
+      return .device(keyword: "\(device.name): snapshot", changesCPU: false)
+    case .access(let device, _, let write, _, _, _):
+      return .device(keyword: "\(device.name): \(write ? "write" : "read")", changesCPU: true)
+    case .dmirror(let name, let operation, _, _):
+      let leavesCPU: Set<DMirrorOperation> = [.snapshot, .close, .failAlloc]
+      return .device(keyword: "\(name.name): \(operation.rawValue)", changesCPU: !leavesCPU.contains(operation))
+    }
+  }
+
+  /// The model's protection for a scenario protection.
+  static func protection(_ protection: Command.Protection) -> Protection {
+    var result: Protection = []
+    if protection.read { result.insert(.read) }
+    if protection.write { result.insert(.write) }
+    if protection.execute { result.insert(.exec) }
+    return result
+  }
+
+  /// The model's advice for a scenario advice.
+  static func advice(_ advice: Command.Advice) -> AddressSpace.Advice {
+    switch advice {
+    case .hugepage: .hugepage
+    case .nohugepage: .nohugepage
+    case .dontneed: .dontneed
+    case .free: .free
+    case .collapse: .collapse
+    }
+  }
+}
