@@ -55,16 +55,16 @@ import Testing
   }
 
   @Test func safePoliciesGiveNoFindings() {
-    var fuzzer = Fuzzer(configuration: FuzzConfiguration(seed: 1, policies: ["base", "map-order", "scan"]), limit: .cases(40))
+    var fuzzer = Fuzzer(configuration: FuzzConfiguration(seed: 1, policies: ["base", "map-order", "scan"]), limit: .cases(15))
     fuzzer.shrink = false
     let (progress, reports) = fuzzer.run()
-    #expect(progress.cases == 40)
-    #expect(progress.steps > 40 * 40)
+    #expect(progress.cases == 15)
+    #expect(progress.steps > 15 * 40)
     #expect(reports.isEmpty, "\(reports.map(\.text))")
   }
 
   @Test func folioOrderIsCaughtAndShrunk() throws {
-    var fuzzer = Fuzzer(configuration: FuzzConfiguration(seed: 1, policies: ["folio-order"]), limit: .cases(40))
+    var fuzzer = Fuzzer(configuration: FuzzConfiguration(seed: 1, policies: ["folio-order"]), limit: .cases(20))
     fuzzer.onFinding = nil
     let (_, reports) = fuzzer.run()
     let oracle = try #require(reports.first { $0.finding.kind == .oracle })
