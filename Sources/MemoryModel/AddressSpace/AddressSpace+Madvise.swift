@@ -24,18 +24,13 @@ extension AddressSpace {
     let unmappedHole = !isFullyMapped(address, end)
     switch advice {
     case .hugepage, .nohugepage:
-      splitVMA(at: address)
-      splitVMA(at: end)
-      for index in vmaIndices(overlapping: address, end) {
-        if advice == .hugepage {
-          vmas[index].flags.insert(.hugepage)
-          vmas[index].flags.remove(.noHugepage)
-        } else {
-          vmas[index].flags.insert(.noHugepage)
-          vmas[index].flags.remove(.hugepage)
-        }
-      }
-      mergeVMAs(around: address, end)
+      // A VMA whose flags would not change is not split (`madvise_update_vma()`).
+      let set: VMAFlags = advice == .hugepage ? .hugepage : .noHugepage
+      let clear: VMAFlags = advice == .hugepage ? .noHugepage : .hugepage
+      changeVMAs(address, end, where: { !$0.flags.contains(set) || !$0.flags.isDisjoint(with: clear) }, update: { vma in
+        vma.flags.insert(set)
+        vma.flags.remove(clear)
+      })
     case .dontneed:
       for index in vmaIndices(overlapping: address, end) {
         let vma = vmas[index]

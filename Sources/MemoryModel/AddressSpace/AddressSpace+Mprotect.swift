@@ -10,24 +10,51 @@ extension AddressSpace {
   /// none for chunks with nothing mapped. Write permission is given back only to pages that may
   /// be written without a fault (exclusive anonymous pages, shared mappings); others stay
   /// read-only and fault (COW) on the next write.
-  /// - Throws: `EINVAL` for bad arguments, `ENOMEM` when part of the range is unmapped.
+  /// - Throws: `EINVAL` for bad arguments, `ENOMEM` when part of the range is unmapped: as in
+  ///   Linux, the VMAs from `address` up to the first hole keep their new protection.
   public func mprotect(_ address: VirtualAddress, _ length: UInt64, _ protection: Protection) throws(SyscallError) {
     let end = try checkedRange(address, length, "mprotect")
-    guard isFullyMapped(address, end) else {
-      throw SyscallError(.ENOMEM, "mprotect: part of \(address)+\(formatSize(length)) is not mapped")
-    }
+    // `do_mprotect_pkey()` changes VMA by VMA and stops at the first hole with ENOMEM.
+    var mappedEnd = address
     for index in vmaIndices(overlapping: address, end) {
+      if vmas[index].start > mappedEnd { break }
+      mappedEnd = min(vmas[index].end, end)
+    }
+    for index in vmaIndices(overlapping: address, mappedEnd) where vmas[index].protection != protection {
       if let size = vmas[index].hugetlbPageSize, !address.isAligned(to: size.bytes) || !end.isAligned(to: size.bytes) {
         throw SyscallError(.EINVAL, "mprotect: a hugetlb VMA can only change whole \(size) pages")
       }
     }
-    splitVMA(at: address)
-    splitVMA(at: end)
-    for index in vmaIndices(overlapping: address, end) {
-      vmas[index].protection = protection
-      changeProtection(vmas[index])
+    // A VMA that already has the protection is left alone (`mprotect_fixup()`: no split).
+    changeVMAs(address, mappedEnd, where: { $0.protection != protection }, update: { $0.protection = protection },
+               then: { vma in self.changeProtection(vma) })
+    if mappedEnd < end {
+      throw SyscallError(.ENOMEM, "mprotect: part of \(address)+\(formatSize(length)) is not mapped")
     }
-    mergeVMAs(around: address, end)
+  }
+
+  /// Splits out of `[start, end)` the parts of the VMAs for which `needsChange` holds, runs
+  /// `update` on each of them and then `then` with the updated VMA, and merges what became
+  /// alike; other VMAs are not split (Linux returns early from `mprotect_fixup()` and
+  /// `madvise_update_vma()` when nothing changes).
+  func changeVMAs(_ start: VirtualAddress, _ end: VirtualAddress, where needsChange: (VMA) -> Bool,
+                  update: (inout VMA) -> Void, then: ((VMA) -> Void)? = nil) {
+    guard start < end else { return }
+    var pieces: [(VirtualAddress, VirtualAddress)] = []
+    for index in vmaIndices(overlapping: start, end) where needsChange(vmas[index]) {
+      pieces.append((max(vmas[index].start, start), min(vmas[index].end, end)))
+    }
+    for (from, to) in pieces {
+      splitVMA(at: from)
+      splitVMA(at: to)
+      for index in vmaIndices(overlapping: from, to) {
+        var vma = vmas[index]
+        update(&vma)
+        vmas[index] = vma
+        then?(vma)
+      }
+    }
+    if !pieces.isEmpty { mergeVMAs(around: start, end) }
   }
 
   /// Applies `vma`'s protection to every entry in it (`change_protection`).
