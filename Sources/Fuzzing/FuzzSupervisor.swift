@@ -67,6 +67,7 @@ public struct FuzzSupervisor {
         guard let message = FuzzWorkerMessage(line: line) else { continue }
         switch message {
         case .caseStart(let index): current = index
+        case .shrinking: break
         case .progress(let cases, let steps, let findings, _), .done(let cases, let steps, let findings, _):
           lastWorker = Fuzzer.Progress(cases: cases, steps: steps, findings: findings, seconds: 0)
           var shown = base
