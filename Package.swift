@@ -28,7 +28,7 @@ let package = Package(
     .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM", "DeviceMirror"]),
     .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel"]),
     .target(name: "Crosscheck", dependencies: ["Scenarios", "LiveLinux", "MemoryModel"]),
-    .target(name: "Fuzzing", dependencies: ["Scenarios"]),
+    .target(name: "Fuzzing", dependencies: ["Scenarios", "Crosscheck"]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
@@ -41,6 +41,6 @@ let package = Package(
     .testTarget(name: "LiveLinuxTests", dependencies: ["LiveLinux", "HMM", "MemoryModel"]),
     .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
     .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
-    .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios"]),
+    .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios", "LiveLinux"]),
   ]
 )

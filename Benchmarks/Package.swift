@@ -63,3 +63,16 @@ package.targets += [
     plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
   ),
 ]
+
+// Model-only fuzzing throughput (`hmmkit fuzz`'s hot loop).
+package.targets += [
+  .executableTarget(
+    name: "FuzzingBenchmarks",
+    dependencies: [
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "Fuzzing", package: "HMMKit"),
+    ],
+    path: "Benchmarks/FuzzingBenchmarks",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  )
+]

@@ -23,9 +23,11 @@ public final class ChildProcess {
   private var buffer: [UInt8] = []
   private var ended = false
 
-  /// Starts `executable` with `arguments` (not including argv[0]); its standard error is
-  /// discarded unless `keepStandardError`.
-  public init?(executable: String, arguments: [String], keepStandardError: Bool = false) {
+  /// Starts `executable` with `arguments` (not including argv[0]); its standard error goes to
+  /// `standardError` (a file path), or is discarded. Swift's crash backtracer is turned off in
+  /// the child (a trap is expected, and the backtrace takes time).
+  public init?(executable: String, arguments: [String], standardError: String? = nil) {
+    setenv("SWIFT_BACKTRACE", "enable=no", 1)
     var pipeFDs: [Int32] = [0, 0]
     guard pipe(&pipeFDs) == 0 else { return nil }
     var actions = posix_spawn_file_actions_t()
@@ -33,7 +35,7 @@ public final class ChildProcess {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
     posix_spawn_file_actions_addclose(&actions, pipeFDs[0])
-    if !keepStandardError { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
+    posix_spawn_file_actions_addopen(&actions, 2, standardError ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     let argv = ([executable] + arguments).map { strdup($0) }
     defer { for pointer in argv { free(pointer) } }
     var cArguments: [UnsafeMutablePointer<CChar>?] = argv + [nil]

@@ -25,7 +25,8 @@ public struct FuzzExecutor: Sendable {
   /// Runs `steps` from a fresh machine and stops at the first finding; `report` hears the
   /// position (among the scenario commands) of each command the model refuses, at once.
   public func run(_ steps: [FuzzStep], report: ((Int) -> Void)? = nil) -> Outcome {
-    let session = ScenarioSession(options: ScenarioRunner.Options(memoryBytes: 64 << 20, checkInvariants: false))
+    // The machine `hmmkit run` gets unless the case's `system memory=` line says otherwise.
+    let session = ScenarioSession(options: ScenarioRunner.Options(checkInvariants: false))
     defer { session.shutdown() }
     var count = 0
     var failed: [Bool] = []

@@ -58,7 +58,7 @@ public enum FuzzReproducer {
   /// is one the scenario language can write.
   static func differentialPattern(_ steps: [FuzzStep], at position: Int) -> DataPattern? {
     guard case .compare(let devices, let range) = steps[position], let first = devices.first else { return nil }
-    let session = ScenarioSession(options: ScenarioRunner.Options(memoryBytes: 64 << 20, checkInvariants: false))
+    let session = ScenarioSession(options: ScenarioRunner.Options(checkInvariants: false))
     defer { session.shutdown() }
     for step in steps[..<position] {
       for command in step.commands { _ = session.execute(command) }

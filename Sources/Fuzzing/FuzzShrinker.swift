@@ -13,6 +13,8 @@ public struct FuzzShrinker {
   public var budget: Int
   /// Candidates tried so far.
   public private(set) var tried = 0
+  /// Called before every candidate runs (a worker's sign of life while it shrinks).
+  public var heartbeat: (() -> Void)?
 
   /// Creates a shrinker.
   public init(budget: Int = 4000, stillFails: @escaping ([FuzzStep]) -> Bool) {
@@ -20,8 +22,7 @@ public struct FuzzShrinker {
     self.stillFails = stillFails
   }
 
-  /// The smallest failing case found from `steps` (which must fail). The first step (the
-  /// `system` line with the machine's memory) is kept.
+  /// The smallest failing case found from `steps` (which must fail).
   public mutating func shrink(_ steps: [FuzzStep]) -> [FuzzStep] {
     var current = steps
     var changed = true
@@ -45,12 +46,13 @@ public struct FuzzShrinker {
   private mutating func test(_ candidate: [FuzzStep]) -> Bool {
     guard tried < budget else { return false }
     tried += 1
+    heartbeat?()
     let text = ScenarioPrinter.text(candidate.flatMap(\.commands))
     guard (try? ScenarioParser.parse(text, file: "shrink.hmm")) != nil else { return false }
     return stillFails(candidate)
   }
 
-  /// ddmin over `steps[1...]`.
+  /// ddmin over `steps[1...]` (the case's `system` line, with the machine's memory, stays).
   private mutating func ddmin(_ steps: [FuzzStep]) -> [FuzzStep] {
     guard steps.count > 1 else { return steps }
     let head = steps[0]
@@ -81,11 +83,80 @@ public struct FuzzShrinker {
     return [head] + body
   }
 
+  /// The name a step defines (a device, region, file, dmirror file, notifier), if any.
+  static func definedName(_ step: FuzzStep) -> String? {
+    guard case .command(let command) = step else { return nil }
+    switch command {
+    case .device(.define(let definition)): return definition.name.name
+    case .device(.open(let name, _, _)): return name.name
+    case .device(.notifierInsert(let name, _, _)): return name.name
+    case .mmap(let mmap): return mmap.name.name
+    case .file(let file): return file.name.name
+    default: return nil
+    }
+  }
+
+  /// `steps` without step `index` and with every word `old` replaced by `new`, re-read from
+  /// their text (only when every step is a plain command).
+  static func renaming(_ steps: [FuzzStep], dropping index: Int, _ old: String, to new: String) -> [FuzzStep]? {
+    var commands: [Command] = []
+    for (position, step) in steps.enumerated() where position != index {
+      guard case .command(let command) = step else { return nil }
+      commands.append(command)
+    }
+    let lines = commands.map { command in
+      ScenarioPrinter.line(command).split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+        var text = String(word)
+        for prefix in ["", "fixed=", "at="] where text.hasPrefix(prefix + old) {
+          let rest = text.dropFirst(prefix.count + old.count)
+          if rest.isEmpty || rest.hasPrefix("+") { text = prefix + new + rest }
+        }
+        return text
+      }.joined(separator: " ")
+    }
+    guard let scenario = try? ScenarioParser.parse(lines.joined(separator: "\n") + "\n", file: "shrink.hmm") else { return nil }
+    return scenario.statements.map { .command($0.command) }
+  }
+
+  /// Whether a step's text names `name` (as a whole word).
+  static func mentions(_ step: FuzzStep, _ name: String) -> Bool {
+    step.commands.contains { command in
+      ScenarioPrinter.line(command).split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }.contains { $0 == name }
+    }
+  }
+
   /// One pass that replaces each step by a simpler variant that still fails.
   private mutating func simplify(_ steps: [FuzzStep]) -> [FuzzStep] {
     var current = steps
+    // The differential's paired reads as separate device reads, so that ddmin can drop them
+    // one by one (kept as a pair when the finding is the differential itself).
+    if current.contains(where: { if case .compare = $0 { true } else { false } }) {
+      let expanded = current.flatMap { step -> [FuzzStep] in
+        if case .compare = step { return step.commands.map { .command($0) } }
+        return [step]
+      }
+      if test(expanded) { return expanded }
+    }
     var index = 0
     while index < current.count && tried < budget {
+      if let name = Self.definedName(current[index]) {
+        // The definition and every step that names it, together (ddmin removes contiguous
+        // chunks only).
+        let kept = current.filter { !Self.mentions($0, name) }
+        if kept.count < current.count, test(kept) {
+          current = kept
+          continue
+        }
+      }
+      if case .command(.mremap(let mremap)) = current[index], let name = mremap.name, let source = mremap.range.address.region,
+        mremap.range.address.offset == 0, let renamed = Self.renaming(current, dropping: index, name.name, to: source.name)
+      {
+        // A region named by an mremap that may have left it in place: the old name instead.
+        if test(renamed) {
+          current = renamed
+          continue
+        }
+      }
       if case .command(.fork(let parent, let child)) = current[index] {
         var merged = current
         merged.remove(at: index)

@@ -19,6 +19,8 @@ public struct FuzzSupervisor {
   public var workerArguments: [String]
   /// Seconds of silence after which a case counts as hung.
   public var hangTimeout = 10.0
+  /// Seconds a trap or hang may spend shrinking (each candidate runs in a child).
+  public var shrinkSeconds = 30
   /// Progress, as the worker reports it (counts summed over workers).
   public var onProgress: ((Fuzzer.Progress) -> Void)?
   /// Each new kind of finding.
@@ -44,6 +46,8 @@ public struct FuzzSupervisor {
     var reports: [Fuzzer.Report] = []
     var signatures: Set<String> = []
     var firstCase = 0
+    let errorPath = NSTemporaryDirectory() + "hmmkit-fuzz-\(getpid())-worker.err"
+    defer { try? FileManager.default.removeItem(atPath: errorPath) }
     while true {
       let limitArguments: [String]
       switch limit {
@@ -52,7 +56,7 @@ public struct FuzzSupervisor {
       }
       if case .cases(let count) = limit, count - firstCase <= 0 { break }
       if case .seconds(let seconds) = limit, seconds - elapsed() <= 0.05 { break }
-      guard let worker = ChildProcess(executable: executable, arguments: workerArguments + ["--worker", "--first-case", "\(firstCase)"] + limitArguments, keepStandardError: true) else {
+      guard let worker = ChildProcess(executable: executable, arguments: workerArguments + ["--worker", "--first-case", "\(firstCase)"] + limitArguments, standardError: errorPath) else {
         break
       }
       var base = total
@@ -63,6 +67,7 @@ public struct FuzzSupervisor {
         guard let message = FuzzWorkerMessage(line: line) else { continue }
         switch message {
         case .caseStart(let index): current = index
+        case .shrinking: break
         case .progress(let cases, let steps, let findings, _), .done(let cases, let steps, let findings, _):
           lastWorker = Fuzzer.Progress(cases: cases, steps: steps, findings: findings, seconds: 0)
           var shown = base
@@ -91,8 +96,11 @@ public struct FuzzSupervisor {
       total.findings += 1
       let kind: FuzzFinding.Kind = hung ? .hang : .trap
       let signalDetail: String
-      if case .signaled(let signal) = ending { signalDetail = "killed by signal \(signal)" } else { signalDetail = hung ? "no progress for \(Int(hangTimeout)) s" : "worker ended: \(ending)" }
-      if signatures.insert(kind.rawValue).inserted {
+      let fatal = (try? String(contentsOfFile: errorPath, encoding: .utf8))?.split(separator: "\n").first { $0.contains("Fatal error") }
+      if case .signaled(let signal) = ending { signalDetail = fatal.map(String.init) ?? "killed by signal \(signal)" } else { signalDetail = hung ? "no progress for \(Int(hangTimeout)) s" : "worker ended: \(ending)" }
+      // One report per kind and message (addresses and sizes left out).
+      let signature = kind.rawValue + " " + String(signalDetail.filter { !$0.isHexDigit || $0.isLetter && !"abcdef".contains($0) })
+      if signatures.insert(signature).inserted {
         let report = isolatedReport(case: current, kind: kind, detail: signalDetail)
         reports.append(report)
         onFinding?(report)
@@ -106,11 +114,14 @@ public struct FuzzSupervisor {
   /// Shrinks a trap or hang of case `index` with `hmmkit fuzz --replay` children.
   func isolatedReport(case index: Int, kind: FuzzFinding.Kind, detail: String) -> Fuzzer.Report {
     let fuzzCase = ScenarioGenerator.generate(configuration, index: index)
-    let timeout = kind == .hang ? 3.0 : 30.0
+    let timeout = kind == .hang ? 3.0 : 5.0
+    let clock = ContinuousClock()
+    let deadline = clock.now + .seconds(shrinkSeconds)
     let path = NSTemporaryDirectory() + "hmmkit-fuzz-\(getpid())-candidate.hmm"
     defer { try? FileManager.default.removeItem(atPath: path) }
     let executable = self.executable
     func fails(_ steps: [FuzzStep]) -> Bool {
+      guard clock.now < deadline else { return false }
       let text = ScenarioPrinter.text(steps.flatMap(\.commands))
       guard (try? text.write(toFile: path, atomically: true, encoding: .utf8)) != nil else { return false }
       let ending = ChildProcess.run(executable: executable, arguments: ["fuzz", "--replay", path], timeout: timeout)
@@ -137,7 +148,8 @@ public struct FuzzSupervisor {
     let finding = FuzzFinding(kind: kind, step: max(0, steps.count - 1), detail: detail, signature: kind.rawValue)
     let policies = configuration.policies.isEmpty ? "" : " --policies \(configuration.policies.joined(separator: ","))"
     let header = [
-      "hmmkit fuzz --seed \(configuration.seed)\(policies) --steps \(configuration.steps): case \(index)",
+      "hmmkit fuzz --seed \(configuration.seed)\(policies) --steps \(configuration.steps)"
+        + (configuration.profile.name == "standard" ? "" : " --profile \(configuration.profile.name)") + ": case \(index)",
       "finding: \(kind.rawValue): \(detail) (the process running the case)",
       "shrunk from \(fuzzCase.commands.count) to \(commands.count) statements; reproduce with 'hmmkit run FILE'",
     ]

@@ -6,6 +6,8 @@ public enum FuzzWorkerMessage: Codable, Sendable {
   case caseStart(Int)
   /// The counts so far.
   case progress(cases: Int, steps: Int, findings: Int, seconds: Double)
+  /// The worker is shrinking a finding (a sign of life for the hang watchdog).
+  case shrinking
   /// A new kind of finding, shrunk.
   case finding(FuzzWorkerFinding)
   /// The worker finished its cases.

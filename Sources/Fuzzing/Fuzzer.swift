@@ -59,6 +59,8 @@ public struct Fuzzer {
   public var onProgress: ((Progress) -> Void)?
   /// Called before each case runs, with its index.
   public var onCaseStart: ((Int) -> Void)?
+  /// Called now and then while a finding is shrunk (at most every `progressInterval`).
+  public var onHeartbeat: (() -> Void)?
   /// Called for each new kind of finding, after shrinking.
   public var onFinding: ((Report) -> Void)?
   /// Seconds between progress calls.
@@ -122,6 +124,7 @@ public struct Fuzzer {
       var shrinker = FuzzShrinker { candidate in
         executor.run(candidate).finding?.signature == finding.signature
       }
+      shrinker.heartbeat = onHeartbeat
       steps = shrinker.shrink(steps)
       shrunkFinding = executor.run(steps).finding ?? finding
     }

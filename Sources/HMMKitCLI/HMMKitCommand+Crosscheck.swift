@@ -24,7 +24,7 @@ extension HMMKitCommand {
         """)
 
     @Argument(help: "Scenario files or directories (every .hmm under them).")
-    var files: [String]
+    var files: [String] = []
 
     @Flag(help: "Print JSON (an array of hmmkit.crosscheck/1 documents, see docs/live-mode.md).")
     var json = false
@@ -32,7 +32,12 @@ extension HMMKitCommand {
     @Flag(name: .shortAndLong, help: "Print only the steps' outcomes and disagreements, not the runs they agree on.")
     var quiet = false
 
+    @OptionGroup(title: "Fuzzing (hmmkit crosscheck --fuzz, see docs/fuzzing.md)")
+    var fuzzing: CrosscheckFuzzOptions
+
     func run() throws {
+      if fuzzing.fuzz { return try fuzzing.run(json: json, files: files) }
+      if files.isEmpty { throw ValidationError("give scenario files or directories, or --fuzz") }
       var scenarios: [Scenario] = []
       var diagnostics: [ScenarioDiagnostic] = []
       for path in ScenarioFiles.expand(files) {

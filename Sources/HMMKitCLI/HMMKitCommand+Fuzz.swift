@@ -114,6 +114,14 @@ extension HMMKitCommand {
       fuzzer.onCaseStart = { index in FuzzOutput.send(.caseStart(index)) }
       fuzzer.onProgress = { p in FuzzOutput.send(.progress(cases: p.cases, steps: p.steps, findings: p.findings, seconds: p.seconds)) }
       fuzzer.onFinding = { report in FuzzOutput.send(.finding(FuzzWorkerFinding(report))) }
+      let clock = ContinuousClock()
+      nonisolated(unsafe) var lastBeat = clock.now
+      fuzzer.onHeartbeat = {
+        if clock.now - lastBeat >= .seconds(1) {
+          lastBeat = clock.now
+          FuzzOutput.send(.shrinking)
+        }
+      }
       let (progress, _) = fuzzer.run()
       FuzzOutput.send(.done(cases: progress.cases, steps: progress.steps, findings: progress.findings, seconds: progress.seconds))
     }

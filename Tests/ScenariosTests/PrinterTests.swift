@@ -38,7 +38,7 @@ import Testing
         skip -= 1
         continue
       }
-      if line.contains("SourceLocation") {
+      if line.contains("▿ location: ") || line.contains("SourceLocation") {
         skip = 3
         continue
       }

@@ -31,24 +31,16 @@ extension AddressSpace {
     let unmappedHole = !isFullyMapped(address, end)
     switch advice {
     case .hugepage, .nohugepage:
-      let (from, to) = try hugetlbEdges(address, end, "madvise", changes: { vma in
-        advice == .hugepage
-          ? !vma.flags.contains(.hugepage) || vma.flags.contains(.noHugepage)
-          : !vma.flags.contains(.noHugepage) || vma.flags.contains(.hugepage)
+      // A VMA whose flags would not change is not split (`madvise_update_vma()`), and a hugetlb
+      // VMA that would change is split only at its page boundaries.
+      let set: VMAFlags = advice == .hugepage ? .hugepage : .noHugepage
+      let clear: VMAFlags = advice == .hugepage ? .noHugepage : .hugepage
+      let needsChange: (VMA) -> Bool = { !$0.flags.contains(set) || !$0.flags.isDisjoint(with: clear) }
+      let (from, to) = try hugetlbEdges(address, end, "madvise", changes: needsChange)
+      changeVMAs(from, to, where: needsChange, update: { vma in
+        vma.flags.insert(set)
+        vma.flags.remove(clear)
       })
-      guard from < to else { break }
-      splitVMA(at: from)
-      splitVMA(at: to)
-      for index in vmaIndices(overlapping: from, to) {
-        if advice == .hugepage {
-          vmas[index].flags.insert(.hugepage)
-          vmas[index].flags.remove(.noHugepage)
-        } else {
-          vmas[index].flags.insert(.noHugepage)
-          vmas[index].flags.remove(.hugepage)
-        }
-      }
-      mergeVMAs(around: from, to)
     case .dontneed:
       for index in vmaIndices(overlapping: address, end) {
         let vma = vmas[index]

@@ -11,7 +11,9 @@ extension AddressSpace {
   /// be written without a fault (exclusive anonymous pages, shared mappings); others stay
   /// read-only and fault (COW) on the next write.
   /// As Linux does, a zero length succeeds, and a range outside user space is `ENOMEM`.
-  /// - Throws: `EINVAL` for an unaligned address, `ENOMEM` when part of the range is unmapped.
+  /// - Throws: `EINVAL` for an unaligned address or a hugetlb VMA cut inside a huge page,
+  ///   `ENOMEM` when part of the range is unmapped: as in Linux, the VMAs from `address` up to
+  ///   the first hole keep their new protection.
   public func mprotect(_ address: VirtualAddress, _ length: UInt64, _ protection: Protection) throws(SyscallError) {
     guard !hasExited else { throw SyscallError(.EINVAL, "process \(name) has exited") }
     guard address.isAligned(to: PageSize.bytes4K) else { throw SyscallError(.EINVAL, "mprotect: address \(address) is not page aligned") }
@@ -21,18 +23,44 @@ extension AddressSpace {
       throw SyscallError(.ENOMEM, "mprotect: \(address)+\(formatSize(length)) is outside user space")
     }
     let end = VirtualAddress(rawEnd)
-    guard isFullyMapped(address, end) else {
+    // `do_mprotect_pkey()` changes VMA by VMA and stops at the first hole with ENOMEM.
+    var mappedEnd = address
+    for index in vmaIndices(overlapping: address, end) {
+      if vmas[index].start > mappedEnd { break }
+      mappedEnd = min(vmas[index].end, end)
+    }
+    // A VMA that already has the protection is left alone (`mprotect_fixup()`: no split).
+    let needsChange: (VMA) -> Bool = { $0.protection != protection }
+    let (from, to) = try hugetlbEdges(address, mappedEnd, "mprotect", changes: needsChange)
+    changeVMAs(from, to, where: needsChange, update: { $0.protection = protection },
+               then: { vma in self.changeProtection(vma) })
+    if mappedEnd < end {
       throw SyscallError(.ENOMEM, "mprotect: part of \(address)+\(formatSize(length)) is not mapped")
     }
-    let (from, to) = try hugetlbEdges(address, end, "mprotect", changes: { $0.protection != protection })
-    guard from < to else { return }
-    splitVMA(at: from)
-    splitVMA(at: to)
-    for index in vmaIndices(overlapping: from, to) {
-      vmas[index].protection = protection
-      changeProtection(vmas[index])
+  }
+
+  /// Splits out of `[start, end)` the parts of the VMAs for which `needsChange` holds, runs
+  /// `update` on each of them and then `then` with the updated VMA, and merges what became
+  /// alike; other VMAs are not split (Linux returns early from `mprotect_fixup()` and
+  /// `madvise_update_vma()` when nothing changes).
+  func changeVMAs(_ start: VirtualAddress, _ end: VirtualAddress, where needsChange: (VMA) -> Bool,
+                  update: (inout VMA) -> Void, then: ((VMA) -> Void)? = nil) {
+    guard start < end else { return }
+    var pieces: [(VirtualAddress, VirtualAddress)] = []
+    for index in vmaIndices(overlapping: start, end) where needsChange(vmas[index]) {
+      pieces.append((max(vmas[index].start, start), min(vmas[index].end, end)))
     }
-    mergeVMAs(around: from, to)
+    for (from, to) in pieces {
+      splitVMA(at: from)
+      splitVMA(at: to)
+      for index in vmaIndices(overlapping: from, to) {
+        var vma = vmas[index]
+        update(&vma)
+        vmas[index] = vma
+        then?(vma)
+      }
+    }
+    if !pieces.isEmpty { mergeVMAs(around: start, end) }
   }
 
   /// Applies `vma`'s protection to every entry in it (`change_protection`).

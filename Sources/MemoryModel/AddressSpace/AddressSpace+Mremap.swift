@@ -30,6 +30,14 @@ extension AddressSpace {
       // Linux 6.17+ moves a range that spans several VMAs with MREMAP_FIXED, if it is not resized.
       return try moveSeveral(address, oldEnd, to: fixed, keepOld: dontUnmap)
     }
+    if fixedAddress == nil, !dontUnmap, newLength <= oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end,
+      vmas[index].hugetlbPageSize == nil
+    {
+      // Linux shrinks (or leaves alone, at the same size) a range that spans several VMAs in
+      // place: only growing or moving needs one VMA (checked with Linux 6.18).
+      if newLength < oldLength { try munmap(address + newLength, oldLength - newLength) }
+      return address
+    }
     guard let index = vmaIndex(containing: address), oldEnd <= vmas[index].end else {
       throw SyscallError(.EFAULT, "mremap: \(address)+\(formatSize(oldSize)) is not inside one VMA")
     }

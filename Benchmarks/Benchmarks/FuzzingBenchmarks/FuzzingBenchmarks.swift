@@ -1,0 +1,63 @@
+// Benchmarks of model-only fuzzing: cases of `hmmkit fuzz` (seed 1, 40 steps, base/map-order/scan
+// devices) generated and run in this process with the model's oracles, as the fuzz worker's hot
+// loop does. One iteration is 100 cases (about 4,900 steps).
+//
+// Custom metric `steps per s`: scenario commands run per second in the measured region.
+
+import Benchmark
+import Fuzzing
+
+private let stepsPerSecond = BenchmarkMetric.custom("steps per s", polarity: .prefersLarger, useScalingFactor: false)
+private let metrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal, stepsPerSecond]
+private let casesPerIteration = 100
+/// The next case to run: every iteration runs new cases.
+nonisolated(unsafe) private var next = 0
+
+/// Runs `casesPerIteration` cases starting at `first` and records steps per second.
+private func measure(_ benchmark: Benchmark, first: Int, policies: [String], interval: Int, generateOnly: Bool = false) {
+  let configuration = FuzzConfiguration(seed: 1, policies: policies)
+  let executor = FuzzExecutor(invariantInterval: interval)
+  let clock = ContinuousClock()
+  benchmark.startMeasurement()
+  let began = clock.now
+  var steps = 0
+  for index in first..<(first + casesPerIteration) {
+    let fuzzCase = ScenarioGenerator.generate(configuration, index: index)
+    if generateOnly {
+      steps += fuzzCase.steps.count
+      blackHole(fuzzCase)
+    } else {
+      steps += executor.run(fuzzCase.steps).steps
+    }
+  }
+  let elapsed = clock.now - began
+  benchmark.stopMeasurement()
+  let (seconds, attoseconds) = elapsed.components
+  let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+  benchmark.measurement(stepsPerSecond, Int(Double(steps) / (nanoseconds / 1e9)))
+}
+
+let benchmarks: @Sendable () -> Void = {
+  let configuration = Benchmark.Configuration(
+    metrics: metrics, units: [stepsPerSecond: .count], warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 20)
+
+  Benchmark("fuzz 100 cases, oracles after every step", configuration: configuration) { benchmark in
+    measure(benchmark, first: next, policies: ["base", "map-order", "scan"], interval: 1)
+    next += casesPerIteration
+  }
+
+  Benchmark("fuzz 100 cases, invariants every 16 steps", configuration: configuration) { benchmark in
+    measure(benchmark, first: next, policies: ["base", "map-order", "scan"], interval: 16)
+    next += casesPerIteration
+  }
+
+  Benchmark("fuzz 100 CPU-only cases, oracles after every step", configuration: configuration) { benchmark in
+    measure(benchmark, first: next, policies: [], interval: 1)
+    next += casesPerIteration
+  }
+
+  Benchmark("generate 100 cases", configuration: configuration) { benchmark in
+    measure(benchmark, first: next, policies: ["base", "map-order", "scan"], interval: 1, generateOnly: true)
+    next += casesPerIteration
+  }
+}
