@@ -75,7 +75,7 @@ import Testing
   @Test func deviceOptionsAreExact() {
     #expect(
       diagnostics("device h tlb=64x4x\n")
-        == ["t.hmm:1:14: error: bad TLB geometry '64x4x'; expected ENTRIESxWAYS with entries a multiple of ways and a power-of-two number of sets, e.g. 64x4"])
+        == ["t.hmm:1:14: error: bad TLB geometry '64x4x'; expected ENTRIESxWAYS (at most 65536 entries and 64 ways) with entries a multiple of ways and a power-of-two number of sets, e.g. 64x4"])
     #expect(
       diagnostics("device i pages=1G\n")
         == ["t.hmm:1:16: error: page sizes '1G' lack 4K, the base page every device maps; expected a list that includes 4K, e.g. pages=4K,1G"])
