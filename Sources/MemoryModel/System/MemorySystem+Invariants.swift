@@ -83,8 +83,11 @@ extension MemorySystem {
       let mapped = counter.pteMaps[pfn]
       // Empty the counters again for the next check (every counted frame is allocated, so the
       // scan passes it: as this frame, or as a tail of this head).
-      let span = descriptor.flags.contains(.head) ? 1 << Int(descriptor.order) : 1
-      (counter.pteMaps + pfn).update(repeating: 0, count: min(span, frames.count - pfn))
+      if descriptor.flags.contains(.head) && descriptor.order > 0 {
+        (counter.pteMaps + pfn).update(repeating: 0, count: min(1 << Int(descriptor.order), frames.count - pfn))
+      } else {
+        counter.pteMaps[pfn] = 0
+      }
       if descriptor.mapCount != mapped && descriptor.kind != .free {
         fail("map-count", "frame \(PFN(UInt64(pfn))) (\(descriptor.kind)) has map count \(descriptor.mapCount) but \(mapped) PTEs map it")
       }
