@@ -4,11 +4,18 @@ extension LiveVMA {
   /// Parses `/proc/PID/maps`: one VMA a line, `start-end perms offset dev inode [path]`. The path
   /// is the rest of the line and may contain spaces (and a ` (deleted)` suffix).
   /// - Throws: ``LiveLinuxError/malformedMaps(line:text:)`` naming the first bad line.
-  public static func parseMaps(_ text: String) throws(LiveLinuxError) -> [LiveVMA] {
+  ///
+  /// With `overlapping`, a line whose `start-end` parses and lies outside `[start, end)` is
+  /// skipped without being parsed further.
+  public static func parseMaps(_ text: String, overlapping range: (start: UInt64, end: UInt64)? = nil) throws(LiveLinuxError) -> [LiveVMA] {
     var result: [LiveVMA] = []
     var lineNumber = 0
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
       lineNumber += 1
+      if let range, let dash = line.firstIndex(of: "-"), let space = line[dash...].firstIndex(of: " "),
+        let start = UInt64(line[line.startIndex..<dash], radix: 16),
+        let end = UInt64(line[line.index(after: dash)..<space], radix: 16), end <= range.start || start >= range.end
+      { continue }
       if line.allSatisfy({ $0 == " " }) { continue }
       guard let vma = parseLine(line) else {
         throw .malformedMaps(line: lineNumber, text: String(line))

@@ -24,7 +24,7 @@ public struct ProcessInspector<Source: ProcessMemorySource> {
   /// fail the snapshot: they turn the figures that need them into nil and add a warning.
   /// - Throws: ``LiveLinuxError`` when the process cannot be read at all.
   public func snapshot() throws(LiveLinuxError) -> ProcessSnapshot {
-    var vmas = try LiveVMA.parseMaps(try source.readMaps())
+    var vmas = try LiveVMA.parseMaps(try source.readMaps(), overlapping: options.range.map { ($0.start.rawValue, $0.end.rawValue) })
     var warnings: [String] = []
     var smapsRead = false
     do {

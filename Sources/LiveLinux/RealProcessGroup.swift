@@ -16,8 +16,12 @@ import Glibc
 ///
 /// Not thread-safe: one controller thread drives a group.
 public final class RealProcessGroup {
-  /// Slots (processes) a crosscheck may use.
-  public static let slotCount = 16
+  /// Slots: the processes a crosscheck may use, and one more for the zygote.
+  public static let slotCount = 17
+  /// The zygote's slot: a helper forked once, at ``init``, while the controller is still small,
+  /// that forks every top-level helper (``spawn()``), so that each costs the fork of a small
+  /// process rather than of the controller with its models.
+  static let zygoteSlot = slotCount - 1
   /// How long the controller waits for a reply, in milliseconds.
   public static let replyTimeout: Int32 = 20_000
 
@@ -69,6 +73,14 @@ public final class RealProcessGroup {
         scratch.storeBytes(of: fd, toByteOffset: (slot * 4 + kind) * 4, as: Int32.self)
       }
     }
+    do {
+      try startZygote()
+    } catch {
+      closeDescriptors(upTo: Self.slotCount)
+      munmap(context.scratch, 4096)
+      self.reservation = nil
+      throw error
+    }
     #else
     throw .unavailable("crosscheck needs Linux")
     #endif
@@ -92,10 +104,26 @@ public final class RealProcessGroup {
   }
   #endif
 
-  /// Starts a new top-level helper (a scenario's `process` line) and returns its slot.
+  /// Starts a new top-level helper (a scenario's `process` line): a fork of the zygote (started
+  /// again if it went away); returns its slot.
   public func spawn() throws(RealProcessError) -> Int {
     #if canImport(Glibc)
-    let slot = try takeSlot()
+    if pids[Self.zygoteSlot].map(Self.isRunning) != true { try startZygote() }
+    return try fork(Self.zygoteSlot)
+    #else
+    throw .unavailable("crosscheck needs Linux")
+    #endif
+  }
+
+  /// Forks the controller into the zygote's slot.
+  private func startZygote() throws(RealProcessError) {
+    #if canImport(Glibc)
+    let slot = Self.zygoteSlot
+    if let old = pids[slot] {
+      kill(old, SIGKILL)
+      waitUntilGone(old, direct: true)
+      pids[slot] = nil
+    }
     let child = Glibc.fork()
     if child == 0 { Self.serve(context, slot: slot, fromController: true) }
     guard child > 0 else { throw .systemCall("fork", errno: errno) }
@@ -105,15 +133,14 @@ public final class RealProcessGroup {
     guard ready.errno == 0, Int32(truncatingIfNeeded: ready.value) == child else {
       throw .helper("the helper process \(child) did not start")
     }
-    return slot
     #else
     throw .unavailable("crosscheck needs Linux")
     #endif
   }
 
   private func takeSlot() throws(RealProcessError) -> Int {
-    guard nextSlot < Self.slotCount else {
-      throw .helper("a crosscheck runs at most \(Self.slotCount) processes")
+    guard nextSlot < Self.zygoteSlot else {
+      throw .helper("a crosscheck runs at most \(Self.zygoteSlot) processes")
     }
     nextSlot += 1
     return nextSlot - 1
@@ -196,14 +223,14 @@ public final class RealProcessGroup {
   public func reset() {
     #if canImport(Glibc)
     guard reservation != nil else { return }
-    for slot in (0..<Self.slotCount).reversed() {
+    for slot in (0..<Self.zygoteSlot).reversed() {
       guard let pid = pids[slot] else { continue }
       if (try? request(slot, .exit, [])) == nil { kill(pid, SIGKILL) }
       pids[slot] = nil
       waitUntilGone(pid, direct: isDirectChild[slot])
       isDirectChild[slot] = false
     }
-    for slot in 0..<Self.slotCount {
+    for slot in 0..<Self.zygoteSlot {
       for kind in [0, 2] {
         let fd = context.descriptor(slot, kind)
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -223,6 +250,11 @@ public final class RealProcessGroup {
     #if canImport(Glibc)
     guard reservation != nil else { return }
     reset()
+    if let zygote = pids[Self.zygoteSlot] {
+      if (try? request(Self.zygoteSlot, .exit, [])) == nil { kill(zygote, SIGKILL) }
+      pids[Self.zygoteSlot] = nil
+      waitUntilGone(zygote, direct: true)
+    }
     closeDescriptors(upTo: Self.slotCount)
     munmap(context.scratch, 4096)
     if let (pointer, size) = reservation { munmap(pointer, size) }

@@ -301,6 +301,22 @@ extension KernelTests {
     #expect(pids.count == 6, "every run has its own helpers: \(pids)")
     let generated = session.run(statements: scenario.statements)
     #expect(generated.file == "<generated>" && generated.agrees)
+    let files = try ScenarioParser.parse("""
+      file F size=1M shmem
+      file F write 0 64K
+      process A
+      A: m = mmap 1M rw shared file=F
+      A: read m 4K
+      A: B = fork
+      B: write m+4K 4K
+      """, file: "files.hmm")
+    for _ in 0..<2 {
+      let report = session.run(files)
+      #expect(report.agrees && report.notComparedSteps == 0, "\(report.textReport(agreements: false))")
+      let read = try #require(report.steps.first { $0.text == "A: read m 4K" })
+      #expect(read.modelFaults == 1 && read.kernelFaults == 1, "one fault; fault-around maps the cached 64K")
+      #expect(read.agreements.contains { $0.state.present && $0.end - $0.start == 64 << 10 })
+    }
   }
 }
 }
