@@ -512,6 +512,10 @@ final class CrosscheckRunner {
       } else if mayMove && newSize > oldSize {
         result.status = .notCompared("the model refused the mremap; a real MREMAP_MAYMOVE could move the mapping out of the window")
         return false
+      } else if mayMove && dontUnmap {
+        // MREMAP_DONTUNMAP without MREMAP_MAYMOVE is EINVAL in itself: keep the scenario's flags
+        // so that the kernel is asked the same question as the model.
+        flags = 1
       }
     }
     if dontUnmap { flags |= 4 }  // MREMAP_DONTUNMAP

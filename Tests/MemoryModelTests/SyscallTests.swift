@@ -216,7 +216,7 @@ import Testing
     #expect(a.collapse(at: other) == .collapsed, "zero pages in a VMA with an anon_vma collapse")
     #expect(a.page(other).level == .pmd && a.page(other).isWritable && !a.page(other).isZeroPage)
     let empty = try mapAnon(a, .mib(2), huge: false)
-    #expect(a.collapse(at: empty) == .failed(.EINVAL, "no PTE table at \(empty) (SCAN_PMD_NULL)"))
+    #expect(a.collapse(at: empty) == .failed(.EINVAL, "no PTE table at \(empty) (SCAN_PMD_NONE)"))
     expectConsistent(system)
   }
 

@@ -19,7 +19,7 @@ extension AddressSpace {
   /// A zero length succeeds. On hugetlb VMAs, `dontneed` needs an aligned start and rounds the
   /// end down to the huge page size; `free` does not apply.
   /// - Throws: `EINVAL` for bad arguments, advice that does not apply to the VMA, or a collapse
-  ///   that failed; `ENOMEM` when part of the range is unmapped (the rest is still advised, as
+  ///   that failed (a collapse stops at the first VMA that fails); `ENOMEM` when part of the range is unmapped (the rest is still advised, as
   ///   Linux does) or a collapse found no free folio.
   public func madvise(_ address: VirtualAddress, _ length: UInt64, _ advice: Advice) throws(SyscallError) {
     // As Linux does, a zero length at an aligned address succeeds without looking at the range.
@@ -64,21 +64,26 @@ extension AddressSpace {
         invalidating(start, stop, .clear) { markLazyFree(start, stop) }
       }
     case .collapse:
-      var failure: SyscallError?
       for index in vmaIndices(overlapping: address, end) {
         let vma = vmas[index]
-        // madvise_collapse() first asks whether the VMA can hold a PMD-sized folio at all.
+        // madvise_collapse() first asks thp_vma_allowable_order(TVA_FORCED_COLLAPSE) about the
+        // whole VMA, before it rounds the range to 2M chunks: the VMA must hold an aligned PMD,
+        // and an anonymous VMA without an anon_vma gets no orders outside the fault path.
         let firstAligned = vma.start.alignedUp(to: PageSize.size2M.bytes)
         guard firstAligned + PageSize.size2M.bytes <= vma.end, isTHPAllowed(vma, at: firstAligned, ignoringSysfs: true) else {
-          failure = SyscallError(.EINVAL, "madvise: collapse: the VMA at \(vma.start) cannot hold a PMD-sized THP")
-          continue
+          throw SyscallError(.EINVAL, "madvise: collapse: the VMA at \(vma.start) cannot hold a PMD-sized THP")
         }
+        guard !(vma.isAnonymous && !vma.isShared && vma.anonID == nil) else {
+          throw SyscallError(.EINVAL, "madvise: collapse: the VMA at \(vma.start) has no anon_vma")
+        }
+        var failure: SyscallError?
         let haddr = max(vma.start, address).alignedUp(to: PageSize.size2M.bytes)
-        collapseChunks(haddr, min(vma.end, end), byKhugepaged: false) { at, _, result in
+        collapseChunks(haddr, min(vma.end, end), byKhugepaged: false, stop: { !$0.madviseCollapseContinues }) { at, _, result in
           if case .failed(let errno, let reason) = result { failure = SyscallError(errno, "madvise: collapse at \(at): \(reason)") }
         }
+        // madvise_walk_vmas() stops at the first VMA that fails: later VMAs are not visited.
+        if let failure { throw failure }
       }
-      if let failure { throw failure }
     }
     if unmappedHole { throw SyscallError(.ENOMEM, "madvise: part of \(address)+\(formatSize(length)) is not mapped") }
   }

@@ -11,13 +11,16 @@ extension AddressSpace {
 
   /// Calls ``collapse(at:byKhugepaged:)`` for every 2 MiB-aligned chunk of `[start, end)` (within
   /// one VMA), but once for each run of chunks that have no entry at PMD level: such a chunk
-  /// fails the same way as its neighbours (`SCAN_PMD_NULL`), so one call stands for the run.
+  /// fails the same way as its neighbours (`SCAN_PMD_NULL` or `SCAN_PMD_NONE`), so one call stands for the run.
   /// - Parameters:
   ///   - start: 2 MiB aligned.
   ///   - body: hears the first chunk's address, how many chunks the result stands for, and the
   ///     result.
+  ///   - stop: when it holds for a result, no later chunk is collapsed (`madvise_collapse()`
+  ///     exits at a result outside its list of those it continues after).
   /// - Complexity: O(page tables in the range + runs of holes), not O(range / 2 MiB).
   public func collapseChunks(_ start: VirtualAddress, _ end: VirtualAddress, byKhugepaged: Bool,
+                             stop: (CollapseResult) -> Bool = { _ in false },
                              _ body: (VirtualAddress, UInt64, CollapseResult) -> Void) {
     let huge = PageSize.size2M.bytes
     guard start < end else { return }
@@ -27,7 +30,9 @@ extension AddressSpace {
     while address < end, end - address >= huge {
       while index < populated.count && populated[index].end <= address { index += 1 }
       if index < populated.count && populated[index].start <= address {
-        body(address, 1, collapse(at: address, byKhugepaged: byKhugepaged))
+        let result = collapse(at: address, byKhugepaged: byKhugepaged)
+        body(address, 1, result)
+        if stop(result) { return }
         address = address + huge
         continue
       }
@@ -37,8 +42,13 @@ extension AddressSpace {
       guard case .failed = result else {
         // Not the hole's usual failure: do not assume it for the neighbours.
         body(address, 1, result)
+        if stop(result) { return }
         address = address + huge
         continue
+      }
+      if stop(result) {
+        body(address, 1, result)
+        return
       }
       body(address, chunks, result)
       address = address + chunks * huge
