@@ -1,6 +1,8 @@
 /// `mremap`: shrinking, growing in place, and moving mappings with their page tables.
 extension AddressSpace {
-  /// Resizes or moves `[address, address + oldSize)`, which must lie in one VMA (`mremap`).
+  /// Resizes or moves `[address, address + oldSize)`, which must lie in one VMA (`mremap`),
+  /// except for an unresized `MREMAP_FIXED` move, which moves every VMA in a range that starts
+  /// inside one (Linux 6.17+ `remap_move()`), and for shrinking across VMAs.
   ///
   /// Shrinking unmaps the tail; growing extends the VMA in place when the space after it is
   /// free; otherwise, with `mayMove`, the mapping moves (to `fixedAddress` if given,
@@ -9,7 +11,8 @@ extension AddressSpace {
   /// (`move_huge_pmd`, `move_normal_pmd`), and a PMD leaf that cannot move whole is split first,
   /// so its folio ends up mapped by PTEs.
   /// With `dontUnmap` (`MREMAP_DONTUNMAP`, which needs `mayMove` and an unchanged size), the
-  /// pages move but the old VMA stays mapped, empty.
+  /// pages move but the old VMA stays mapped, empty. A moved anonymous VMA that was never
+  /// faulted takes the pgoff of its new address, so it merges with its new neighbours.
   /// - Returns: the mapping's new address.
   /// - Throws: `EINVAL` for bad arguments, `EFAULT` when the old range is not inside one VMA,
   ///   `ENOMEM` when it cannot grow in place and may not move.
