@@ -1,6 +1,8 @@
 /// `mremap`: shrinking, growing in place, and moving mappings with their page tables.
 extension AddressSpace {
-  /// Resizes or moves `[address, address + oldSize)`, which must lie in one VMA (`mremap`).
+  /// Resizes or moves `[address, address + oldSize)`, which must lie in one VMA (`mremap`),
+  /// except for an unresized `MREMAP_FIXED` move, which moves every VMA in a range that starts
+  /// inside one (Linux 6.17+ `remap_move()`), and for shrinking across VMAs.
   ///
   /// Shrinking unmaps the tail; growing extends the VMA in place when the space after it is
   /// free; otherwise, with `mayMove`, the mapping moves (to `fixedAddress` if given,
@@ -9,7 +11,8 @@ extension AddressSpace {
   /// (`move_huge_pmd`, `move_normal_pmd`), and a PMD leaf that cannot move whole is split first,
   /// so its folio ends up mapped by PTEs.
   /// With `dontUnmap` (`MREMAP_DONTUNMAP`, which needs `mayMove` and an unchanged size), the
-  /// pages move but the old VMA stays mapped, empty.
+  /// pages move but the old VMA stays mapped, empty. A moved anonymous VMA that was never
+  /// faulted takes the pgoff of its new address, so it merges with its new neighbours.
   /// - Returns: the mapping's new address.
   /// - Throws: `EINVAL` for bad arguments, `EFAULT` when the old range is not inside one VMA,
   ///   `ENOMEM` when it cannot grow in place and may not move.
@@ -24,10 +27,10 @@ extension AddressSpace {
     guard !dontUnmap || (mayMove && newLength == oldLength) else {
       throw SyscallError(.EINVAL, "mremap: MREMAP_DONTUNMAP needs MREMAP_MAYMOVE and an unchanged size")
     }
-    if let fixed = fixedAddress, newLength == oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end,
-      isFullyMapped(address, oldEnd)
-    {
-      // Linux 6.17+ moves a range that spans several VMAs with MREMAP_FIXED, if it is not resized.
+    if let fixed = fixedAddress, newLength == oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end {
+      // Linux 6.17+ moves a range that spans several VMAs with MREMAP_FIXED, if it is not resized
+      // (remap_move()): it must start inside a VMA, and gaps after that (and past the last VMA) are
+      // kept as gaps at the destination.
       return try moveSeveral(address, oldEnd, to: fixed, keepOld: dontUnmap)
     }
     if fixedAddress == nil, !dontUnmap, newLength <= oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end,
@@ -78,7 +81,7 @@ extension AddressSpace {
     return target
   }
 
-  /// Moves `[start, end)`, which spans several VMAs without gaps, to `target`, VMA by VMA.
+  /// Moves the VMAs in `[start, end)`, which starts inside a VMA, to the same offsets from `target`, VMA by VMA.
   private func moveSeveral(_ start: VirtualAddress, _ end: VirtualAddress, to target: VirtualAddress,
                            keepOld: Bool) throws(SyscallError) -> VirtualAddress {
     guard target.isAligned(to: PageSize.bytes4K),
@@ -88,13 +91,15 @@ extension AddressSpace {
     for index in vmaIndices(overlapping: start, end) where vmas[index].isHugetlb {
       throw SyscallError(.EINVAL, "mremap: a multi-VMA move cannot include hugetlb VMAs")
     }
-    try munmap(target, end - start)
     splitVMA(at: start)
     splitVMA(at: end)
     let pieces = vmaIndices(overlapping: start, end).map { (vmas[$0].start, vmas[$0].end) }
     for (pieceStart, pieceEnd) in pieces {
-      try move(pieceStart, length: pieceEnd - pieceStart, to: target + (pieceStart - start), newLength: pieceEnd - pieceStart,
-               keepOld: keepOld)
+      // Each VMA's move unmaps only its own destination (mremap_to()): what the destination
+      // holds across a gap of the source stays.
+      let pieceTarget = target + (pieceStart - start)
+      try munmap(pieceTarget, pieceEnd - pieceStart)
+      try move(pieceStart, length: pieceEnd - pieceStart, to: pieceTarget, newLength: pieceEnd - pieceStart, keepOld: keepOld)
     }
     return target
   }
@@ -117,6 +122,15 @@ extension AddressSpace {
     if !keepOld {
       vmas.remove(at: index)
       pageTable.freeEmptyTables(source, source + length)
+    }
+    if keepOld {
+      // The old VMA stays whole (Linux splits it only to unmap): pieces split off above merge back.
+      mergeVMAs(around: source, source + length)
+    }
+    if moved.isAnonymous && moved.anonID == nil {
+      // copy_vma(): an anonymous VMA that was never faulted takes the pgoff of its new address,
+      // so that it can merge with its new neighbours.
+      moved.pageOffset = target.rawValue >> PageSize.shift4K
     }
     moved.start = target
     moved.end = target + newLength

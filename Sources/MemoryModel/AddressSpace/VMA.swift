@@ -12,7 +12,8 @@ public struct VMA: Hashable, Sendable, CustomStringConvertible {
   /// What backs the area.
   public var backing: VMABacking
   /// `vm_pgoff`: for file and shmem areas the file offset of `start` in pages; for anonymous
-  /// areas `start >> 12` when the area was created (kept across `mremap`, as Linux does).
+  /// areas `start >> 12` when the area was created (kept across `mremap` once the area has an
+  /// anon_vma; a never-faulted one takes its new address's, as `copy_vma()` does).
   public var pageOffset: UInt64
   /// For hugetlb areas, the pool's page size.
   public var hugetlbPageSize: PageSize?
