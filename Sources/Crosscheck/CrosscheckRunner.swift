@@ -347,6 +347,15 @@ final class CrosscheckRunner {
       guard let start = resolve(address) else { return unknownRegion(address, &result) }
       do {
         try process.space.touch(VirtualAddress(start), size, write: write)
+        if write && size > 0 {
+          // The helper stores 0x5A in each page's first byte after MADV_POPULATE_WRITE: the
+          // model's pages get the same byte, so that a written page is not zero-filled.
+          var page = VirtualAddress(start).alignedDown(to: PageSize.bytes4K)
+          while page.rawValue < start &+ size {
+            try process.space.write(page, bytes: [0x5A])
+            page = page + PageSize.bytes4K
+          }
+        }
         result.model = "ok"
       } catch {
         result.model = Self.name(of: error)

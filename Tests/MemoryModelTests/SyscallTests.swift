@@ -162,6 +162,8 @@ import Testing
     let a = try system.createProcess(name: "A")
     let buf = try mapAnon(a, .mib(2))
     try a.touch(buf, .mib(2), write: true)
+    // Data in every page: a split maps zero-filled pages to the shared zero page.
+    for i in 0..<UInt64(512) { try a.writePage(buf + i * 4096, .filled(0x33)) }
     try a.madvise(buf + .mib(1), 4096, .free)
     #expect(a.page(buf).level == .pte && a.page(buf).folio?.order == 0, "the kernel splits the folio, not only the PMD")
     #expect(system.memory.isLazyFree(try #require(a.translate(buf + .mib(1))?.pfn)))

@@ -52,6 +52,8 @@ import Testing
     let recorder = InvalidationRecorder()
     let buf = try mapAnon(a, .mib(2))
     try a.touch(buf, .mib(2), write: true)
+    // Data in every page: a split maps zero-filled pages to the shared zero page.
+    for i in 0..<UInt64(512) { try a.writePage(buf + i * 4096, .filled(0x33)) }
     let head = try #require(a.page(buf).folio?.head)
     a.register(recorder)
     try a.munmap(buf + .mib(1), .mib(1))
@@ -164,6 +166,8 @@ import Testing
     let a = try system.createProcess(name: "A")
     let buf = try mapAnon(a, .mib(2))
     try a.touch(buf, .mib(2), write: true)
+    // Data in every page: a split maps zero-filled pages to the shared zero page.
+    for i in 0..<UInt64(512) { try a.writePage(buf + i * 4096, .filled(0x33)) }
     let b = try a.fork(childName: "B")
     let head = try #require(a.page(buf).folio?.head)
     #expect(system.splitFolio(head))

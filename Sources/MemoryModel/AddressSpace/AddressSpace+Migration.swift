@@ -149,6 +149,8 @@ extension AddressSpace {
     if memory.order(ofFolio: head) > 0 {
       // A PTE-mapped large folio: split it first (its other PMD mappings are split too).
       guard kind == .anonymous ? system.splitFolio(head) : system.splitUnmappedDeviceFolio(head) else { return }
+      // The split may have mapped this page to the zero page (remap_page): collect it afresh.
+      if kind == .anonymous { return collectPTE(&m, index, anonymous: anonymous) }
     }
     var sites: [MigrateVMA.Site] = []
     if memory.mapCount(of: pfn) > 1 {

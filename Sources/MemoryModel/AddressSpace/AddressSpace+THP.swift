@@ -164,8 +164,9 @@ extension MemorySystem {
     guard order > 0, order <= PhysicalMemory.maxBuddyOrder, memory.kind(of: head) == .anonymous,
       memory.folioHead(of: head) == head
     else { return false }
+    var pmdSplitSpaces = Set<ObjectIdentifier>()
     if memory.entireMapCount(ofFolio: head) > 0 {
-      for space in addressSpaces { space.splitPMDMappings(of: head) }
+      for space in addressSpaces where space.splitPMDMappings(of: head) { pmdSplitSpaces.insert(ObjectIdentifier(space)) }
     }
     precondition(memory.entireMapCount(ofFolio: head) == 0, "folio \(head) is still PMD-mapped")
     if memory.isOnDeferredSplitQueue(head) {
@@ -187,7 +188,16 @@ extension MemorySystem {
     for i in 0..<(1 << order) {
       let pfn = head + UInt64(i)
       memory.frames[pfn.index].refCount = memory.frames[pfn.index].mapCount
-      if memory.frames[pfn.index].mapCount == 0 {
+    }
+    // remap_page(RMP_USE_SHARED_ZEROPAGE): a zero-filled page becomes the shared zero page.
+    for space in addressSpaces {
+      space.mapZeroFilledPagesToZeroPage(inFolioAt: head, pageCount: 1 << order,
+                                         invalidate: !pmdSplitSpaces.contains(ObjectIdentifier(space)))
+    }
+    for i in 0..<(1 << order) {
+      let pfn = head + UInt64(i)
+      // (A page the zero-page remap unmapped everywhere was freed by its last put already.)
+      if memory.frames[pfn.index].mapCount == 0 && memory.kind(of: pfn) == .anonymous {
         memory.setAnonExclusive(pfn, false)
         memory.freeFolio(pfn)
       }
@@ -217,17 +227,24 @@ extension MemorySystem {
 extension AddressSpace {
   /// Splits every PMD of this address space that maps the folio `head` (the rmap walk
   /// `split_huge_page` performs; the model scans the VMAs' PMDs).
-  func splitPMDMappings(of head: PFN) {
+  /// - Returns: whether a PMD was split.
+  @discardableResult
+  func splitPMDMappings(of head: PFN) -> Bool {
+    var split = false
     for vma in vmas where !vma.isHugetlb {
       var address = vma.start.alignedUp(to: PageSize.size2M.bytes)
       while address + PageSize.size2M.bytes <= vma.end {
         if let slot = pageTable.slot(for: address, level: .pmd, allocate: false) {
           let entry = pageTable.entry(at: slot)
-          if entry.isHuge && entry.pfn == head { splitHugePMD(at: address, slot) }
+          if entry.isHuge && entry.pfn == head {
+            splitHugePMD(at: address, slot)
+            split = true
+          }
         }
         address = address + PageSize.size2M.bytes
       }
     }
+    return split
   }
 
   /// Adds this address space's PTE mappings of frames `[head, head + pageCount)` to their map
