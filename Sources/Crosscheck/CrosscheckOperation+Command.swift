@@ -34,24 +34,24 @@ extension CrosscheckOperation {
     case .mmap(let mmap):
       if case .file(let file, let offset) = mmap.backing {
         self = .mmapFile(process: mmap.process.name, name: mmap.name.name, file: file.name, offset: offset, size: mmap.size,
-                         protection: Self.protection(mmap.protection), shared: mmap.shared, alignment: mmap.alignment,
+                         protection: mmap.protection.model, shared: mmap.shared, alignment: mmap.alignment,
                          fixed: mmap.address)
       } else if let size = mmap.hugetlb {
         self = .mmapHugetlb(process: mmap.process.name, name: mmap.name.name, size: mmap.size,
-                            protection: Self.protection(mmap.protection), shared: mmap.shared,
+                            protection: mmap.protection.model, shared: mmap.shared,
                             pageSize: size == .size2M ? 2 << 20 : 1 << 30, alignment: mmap.alignment, fixed: mmap.address)
       } else {
         self = .mmap(process: mmap.process.name, name: mmap.name.name, size: mmap.size,
-                     protection: Self.protection(mmap.protection), shared: mmap.shared,
+                     protection: mmap.protection.model, shared: mmap.shared,
                      alignment: mmap.alignment, fixed: mmap.address)
       }
     case .munmap(let process, let range):
       self = .munmap(process: process.name, address: range.address, size: range.size)
     case .mprotect(let process, let range, let protection):
       self = .mprotect(process: process.name, address: range.address, size: range.size,
-                       protection: Self.protection(protection))
+                       protection: protection.model)
     case .madvise(let process, let range, let advice):
-      self = .madvise(process: process.name, address: range.address, size: range.size, advice: Self.advice(advice))
+      self = .madvise(process: process.name, address: range.address, size: range.size, advice: advice.model)
     case .mremap(let mremap):
       self = .mremap(process: mremap.process.name, name: mremap.name?.name, address: mremap.range.address,
                      oldSize: mremap.range.size, newSize: mremap.newSize, mayMove: mremap.mayMove,
@@ -101,23 +101,5 @@ extension CrosscheckOperation {
     }
   }
 
-  /// The model's protection for a scenario protection.
-  static func protection(_ protection: Command.Protection) -> Protection {
-    var result: Protection = []
-    if protection.read { result.insert(.read) }
-    if protection.write { result.insert(.write) }
-    if protection.execute { result.insert(.exec) }
-    return result
-  }
 
-  /// The model's advice for a scenario advice.
-  static func advice(_ advice: Command.Advice) -> AddressSpace.Advice {
-    switch advice {
-    case .hugepage: .hugepage
-    case .nohugepage: .nohugepage
-    case .dontneed: .dontneed
-    case .free: .free
-    case .collapse: .collapse
-    }
-  }
 }

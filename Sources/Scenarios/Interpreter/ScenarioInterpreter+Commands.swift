@@ -33,11 +33,11 @@ extension ScenarioInterpreter {
     case .mprotect(let name, let range, let protection):
       let space = try process(name)
       let start = try resolve(range.address)
-      try syscall { () throws(SyscallError) in try space.mprotect(start, range.size, Self.protection(protection)) }
+      try syscall { () throws(SyscallError) in try space.mprotect(start, range.size, protection.model) }
     case .madvise(let name, let range, let advice):
       let space = try process(name)
       let start = try resolve(range.address)
-      let modelAdvice = Self.advice(advice)
+      let modelAdvice = advice.model
       try syscall { () throws(SyscallError) in try space.madvise(start, range.size, modelAdvice) }
     case .mremap(let mremap):
       let space = try process(mremap.process)
@@ -134,7 +134,7 @@ extension ScenarioInterpreter {
   private func map(_ mmap: Command.Mmap, into result: inout StepResult) throws(StepFailure) {
     let space = try process(mmap.process)
     var request = AddressSpace.MapRequest(
-      length: mmap.size, protection: Self.protection(mmap.protection), shared: mmap.shared)
+      length: mmap.size, protection: mmap.protection.model, shared: mmap.shared)
     var driverPages = false
     if case .file(let name, let offset) = mmap.backing {
       if files[name.name] == nil, devices.files[name.name] != nil || devices.results[name.name] != nil {
@@ -347,14 +347,6 @@ extension ScenarioInterpreter {
     "0x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
   }
 
-  /// The model's protection for a scenario protection.
-  static func protection(_ protection: Command.Protection) -> Protection {
-    var result: Protection = []
-    if protection.read { result.insert(.read) }
-    if protection.write { result.insert(.write) }
-    if protection.execute { result.insert(.exec) }
-    return result
-  }
 
   /// The model's page size for a hugetlb size.
   static func pageSize(_ size: Command.HugePageSize) -> PageSize {
@@ -364,14 +356,4 @@ extension ScenarioInterpreter {
     }
   }
 
-  /// The model's advice for a scenario advice.
-  static func advice(_ advice: Command.Advice) -> AddressSpace.Advice {
-    switch advice {
-    case .hugepage: .hugepage
-    case .nohugepage: .nohugepage
-    case .dontneed: .dontneed
-    case .free: .free
-    case .collapse: .collapse
-    }
-  }
 }
