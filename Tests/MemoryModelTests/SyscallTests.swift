@@ -209,7 +209,7 @@ import Testing
     let a = try system.createProcess(name: "A")
     let dst = try mapAnon(a, .mib(2), huge: false)
     try a.touch(dst, .mib(2), write: false)
-    #expect(a.collapse(at: dst) == .failed(.EINVAL, "the VMA at \(dst) has no anon_vma (SCAN_PAGE_ANON)"),
+    #expect(a.collapse(at: dst) == .failed(.pageAnon, "the VMA at \(dst) has no anon_vma"),
             "zero pages only, never written: no anon_vma, Linux 6.18 refuses")
     let other = try mapAnon(a, .mib(2), huge: false)
     try a.touch(other, 4096, write: true)
@@ -218,7 +218,7 @@ import Testing
     #expect(a.collapse(at: other) == .collapsed, "zero pages in a VMA with an anon_vma collapse")
     #expect(a.page(other).level == .pmd && a.page(other).isWritable && !a.page(other).isZeroPage)
     let empty = try mapAnon(a, .mib(2), huge: false)
-    #expect(a.collapse(at: empty) == .failed(.EINVAL, "no PTE table at \(empty) (SCAN_PMD_NONE)"))
+    #expect(a.collapse(at: empty) == .failed(.pmdNone, "no PTE table at \(empty)"))
     expectConsistent(system)
   }
 

@@ -78,8 +78,18 @@ extension AddressSpace {
         }
         var failure: SyscallError?
         let haddr = max(vma.start, address).alignedUp(to: PageSize.size2M.bytes)
+        // madvise_collapse() counts the chunks as (hend - hstart) >> 21 in unsigned arithmetic:
+        // a range inside one 2M that does not start on its boundary (hstart > hend) never
+        // matches the number collapsed and fails with last_fail's SCAN_FAIL, EINVAL; an empty
+        // one that does (hstart == hend) succeeds. (Measured on Linux 6.18.)
+        guard haddr <= min(vma.end, end).alignedDown(to: PageSize.size2M.bytes) else {
+          throw SyscallError(CollapseScanResult.fail.errno,
+                             "madvise: collapse: \(max(vma.start, address))..\(min(vma.end, end)) lies inside one 2M and does not start on it (SCAN_FAIL)")
+        }
         collapseChunks(haddr, min(vma.end, end), byKhugepaged: false, stop: { !$0.madviseCollapseContinues }) { at, _, result in
-          if case .failed(let errno, let reason) = result { failure = SyscallError(errno, "madvise: collapse at \(at): \(reason)") }
+          if case .failed(let scan, let reason) = result {
+            failure = SyscallError(scan.errno, "madvise: collapse at \(at): \(reason) (\(scan.rawValue))")
+          }
         }
         // madvise_walk_vmas() stops at the first VMA that fails: later VMAs are not visited.
         if let failure { throw failure }

@@ -27,6 +27,16 @@ extension AddressSpace {
     guard !dontUnmap || (mayMove && newLength == oldLength) else {
       throw SyscallError(.EINVAL, "mremap: MREMAP_DONTUNMAP needs MREMAP_MAYMOVE and an unchanged size")
     }
+    if let fixed = fixedAddress {
+      // check_mremap_params() checks the new range before it looks up a VMA: a bad or
+      // overlapping MREMAP_FIXED range is EINVAL even when the old range is not mapped.
+      guard fixed.isAligned(to: PageSize.bytes4K),
+        fixed.rawValue.addingReportingOverflow(newLength).overflow == false, fixed + newLength <= VirtualAddress.userSpaceEnd
+      else { throw SyscallError(.EINVAL, "mremap: bad MREMAP_FIXED address \(fixed)") }
+      guard fixed + newLength <= address || fixed >= oldEnd else {
+        throw SyscallError(.EINVAL, "mremap: the new range overlaps the old one")
+      }
+    }
     if let fixed = fixedAddress, newLength == oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end {
       // Linux 6.17+ moves a range that spans several VMAs with MREMAP_FIXED, if it is not resized
       // (remap_move()): it must start inside a VMA, and gaps after that (and past the last VMA) are

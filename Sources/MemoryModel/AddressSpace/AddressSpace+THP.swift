@@ -65,16 +65,14 @@ extension AddressSpace {
     case collapsed
     /// The range was already PMD-mapped (`SCAN_PMD_MAPPED`).
     case alreadyPMDMapped
-    /// The range could not be collapsed; the error `MADV_COLLAPSE` returns and why.
-    case failed(Errno, String)
+    /// The range could not be collapsed: the scan result and what was found where.
+    case failed(CollapseScanResult, String)
 
     /// Whether `madvise_collapse()` goes on to the next 2 MiB after this result: after a
-    /// success, and after the failures it lists as worth continuing (here `SCAN_PMD_NULL`, no
-    /// PMD table, and `SCAN_PTE_NON_PRESENT`); any other failure, such as a PMD entry that is
-    /// none (`SCAN_PMD_NONE`, measured on Linux 6.18), ends the walk.
+    /// success, and after the failures ``CollapseScanResult/madviseCollapseContinues`` lists.
     public var madviseCollapseContinues: Bool {
-      guard case .failed(_, let reason) = self else { return true }
-      return reason.hasSuffix("(SCAN_PMD_NULL)") || reason.hasSuffix("(SCAN_PTE_NON_PRESENT)")
+      guard case .failed(let scan, _) = self else { return true }
+      return scan.madviseCollapseContinues
     }
   }
 
@@ -84,22 +82,21 @@ extension AddressSpace {
   /// - Parameter byKhugepaged: apply khugepaged's `max_ptes_none` limit and `enabled` setting
   ///   (`MADV_COLLAPSE` ignores both).
   public func collapse(at haddr: VirtualAddress, byKhugepaged: Bool = false) -> CollapseResult {
-    guard haddr.isAligned(to: PageSize.size2M.bytes), let index = vmaIndex(containing: haddr) else {
-      return .failed(.EINVAL, "no VMA at \(haddr)")
-    }
+    guard haddr.isAligned(to: PageSize.size2M.bytes) else { return .failed(.addressRange, "\(haddr) is not 2M aligned") }
+    guard let index = vmaIndex(containing: haddr) else { return .failed(.vmaNull, "no VMA at \(haddr)") }
     let vma = vmas[index]
     guard isTHPAllowed(vma, at: haddr, ignoringSysfs: !byKhugepaged) else {
-      return .failed(.EINVAL, "THP is not allowed for \(haddr)")
+      return .failed(.vmaCheck, "THP is not allowed for \(haddr)")
     }
     guard vma.isAnonymous && !vma.isShared else {
-      return .failed(.EINVAL, "collapse of file and shmem mappings is not modelled")
+      return .failed(.vmaCheck, "collapse of file and shmem mappings is not modelled")
     }
     guard let pmdSlot = pageTable.slot(for: haddr, level: .pmd, allocate: false) else {
-      return .failed(.EINVAL, "no page table at \(haddr) (SCAN_PMD_NULL)")
+      return .failed(.pmdNull, "no page table at \(haddr)")
     }
     let pmd = pageTable.entry(at: pmdSlot)
     if pmd.isHuge { return .alreadyPMDMapped }
-    guard !pmd.isNone, !pmd.isSwap else { return .failed(.EINVAL, "no PTE table at \(haddr) (SCAN_PMD_NONE)") }
+    guard !pmd.isNone, !pmd.isSwap else { return .failed(.pmdNone, "no PTE table at \(haddr)") }
     let node = pageTable.node(for: pmd)
     // hpage_collapse_scan_pmd(): empty and zero-page PTEs are filled (MADV_COLLAPSE: any
     // number of them; khugepaged: up to max_ptes_none); read-only PTEs collapse too (Linux 6.18
@@ -112,22 +109,22 @@ extension AddressSpace {
         continue
       }
       guard entry.isPresent, !entry.isProtNone else {
-        return .failed(.EINVAL, "a non-present entry at \(haddr + UInt64(i) * 4096) (SCAN_PTE_NON_PRESENT)")
+        return .failed(.pteNonPresent, "a non-present entry at \(haddr + UInt64(i) * 4096)")
       }
       guard memory.kind(of: entry.pfn) == .anonymous else {
-        return .failed(.EINVAL, "a non-anonymous page at \(haddr + UInt64(i) * 4096) (SCAN_PAGE_ANON)")
+        return .failed(.pageAnon, "a non-anonymous page at \(haddr + UInt64(i) * 4096)")
       }
     }
     if byKhugepaged && noneOrZero > system.settings.maxPTEsNone {
-      return .failed(.EINVAL, "\(noneOrZero) empty PTEs exceed max_ptes_none (SCAN_EXCEED_NONE_PTE)")
+      return .failed(.exceedNonePTE, "\(noneOrZero) empty PTEs exceed max_ptes_none")
     }
     // collapse_huge_page() -> hugepage_vma_revalidate(expect_anon): a VMA without an anon_vma
     // (nothing was ever written or copied into it, only zero pages read) is refused.
     guard vma.anonID != nil else {
-      return .failed(.EINVAL, "the VMA at \(vma.start) has no anon_vma (SCAN_PAGE_ANON)")
+      return .failed(.pageAnon, "the VMA at \(vma.start) has no anon_vma")
     }
     guard let head = memory.allocateFolio(order: 9, kind: .anonymous) else {
-      return .failed(.ENOMEM, "no PMD-sized folio is free (SCAN_ALLOC_HUGE_PAGE_FAIL)")
+      return .failed(.allocHugePageFail, "no PMD-sized folio is free")
     }
     memory.clearFolioContents(head)
     invalidating(haddr, haddr + PageSize.size2M.bytes, .clear) {

@@ -329,9 +329,10 @@ extension ScenarioInterpreter {
         switch outcome {
         case .collapsed: result.output.append("\(at): collapsed")
         case .alreadyPMDMapped: result.output.append("\(at): already PMD-mapped")
-        case .failed(let errno, let reason):
-          result.output.append("\(at): failed: \(errno): \(reason)")
-          if firstFailure == nil { firstFailure = CommandError(name: errno.name, errno: errno, reason: reason) }
+        case .failed(let scan, let detail):
+          let reason = "\(detail) (\(scan.rawValue))"
+          result.output.append("\(at): failed: \(scan.errno): \(reason)")
+          if firstFailure == nil { firstFailure = CommandError(name: scan.errno.name, errno: scan.errno, reason: reason) }
         }
       }
     }
