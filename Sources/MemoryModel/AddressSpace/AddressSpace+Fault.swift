@@ -130,7 +130,8 @@ extension AddressSpace {
       case .never: return false
       }
     case .file(let id):
-      guard let file = system.file(id: id), file.largeFolios else { return false }
+      // MADV_COLLAPSE forces shmem THPs whatever shmem_enabled says (shmem_huge_force).
+      guard let file = system.file(id: id), file.largeFolios || ignoringSysfs else { return false }
       return vma.pageIndex(of: haddr) % 512 == 0
     }
   }
@@ -140,7 +141,7 @@ extension AddressSpace {
   private func faultHugePMD(_ index: Int, _ address: VirtualAddress, _ pmdSlot: Int, write: Bool) throws(FaultError) -> Bool {
     let vma = vmas[index]
     let haddr = address.alignedDown(to: PageSize.size2M.bytes)
-    guard isTHPAllowed(vma, at: haddr) else { return false }
+    guard isTHPAllowed(vma, at: haddr) || hasPMDSizedCachedFolio(vma, at: haddr) else { return false }
     switch vma.backing {
     case .anonymous:
       // do_huge_pmd_anonymous_page() prepares the anon_vma before it considers the huge zero page.

@@ -86,9 +86,22 @@ extension AddressSpace {
           throw SyscallError(CollapseScanResult.fail.errno,
                              "madvise: collapse: \(max(vma.start, address))..\(min(vma.end, end)) lies inside one 2M and does not start on it (SCAN_FAIL)")
         }
-        collapseChunks(haddr, min(vma.end, end), byKhugepaged: false, stop: { !$0.madviseCollapseContinues }) { at, _, result in
+        let record: (VirtualAddress, UInt64, CollapseResult) -> Void = { at, _, result in
           if case .failed(let scan, let reason) = result {
             failure = SyscallError(scan.errno, "madvise: collapse at \(at): \(reason) (\(scan.rawValue))")
+          }
+        }
+        if vma.isAnonymous {
+          collapseChunks(haddr, min(vma.end, end), byKhugepaged: false, stop: { !$0.madviseCollapseContinues }, record)
+        } else {
+          // A file's chunk can collapse without a page table here (the page cache is collapsed
+          // first), so chunks are not summarised by page-table holes; an uncached chunk ends the walk.
+          var at = haddr
+          while at + PageSize.size2M.bytes <= min(vma.end, end) {
+            let result = collapse(at: at)
+            record(at, 1, result)
+            if !result.madviseCollapseContinues { break }
+            at = at + PageSize.size2M.bytes
           }
         }
         // madvise_walk_vmas() stops at the first VMA that fails: later VMAs are not visited.

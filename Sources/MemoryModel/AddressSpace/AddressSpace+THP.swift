@@ -88,8 +88,11 @@ extension AddressSpace {
     guard isTHPAllowed(vma, at: haddr, ignoringSysfs: !byKhugepaged) else {
       return .failed(.vmaCheck, "THP is not allowed for \(haddr)")
     }
-    guard vma.isAnonymous && !vma.isShared else {
-      return .failed(.vmaCheck, "collapse of file and shmem mappings is not modelled")
+    if case .file(let id) = vma.backing {
+      guard !byKhugepaged, let file = system.file(id: id) else {
+        return .failed(.vmaCheck, "khugepaged's collapse of file and shmem mappings is not modelled")
+      }
+      return collapseFile(file, vma, at: haddr)
     }
     guard let pmdSlot = pageTable.slot(for: haddr, level: .pmd, allocate: false) else {
       return .failed(.pmdNull, "no page table at \(haddr)")

@@ -23,21 +23,27 @@ public enum CollapseScanResult: String, Sendable, CaseIterable {
   case pageAnon = "SCAN_PAGE_ANON"
   /// `SCAN_EXCEED_NONE_PTE`: more empty PTEs than khugepaged's `max_ptes_none`.
   case exceedNonePTE = "SCAN_EXCEED_NONE_PTE"
+  /// `SCAN_TRUNCATED`: no page of the file is cached in the 2 MiB (`collapse_file()`).
+  case truncated = "SCAN_TRUNCATED"
+  /// `SCAN_PAGE_COUNT`: a page has references other than its mappings and the cache.
+  case pageCount = "SCAN_PAGE_COUNT"
   /// `SCAN_ALLOC_HUGE_PAGE_FAIL`: no PMD-sized folio is free.
   case allocHugePageFail = "SCAN_ALLOC_HUGE_PAGE_FAIL"
 
   /// The error `MADV_COLLAPSE` returns when this was the last failure (`madvise_collapse_errno()`):
-  /// `ENOMEM` for an allocation failure or too many empty PTEs, `EINVAL` for the rest of these.
+  /// `ENOMEM` for an allocation failure or too many empty PTEs, `EAGAIN` for extra page
+  /// references, `EINVAL` for the rest of these.
   public var errno: Errno {
     switch self {
     case .allocHugePageFail, .exceedNonePTE: .ENOMEM
+    case .pageCount: .EAGAIN
     default: .EINVAL
     }
   }
 
   /// Whether `madvise_collapse()` goes on to the next 2 MiB after this failure: it continues
-  /// after the results it lists as worth continuing (here `SCAN_PMD_NULL` and
-  /// `SCAN_PTE_NON_PRESENT`); any other failure, such as a PMD entry that is none
+  /// after the results it lists as worth continuing (here `SCAN_PMD_NULL`, `SCAN_PTE_NON_PRESENT`
+  /// and `SCAN_PAGE_COUNT`); any other failure, such as a PMD entry that is none
   /// (`SCAN_PMD_NONE`, measured on Linux 6.18), ends the walk.
-  public var madviseCollapseContinues: Bool { self == .pmdNull || self == .pteNonPresent }
+  public var madviseCollapseContinues: Bool { self == .pmdNull || self == .pteNonPresent || self == .pageCount }
 }
