@@ -63,7 +63,8 @@ extension CrosscheckOperation {
     case .read(let access):
       self = .access(process: access.process.name, address: access.range.address, size: access.range.size, write: false)
     case .write(let access):
-      self = .access(process: access.process.name, address: access.range.address, size: access.range.size, write: true)
+      self = .access(process: access.process.name, address: access.range.address, size: access.range.size, write: true,
+                     stores: access.pattern.map { $0 != .byte(0) } ?? false)
     case .collapse(let process, _):
       self = .khugepagedCollapse(process: process.name)
     case .snapshot(let process, let range):

@@ -35,8 +35,11 @@ public enum CrosscheckOperation: Hashable, Sendable {
   /// `PROC: exit`.
   case exit(process: String)
   /// `PROC: read ADDR SIZE ...` (`write` false) or `PROC: write ADDR SIZE ...` (`write` true):
-  /// every 4 KiB page of the range is touched.
-  case access(process: String, address: AddressExpression, size: UInt64, write: Bool)
+  /// every 4 KiB page of the range is touched; `stores` when a write's pattern leaves data (not
+  /// all zeros): then each page written holds data on both sides (not the same data: data is not
+  /// compared, only whether a page is zero-filled, which decides what a THP split maps to the
+  /// zero page).
+  case access(process: String, address: AddressExpression, size: UInt64, write: Bool, stores: Bool = false)
   /// `PROC: snapshot ADDR SIZE`: changes nothing; a point where both sides are compared.
   case snapshot(process: String, address: AddressExpression, size: UInt64)
   /// `PROC: collapse ADDR SIZE`: khugepaged's collapse, whose timing the kernel does not let a
@@ -70,7 +73,7 @@ extension CrosscheckOperation {
     case .mmap(let process, _, _, _, _, _, _), .unreproducibleMmap(let process, _, _), .munmap(let process, _, _),
       .mmapFile(let process, _, _, _, _, _, _, _, _), .mmapHugetlb(let process, _, _, _, _, _, _, _),
       .mprotect(let process, _, _, _), .madvise(let process, _, _, _), .mremap(let process, _, _, _, _, _, _, _),
-      .exit(let process), .access(let process, _, _, _), .snapshot(let process, _, _), .khugepagedCollapse(let process):
+      .exit(let process), .access(let process, _, _, _, _), .snapshot(let process, _, _), .khugepagedCollapse(let process):
       return process
     case .fork(let parent, _): return parent
     case .process(let name): return name

@@ -342,18 +342,27 @@ final class CrosscheckRunner {
       return try simple(statement, name, address, size, &result, model: { (space, start) throws(SyscallError) in
         try space.madvise(VirtualAddress(start), size, advice)
       }, real: { slot, start in (.madvise, [start, size, UInt64(Self.adviceNumber(advice))]) })
-    case .access(let name, let address, let size, let write):
+    case .access(let name, let address, let size, let write, let stores):
       guard let process = processes[name] else { return unknown(name, &result) }
       guard let start = resolve(address) else { return unknownRegion(address, &result) }
       do {
         try process.space.touch(VirtualAddress(start), size, write: write)
-        if write && size > 0 {
-          // The helper stores 0x5A in each page's first byte after MADV_POPULATE_WRITE: the
-          // model's pages get the same byte, so that a written page is not zero-filled.
-          var page = VirtualAddress(start).alignedDown(to: PageSize.bytes4K)
-          while page.rawValue < start &+ size {
-            try process.space.write(page, bytes: [0x5A])
-            page = page + PageSize.bytes4K
+        if write && stores && size > 0 {
+          // A write without a pattern only faults (MADV_POPULATE_WRITE for real, as `hmmkit run`
+          // stores nothing either). One with a pattern that leaves data: the helper stores 0x5A in
+          // each page's first byte, the model 0x5A in every byte written (patterns are not
+          // reproduced: data is not compared, only whether written pages are zero-filled).
+          var cursor = VirtualAddress(start)
+          let end = start &+ size
+          while cursor.rawValue < end {
+            let inPage = cursor.rawValue & (PageSize.bytes4K - 1)
+            let count = min(PageSize.bytes4K - inPage, end - cursor.rawValue)
+            if count == PageSize.bytes4K {
+              try process.space.writePage(cursor, .filled(0x5A))
+            } else {
+              try process.space.write(cursor, bytes: [UInt8](repeating: 0x5A, count: Int(count)))
+            }
+            cursor = cursor + count
           }
         }
         result.model = "ok"
@@ -361,7 +370,7 @@ final class CrosscheckRunner {
         result.model = Self.name(of: error)
       }
       guard let realStart = window.real(start, length: size) else { return outside(statement, &result) }
-      let answer = try ask(process.slot, .touch, [realStart, size, write ? 1 : 0])
+      let answer = try ask(process.slot, .touch, [realStart, size, write ? (stores ? 2 : 1) : 0])
       result.kernel = answer.errno == 0
         ? "ok" : "SIGSEGV/SIGBUS (MADV_POPULATE_\(write ? "WRITE" : "READ") failed with \(Errno(rawValue: answer.errno).name))"
       return true

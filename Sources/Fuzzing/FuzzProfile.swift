@@ -49,11 +49,22 @@ public struct FuzzProfile: Sendable, Hashable {
     return profile
   }()
 
+  /// The default of `hmmkit crosscheck --fuzz`: ``standard`` with anonymous 2M hugetlb mappings
+  /// (and so a 2M pool) too, as the kernel crosscheck reproduces them; hugetlbfs files are not
+  /// reproduced there.
+  public static let kernel: FuzzProfile = {
+    var profile = standard
+    profile.name = "kernel"
+    profile.weights[.mmapHugetlb] = 2
+    return profile
+  }()
+
   /// The profile named `name`, if any.
   public static func named(_ name: String) -> FuzzProfile? {
     switch name {
     case "standard", "default": standard
     case "adversarial", "full": adversarial
+    case "kernel": kernel
     default: nil
     }
   }

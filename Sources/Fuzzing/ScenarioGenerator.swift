@@ -90,6 +90,7 @@ public struct ScenarioGenerator {
   /// The kinds `hmmkit crosscheck` runs on the real kernel.
   static let kernelKinds: Set<FuzzCommandKind> = [
     .mmapAnon, .munmap, .mprotect, .madvise, .mremap, .fork, .exit, .read, .write, .collapse,
+    .mmapFile, .file, .mmapHugetlb,
   ]
 
   /// Generates case `index` of the run configured by `configuration`.
@@ -128,9 +129,11 @@ public struct ScenarioGenerator {
     var settings: [Command.SystemSetting] = [.memory(memory)]
     let modes: [Command.ThpMode] = [.madvise, .madvise, .madvise, .always, .always, .never]
     settings.append(.thp(random.pick(modes)))
-    if !configuration.kernelSubset {
-      if random.percent(10) { settings.append(.fragment(percent: UInt64(random.pick([10, 50, 90, 100])))) }
-      let hugetlbWeight = (profile.weights[.mmapHugetlb] ?? 0) + (profile.weights[.fileHugetlb] ?? 0)
+    if !configuration.kernelSubset && random.percent(10) {
+      settings.append(.fragment(percent: UInt64(random.pick([10, 50, 90, 100]))))
+    }
+    do {
+      let hugetlbWeight = (profile.weights[.mmapHugetlb] ?? 0) + (configuration.kernelSubset ? 0 : profile.weights[.fileHugetlb] ?? 0)
       if hugetlbWeight > 0 && random.percent(40) {
         hugetlbPool = true
         settings.append(.hugetlbPages(.size2M, count: UInt64(random.pick([1, 4, 8]))))

@@ -54,7 +54,7 @@ struct FuzzArguments {
       }
     }
     guard let fuzzProfile = FuzzProfile.named(profile) else {
-      throw ValidationError("unknown profile '\(profile)'; expected standard or adversarial")
+      throw ValidationError("unknown profile '\(profile)'; expected standard, adversarial or kernel")
     }
     let runSeed = seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
     let configuration = FuzzConfiguration(seed: runSeed, steps: stepCount, policies: names, profile: fuzzProfile)

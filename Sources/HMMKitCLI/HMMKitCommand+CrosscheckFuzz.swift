@@ -29,7 +29,7 @@ struct CrosscheckFuzzOptions: ParsableArguments {
   func run(json: Bool, files: [String]) throws {
     guard files.isEmpty else { throw ValidationError("--fuzz generates its cases; give no scenario files with it") }
     let setup = try FuzzArguments.parse(seed: seed, cases: cases, time: time, steps: steps, policies: "none",
-                                        profile: "standard", checkEvery: "1", defaultCases: 100)
+                                        profile: "kernel", checkEvery: "1", defaultCases: 100)
     if let reason = KernelOracle.unavailabilityReason() {
       FileHandle.standardError.write(Data("error: crosscheck --fuzz cannot run here: \(reason)\n".utf8))
       throw ExitCode(1)

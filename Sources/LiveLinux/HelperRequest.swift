@@ -15,7 +15,8 @@ public enum HelperRequest: UInt64, Sendable {
   /// `mremap(old, oldLength, newLength, flags, new)`: returns the address.
   case mremap = 5
   /// Touch every 4 KiB page of `[addr, addr + length)`: `MADV_POPULATE_READ` (`write` 0) or
-  /// `MADV_POPULATE_WRITE` followed by one store per page (`write` 1).
+  /// `MADV_POPULATE_WRITE` alone (`write` 1: the pages may stay zero-filled) or followed by one
+  /// store of 0x5A per page (`write` 2: the pages hold data).
   case touch = 6
   /// `fork()`: the child serves slot `newSlot`; returns the child's PID.
   case fork = 7

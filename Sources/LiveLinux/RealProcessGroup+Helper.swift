@@ -79,7 +79,8 @@ extension RealProcessGroup {
           // MADV_POPULATE_WRITE (23) / MADV_POPULATE_READ (22): the faults a loop of stores or
           // loads takes, but an error instead of a signal where the access is not allowed.
           (failure, faults) = Self.measured(context, 28, start, end - start, a2 != 0 ? 23 : 22, 0, 0, 0).outcome
-          if failure == 0 && a2 != 0 {
+          // 2: a write that stores data; 1: a write fault only (the pages may stay zero-filled).
+          if failure == 0 && a2 == 2 {
             var page = start
             while page < end {
               UnsafeMutableRawPointer(bitPattern: UInt(page))!.storeBytes(of: 0x5A, as: UInt8.self)
