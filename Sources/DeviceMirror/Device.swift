@@ -144,6 +144,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     let end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
     counters.faultWindows += 1
     if placement == .migrate, let region = deviceMemory, vma.isAnonymous, !vma.isShared {
+      if write && vma.protection.contains(.write) { try breakCOWForWrite(space, start, end) }
       migrateToDevice(space, start, end, region, writable: vma.protection.contains(.write))
     }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end,
