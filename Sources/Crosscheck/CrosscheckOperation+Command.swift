@@ -9,7 +9,7 @@ extension CrosscheckOperation {
       self = .process(name: name.name)
     case .file(let definition):
       self = .file(name: definition.name.name, size: definition.size, shmem: definition.shmem, huge: definition.huge,
-                   hugetlb: definition.hugetlb != nil)
+                   hugetlb: definition.hugetlb?.bytes)
     case .fileWrite(let write):
       self = .fileWrite(name: write.file.name, offset: write.offset, size: write.size)
     case .system(let settings):

@@ -16,7 +16,7 @@ public enum CrosscheckOperation: Hashable, Sendable {
   case mmapFile(process: String, name: String, file: String, offset: UInt64, size: UInt64, protection: Protection,
                 shared: Bool, alignment: UInt64?, fixed: AddressExpression?)
   /// `file F size=SIZE [shmem] [huge] [hugetlb=...]`: a file (for real, a memfd: tmpfs).
-  case file(name: String, size: UInt64, shmem: Bool, huge: Bool, hugetlb: Bool)
+  case file(name: String, size: UInt64, shmem: Bool, huge: Bool, hugetlb: UInt64?)
   /// `file F write OFFSET SIZE ...`: fills the file's page cache (data is not compared).
   case fileWrite(name: String, offset: UInt64, size: UInt64)
   /// An `mmap` the real side cannot reproduce (hugetlb pages): the reason.

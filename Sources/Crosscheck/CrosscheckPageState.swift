@@ -5,7 +5,8 @@ public struct CrosscheckPageState: Hashable, Sendable, CustomStringConvertible {
   public var vma: String?
   /// Whether a present entry maps the page.
   public var present: Bool
-  /// Whether a PMD maps it; nil when unknown (kernel without `PAGEMAP_SCAN`, undecided).
+  /// Whether a huge leaf maps it (a PMD, or a PUD for a 1G hugetlb page); nil when unknown
+  /// (kernel without `PAGEMAP_SCAN`, undecided).
   public var pmd: Bool?
   /// Whether it is the (huge) zero page; nil when unknown.
   public var zero: Bool?

@@ -102,7 +102,8 @@ extension CrosscheckRunner {
     var state = CrosscheckPageState(vma: label)
     guard run.isPresent else { return state }
     state.present = true
-    state.pmd = run.isPMDMapped
+    // A huge leaf either way: a PMD, or a PUD for a 1G hugetlb page (the model's side says the same).
+    state.pmd = run.mapOrder.map { $0 >= 9 }
     state.zero = run.isZeroPage
     state.order = run.isZeroPage == false ? run.folio?.order : nil
     if run.isZeroPage == false, run.folio?.flags.contains(.anonymous) == true, !vma.isShared { state.anonExclusive = run.isAnonExclusive }

@@ -22,13 +22,18 @@ extension CrosscheckRunner {
     #endif
   }()
 
-  /// `file F size=SIZE [shmem] [huge] [hugetlb=…]`: a model file and a memfd of the same size.
-  func defineFile(_ statement: CrosscheckStatement, _ name: String, _ size: UInt64, shmem: Bool, huge: Bool, hugetlb: Bool,
+  /// `file F size=SIZE [shmem] [huge] [hugetlb=…]`: a model file and a memfd of the same size
+  /// (a hugetlbfs file is a `MFD_HUGETLB` memfd of the same page size).
+  func defineFile(_ statement: CrosscheckStatement, _ name: String, _ size: UInt64, shmem: Bool, huge: Bool, hugetlb: UInt64?,
                   _ result: inout CrosscheckStep) throws(RealProcessError) -> Bool {
-    if hugetlb {
-      result.status = .notCompared("hugetlbfs files are not reproduced")
-      diverge(statement, "file \(name) exists in the model only")
-      return false
+    var hugetlbPageSize: PageSize?
+    if let hugetlb {
+      guard let pageSize = [PageSize.size2M, .size1G].first(where: { $0.bytes == hugetlb }) else {
+        result.status = .notCompared("hugetlb files of \(formatSize(hugetlb)) pages are not reproduced")
+        diverge(statement, "file \(name) exists in the model only")
+        return false
+      }
+      hugetlbPageSize = pageSize
     }
     if huge {
       // Large page-cache folios for a memfd: shmem_enabled=within_size (PMD-sized folios where
@@ -44,10 +49,13 @@ extension CrosscheckRunner {
         return false
       }
     }
-    let model = system.createFile(name: name, kind: shmem ? .shmem : .regular, size: size, largeFolios: huge)
+    let model = hugetlbPageSize.map { system.createFile(name: name, kind: .hugetlb, size: size, hugetlbPageSize: $0) }
+      ?? system.createFile(name: name, kind: shmem ? .shmem : .regular, size: size, largeFolios: huge)
     #if canImport(Glibc)
     guard let create = Self.memfdCreate else { throw .systemCall("dlsym(memfd_create)", errno: ENOSYS) }
-    let descriptor = name.withCString { create($0, 0) }
+    // MFD_HUGETLB (4) with the page size's log2 << MFD_HUGE_SHIFT (26) for a hugetlbfs file.
+    let flags: UInt32 = hugetlbPageSize.map { 4 | UInt32($0 == .size1G ? 30 : 21) << 26 } ?? 0
+    let descriptor = name.withCString { create($0, flags) }
     guard descriptor >= 0 else { throw .systemCall("memfd_create(\(name))", errno: errno) }
     guard ftruncate(descriptor, off_t(size)) == 0 else {
       let code = errno
@@ -56,6 +64,10 @@ extension CrosscheckRunner {
     }
     files[name] = (model, descriptor)
     #endif
+    if let hugetlbPageSize {
+      result.status = .modelOnly("a hugetlbfs file: a MFD_HUGETLB memfd of \(formatSize(size)) in \(hugetlbPageSize) pages for real")
+      return false
+    }
     if huge {
       result.status = .modelOnly("a file with large folios: a memfd of \(formatSize(size)) with shmem_enabled=within_size for real (restored afterwards)")
       return false

@@ -35,8 +35,8 @@ final class CrosscheckRunner {
   private var notes: [String] = []
   /// The machine settings this run changed (the hugetlb pool), restored at the end.
   var settings: KernelSettingsGuard?
-  /// The kernel's 2M hugetlb pool before this run changed it.
-  var hugetlbOriginal: UInt64?
+  /// The kernel's hugetlb pools (by page size in bytes) before this run changed them.
+  var hugetlbOriginal: [UInt64: UInt64] = [:]
   /// The scenario's files: the model's, and the controller's memfd for real.
   var files: [String: (model: File, descriptor: Int32)] = [:]
   /// The descriptors each helper slot has opened for the files, by file name.
@@ -230,14 +230,13 @@ final class CrosscheckRunner {
         memoryBytes = memory
         reasons.append("memory= sizes the model's machine")
       }
-      if hugetlb1G != nil {
-        result.status = .notCompared("1G hugetlb pools are not set for real (gigantic pages rarely allocate at run time)")
-        diverge(statement, "the model has a 1G hugetlb pool, the kernel's is left alone")
-        return false
-      }
       if let count = hugetlb2M {
-        guard try setHugetlbPool(count, statement, &result) else { return false }
+        guard try setHugetlbPool(.size2M, count, statement, &result) else { return false }
         reasons.append("the 2M hugetlb pool holds \(count) more pages for real (restored afterwards)")
+      }
+      if let count = hugetlb1G {
+        guard try setHugetlbPool(.size1G, count, statement, &result) else { return false }
+        reasons.append("the 1G hugetlb pool holds \(count) more pages for real (restored afterwards)")
       }
       if let fragment {
         _ = system.memory.fragment(percent: Int(fragment))
@@ -270,12 +269,8 @@ final class CrosscheckRunner {
     case .fileWrite(let name, let offset, let size):
       return try writeFile(statement, name, offset, size, &result)
     case .mmapHugetlb(let name, let region, let size, let protection, let shared, let pageSize, let alignment, let fixed):
-      guard pageSize == 2 << 20 else {
-        result.status = .notCompared("1G hugetlb pages are not reproduced")
-        diverge(statement, "a 1G hugetlb mapping ran in the model only")
-        return false
-      }
-      return try mmap(statement, name, region, size, protection, shared, alignment, fixed, &result, hugetlb: true)
+      return try mmap(statement, name, region, size, protection, shared, alignment, fixed, &result,
+                      hugetlb: pageSize == PageSize.size1G.bytes ? .size1G : .size2M)
     case .mmapFile(let name, let region, let file, let offset, let size, let protection, let shared, let alignment, let fixed):
       return try mmapFile(statement, name, region, file, offset, size, protection, shared, alignment, fixed, &result)
     case .unreproducibleMmap(_, let name, let reason):
@@ -422,7 +417,7 @@ final class CrosscheckRunner {
   func mmap(_ statement: CrosscheckStatement, _ name: String, _ region: String, _ size: UInt64,
             _ protection: Protection, _ shared: Bool, _ alignment: UInt64?, _ fixed: AddressExpression?,
             _ result: inout CrosscheckStep, file: (name: String, offset: UInt64)? = nil,
-            hugetlb: Bool = false) throws(RealProcessError) -> Bool {
+            hugetlb: PageSize? = nil) throws(RealProcessError) -> Bool {
     guard let process = processes[name] else { return unknown(name, &result) }
     var request = AddressSpace.MapRequest(length: size, protection: protection, shared: shared)
     // MAP_ANONYMOUS 0x20 and descriptor -1, or the helper's descriptor of the file's memfd.
@@ -441,9 +436,10 @@ final class CrosscheckRunner {
       descriptor = UInt64(UInt32(bitPattern: try helperDescriptor(process.slot, file.name, entry.descriptor)))
       offset = file.offset
     }
-    if hugetlb {
-      request.hugetlbPageSize = .size2M
-      anonymous |= 0x40000 | 21 << 26  // MAP_HUGETLB | MAP_HUGE_2MB
+    if let hugetlb {
+      request.hugetlbPageSize = hugetlb
+      // MAP_HUGETLB | MAP_HUGE_2MB or MAP_HUGE_1GB (log2 of the size << MAP_HUGE_SHIFT).
+      anonymous |= 0x40000 | UInt64(hugetlb == .size1G ? 30 : 21) << 26
     }
     if let alignment { request.alignment = alignment }
     if let fixed {
