@@ -60,12 +60,12 @@ import Glibc
     }
     #expect(from.region?.name == "buf" && fixed.base == .literal(0x7e00_0000_0000))
     #expect(operations[5] == .fork(parent: "A", child: "B"))
-    guard case .access("B", _, 4096, true) = operations[6] else {
+    guard case .access("B", _, 4096, true, false) = operations[6] else {
       Issue.record("write: \(operations[6])")
       return
     }
     #expect(operations[7] == .expectation)
-    #expect(operations[8] == .file(name: "F", size: 4 << 20, shmem: false, huge: false, hugetlb: false))
+    #expect(operations[8] == .file(name: "F", size: 4 << 20, shmem: false, huge: false, hugetlb: nil))
     guard case .mmapFile("A", "m", "F", 0, 4 << 20, [.read, .write], true, nil, nil) = operations[9] else {
       Issue.record("a file mapping: \(operations[9])")
       return
