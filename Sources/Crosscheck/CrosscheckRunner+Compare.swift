@@ -114,6 +114,11 @@ extension CrosscheckRunner {
       state.writeInferred = "the PTE write bit of a shared mapping is not visible in /proc"
     } else if run.isFileOrShared {
       state.write = false
+    } else if vma.hugetlbOrder != nil {
+      // A private hugetlb read fault maps an exclusive page read-only (make_huge_pte() without
+      // VM_SHARED); a later write reuses it. Exclusivity does not tell the PTE's write bit.
+      state.write = run.isExclusive
+      state.writeInferred = "the PTE write bit of a private hugetlb page is not visible in /proc (a read fault maps an exclusive page read-only)"
     } else if let exclusive = run.isAnonExclusive {
       state.write = exclusive
     } else {

@@ -43,6 +43,7 @@ extension CrosscheckRunner {
       settings = guardian
       do {
         try guardian.set(Self.shmemEnabled, to: "within_size")
+        shmemWithinSize = true
       } catch {
         result.status = .notCompared("shmem_enabled cannot be set here: \(error)")
         diverge(statement, "file \(name) has large folios in the model only")

@@ -35,6 +35,9 @@ final class CrosscheckRunner {
   private var notes: [String] = []
   /// The machine settings this run changed (the hugetlb pool), restored at the end.
   var settings: KernelSettingsGuard?
+  /// Whether this run set shmem_enabled=within_size for a `huge` file (it applies to every
+  /// shmem object for real, shared anonymous memory included).
+  var shmemWithinSize = false
   /// The kernel's hugetlb pools (by page size in bytes) before this run changed them.
   var hugetlbOriginal: [UInt64: UInt64] = [:]
   /// The scenario's files: the model's, and the controller's memfd for real.
@@ -419,6 +422,11 @@ final class CrosscheckRunner {
             _ result: inout CrosscheckStep, file: (name: String, offset: UInt64)? = nil,
             hugetlb: PageSize? = nil) throws(RealProcessError) -> Bool {
     guard let process = processes[name] else { return unknown(name, &result) }
+    if shared && file == nil && hugetlb == nil && shmemWithinSize {
+      result.status = .notCompared("shared anonymous memory after a `huge` file: the kernel's shmem_enabled=within_size, set for that file, gives it THPs too; the model's keeps small folios")
+      diverge(statement, "shared anonymous memory has THPs in the kernel only")
+      return false
+    }
     var request = AddressSpace.MapRequest(length: size, protection: protection, shared: shared)
     // MAP_ANONYMOUS 0x20 and descriptor -1, or the helper's descriptor of the file's memfd.
     var anonymous: UInt64 = 0x20

@@ -60,7 +60,7 @@ import Glibc
     }
     #expect(from.region?.name == "buf" && fixed.base == .literal(0x7e00_0000_0000))
     #expect(operations[5] == .fork(parent: "A", child: "B"))
-    guard case .access("B", _, 4096, true, false) = operations[6] else {
+    guard case .access("B", _, 4096, true, true) = operations[6] else {  // pattern=index stores data
       Issue.record("write: \(operations[6])")
       return
     }

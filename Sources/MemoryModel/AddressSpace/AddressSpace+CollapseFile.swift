@@ -103,19 +103,21 @@ extension AddressSpace {
   func unmapFilePages(_ file: File, _ index: UInt64, _ frames: Set<PFN>) {
     for vma in vmas where vma.backing == .file(file.id) {
       guard let (start, end) = fileRange(vma, index) else { continue }
+      var slots: [Int] = []
       var address = start
-      var touched = false
       while address < end {
         defer { address = address + PageSize.bytes4K }
         guard let slot = pageTable.slot(for: address, level: .pte, allocate: false) else { continue }
         let entry = pageTable.entry(at: slot)
-        guard entry.isPresent, frames.contains(entry.pfn) else { continue }
-        if !touched {
-          touched = true
-          invalidating(start, end, .clear) {}
+        if entry.isPresent && frames.contains(entry.pfn) { slots.append(slot) }
+      }
+      guard !slots.isEmpty else { continue }
+      invalidating(start, end, .clear) {
+        for slot in slots {
+          let pfn = pageTable.entry(at: slot).pfn
+          pageTable.setEntry(.none, at: slot)
+          removePTEMapping(pfn)
         }
-        pageTable.setEntry(.none, at: slot)
-        removePTEMapping(entry.pfn)
       }
     }
   }

@@ -16,7 +16,18 @@ extension AddressSpace {
       throw .segmentationFault(address, "write to a VMA without write permission (\(vma.protection))")
     }
     if vma.protection.isEmpty { throw .segmentationFault(address, "access to a PROT_NONE VMA") }
+    // mm_account_fault() counts a fault only when it did not fail (SIGBUS, OOM).
     system.events.pageFaults += 1
+    do {
+      try resolveFault(index, vma, address, write: write)
+    } catch {
+      system.events.pageFaults -= 1
+      throw error
+    }
+  }
+
+  /// The part of ``handleFault(at:write:)`` after the access check.
+  private func resolveFault(_ index: Int, _ vma: VMA, _ address: VirtualAddress, write: Bool) throws(FaultError) {
     if vma.isHugetlb { return try hugetlbFault(index, address, write: write) }
 
     guard pageTable.slot(for: address, level: .pud, allocate: true) != nil,
@@ -168,7 +179,7 @@ extension AddressSpace {
     case .file(let id):
       if !vma.isShared && write { return false }
       guard let file = system.file(id: id) else { return false }
-      let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address)
+      let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address, vma: vma)
       let head = memory.folioHead(of: pfn)
       guard memory.order(ofFolio: head) == 9, pfn == head else { return false }
       let writable = vma.isShared && vma.protection.contains(.write)
@@ -202,7 +213,7 @@ extension AddressSpace {
     case .file(let id):
       guard let file = system.file(id: id) else { throw .busError(address, "the file is gone") }
       let pageAddress = address.alignedDown(to: PageSize.bytes4K)
-      let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: pageAddress), address: address)
+      let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: pageAddress), address: address, vma: vma)
       if !vma.isShared && write {
         ensureAnonVMA(index)
         let copy = try allocateAnonymousPage(address)
@@ -402,8 +413,10 @@ extension AddressSpace {
 extension MemorySystem {
   /// The frame caching page `index` of `file`, reading it in (allocating, zero-filled) if it is
   /// not cached. Regular and shmem files with large folios get a PMD-sized folio when the whole
-  /// aligned 2 MiB of the file is uncached and inside the file.
-  func pageCacheFolio(_ file: File, _ index: UInt64, address: VirtualAddress) throws(FaultError) -> PFN {
+  /// aligned 2 MiB of the file is uncached and inside the file, and, for a fault, when the
+  /// faulting VMA could map it with a PMD (`shmem_suitable_orders()`: the file offset and the
+  /// address agree modulo 2 MiB and the aligned 2 MiB lies in the VMA).
+  func pageCacheFolio(_ file: File, _ index: UInt64, address: VirtualAddress, vma: VMA? = nil) throws(FaultError) -> PFN {
     if let pfn = file.cachedPage(index) { return pfn }
     guard index < file.pageCount else {
       throw .busError(address, "beyond the end of file \(file.name)")
@@ -416,7 +429,9 @@ extension MemorySystem {
     }
     if file.largeFolios {
       let base = index & ~511
-      if base + 512 <= file.pageCount && (base..<(base + 512)).allSatisfy({ file.pageCache[$0] == nil }),
+      let haddr = address.alignedDown(to: PageSize.size2M.bytes)
+      let suitable = vma.map { haddr >= $0.start && haddr + PageSize.size2M.bytes <= $0.end && $0.pageIndex(of: haddr) == base } ?? true
+      if suitable, base + 512 <= file.pageCount && (base..<(base + 512)).allSatisfy({ file.pageCache[$0] == nil }),
         let head = memory.allocateFolio(order: 9, kind: file.folioKind)
       {
         memory.clearFolioContents(head)

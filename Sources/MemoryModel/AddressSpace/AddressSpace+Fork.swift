@@ -40,6 +40,9 @@ extension AddressSpace {
       defer { address = next }
       if level == .pte {
         let count = Int((next - address) >> PageSize.shift4K)
+        // copy_pte_range() allocates the child's PTE table for every table the parent has, even
+        // an empty one (after MADV_DONTNEED): the child's PMD is not none there either.
+        guard child.pageTable.slot(for: address, level: .pte, allocate: true) != nil else { return false }
         for i in 0..<count {
           var pte = pageTable.entry(at: slot + i)
           guard !pte.isNone else { continue }

@@ -36,11 +36,12 @@ extension AddressSpace {
       let set: VMAFlags = advice == .hugepage ? .hugepage : .noHugepage
       let clear: VMAFlags = advice == .hugepage ? .noHugepage : .hugepage
       let needsChange: (VMA) -> Bool = { !$0.flags.contains(set) || !$0.flags.isDisjoint(with: clear) }
-      let (from, to) = try hugetlbEdges(address, end, "madvise", changes: needsChange)
+      let (from, to, cut) = try hugetlbEdgesChangingBelow(address, end, "madvise", changes: needsChange)
       changeVMAs(from, to, where: needsChange, update: { vma in
         vma.flags.insert(set)
         vma.flags.remove(clear)
       })
+      if let cut { throw cut }
     case .dontneed:
       for index in vmaIndices(overlapping: address, end) {
         let vma = vmas[index]

@@ -89,6 +89,11 @@ extension AddressSpace {
         }
       }
       guard system.hugetlbFreeCount(hugetlbPageSize) >= needed else {
+        // The reservation fails in the file's mmap hook, after mmap_region() cleared the
+        // MAP_FIXED range: what was mapped there is gone (measured on Linux 6.18).
+        if let fixed = request.fixedAddress, !vmaIndices(overlapping: fixed, fixed + length).isEmpty {
+          try? munmap(fixed, length)
+        }
         throw SyscallError(.ENOMEM, "the \(hugetlbPageSize) hugetlb pool has \(system.hugetlbFreeCount(hugetlbPageSize)) free pages, \(needed) needed")
       }
     }

@@ -31,9 +31,10 @@ extension AddressSpace {
     }
     // A VMA that already has the protection is left alone (`mprotect_fixup()`: no split).
     let needsChange: (VMA) -> Bool = { $0.protection != protection }
-    let (from, to) = try hugetlbEdges(address, mappedEnd, "mprotect", changes: needsChange)
+    let (from, to, cut) = try hugetlbEdgesChangingBelow(address, mappedEnd, "mprotect", changes: needsChange)
     changeVMAs(from, to, where: needsChange, update: { $0.protection = protection },
                then: { vma in self.changeProtection(vma) })
+    if let cut { throw cut }
     if mappedEnd < end {
       throw SyscallError(.ENOMEM, "mprotect: part of \(address)+\(formatSize(length)) is not mapped")
     }

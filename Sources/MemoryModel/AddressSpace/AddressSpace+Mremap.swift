@@ -36,6 +36,14 @@ extension AddressSpace {
       guard fixed + newLength <= address || fixed >= oldEnd else {
         throw SyscallError(.EINVAL, "mremap: the new range overlaps the old one")
       }
+      // mremap_to() unmaps the destination and the shrunk tail before it checks that the old
+      // range lies in one VMA: an old range past its VMA that shrinks to fit moves (Linux 6.18).
+      if newLength < oldLength, let index = vmaIndex(containing: address), vmas[index].hugetlbPageSize == nil {
+        try munmap(fixed, newLength)
+        try munmap(address + newLength, oldLength - newLength)
+        oldLength = newLength
+        oldEnd = address + newLength
+      }
     }
     if let fixed = fixedAddress, newLength == oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end {
       // Linux 6.17+ moves a range that spans several VMAs with MREMAP_FIXED, if it is not resized
