@@ -124,11 +124,7 @@ extension AddressSpace {
     switch vma.backing {
     case .anonymous:
       if ignoringSysfs { return true }
-      switch system.settings.thp {
-      case .always: return true
-      case .madvise: return vma.flags.contains(.hugepage)
-      case .never: return false
-      }
+      return allowsAnonymousPMD(vma)
     case .file(let id):
       guard let file = system.file(id: id), file.largeFolios else { return false }
       return vma.pageIndex(of: haddr) % 512 == 0
@@ -153,16 +149,19 @@ extension AddressSpace {
       }
       guard let head = memory.allocateFolio(order: 9, kind: .anonymous) else {
         system.events.thpFaultFallback += 1
+        system.mthpStats.anonFaultFallback[9] += 1
         return false
       }
       guard pageTable.deposit(pmdSlot) else {
         memory.freeFolio(head)
         system.events.thpFaultFallback += 1
+        system.mthpStats.anonFaultFallback[9] += 1
         return false
       }
       memory.clearFolioContents(head)
       mapAnonymousPMD(head, pmdSlot, writable: vma.protection.contains(.write))
       system.events.thpFaultAlloc += 1
+      system.mthpStats.anonFaultAlloc[9] += 1
       return true
     case .file(let id):
       if !vma.isShared && write { return false }
@@ -196,6 +195,7 @@ extension AddressSpace {
         return
       }
       ensureAnonVMA(index)
+      if faultAnonymousLargeFolio(index, address, pteSlot) { return }
       let pfn = try allocateAnonymousPage(address)
       mapNewAnonymousPage(pfn, pteSlot, writable: writableVMA)
     case .file(let id):
@@ -333,6 +333,7 @@ extension AddressSpace {
           mapAnonymousPMD(folio, pmdSlot, writable: true)
         }
         system.events.thpFaultAlloc += 1
+        system.mthpStats.anonFaultAlloc[9] += 1
         return true
       }
       splitHugePMD(at: haddr, pmdSlot)

@@ -13,6 +13,8 @@ final class ScenarioInterpreter {
   private var memoryBytes: UInt64
   /// THP mode for the machine (applied at creation, and at once when it exists).
   private var thpMode: MemorySystem.THPMode = .madvise
+  /// The per-size THP settings (`thp-64K=` and friends) for the machine to be created.
+  var mthpSettings = MTHPSettings()
   /// Processes by name (exited ones are removed).
   var processes: [String: AddressSpace] = [:]
   /// The recording subscriber of every process ever created, by name, in creation order.
@@ -41,6 +43,7 @@ final class ScenarioInterpreter {
     if let machine { return machine }
     var settings = MemorySystem.Settings()
     settings.thp = thpMode
+    settings.mthp = mthpSettings
     let created = MemorySystem(memoryBytes: memoryBytes, settings: settings)
     baselineUsedFrames = created.memory.ramFrameCount - created.memory.freeFrameCount
     machine = created

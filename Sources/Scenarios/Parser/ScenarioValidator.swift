@@ -103,7 +103,7 @@ struct ScenarioValidator {
           }
         case .hugetlbPages, .fragment:
           sawAllocation = true
-        case .thp, .oracle:
+        case .thp, .mthp, .oracle:
           break
         }
       }
@@ -225,7 +225,7 @@ struct ScenarioValidator {
         }
         if let start { problems += region(start) }
         return problems
-      case .folios, .deferredSplit, .vmstat, .freeFrames, .usedFrames:
+      case .folios, .deferredSplit, .vmstat, .mthp, .freeFrames, .usedFrames:
         return []
       }
     }
