@@ -81,7 +81,7 @@ extension CrosscheckOperation {
   /// `hmm_range_fault()`, migrations, exclusive access) or leaves them alone.
   private static func device(_ command: DeviceCommand) -> CrosscheckOperation {
     switch command {
-    case .hmm(_, _, let fault):
+    case .hmm(_, _, let fault), .hmmPTEBatch(_, _, let fault):
       return .device(keyword: fault == .none ? "hmm" : "hmm with fault flags", changesCPU: fault != .none)
     case .notifierInsert, .notifierRemove:
       return .device(keyword: "notifier", changesCPU: false)

@@ -33,3 +33,12 @@ extension ScenarioInterpreter {
     return UInt64(max(0, value))
   }
 }
+
+extension ScenarioInterpreter {
+  /// Runs `body` with the `pte-batch` order hint on the interpreter's `hmm_range_fault()` calls.
+  func withPTEBatchHint(_ body: () throws(StepFailure) -> Void) throws(StepFailure) {
+    hmmPTEBatchHint = true
+    defer { hmmPTEBatchHint = false }
+    try body()
+  }
+}

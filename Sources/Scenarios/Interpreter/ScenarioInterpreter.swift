@@ -15,6 +15,8 @@ final class ScenarioInterpreter {
   private var thpMode: MemorySystem.THPMode = .madvise
   /// The per-size THP settings (`thp-64K=` and friends) for the machine to be created.
   var mthpSettings = MTHPSettings()
+  /// Whether the `hmm` command being run asks for the `pte-batch` order hint.
+  var hmmPTEBatchHint = false
   /// Processes by name (exited ones are removed).
   var processes: [String: AddressSpace] = [:]
   /// The recording subscriber of every process ever created, by name, in creation order.

@@ -37,3 +37,23 @@ extension LineParser {
     return .mthp(order: order, stat)
   }
 }
+
+extension LineParser {
+  /// Parses the value of `order=map-order|pte-batch` (the option name already read).
+  /// - Returns: whether it is `pte-batch`.
+  mutating func parseOrderHint(_ option: (name: Token, hasValue: Bool)) throws(ScenarioDiagnostic) -> Bool {
+    try checkValue(option, wantsValue: true, form: "order=map-order|pte-batch")
+    return try parseOrderHintValue()
+  }
+
+  /// Parses `map-order` or `pte-batch` after an `=`.
+  /// - Returns: whether it is `pte-batch`.
+  mutating func parseOrderHintValue() throws(ScenarioDiagnostic) -> Bool {
+    let accepted = "expected map-order (Linux) or pte-batch (the experiment)"
+    guard let token = advance() else { throw error(at: nil, "missing order hint", accepted: accepted) }
+    guard token.kind == .word, token.text == "map-order" || token.text == "pte-batch" else {
+      throw error(at: token, "unknown order hint \(token.quoted)", accepted: accepted)
+    }
+    return token.text == "pte-batch"
+  }
+}
