@@ -10,19 +10,37 @@ public struct MTHPSettings: Sendable, Equatable {
   /// Every order with a setting.
   public static let orders = minimumOrder...pmdOrder
 
-  private var modes: [MTHPMode]
+  // One bit per order for each mode but never, so that a fault's question costs a few bit
+  // operations.
+  private var always: UInt32 = 0
+  private var madvise: UInt32 = 0
+  private var inherit: UInt32 = 1 << 9
 
   /// Creates Linux's defaults: 2 MiB `inherit`, every smaller size `never`.
-  public init() {
-    modes = Self.orders.map { $0 == Self.pmdOrder ? .inherit : .never }
-  }
+  public init() {}
 
   /// The setting of `order` (2–9; `never` for any other order).
   public subscript(order: Int) -> MTHPMode {
-    get { Self.orders.contains(order) ? modes[order - Self.minimumOrder] : .never }
+    get {
+      guard Self.orders.contains(order) else { return .never }
+      let bit: UInt32 = 1 << order
+      if always & bit != 0 { return .always }
+      if madvise & bit != 0 { return .madvise }
+      if inherit & bit != 0 { return .inherit }
+      return .never
+    }
     set {
       precondition(Self.orders.contains(order), "anonymous mTHP orders are 2 to 9")
-      modes[order - Self.minimumOrder] = newValue
+      let bit: UInt32 = 1 << order
+      always &= ~bit
+      madvise &= ~bit
+      inherit &= ~bit
+      switch newValue {
+      case .always: always |= bit
+      case .madvise: madvise |= bit
+      case .inherit: inherit |= bit
+      case .never: break
+      }
     }
   }
 
@@ -34,16 +52,7 @@ public struct MTHPSettings: Sendable, Equatable {
   /// anonymous VMAs): the `always` sizes; the `madvise` sizes if the VMA has `VM_HUGEPAGE`;
   /// the `inherit` sizes if the top level is `always`, or `madvise` and the VMA has it.
   public func enabledOrders(top thp: MemorySystem.THPMode, hugepage: Bool) -> UInt32 {
-    let inherit = thp == .always || (thp == .madvise && hugepage)
-    var mask: UInt32 = 0
-    for order in Self.orders {
-      switch self[order] {
-      case .always: mask |= 1 << order
-      case .madvise: if hugepage { mask |= 1 << order }
-      case .inherit: if inherit { mask |= 1 << order }
-      case .never: break
-      }
-    }
-    return mask
+    let inherits = thp == .always || (thp == .madvise && hugepage)
+    return always | (hugepage ? madvise : 0) | (inherits ? inherit : 0)
   }
 }
