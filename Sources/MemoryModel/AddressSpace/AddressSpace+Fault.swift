@@ -195,7 +195,7 @@ extension AddressSpace {
         return
       }
       ensureAnonVMA(index)
-      if faultAnonymousLargeFolio(index, address, pteSlot) { return }
+      if system.settings.mthp.enablesSmallOrders, faultAnonymousLargeFolio(index, address, pteSlot) { return }
       let pfn = try allocateAnonymousPage(address)
       mapNewAnonymousPage(pfn, pteSlot, writable: writableVMA)
     case .file(let id):

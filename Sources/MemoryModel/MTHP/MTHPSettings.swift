@@ -12,9 +12,9 @@ public struct MTHPSettings: Sendable, Equatable {
 
   // One bit per order for each mode but never, so that a fault's question costs a few bit
   // operations.
-  private var always: UInt32 = 0
-  private var madvise: UInt32 = 0
-  private var inherit: UInt32 = 1 << 9
+  @usableFromInline var always: UInt32 = 0
+  @usableFromInline var madvise: UInt32 = 0
+  @usableFromInline var inherit: UInt32 = 1 << 9
 
   /// Creates Linux's defaults: 2 MiB `inherit`, every smaller size `never`.
   public init() {}
@@ -43,6 +43,10 @@ public struct MTHPSettings: Sendable, Equatable {
       }
     }
   }
+
+  /// Whether any size below the PMD's is enabled in any mode (when not, anonymous faults never
+  /// look for a large folio below 2M).
+  @inlinable public var enablesSmallOrders: Bool { (always | madvise | inherit) & ((1 << 9) - 1) != 0 }
 
   /// The sysfs directory name of an order's setting: `hugepages-64kB` for order 4.
   public static func directoryName(order: Int) -> String { "hugepages-\(4 << order)kB" }
