@@ -76,3 +76,16 @@ package.targets += [
     plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
   )
 ]
+
+// The fault path with 64 KiB multi-size THP (issue 12).
+package.targets += [
+  .executableTarget(
+    name: "MTHPBenchmarks",
+    dependencies: [
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "MemoryModel", package: "HMMKit"),
+    ],
+    path: "Benchmarks/MTHPBenchmarks",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  )
+]

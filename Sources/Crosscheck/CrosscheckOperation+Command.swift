@@ -18,9 +18,11 @@ extension CrosscheckOperation {
       var fragment: UInt64?
       var hugetlb2M: UInt64?
       var hugetlb1G: UInt64?
+      var mthp: [Int: String] = [:]
       for setting in settings {
         switch setting {
         case .thp(let mode): thp = mode.rawValue
+        case .mthp(let order, let mode): mthp[order] = mode.rawValue
         case .memory(let bytes): memory = bytes
         case .fragment(let percent): fragment = percent
         case .hugetlbPages(.size2M, let count): hugetlb2M = count
@@ -28,7 +30,7 @@ extension CrosscheckOperation {
         case .oracle: break
         }
       }
-      self = .system(thp: thp, memory: memory, fragment: fragment, hugetlb2M: hugetlb2M, hugetlb1G: hugetlb1G)
+      self = .system(thp: thp, memory: memory, fragment: fragment, hugetlb2M: hugetlb2M, hugetlb1G: hugetlb1G, mthp: mthp)
     case .split:
       self = .deferredSplit
     case .mmap(let mmap):
@@ -80,7 +82,7 @@ extension CrosscheckOperation {
   /// `hmm_range_fault()`, migrations, exclusive access) or leaves them alone.
   private static func device(_ command: DeviceCommand) -> CrosscheckOperation {
     switch command {
-    case .hmm(_, _, let fault):
+    case .hmm(_, _, let fault), .hmmPTEBatch(_, _, let fault):
       return .device(keyword: fault == .none ? "hmm" : "hmm with fault flags", changesCPU: fault != .none)
     case .notifierInsert, .notifierRemove:
       return .device(keyword: "notifier", changesCPU: false)

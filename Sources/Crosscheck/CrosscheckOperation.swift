@@ -49,8 +49,9 @@ public enum CrosscheckOperation: Hashable, Sendable {
   case deferredSplit
   /// `system SETTING...`: the THP mode (`thp=`), the model's physical memory (`memory=`), the
   /// fragmentation of the model's memory (`fragment=`), and the hugetlb pools it sets
-  /// (`hugetlb 2M=N 1G=M`).
-  case system(thp: String?, memory: UInt64?, fragment: UInt64?, hugetlb2M: UInt64?, hugetlb1G: UInt64?)
+  /// (`hugetlb 2M=N 1G=M`), and per-size THP modes (`thp-64K=`: order → mode, set for real).
+  case system(thp: String?, memory: UInt64?, fragment: UInt64?, hugetlb2M: UInt64?, hugetlb1G: UInt64?,
+              mthp: [Int: String] = [:])
   /// `PROC: NAME = mmap SIZE PROT [private|shared] anon hugetlb=2M|1G [align=N] [at=ADDR]`.
   case mmapHugetlb(process: String, name: String, size: UInt64, protection: Protection, shared: Bool, pageSize: UInt64,
                    alignment: UInt64?, fixed: AddressExpression?)

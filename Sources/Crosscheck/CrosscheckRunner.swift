@@ -65,6 +65,7 @@ final class CrosscheckRunner {
     if let machine { return machine }
     var settings = MemorySystem.Settings()
     settings.thp = kernelTHP ?? .madvise
+    settings.mthp = Self.kernelMTHPSettings()
     let created = MemorySystem(memoryBytes: memoryBytes, settings: settings)
     machine = created
     return created
@@ -227,7 +228,7 @@ final class CrosscheckRunner {
       result.status = .notCompared("'\(keyword)' changes the CPU page tables through HMM in the model; there is no real device")
       diverge(statement, "a device changed the model's CPU page tables")
       return false
-    case .system(let thp, let memory, let fragment, let hugetlb2M, let hugetlb1G):
+    case .system(let thp, let memory, let fragment, let hugetlb2M, let hugetlb1G, let mthp):
       var reasons: [String] = []
       if let memory {
         memoryBytes = memory
@@ -240,6 +241,10 @@ final class CrosscheckRunner {
       if let count = hugetlb1G {
         guard try setHugetlbPool(.size1G, count, statement, &result) else { return false }
         reasons.append("the 1G hugetlb pool holds \(count) more pages for real (restored afterwards)")
+      }
+      if !mthp.isEmpty {
+        guard setMTHP(mthp, statement, &result) else { return false }
+        reasons.append(mthp.keys.sorted().map { "\(MTHPSettings.directoryName(order: $0))=\(mthp[$0]!)" }.joined(separator: ", ") + " for real too (restored afterwards)")
       }
       if let fragment {
         _ = system.memory.fragment(percent: Int(fragment))

@@ -39,6 +39,9 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   public internal(set) var counters = DeviceCounters()
   /// Where device faults put data.
   public var placement: Placement
+  /// The order its `hmm_range_fault()` calls ask for on PTE-mapped pages (`hmm-order=`; the
+  /// `pte-batch` policy always asks for ``HMM/HMMOrderHint/pteBatch``).
+  public var hmmOrderHint = HMMOrderHint.mapOrder
   /// Device-private memory (created when mirroring starts, if `deviceMemoryBytes` > 0).
   public private(set) var deviceMemory: DeviceMemory?
   /// Bytes of device memory to create.
@@ -149,6 +152,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end,
                          defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID)
+    range.orderHint = policy is PTEBatchPolicy ? .pteBatch : hmmOrderHint
     let memory = space.system.memory
     let result: HMM.DriverLoopResult
     do {

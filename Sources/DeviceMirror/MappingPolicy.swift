@@ -131,6 +131,7 @@ public func mappingPolicy(named name: String) -> (any MappingPolicy)? {
   case "map-order": MapOrderPolicy()
   case "scan": ScanPolicy()
   case "folio-order": FolioOrderPolicy()
+  case "pte-batch": PTEBatchPolicy()
   default: nil
   }
 }

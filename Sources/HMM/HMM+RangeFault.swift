@@ -26,6 +26,7 @@ public enum HMM {
       let outcome = walk(&range, space, from: last)
       switch outcome {
       case .done:
+        if range.orderHint == .pteBatch { reportPTEBatchOrders(&range, memory: space.system.memory) }
         return
       case .failed(let error):
         throw error

@@ -19,6 +19,8 @@ public struct HMMRange {
   /// The owner of device-private pages that should be reported rather than faulted back
   /// (`dev_private_owner`); nil for none.
   public var devicePrivateOwner: Int?
+  /// The order reported for PTE-mapped pages: Linux's (0), or the `pte-batch` experiment.
+  public var orderHint = HMMOrderHint.mapOrder
   /// What the last call did, for device counters.
   public var statistics = Statistics()
 

@@ -44,6 +44,11 @@ extension ProcessSnapshot {
     lines.append("")
     lines.append("summary:")
     lines.append(contentsOf: Self.summaryLines(summary).map { "  " + $0 })
+    let orders = folioOrderStatistics.lines
+    if !orders.isEmpty {
+      lines.append("large folios by order (as tools/mm/thpmaps counts them):")
+      lines.append(contentsOf: orders.map { "  " + $0 })
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 

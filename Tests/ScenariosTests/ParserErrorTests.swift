@@ -189,7 +189,7 @@ import Testing
       firstError(prelude + "notifier n frobnicate\n")
         == "t.hmm:3:12: error: expected 'insert' or 'remove' after 'notifier n'; expected 'notifier NAME insert PROCESS ADDR SIZE' or 'notifier NAME remove'")
     #expect(firstError(prelude + "device gpu0 pages=3M\n") == "t.hmm:3:19: error: unsupported device page size '3M'; expected 4K, 64K, 2M or 1G")
-    #expect(firstError(prelude + "device gpu0 policy=fastest\n") == "t.hmm:3:20: error: unknown policy; expected base, map-order, scan or folio-order")
+    #expect(firstError(prelude + "device gpu0 policy=fastest\n") == "t.hmm:3:20: error: unknown policy; expected base, map-order, scan, folio-order or pte-batch")
     #expect(firstError(prelude + "device gpu0 tlb=65x4\n") == "t.hmm:3:17: error: bad TLB geometry '65x4'; expected ENTRIESxWAYS (at most 65536 entries and 64 ways) with entries a multiple of ways and a power-of-two number of sets, e.g. 64x4")
     #expect(firstError(prelude + "device gpu0 tlb=65536x65536\n") == "t.hmm:3:17: error: bad TLB geometry '65536x65536'; expected ENTRIESxWAYS (at most 65536 entries and 64 ways) with entries a multiple of ways and a power-of-two number of sets, e.g. 64x4")
     #expect(firstError(prelude + "device gpu0\ngpu0: fly buf 4K\n") == "t.hmm:4:7: error: unknown device command 'fly'; expected mirror PROCESS, read ADDR SIZE, write ADDR SIZE, snapshot ADDR SIZE")

@@ -135,11 +135,7 @@ extension AddressSpace {
     switch vma.backing {
     case .anonymous:
       if ignoringSysfs { return true }
-      switch system.settings.thp {
-      case .always: return true
-      case .madvise: return vma.flags.contains(.hugepage)
-      case .never: return false
-      }
+      return allowsAnonymousPMD(vma)
     case .file(let id):
       // MADV_COLLAPSE forces shmem THPs whatever shmem_enabled says (shmem_huge_force).
       guard let file = system.file(id: id), file.largeFolios || ignoringSysfs else { return false }
@@ -165,16 +161,19 @@ extension AddressSpace {
       }
       guard let head = memory.allocateFolio(order: 9, kind: .anonymous) else {
         system.events.thpFaultFallback += 1
+        system.mthpStats.anonFaultFallback[9] += 1
         return false
       }
       guard pageTable.deposit(pmdSlot) else {
         memory.freeFolio(head)
         system.events.thpFaultFallback += 1
+        system.mthpStats.anonFaultFallback[9] += 1
         return false
       }
       memory.clearFolioContents(head)
       mapAnonymousPMD(head, pmdSlot, writable: vma.protection.contains(.write))
       system.events.thpFaultAlloc += 1
+      system.mthpStats.anonFaultAlloc[9] += 1
       return true
     case .file(let id):
       if !vma.isShared && write { return false }
@@ -208,6 +207,7 @@ extension AddressSpace {
         return
       }
       ensureAnonVMA(index)
+      if system.settings.mthp.enablesSmallOrders, faultAnonymousLargeFolio(index, address, pteSlot) { return }
       let pfn = try allocateAnonymousPage(address)
       mapNewAnonymousPage(pfn, pteSlot, writable: writableVMA)
     case .file(let id):
@@ -345,6 +345,7 @@ extension AddressSpace {
           mapAnonymousPMD(folio, pmdSlot, writable: true)
         }
         system.events.thpFaultAlloc += 1
+        system.mthpStats.anonFaultAlloc[9] += 1
         return true
       }
       splitHugePMD(at: haddr, pmdSlot)

@@ -96,6 +96,8 @@ extension MemorySystem {
     guard mapped > 0 && mapped < (1 << order) else { return }
     memory.setDeferredSplit(head, true)
     deferredSplitQueue.append(head)
-    events.thpDeferredSplitPage += 1
+    // deferred_split_folio(): thp_deferred_split_page counts PMD-sized folios only.
+    if order >= MTHPSettings.pmdOrder { events.thpDeferredSplitPage += 1 }
+    mthpStats.splitDeferred[order] += 1
   }
 }

@@ -202,7 +202,9 @@ extension MemorySystem {
         memory.freeFolio(pfn)
       }
     }
-    events.thpSplitPage += 1
+    // __folio_split(): thp_split_page counts PMD-sized folios only; split counts every size.
+    if order >= MTHPSettings.pmdOrder { events.thpSplitPage += 1 }
+    mthpStats.split[order] += 1
     return true
   }
 

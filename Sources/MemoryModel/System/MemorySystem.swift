@@ -24,6 +24,8 @@ public final class MemorySystem {
   public internal(set) var deferredSplitQueue: [PFN] = []
   /// Counters of events, as `/proc/vmstat` keeps them.
   public internal(set) var events = VMEvents()
+  /// Per-size THP counters (`transparent_hugepage/hugepages-<size>kB/stats/`).
+  public internal(set) var mthpStats = MTHPStats()
   /// Device memories, in the order they were added.
   public internal(set) var deviceMemories: [DeviceMemory] = []
   /// Registered device-private page ranges.
@@ -54,6 +56,8 @@ public final class MemorySystem {
     /// `/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none` (for `collapse` by
     /// khugepaged; `MADV_COLLAPSE` ignores it, as Linux does).
     public var maxPTEsNone = 511
+    /// `/sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/enabled`, per order.
+    public var mthp = MTHPSettings()
     /// Creates the default settings (THP in `madvise` mode).
     public init() {}
   }

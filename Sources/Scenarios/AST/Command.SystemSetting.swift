@@ -3,6 +3,9 @@ extension Command {
   public enum SystemSetting: Sendable, Hashable, CustomStringConvertible {
     /// `thp=always|madvise|never` (`/sys/kernel/mm/transparent_hugepage/enabled`).
     case thp(ThpMode)
+    /// `thp-64K=always|inherit|madvise|never` (`hugepages-64kB/enabled`): one size's
+    /// anonymous THP mode, for orders 2 (16K) to 9 (2M).
+    case mthp(order: Int, MTHPMode)
     /// `memory=SIZE`: the size of physical memory (4M to 256G); only before anything is
     /// allocated (processes, files, hugetlb pools, fragmentation).
     case memory(UInt64)
@@ -19,6 +22,7 @@ extension Command {
     public var description: String {
       switch self {
       case .thp(let mode): "thp=\(mode)"
+      case .mthp(let order, let mode): "\(MTHPMode.settingName(order: order))=\(mode)"
       case .memory(let bytes): "memory=\(SizeFormatter.string(bytes))"
       case .fragment(let percent): "fragment=\(percent)"
       case .hugetlbPages(let size, let count): "hugetlb \(size)=\(count)"

@@ -63,7 +63,7 @@ public enum Command: Sendable, Hashable {
     case .expect: "expect"
     case .device(let command):
       switch command {
-      case .hmm: "hmm"
+      case .hmm, .hmmPTEBatch: "hmm"
       case .notifierInsert, .notifierRemove: "notifier"
       case .define: "device"
       case .mirror: "mirror"

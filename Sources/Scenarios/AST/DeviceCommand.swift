@@ -3,6 +3,10 @@ public enum DeviceCommand: Sendable, Hashable {
   /// `hmm PROCESS ADDR SIZE [fault=none|read|write]`: one `hmm_range_fault()` (through the
   /// driver loop) over the range; prints the runs of entries.
   case hmm(process: Identifier, range: AddressRange, fault: HMMFaultMode)
+  /// `hmm PROCESS ADDR SIZE [fault=…] order=pte-batch`: the same with the non-Linux
+  /// `pte-batch` order hint (aligned runs of PTEs mapping consecutive pages of one folio
+  /// report their power-of-two order).
+  case hmmPTEBatch(process: Identifier, range: AddressRange, fault: HMMFaultMode)
   /// `notifier N insert PROCESS ADDR SIZE`: inserts a recording interval notifier.
   case notifierInsert(name: Identifier, process: Identifier, range: AddressRange)
   /// `notifier N remove`.
@@ -52,6 +56,8 @@ public struct DeviceDefinition: Sendable, Hashable {
   public var placement = "system"
   /// Device memory for `placement=migrate`.
   public var memory: UInt64 = 0
+  /// `hmm-order=`: `map-order` (Linux) or the `pte-batch` experiment.
+  public var hmmOrder = "map-order"
 
   /// Creates a definition with the defaults (NVIDIA-like pages, map-order).
   public init(name: Identifier) { self.name = name }
@@ -60,6 +66,7 @@ public struct DeviceDefinition: Sendable, Hashable {
   public static func == (lhs: Self, rhs: Self) -> Bool {
     lhs.name == rhs.name && lhs.pages == rhs.pages && lhs.policy == rhs.policy && lhs.tlb?.entries == rhs.tlb?.entries
       && lhs.tlb?.ways == rhs.tlb?.ways && lhs.window == rhs.window && lhs.placement == rhs.placement && lhs.memory == rhs.memory
+      && lhs.hmmOrder == rhs.hmmOrder
   }
 
   /// Hashes the definition.
@@ -72,6 +79,7 @@ public struct DeviceDefinition: Sendable, Hashable {
     hasher.combine(window)
     hasher.combine(placement)
     hasher.combine(memory)
+    hasher.combine(hmmOrder)
   }
 }
 

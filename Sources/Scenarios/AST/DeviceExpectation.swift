@@ -4,6 +4,9 @@ public enum DeviceExpectation: Sendable, Hashable {
   /// `hmm_range_fault()` without faulting has every attribute (`valid`, `read`, `write`,
   /// `error`, `none`, `zero`, `order=N`).
   case hmm(process: Identifier, range: AddressRange, attributes: [HMMAttribute])
+  /// `expect hmm PROCESS ADDR SIZE order=pte-batch == ATTRIBUTES`: the same with the non-Linux
+  /// `pte-batch` order hint.
+  case hmmPTEBatch(process: Identifier, range: AddressRange, attributes: [HMMAttribute])
   /// `expect notifier N invalidations [event=E] OP N`.
   case notifier(name: Identifier, event: Expectation.InvalidationEvent?, Expectation.Comparison, UInt64)
   /// `expect DEV COUNTER OP N` (device counters, `mapped-2M` and friends, `pages-to-device`…)

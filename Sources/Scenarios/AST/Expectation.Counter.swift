@@ -19,6 +19,9 @@ extension Expectation {
     case invalidations(process: Identifier, event: InvalidationEvent?, start: AddressExpression?, size: UInt64?)
     /// `vmstat NAME`: an event counter of the machine (`thp_fault_fallback`, ...).
     case vmstat(VMStat)
+    /// `mthp SIZE NAME`: a per-size THP counter (`hugepages-<size>kB/stats/NAME`), `order`
+    /// from 2 (16K) to 9 (2M).
+    case mthp(order: Int, MTHPStat)
     /// `free-frames`: the number of free 4 KiB frames of physical memory.
     case freeFrames
     /// `used-frames`: the number of allocated 4 KiB frames (folios, page tables, pinned
@@ -50,6 +53,7 @@ extension Expectation {
         if let size { text += " size=\(SizeFormatter.string(size))" }
         return text
       case .vmstat(let name): return "vmstat \(name)"
+      case .mthp(let order, let stat): return "mthp \(SizeFormatter.string(UInt64(4096) << UInt64(order))) \(stat)"
       case .freeFrames: return "free-frames"
       case .usedFrames: return "used-frames"
       }

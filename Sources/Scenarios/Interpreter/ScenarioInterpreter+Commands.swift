@@ -112,6 +112,8 @@ extension ScenarioInterpreter {
       case .madvise: setTHP(.madvise)
       case .never: setTHP(.never)
       }
+    case .mthp(let order, let mode):
+      setMTHP(order: order, mode)
     case .memory(let bytes):
       setMemory(bytes)
     case .oracle(let record):

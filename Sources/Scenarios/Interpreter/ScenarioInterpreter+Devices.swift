@@ -15,6 +15,8 @@ extension ScenarioInterpreter {
         result.output.append("hmm \(describe(run.start, relativeTo: range.address)) \(SizeFormatter.string(run.size)) \(Self.describe(run, system.memory))")
       }
       if retries > 0 { result.output.append("retried \(retries) time(s)") }
+    case .hmmPTEBatch(let name, let range, let fault):
+      try withPTEBatchHint { () throws(StepFailure) in try execute(.hmm(process: name, range: range, fault: fault), into: &result) }
     case .notifierInsert(let name, let processName, let range):
       let space = try process(processName)
       let (start, end) = try pageRange(range)
@@ -38,6 +40,7 @@ extension ScenarioInterpreter {
                           faultWindow: definition.window, tlbGeometry: geometry,
                           placement: Device.Placement(rawValue: definition.placement) ?? .system, deviceMemoryBytes: definition.memory)
       devices.devices[definition.name.name] = device
+      if definition.hmmOrder == "pte-batch" { device.hmmOrderHint = .pteBatch }
       result.output.append("device \(device.name) pages=\(sizes) policy=\(policy.name) tlb=\(device.tlb.geometryDescription) window=\(SizeFormatter.string(device.faultWindow)) placement=\(device.placement.rawValue)")
     case .mirror(let deviceName, let processName):
       let device = try self.device(deviceName)
@@ -227,6 +230,10 @@ extension ScenarioInterpreter {
       if let failure {
         result.status = .failed
         result.actual = failure
+      }
+    case .hmmPTEBatch(let name, let range, let attributes):
+      try withPTEBatchHint { () throws(StepFailure) in
+        try check(.hmm(process: name, range: range, attributes: attributes), into: &result)
       }
     case .notifier(let name, let event, let comparison, let expected):
       guard let notifier = devices.notifiers[name.name] else { throw Self.unknown("notifier", name) }

@@ -97,6 +97,8 @@ extension ScenarioInterpreter {
       case .cowCopies: value = events.cowCopies
       }
       return UInt64(max(0, value))
+    case .mthp(let order, let stat):
+      return mthpValue(order: order, stat)
     case .freeFrames:
       return UInt64(system.memory.freeFrameCount)
     case .usedFrames:

@@ -25,6 +25,7 @@ extension ScenarioInterpreter {
       }
       defer { notifier.remove() }
       var range = HMMRange(notifier: notifier, notifierSequence: 0, start: from, end: to, defaultFlags: flags)
+      range.orderHint = hmmPTEBatchHint ? .pteBatch : .mapOrder
       let loop = try hmmCall { () throws(HMMError) in try HMM.faultAndCommit(&range) { _ in } }
       retries += loop.busyRetries + loop.sequenceRetries
       return range.pfns

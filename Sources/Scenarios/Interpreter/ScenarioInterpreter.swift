@@ -13,6 +13,10 @@ final class ScenarioInterpreter {
   private var memoryBytes: UInt64
   /// THP mode for the machine (applied at creation, and at once when it exists).
   private var thpMode: MemorySystem.THPMode = .madvise
+  /// The per-size THP settings (`thp-64K=` and friends) for the machine to be created.
+  var mthpSettings = MTHPSettings()
+  /// Whether the `hmm` command being run asks for the `pte-batch` order hint.
+  var hmmPTEBatchHint = false
   /// Processes by name (exited ones are removed).
   var processes: [String: AddressSpace] = [:]
   /// The recording subscriber of every process ever created, by name, in creation order.
@@ -41,6 +45,7 @@ final class ScenarioInterpreter {
     if let machine { return machine }
     var settings = MemorySystem.Settings()
     settings.thp = thpMode
+    settings.mthp = mthpSettings
     let created = MemorySystem(memoryBytes: memoryBytes, settings: settings)
     baselineUsedFrames = created.memory.ramFrameCount - created.memory.freeFrameCount
     machine = created

@@ -1,6 +1,6 @@
 extension LineParser {
   /// The options of a `device` line, for messages.
-  static let deviceOptions = "pages=4K,64K,2M,1G|nvidia|xe|amd|base, policy=base|map-order|scan|folio-order, tlb=ENTRIESxWAYS, window=SIZE, placement=system|migrate, memory=SIZE"
+  static let deviceOptions = "pages=4K,64K,2M,1G|nvidia|xe|amd|base, policy=base|map-order|scan|folio-order|pte-batch, tlb=ENTRIESxWAYS, window=SIZE, placement=system|migrate, memory=SIZE, hmm-order=map-order|pte-batch"
   /// The commands after `DEV:`, for messages.
   static let deviceCommands = "mirror PROCESS, read ADDR SIZE, write ADDR SIZE, snapshot ADDR SIZE"
   /// The commands after `FD:`, for messages.
@@ -12,8 +12,16 @@ extension LineParser {
     let process = try parseName("process name", after: "hmm", form: "hmm PROCESS ADDR SIZE [fault=read|write]")
     let range = try parseRange(after: "hmm \(process)")
     var fault = HMMFaultMode.none
-    if peek?.kind == .word, let option = try nextOption(form: "hmm \(process) \(range)", options: "fault=none|read|write") {
-      guard option.name.text == "fault" else { throw unknownOption(option.name, of: "hmm", options: "fault=none|read|write") }
+    var pteBatch = false
+    var seen: Set<String> = []
+    let options = "fault=none|read|write, order=map-order|pte-batch"
+    while peek?.kind == .word, let option = try nextOption(form: "hmm \(process) \(range)", options: options) {
+      try checkDuplicate(option.name, in: &seen)
+      if option.name.text == "order" {
+        pteBatch = try parseOrderHint(option)
+        continue
+      }
+      guard option.name.text == "fault" else { throw unknownOption(option.name, of: "hmm", options: options) }
       try checkValue(option, wantsValue: true, form: "fault=none|read|write")
       guard let token = advance(), token.kind == .word, let mode = HMMFaultMode(rawValue: token.text) else {
         throw error(at: tokens.last, "bad fault mode", accepted: "expected fault=none, fault=read or fault=write")
@@ -21,6 +29,7 @@ extension LineParser {
       fault = mode
     }
     try expectEnd(after: "hmm \(process) \(range) fault=\(fault.rawValue)")
+    if pteBatch { return .device(.hmmPTEBatch(process: process, range: range, fault: fault)) }
     return .device(.hmm(process: process, range: range, fault: fault))
   }
 
@@ -85,8 +94,8 @@ extension LineParser {
         }
         definition.pages = sizes
       case "policy":
-        guard let token = advance(), token.kind == .word, ["base", "map-order", "scan", "folio-order"].contains(token.text) else {
-          throw error(at: tokens[position - 1], "unknown policy", accepted: "expected base, map-order, scan or folio-order")
+        guard let token = advance(), token.kind == .word, ["base", "map-order", "scan", "folio-order", "pte-batch"].contains(token.text) else {
+          throw error(at: tokens[position - 1], "unknown policy", accepted: "expected base, map-order, scan, folio-order or pte-batch")
         }
         definition.policy = token.text
       case "tlb":
@@ -114,6 +123,8 @@ extension LineParser {
           throw error(at: tokens[position - 1], "unknown placement", accepted: "expected placement=system or placement=migrate")
         }
         definition.placement = token.text
+      case "hmm-order":
+        definition.hmmOrder = try parseOrderHintValue() ? "pte-batch" : "map-order"
       case "memory":
         let value = try parseSize("device memory", after: "memory=")
         guard value >= 2 << 20, value <= 64 << 30 else {
@@ -215,6 +226,11 @@ extension LineParser {
     case "hmm":
       let process = try parseName("process name", after: "expect hmm", form: "expect hmm PROCESS ADDR SIZE == valid write order=9")
       let range = try parseRange(after: "expect hmm \(process)")
+      var pteBatch = false
+      if peek?.kind == .word, let option = try nextOption(form: "expect hmm \(process) \(range)", options: "order=pte-batch or '=='") {
+        guard option.name.text == "order" else { throw unknownOption(option.name, of: "expect hmm", options: "order=map-order|pte-batch") }
+        pteBatch = try parseOrderHint(option)
+      }
       try expectEquals(after: "expect hmm \(process) \(range)")
       let accepted = "valid, read, write, error, none, zero, order=N"
       var attributes: [HMMAttribute] = []
@@ -236,6 +252,7 @@ extension LineParser {
         try checkValue(option, wantsValue: false, form: option.name.text)
       }
       guard !attributes.isEmpty else { throw error(at: nil, "missing attributes after '=='", accepted: "expected \(accepted)") }
+      if pteBatch { return .expect(.device(.hmmPTEBatch(process: process, range: range, attributes: attributes))) }
       return .expect(.device(.hmm(process: process, range: range, attributes: attributes)))
     case "notifier":
       let name = try parseName("notifier name", after: "expect notifier", form: "expect notifier N invalidations [event=E] == K")

@@ -1,7 +1,7 @@
 extension LineParser {
   /// The forms an `expect` line accepts, for messages.
   static let expectForms =
-    "expected error [ERRNO], folios, deferred-split, free-frames, used-frames, vmstat NAME, invalidations PROCESS, or PROCESS snapshot|rss|vmas|page-tables"
+    "expected error [ERRNO], folios, deferred-split, free-frames, used-frames, vmstat NAME, mthp SIZE NAME, invalidations PROCESS, or PROCESS snapshot|rss|vmas|page-tables"
 
   /// Parses `expect ...`.
   mutating func parseExpect() throws(ScenarioDiagnostic) -> Command {
@@ -57,6 +57,8 @@ extension LineParser {
         throw error(at: token, "unknown vmstat counter \(token.quoted)", accepted: "expected one of \(names)")
       }
       return try parseComparison(.vmstat(name))
+    case "mthp":
+      return try parseComparison(try parseMTHPCounter())
     case "free-frames":
       return try parseComparison(.freeFrames)
     case "used-frames":

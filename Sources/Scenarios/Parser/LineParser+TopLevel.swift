@@ -86,7 +86,7 @@ extension LineParser {
   /// Parses `system SETTING ...`.
   mutating func parseSystem() throws(ScenarioDiagnostic) -> Command {
     _ = advance()
-    let options = "thp=always|madvise|never, memory=SIZE, fragment=PERCENT, hugetlb 2M=N 1G=N, oracle=strict|record"
+    let options = "thp=always|madvise|never, thp-16K…thp-2M=always|inherit|madvise|never, memory=SIZE, fragment=PERCENT, hugetlb 2M=N 1G=N, oracle=strict|record"
     var settings: [Command.SystemSetting] = []
     var seen: Set<String> = []
     while let option = try nextOption(form: "system", options: options) {
@@ -102,6 +102,8 @@ extension LineParser {
           throw error(at: token, "unknown THP mode \(token.quoted)", accepted: accepted)
         }
         settings.append(.thp(mode))
+      case let name where Command.MTHPMode.order(settingName: name) != nil:
+        settings.append(try parseMTHPSetting(option, order: Command.MTHPMode.order(settingName: name)!))
       case "memory":
         try checkValue(option, wantsValue: true, form: "memory=SIZE")
         guard let token = advance() else {

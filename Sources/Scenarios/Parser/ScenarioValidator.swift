@@ -103,7 +103,7 @@ struct ScenarioValidator {
           }
         case .hugetlbPages, .fragment:
           sawAllocation = true
-        case .thp, .oracle:
+        case .thp, .mthp, .oracle:
           break
         }
       }
@@ -133,7 +133,7 @@ struct ScenarioValidator {
       problems += check(expectation, at: statement.location)
     case .device(let command):
       switch command {
-      case .hmm(let name, let range, _):
+      case .hmm(let name, let range, _), .hmmPTEBatch(let name, let range, _):
         problems += process(name) + region(range.address)
       case .notifierInsert(let notifier, let name, let range):
         problems += process(name) + region(range.address)
@@ -190,7 +190,7 @@ struct ScenarioValidator {
       }
     case .device(let expectation):
       switch expectation {
-      case .hmm(let name, let range, _): return process(name) + region(range.address)
+      case .hmm(let name, let range, _), .hmmPTEBatch(let name, let range, _): return process(name) + region(range.address)
       case .mapping(_, let address, _, _): return region(address)
       case .notifier(let name, _, _, _):
         return notifiersEver.contains(name.name) ? [] : unknownNotifier(name)
@@ -225,7 +225,7 @@ struct ScenarioValidator {
         }
         if let start { problems += region(start) }
         return problems
-      case .folios, .deferredSplit, .vmstat, .freeFrames, .usedFrames:
+      case .folios, .deferredSplit, .vmstat, .mthp, .freeFrames, .usedFrames:
         return []
       }
     }

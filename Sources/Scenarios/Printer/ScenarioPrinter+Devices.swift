@@ -4,6 +4,8 @@ extension ScenarioPrinter {
     switch command {
     case .hmm(let process, let range, let fault):
       return "hmm \(process) \(self.range(range))" + (fault == .none ? "" : " fault=\(fault.rawValue)")
+    case .hmmPTEBatch(let process, let range, let fault):
+      return "hmm \(process) \(self.range(range))" + (fault == .none ? "" : " fault=\(fault.rawValue)") + " order=pte-batch"
     case .notifierInsert(let name, let process, let range):
       return "notifier \(name) insert \(process) \(self.range(range))"
     case .notifierRemove(let name): return "notifier \(name) remove"
@@ -13,6 +15,7 @@ extension ScenarioPrinter {
       if let tlb = definition.tlb { text += " tlb=\(tlb.entries)x\(tlb.ways)" }
       if let window = definition.window { text += " window=\(size(window))" }
       if definition.placement != "system" { text += " placement=\(definition.placement)" }
+      if definition.hmmOrder != "map-order" { text += " hmm-order=\(definition.hmmOrder)" }
       if definition.memory != 0 && !(definition.placement == "migrate" && definition.memory == 256 << 20) {
         text += " memory=\(size(definition.memory))"
       }

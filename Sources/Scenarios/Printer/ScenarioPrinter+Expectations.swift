@@ -28,6 +28,8 @@ extension ScenarioPrinter {
     switch expectation {
     case .hmm(let process, let range, let attributes):
       return "hmm \(process) \(self.range(range)) == " + attributes.map(\.description).joined(separator: " ")
+    case .hmmPTEBatch(let process, let range, let attributes):
+      return "hmm \(process) \(self.range(range)) order=pte-batch == " + attributes.map(\.description).joined(separator: " ")
     case .notifier(let name, let event, let comparison, let value):
       return "notifier \(name) invalidations" + (event.map { " event=\($0)" } ?? "") + " \(comparison) \(value)"
     case .counter(let subject, let counter, let comparison, let value):
