@@ -164,6 +164,12 @@ extension MemorySystem {
     guard order > 0, order <= PhysicalMemory.maxBuddyOrder, memory.kind(of: head) == .anonymous,
       memory.folioHead(of: head) == head
     else { return false }
+    // can_split_folio(): a GUP reference or pin is an extra reference; the split fails (-EAGAIN)
+    // before anything is unmapped.
+    if isHeldByGUP(head) {
+      events.thpSplitPageFailed += 1
+      return false
+    }
     var pmdSplitSpaces = Set<ObjectIdentifier>()
     if memory.entireMapCount(ofFolio: head) > 0 {
       for space in addressSpaces where space.splitPMDMappings(of: head) { pmdSplitSpaces.insert(ObjectIdentifier(space)) }
@@ -212,14 +218,20 @@ extension MemorySystem {
   @discardableResult
   public func processDeferredSplitQueue() -> Int {
     var split = 0
+    var held: [PFN] = []
     while let head = deferredSplitQueue.first {
       if splitFolio(head) {
         split += 1
+      } else if isHeldByGUP(head) {
+        // deferred_split_scan(): a folio that cannot be split now stays on the queue.
+        deferredSplitQueue.removeFirst()
+        held.append(head)
       } else {
         memory.setDeferredSplit(head, false)
         deferredSplitQueue.removeFirst()
       }
     }
+    deferredSplitQueue.append(contentsOf: held)
     return split
   }
 }
