@@ -30,7 +30,7 @@ import Testing
   @Test func unknownProcessCommand() {
     #expect(
       firstError(prelude + "A: mmapp buf 4K\n")
-        == "t.hmm:3:4: error: unknown command 'mmapp' for process 'A'; expected mmap, munmap, mprotect, madvise, mremap, fork, exit, read, write, collapse or snapshot"
+        == "t.hmm:3:4: error: unknown command 'mmapp' for process 'A'; expected mmap, munmap, mprotect, madvise, mremap, fork, exit, kill, waitpid, read, write, collapse or snapshot"
     )
   }
 
