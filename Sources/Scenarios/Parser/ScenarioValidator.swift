@@ -132,7 +132,10 @@ struct ScenarioValidator {
       problems += process(name)
       if processes.removeValue(forKey: name.name) != nil { exited[name.name] = line }
     case .kill(let name, let target, _):
-      problems += process(name) + process(target)
+      // A target that ended already is the run's to answer (a zombie takes the signal, a reaped
+      // process is ESRCH).
+      problems += process(name)
+      if processes[target.name] == nil && exited[target.name] == nil { problems += process(target) }
       if processes.removeValue(forKey: target.name) != nil { exited[target.name] = line }
     case .waitpid(let name, let child):
       problems += process(name)
