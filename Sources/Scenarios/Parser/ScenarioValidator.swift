@@ -177,8 +177,14 @@ struct ScenarioValidator {
         dmirrorFiles.insert(file.name)
       case .access(_, let range, _, _, _, _), .snapshot(_, let range):
         problems += region(range.address)
-      case .dmirror(_, _, let range, _):
+      case .dmirror(let file, let operation, let range, _):
         if let range { problems += region(range.address) }
+        if gupTestFiles.contains(file.name) && operation != .close {
+          problems.append(
+            ScenarioDiagnostic(
+              at: file.location, "'\(file)' is a gup_test file, not a dmirror file",
+              accepted: "expected a gup_test ioctl (\(GUPTestCommand.allCases.map(\.rawValue).joined(separator: ", "))), pin, unpin or close"))
+        }
       case .stats:
         break
       case .openGUPTest(let file, let name):
@@ -220,7 +226,7 @@ struct ScenarioValidator {
         let known = gupTestFiles.contains(subject.name) ? Self.gupTestCounters
           : dmirrorFiles.contains(subject.name) ? Self.dmirrorCounters : devices[subject.name] != nil ? Self.deviceCounters : nil
         guard let known, !known.contains(counter) else { return [] }
-        let what = dmirrorFiles.contains(subject.name) ? "dmirror" : "device"
+        let what = gupTestFiles.contains(subject.name) ? "gup_test" : dmirrorFiles.contains(subject.name) ? "dmirror" : "device"
         return [
           ScenarioDiagnostic(
             at: subject.location, "unknown \(what) counter \(Token.quote(counter)) for '\(subject)'",
