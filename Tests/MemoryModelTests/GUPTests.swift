@@ -2,6 +2,11 @@ import Testing
 @testable import MemoryModel
 
 @Suite struct GUPTests {
+  @Test func pinCountsKeepTheSixteenByteDescriptor() {
+    #expect(MemoryLayout<FrameDescriptor>.size == 16)
+    #expect(MemorySystem.gupPinCountingBias == 1024)
+  }
+
   @Test func pinOfASmallFolioAddsTheBiasAndUnpinRemovesIt() throws {
     let system = makeSystem()
     let a = try system.createProcess(name: "A")

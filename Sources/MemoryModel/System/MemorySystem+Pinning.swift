@@ -27,13 +27,15 @@ extension MemorySystem {
 
   /// Whether a GUP caller holds a reference or pin on the folio `head` (the model's ledger: an
   /// "extra reference" in `can_split_folio()` and `migrate_vma_check_page()` terms).
-  public func isHeldByGUP(_ head: PFN) -> Bool { gupHolds[UInt32(truncatingIfNeeded: head.rawValue)] != nil }
+  public func isHeldByGUP(_ head: PFN) -> Bool { !gupHolds.isEmpty && gupHolds[UInt32(truncatingIfNeeded: head.rawValue)] != nil }
 
   /// The references GUP callers hold on the folio `head`, for the invariant check.
-  func gupReferences(ofFolio head: PFN) -> Int32 { gupHolds[UInt32(truncatingIfNeeded: head.rawValue)]?.references ?? 0 }
+  func gupReferences(ofFolio head: PFN) -> Int32 {
+    gupHolds.isEmpty ? 0 : gupHolds[UInt32(truncatingIfNeeded: head.rawValue)]?.references ?? 0
+  }
 
   /// The pins GUP callers hold on the folio `head`, for the invariant check.
-  func gupPins(ofFolio head: PFN) -> Int32 { gupHolds[UInt32(truncatingIfNeeded: head.rawValue)]?.pins ?? 0 }
+  func gupPins(ofFolio head: PFN) -> Int32 { gupHolds.isEmpty ? 0 : gupHolds[UInt32(truncatingIfNeeded: head.rawValue)]?.pins ?? 0 }
 
   /// `try_grab_folio()`: takes a reference or a pin on the folio that contains `pfn`. The zero
   /// pages are never counted (`is_zero_folio()`), as everywhere in the model.

@@ -80,9 +80,9 @@ public enum Command: Sendable, Hashable {
       case .dmirror(_, let operation, _, _): "dmirror-\(operation.rawValue)"
       case .stats: "devices"
       case .openGUPTest: "open"
-      case .gupTest(_, let test, _, _, _, _): "gup-\(test.rawValue)"
-      case .gupPin: "gup-pin"
-      case .gupUnpin: "gup-unpin"
+      case .gupTest(_, let test, _, _, _, _): test.rawValue
+      case .gupPin: "pin"
+      case .gupUnpin: "unpin"
       }
     }
   }

@@ -88,7 +88,7 @@ extension ScenarioInterpreter {
       try gupPin(name, range, write: write, fast: fast, into: &result)
     case .gupUnpin(let name):
       try gupUnpin(name, into: &result)
-    case .dmirror(let name, .close, _, _) where devices.gupFiles[name.name] != nil:
+    case .dmirror(let name, .close, _, _) where devices.gupFiles[name.name] != nil || devices.gupClosed.contains(name.name):
       try gupClose(name, into: &result)
     case .dmirror(let name, let operation, let range, let pattern):
       guard let file = devices.files[name.name] else { throw Self.unknown("dmirror file", name) }

@@ -129,7 +129,12 @@ extension ScenarioInterpreter {
   }
 
   private func gupFile(_ name: Identifier) throws(StepFailure) -> GUPTestFile {
-    guard let file = devices.gupFiles[name.name] else { throw Self.unknown("gup_test file", name) }
+    guard let file = devices.gupFiles[name.name] else {
+      if devices.gupClosed.contains(name.name) {
+        throw StepFailure(error: CommandError(name: "EBADF", errno: Errno(rawValue: 9), reason: "\(name) is closed (by close, or by its opener's exit)"))
+      }
+      throw Self.unknown("gup_test file", name)
+    }
     return file
   }
 
