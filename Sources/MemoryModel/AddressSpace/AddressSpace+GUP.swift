@@ -122,11 +122,31 @@ extension AddressSpace {
     system.events.pageFaults += 1
     let page = address.alignedDown(to: PageSize.bytes4K)
     let (entry, level, slot) = pageTable.lookup(address)
+    guard entry.isPresent else { return }  // gone meanwhile: the caller faults it in again
     if level != .pte {
       let span = level.entrySpan
       let haddr = address.alignedDown(to: span)
       let head = entry.pfn
       let pages = Int(span >> PageSize.shift4K)
+      let kind = memory.kind(of: head)
+      if kind == .file || kind == .shmem {
+        // A page-cache PMD in a private mapping (a FOLL_LONGTERM read-only pin): the PMD is
+        // zapped (__split_huge_pmd of a file THP) and the page gets a private read-only copy.
+        let source = head + ((address - haddr) >> PageSize.shift4K)
+        splitHugePMD(at: haddr, slot)
+        guard let index = vmaIndex(containing: address), let pteSlot = pageTable.slot(for: address, level: .pte, allocate: true) else {
+          throw SyscallError(.ENOMEM, "unshare: no page table for \(address)")
+        }
+        ensureAnonVMA(index)
+        let copy: PFN
+        do { copy = try allocateAnonymousPage(address) } catch { throw SyscallError(.ENOMEM, "unshare: no page for the copy at \(address)") }
+        memory.copyContents(from: source, to: copy)
+        pageTable.setEntry(.present(copy, writable: false, dirty: true), at: pteSlot)
+        addPTEMapping(copy)
+        memory.setAnonExclusive(copy, true)
+        system.events.cowCopies += 1
+        return
+      }
       if memory.referenceCount(ofFolio: head) == 1 && memory.entireMapCount(ofFolio: head) == 1 {
         for i in 0..<UInt64(pages) { memory.setAnonExclusive(head + i, true) }
         return
