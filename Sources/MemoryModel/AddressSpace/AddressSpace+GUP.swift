@@ -69,8 +69,8 @@ extension AddressSpace {
       if write && !vma.protection.contains(.write) {
         throw SyscallError(.EFAULT, "get_user_pages: FOLL_WRITE on a VMA without write permission at \(address)")
       }
-      if !vma.protection.contains(.read) {
-        throw SyscallError(.EFAULT, "get_user_pages: a VMA without read permission at \(address)")
+      if !write && !vma.protection.contains(.read) {
+        throw SyscallError(.EFAULT, "get_user_pages: a read of a VMA without read permission at \(address)")
       }
       let (entry, level, _) = pageTable.lookup(address)
       if entry.isPresent && !entry.isProtNone && (level == .pte || entry.isHuge) {
