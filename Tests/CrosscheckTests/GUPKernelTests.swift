@@ -82,6 +82,20 @@ import Testing
     runs.flatMap { run in (0..<UInt64(run.pageCount)).map { k in run.firstPFN.map { $0 + k } } }
   }
 
+  @Test(.enabled(if: (try? kernel.get()) != nil, "needs gcc, root and io_uring: \(kernelSkipReason)"))
+  func collapseOfAPinnedPageIsRefusedAsTheKernelDoes() throws {
+    let report = try Self.kernel.get()
+    let system = MemorySystem(memoryBytes: 64 << 20)
+    let a = try system.createProcess(name: "A")
+    let buf = try a.mmap(.init(length: 2 << 20, protection: .readWrite, alignment: 2 << 20))
+    try a.touch(buf, 2 << 20, write: true)
+    let pinned = try a.getUserPages(buf + 8192, count: 1, flags: [.write, .longterm], reference: .pin)
+    var answer = "0"
+    do { try a.madvise(buf, 2 << 20, .collapse) } catch { answer = error.errno == .EAGAIN ? "EAGAIN" : "other" }
+    #expect(report["collapse.pinned"] == answer && answer == "EAGAIN")
+    system.releaseUserPages(pinned, .pin)
+  }
+
   static var kernelSkipReason: String {
     if case .failure(let reason) = kernel { return reason.text }
     return ""
@@ -130,6 +144,7 @@ import Testing
   static let program = #"""
     #define _GNU_SOURCE
     #include <stdio.h>
+    #include <errno.h>
     #include <stdint.h>
     #include <string.h>
     #include <unistd.h>
@@ -180,6 +195,10 @@ import Testing
       uint64_t after = pfn(shared);
       printf("unshare.parent=%s\nunshare.exclusive=%d\n", after == before ? "same" : "CHANGED", (int)((entry(shared) >> 56) & 1));
       shared[0] = 1; printf("unshare.reuse=%s\n", pfn(shared) == after ? "same" : "changed");
+      char *craw = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      char *cbuf = (char *)(((uintptr_t)craw + (2 << 20) - 1) & ~((2UL << 20) - 1));
+      memset(cbuf, 1, 2 << 20); pin(cbuf + 8192);
+      printf("collapse.pinned=%s\n", madvise(cbuf, 2 << 20, 25 /* MADV_COLLAPSE */) == 0 ? "0" : errno == EAGAIN ? "EAGAIN" : "other");
       kill(child, SIGKILL); waitpid(child, NULL, 0); close(fd); unlink(argv[1]);
       return 0; }
     """#

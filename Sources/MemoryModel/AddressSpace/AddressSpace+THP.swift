@@ -74,7 +74,7 @@ extension AddressSpace {
     /// none (`SCAN_PMD_NONE`, measured on Linux 6.18), ends the walk.
     public var madviseCollapseContinues: Bool {
       guard case .failed(_, let reason) = self else { return true }
-      return reason.hasSuffix("(SCAN_PMD_NULL)") || reason.hasSuffix("(SCAN_PTE_NON_PRESENT)")
+      return reason.hasSuffix("(SCAN_PMD_NULL)") || reason.hasSuffix("(SCAN_PTE_NON_PRESENT)") || reason.hasSuffix("(SCAN_PAGE_COUNT)")
     }
   }
 
@@ -116,6 +116,10 @@ extension AddressSpace {
       }
       guard memory.kind(of: entry.pfn) == .anonymous else {
         return .failed(.EINVAL, "a non-anonymous page at \(haddr + UInt64(i) * 4096) (SCAN_PAGE_ANON)")
+      }
+      // is_refcount_suitable(): a GUP reference or pin is a reference besides the mappings.
+      guard !system.isHeldByGUP(memory.folioHead(of: entry.pfn)) else {
+        return .failed(.EAGAIN, "a page held by GUP at \(haddr + UInt64(i) * 4096) (SCAN_PAGE_COUNT)")
       }
     }
     if byKhugepaged && noneOrZero > system.settings.maxPTEsNone {
