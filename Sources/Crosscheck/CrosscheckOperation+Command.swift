@@ -71,6 +71,10 @@ extension CrosscheckOperation {
       self = .khugepagedCollapse(process: process.name)
     case .snapshot(let process, let range):
       self = .snapshot(process: process.name, address: range.address, size: range.size)
+    case .kill(_, let target, _):
+      self = .exit(process: target.name)
+    case .waitpid:
+      self = .modelOnly("waitpid")
     case .expect:
       self = .expectation
     case .device(let device):
@@ -98,6 +102,14 @@ extension CrosscheckOperation {
       return .device(keyword: "\(device.name): snapshot", changesCPU: false)
     case .access(let device, _, let write, _, _, _):
       return .device(keyword: "\(device.name): \(write ? "write" : "read")", changesCPU: true)
+    case .openGUPTest:
+      return .device(keyword: "open gup_test", changesCPU: false)
+    case .gupTest(let name, let test, _, _, _, _):
+      return .device(keyword: "\(name.name): \(test.rawValue)", changesCPU: true)
+    case .gupPin(let name, _, _, _):
+      return .device(keyword: "\(name.name): pin", changesCPU: true)
+    case .gupUnpin(let name):
+      return .device(keyword: "\(name.name): unpin", changesCPU: true)
     case .dmirror(let name, let operation, _, _):
       let leavesCPU: Set<DMirrorOperation> = [.snapshot, .close, .failAlloc]
       return .device(keyword: "\(name.name): \(operation.rawValue)", changesCPU: !leavesCPU.contains(operation))

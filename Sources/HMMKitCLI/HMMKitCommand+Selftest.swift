@@ -9,11 +9,15 @@ extension HMMKitCommand {
       abstract: "Run the hmm-tests conformance suite (Scenarios/hmm-tests) and print TAP.",
       discussion: """
         Runs one scenario file per test and variant of tools/testing/selftests/mm/hmm-tests.c, in the \
-        order the kselftest harness runs them, and prints TAP version 13: 'ok N - NAME', 'not ok N - NAME' \
-        followed by the failed steps, 'ok N - NAME # SKIP REASON' for files whose first line is \
-        '# selftest-skip: REASON'. The last line is 'N passed, N failed, N skipped'. The suite is found \
-        relative to the working directory (run from the package root) unless --suite is given. \
-        docs/conformance.md maps every test to its file.
+        order the kselftest harness runs them, and prints TAP version 13 as the kselftest harness does: \
+        '#  RUN           NAME ...', the failed steps as '# FILE:LINE:TEST:...' lines, \
+        '#            OK  NAME' or '#          FAIL  NAME', then 'ok N NAME', 'not ok N NAME' or \
+        'ok N NAME # SKIP REASON' (files whose first line is '# selftest-skip: REASON'). A catalogue test \
+        without its file fails, a file that checks nothing fails, a file outside the catalogue runs and is \
+        reported. The last line is '# Totals: pass:P fail:F xfail:0 xpass:0 skip:S error:0'. The suite is \
+        found relative to the working directory (run from the package root) unless --suite is given. \
+        --full runs benchmark_thp_migration with all seven sizes and five round trips (the suite's file \
+        holds six sizes and one). docs/conformance.md maps every test to its file.
 
         Exit status: 0 when no test failed, 1 when one failed, 2 for a usage error (no suite folder, bad \
         --filter).
@@ -34,13 +38,16 @@ extension HMMKitCommand {
     @Flag(help: "Skip the model's invariant check after every step (faster).")
     var noInvariants = false
 
+    @Flag(help: "Run benchmark_thp_migration in full: all seven sizes (512K to 256M), five round trips.")
+    var full = false
+
     func validate() throws {
       guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
       let options = SelfTestRunner.Options(
-        suite: suite, filter: filter, scenario: ScenarioRunner.Options(checkInvariants: !noInvariants), jobs: jobs)
+        suite: suite, filter: filter, scenario: ScenarioRunner.Options(checkInvariants: !noInvariants), jobs: jobs, full: full)
       let report: SelfTestReport
       do {
         report = try SelfTestRunner(options: options).run()

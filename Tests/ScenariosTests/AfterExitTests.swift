@@ -23,6 +23,8 @@ import Testing
     C: fd = open hmm_dmirror0
     fd: read b 8K
     fd: migrate b+2M 8K
+    C: g = open gup_test
+    g: pin b+3M 8K write
     C: exit
 
     """
@@ -42,6 +44,9 @@ import Testing
     "fd: exclusive b 4K", "fd: check-exclusive b 4K", "fd: release b 4K", "fd: fail-alloc", "fd: close",
     "expect fd ret == 0", "expect fd cpages >= 0", "expect fd data == 0x01", "A: z = mmap 4K rw private file=fd",
     "A: write b 4K pattern=0x05",
+    "g: gup-basic b 4K write", "g: pin-longterm b 4K", "g: pin b 4K", "g: unpin", "g: close", "expect g ret == 0",
+    "expect g pages == 2", "expect C pins b == 0", "expect C refcount b == 1", "expect A pins b+3M == 0",
+    "A: waitpid C", "A: kill C SIGKILL", "expect A wait == exited 0", "expect C wait == exited",
   ]
 
   @Test(arguments: commands) func aCommandAfterExitGivesAnErrorOrTheKernelsAnswer(_ command: String) throws {

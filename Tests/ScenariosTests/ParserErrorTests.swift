@@ -30,7 +30,7 @@ import Testing
   @Test func unknownProcessCommand() {
     #expect(
       firstError(prelude + "A: mmapp buf 4K\n")
-        == "t.hmm:3:4: error: unknown command 'mmapp' for process 'A'; expected mmap, munmap, mprotect, madvise, mremap, fork, exit, read, write, collapse or snapshot"
+        == "t.hmm:3:4: error: unknown command 'mmapp' for process 'A'; expected mmap, munmap, mprotect, madvise, mremap, fork, exit, kill, waitpid, read, write, collapse or snapshot"
     )
   }
 
@@ -193,7 +193,7 @@ import Testing
     #expect(firstError(prelude + "device gpu0 tlb=65x4\n") == "t.hmm:3:17: error: bad TLB geometry '65x4'; expected ENTRIESxWAYS (at most 65536 entries and 64 ways) with entries a multiple of ways and a power-of-two number of sets, e.g. 64x4")
     #expect(firstError(prelude + "device gpu0 tlb=65536x65536\n") == "t.hmm:3:17: error: bad TLB geometry '65536x65536'; expected ENTRIESxWAYS (at most 65536 entries and 64 ways) with entries a multiple of ways and a power-of-two number of sets, e.g. 64x4")
     #expect(firstError(prelude + "device gpu0\ngpu0: fly buf 4K\n") == "t.hmm:4:7: error: unknown device command 'fly'; expected mirror PROCESS, read ADDR SIZE, write ADDR SIZE, snapshot ADDR SIZE")
-    #expect(firstError(prelude + "A: fd = open hmm_dmirror7\n") == "t.hmm:3:14: error: unknown dmirror device 'hmm_dmirror7'; expected 'open hmm_dmirror0' to 'open hmm_dmirror3' (0, 1 private; 2, 3 coherent)")
+    #expect(firstError(prelude + "A: fd = open hmm_dmirror7\n") == "t.hmm:3:14: error: unknown dmirror device 'hmm_dmirror7'; expected 'open hmm_dmirror0' to 'open hmm_dmirror3' (0, 1 private; 2, 3 coherent) or 'open gup_test'")
     #expect(firstError(prelude + "A: fd = open hmm_dmirror0\nfd: write buf 4K\n") == "t.hmm:4:17: error: missing pattern=PATTERN for a dmirror write; expected 'fd: write ADDR SIZE pattern=index'")
     #expect(firstError(prelude + "expect hmm A buf 2M == valid purple\n") == "t.hmm:3:30: error: unknown HMM attribute 'purple'; expected valid, read, write, error, none, zero, order=N")
     #expect(firstError(prelude + "expect oracle trouble == 1\n") == "t.hmm:3:15: error: expected 'violations' after 'expect oracle'; expected 'expect oracle violations OP N'")

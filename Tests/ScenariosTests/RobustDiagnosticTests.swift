@@ -88,7 +88,7 @@ import Testing
   @Test func dmirrorNamesAndBufferRanges() {
     #expect(
       diagnostics(prelude + "A: fd = open hmm_dmirror00\n")
-        == ["t.hmm:3:14: error: unknown dmirror device 'hmm_dmirror00'; expected 'open hmm_dmirror0' to 'open hmm_dmirror3' (0, 1 private; 2, 3 coherent)"])
+        == ["t.hmm:3:14: error: unknown dmirror device 'hmm_dmirror00'; expected 'open hmm_dmirror0' to 'open hmm_dmirror3' (0, 1 private; 2, 3 coherent) or 'open gup_test'"])
     #expect(
       diagnostics(prelude + "A: fd = open hmm_dmirror1\nexpect fd data from=8 to=4 == zero\n")
         == ["t.hmm:4:26: error: 'to=4' is not after 'from=8'; expected from= below to= (the bytes [from, to) of the buffer)"])

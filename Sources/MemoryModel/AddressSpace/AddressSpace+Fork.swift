@@ -35,6 +35,8 @@ extension AddressSpace {
     var address = vma.start
     while address < vma.end {
       let (entry, level, slot) = pageTable.lookup(address)
+      // copy_huge_pmd(): a maybe-pinned exclusive THP is split and copied as PTEs.
+      if cow && level == .pmd && splitMaybePinnedPMDForFork(entry, slot, address) { continue }
       let span = level == .pte ? PageSize.size2M.bytes : level.entrySpan
       let next = min(address.alignedDown(to: span) + span, vma.end)
       defer { address = next }
@@ -52,6 +54,11 @@ extension AddressSpace {
             pte = pageTable.entry(at: slot + i)
           }
           guard let childSlot = child.pageTable.slot(for: address + UInt64(i) * PageSize.bytes4K, level: .pte, allocate: true) else { return false }
+          if cow && needsCOWForDMA(pte) {
+            // copy_present_page(): the child gets its own copy of a maybe-pinned exclusive page.
+            guard copyMaybePinnedPage(pte, to: child, at: childSlot, vma: vma) else { return false }
+            continue
+          }
           child.pageTable.setEntry(copyEntry(pte, at: slot + i, cow: cow, pages: 1), at: childSlot)
           if let frame = pte.mappedFrame { child.addPTEMapping(frame) }
         }
@@ -59,6 +66,11 @@ extension AddressSpace {
       }
       guard !entry.isNone, entry.isHuge || entry.isProtNone || entry.swapType == .devicePrivate else { continue }
       guard let childSlot = child.pageTable.slot(for: address, level: level, allocate: true) else { return false }
+      if cow && vma.isHugetlb && needsCOWForDMA(entry) {
+        // copy_hugetlb_page_range(): a maybe-pinned exclusive hugetlb page is copied for the child.
+        guard copyMaybePinnedHugetlbPage(entry, to: child, at: childSlot, level: level) else { return false }
+        continue
+      }
       let head = entry.pfn
       let kind = memory.kind(of: head)
       if level == .pmd && (kind == .anonymous || kind == .zero || kind.isDevice) {

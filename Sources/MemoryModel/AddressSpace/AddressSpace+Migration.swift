@@ -50,7 +50,7 @@ extension AddressSpace {
           i += chunkPages
           continue
         }
-        if memory.kind(of: pmd.pfn) == .anonymous && m.select.contains(.system) && whole,
+        if memory.kind(of: pmd.pfn) == .anonymous && m.select.contains(.system) && whole, !system.isHeldByGUP(pmd.pfn),
           let sites = pmdSites(of: pmd.pfn, pmdSlot, pmd)
         {
           collectPMD(&m, i, sites)
@@ -152,6 +152,9 @@ extension AddressSpace {
       // The split may have mapped this page to the zero page (remap_page): collect it afresh.
       if kind == .anonymous { return collectPTE(&m, index, anonymous: anonymous) }
     }
+    // A pinned or GUP-referenced page is not migrated: folio_try_share_anon_rmap_pte() refuses a
+    // pinned exclusive page, migrate_vma_check_page() a page with extra references.
+    guard !system.isHeldByGUP(head) else { return }
     var sites: [MigrateVMA.Site] = []
     if memory.mapCount(of: pfn) > 1 {
       for site in system.entriesMapping(pfn) where site.level == .pte {

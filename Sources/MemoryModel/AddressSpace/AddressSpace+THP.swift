@@ -117,6 +117,10 @@ extension AddressSpace {
       guard memory.kind(of: entry.pfn) == .anonymous else {
         return .failed(.pageAnon, "a non-anonymous page at \(haddr + UInt64(i) * 4096)")
       }
+      // is_refcount_suitable(): a GUP reference or pin is a reference besides the mappings.
+      guard !system.isHeldByGUP(memory.folioHead(of: entry.pfn)) else {
+        return .failed(.pageCount, "a page held by GUP at \(haddr + UInt64(i) * 4096)")
+      }
     }
     if byKhugepaged && noneOrZero > system.settings.maxPTEsNone {
       return .failed(.exceedNonePTE, "\(noneOrZero) empty PTEs exceed max_ptes_none")
@@ -164,6 +168,12 @@ extension MemorySystem {
     guard order > 0, order <= PhysicalMemory.maxBuddyOrder, memory.kind(of: head) == .anonymous,
       memory.folioHead(of: head) == head
     else { return false }
+    // can_split_folio(): a GUP reference or pin is an extra reference; the split fails (-EAGAIN)
+    // before anything is unmapped.
+    if isHeldByGUP(head) {
+      events.thpSplitPageFailed += 1
+      return false
+    }
     var pmdSplitSpaces = Set<ObjectIdentifier>()
     if memory.entireMapCount(ofFolio: head) > 0 {
       for space in addressSpaces where space.splitPMDMappings(of: head) { pmdSplitSpaces.insert(ObjectIdentifier(space)) }
@@ -214,14 +224,20 @@ extension MemorySystem {
   @discardableResult
   public func processDeferredSplitQueue() -> Int {
     var split = 0
+    var held: [PFN] = []
     while let head = deferredSplitQueue.first {
       if splitFolio(head) {
         split += 1
+      } else if isHeldByGUP(head) {
+        // deferred_split_scan(): a folio that cannot be split now stays on the queue.
+        deferredSplitQueue.removeFirst()
+        held.append(head)
       } else {
         memory.setDeferredSplit(head, false)
         deferredSplitQueue.removeFirst()
       }
     }
+    deferredSplitQueue.append(contentsOf: held)
     return split
   }
 }

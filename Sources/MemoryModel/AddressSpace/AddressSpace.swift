@@ -19,6 +19,9 @@ public final class AddressSpace {
   public private(set) var notifiers: [any MMUNotifier] = []
   /// Whether the process has exited.
   public internal(set) var hasExited = false
+  /// `MMF_HAS_PINNED`: a `pin_user_pages()` caller pinned this address space's pages (fork then
+  /// copies maybe-pinned exclusive anonymous pages instead of sharing them).
+  public internal(set) var hasPinned = false
   /// The top of the area `mmap` hands out addresses from, going down (`mmap_base`).
   public static let mmapBase = VirtualAddress(0x7F00_0000_0000)
   /// The lowest address `mmap` chooses (`mmap_min_addr` as the LSM default raises it, 64 KiB);

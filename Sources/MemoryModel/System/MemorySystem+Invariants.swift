@@ -104,6 +104,10 @@ extension MemorySystem {
           var pteMaps: Int32 = 0
           for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
           let expected = pteMaps + entire + (pageCacheRefs[UInt32(pfn)] ?? 0) + (counter.migrationRefs[UInt32(pfn)] ?? 0)
+            + gupReferences(ofFolio: head)
+          if order > 0 && frames[pfn + 1].refCount != gupPins(ofFolio: head) {
+            fail("pin-count", "folio \(head) (\(kind), order \(order)) has pin count \(frames[pfn + 1].refCount), but GUP callers hold \(gupPins(ofFolio: head)) pins")
+          }
           let isFreeHugetlb = kind == .hugetlb && expected == 0
           if descriptor.refCount != expected && !isFreeHugetlb {
             fail("reference-count", "folio \(head) (\(kind), order \(order)) has reference count \(descriptor.refCount), expected \(expected)")

@@ -22,6 +22,8 @@ public final class MemorySystem {
   var hugetlbSurplus: [PageSize: Int] = [:]
   /// Large anonymous folios waiting to be split (`deferred_split_folio()`), in queue order.
   public internal(set) var deferredSplitQueue: [PFN] = []
+  /// References and pins GUP callers hold, by folio head (`MemorySystem+Pinning.swift`).
+  var gupHolds: [UInt32: GUPHolds] = [:]
   /// Counters of events, as `/proc/vmstat` keeps them.
   public internal(set) var events = VMEvents()
   /// Per-size THP counters (`transparent_hugepage/hugepages-<size>kB/stats/`).
@@ -82,6 +84,9 @@ public final class MemorySystem {
     public var thpSplitPMD = 0
     /// `thp_split_page`: folios split.
     public var thpSplitPage = 0
+    /// `thp_split_page_failed`: splits refused because the folio had extra references (a GUP
+    /// reference or pin: `can_split_folio()`).
+    public var thpSplitPageFailed = 0
     /// `thp_deferred_split_page`: folios queued for deferred split.
     public var thpDeferredSplitPage = 0
     /// `thp_collapse_alloc`.

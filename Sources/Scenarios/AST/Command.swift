@@ -36,6 +36,11 @@ public enum Command: Sendable, Hashable {
   case collapse(process: Identifier, range: AddressRange)
   /// `A: snapshot ADDR SIZE`: prints the CPU view of a range as runs of pages.
   case snapshot(process: Identifier, range: AddressRange)
+  /// `A: kill B SIGNAL`: sends a fatal signal to process `B`, which ends (`kill(2)`; the model's
+  /// processes have no handlers).
+  case kill(process: Identifier, target: Identifier, signal: Signal)
+  /// `A: waitpid B`: reaps `A`'s ended child `B` and keeps its wait status for `expect A wait`.
+  case waitpid(process: Identifier, child: Identifier)
   /// `expect ...`: compares a value with an expected one.
   case expect(Expectation)
   /// An HMM, device or dmirror command (`hmm`, `notifier`, `device`, `DEV: ...`, `FD: ...`).
@@ -60,6 +65,8 @@ public enum Command: Sendable, Hashable {
     case .write: "write"
     case .collapse: "collapse"
     case .snapshot: "snapshot"
+    case .kill: "kill"
+    case .waitpid: "waitpid"
     case .expect: "expect"
     case .device(let command):
       switch command {
@@ -72,6 +79,10 @@ public enum Command: Sendable, Hashable {
       case .open: "open"
       case .dmirror(_, let operation, _, _): "dmirror-\(operation.rawValue)"
       case .stats: "devices"
+      case .openGUPTest: "open"
+      case .gupTest(_, let test, _, _, _, _): test.rawValue
+      case .gupPin: "pin"
+      case .gupUnpin: "unpin"
       }
     }
   }

@@ -28,6 +28,16 @@ public enum DeviceCommand: Sendable, Hashable {
   case dmirror(name: Identifier, operation: DMirrorOperation, range: AddressRange?, pattern: DataPattern?)
   /// `devices`: prints every device's counters side by side.
   case stats
+  /// `PROCESS: FD = open gup_test`: the process opens `/sys/kernel/debug/gup_test`.
+  case openGUPTest(name: Identifier, process: Identifier)
+  /// `FD: TEST ADDR SIZE [write] [longterm] [nr=N]`: one `gup_test` ioctl (`struct gup_test`
+  /// with `gup_flags` FOLL_WRITE/FOLL_LONGTERM and `nr_pages_per_call`).
+  case gupTest(name: Identifier, test: GUPTestCommand, range: AddressRange, write: Bool, longterm: Bool, pagesPerCall: UInt64)
+  /// `FD: pin ADDR SIZE [write] [fast]`: `PIN_LONGTERM_TEST_START`, long-term pins held until
+  /// `FD: unpin` (`PIN_LONGTERM_TEST_STOP`) or `FD: close`.
+  case gupPin(name: Identifier, range: AddressRange, write: Bool, fast: Bool)
+  /// `FD: unpin`: `PIN_LONGTERM_TEST_STOP`.
+  case gupUnpin(name: Identifier)
 }
 
 /// What `hmm ... fault=` asks for.

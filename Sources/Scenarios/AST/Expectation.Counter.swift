@@ -27,6 +27,11 @@ extension Expectation {
     /// `used-frames`: the number of allocated 4 KiB frames (folios, page tables, pinned
     /// fragmentation frames; the zero pages excluded).
     case usedFrames
+    /// `A pins ADDR`: the pins on the folio `A` maps at ADDR (`_pincount` of a large folio; the
+    /// reference count divided by `GUP_PIN_COUNTING_BIAS` for a small one).
+    case pins(process: Identifier, address: AddressExpression)
+    /// `A refcount ADDR`: the reference count of the folio `A` maps at ADDR (`folio_ref_count`).
+    case referenceCount(process: Identifier, address: AddressExpression)
 
     /// Whether the value is a size in bytes (printed as `4M`) rather than a count.
     public var isSize: Bool {
@@ -56,6 +61,8 @@ extension Expectation {
       case .mthp(let order, let stat): return "mthp \(SizeFormatter.string(UInt64(4096) << UInt64(order))) \(stat)"
       case .freeFrames: return "free-frames"
       case .usedFrames: return "used-frames"
+      case .pins(let process, let address): return "\(process) pins \(address)"
+      case .referenceCount(let process, let address): return "\(process) refcount \(address)"
       }
     }
   }

@@ -10,6 +10,8 @@ extension Expectation {
     case thpSplitPMD = "thp_split_pmd"
     /// `thp_split_page`: large folios split.
     case thpSplitPage = "thp_split_page"
+    /// `thp_split_page_failed`: splits refused because of extra references (GUP pins).
+    case thpSplitPageFailed = "thp_split_page_failed"
     /// `thp_deferred_split_page`: folios queued for deferred split.
     case thpDeferredSplitPage = "thp_deferred_split_page"
     /// `thp_collapse_alloc`: collapses that allocated a new THP.

@@ -10,4 +10,6 @@ public enum Expectation: Sendable, Hashable {
   case counter(Counter, Comparison, UInt64)
   /// An expectation about HMM, notifiers, devices, dmirror files or the oracle.
   case device(DeviceExpectation)
+  /// `expect A wait == exited [N] | signaled [SIGNAL]`: the status `A`'s last `waitpid` returned.
+  case wait(process: Identifier, status: WaitStatus)
 }

@@ -16,6 +16,10 @@ final class DeviceState {
   /// `buffer=`/`pattern=`, overwritten from the start by every successful ioctl that copies
   /// data out, left alone by a failed one.
   var buffers: [String: CallerBuffer] = [:]
+  /// Open gup_test files by name.
+  var gupFiles: [String: GUPTestFile] = [:]
+  /// gup_test files closed (their last result stays readable).
+  var gupClosed: Set<String> = []
   /// Recording interval notifiers by name.
   var notifiers: [String: IntervalNotifier] = [:]
   /// The safety oracle, watching every device and file.

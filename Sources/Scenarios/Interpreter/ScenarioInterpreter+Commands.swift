@@ -59,11 +59,14 @@ extension ScenarioInterpreter {
       let forked = try syscall { () throws(SyscallError) in try space.fork(childName: child.name) }
       processes[child.name] = forked
       subscribe(forked, as: child.name)
+      processControl.parents[child.name] = parent.name
       result.output.append("pid \(forked.pid)")
     case .exit(let name):
-      let space = try process(name)
-      space.exit()
-      processes[name.name] = nil
+      try end(name, status: .exited(0))
+    case .kill(let name, let target, let signal):
+      try kill(name, target, signal)
+    case .waitpid(let name, let child):
+      try waitpid(name, child, into: &result)
     case .read(let access):
       try read(access, into: &result)
     case .write(let access):

@@ -82,6 +82,17 @@ extension ScenarioInterpreter {
       for (label, value) in rows {
         result.output.append(pad(label, 16) + names.map { pad(value(devices.devices[$0]!), width) }.joined())
       }
+    case .openGUPTest(let name, let processName):
+      devices.gupFiles[name.name] = GUPTestFile(process: processName.name, space: try process(processName))
+      result.output.append("\(name) = open gup_test")
+    case .gupTest(let name, let test, let range, let write, let longterm, let pagesPerCall):
+      try gupTest(name, test, range, write: write, longterm: longterm, pagesPerCall: pagesPerCall, into: &result)
+    case .gupPin(let name, let range, let write, let fast):
+      try gupPin(name, range, write: write, fast: fast, into: &result)
+    case .gupUnpin(let name):
+      try gupUnpin(name, into: &result)
+    case .dmirror(let name, .close, _, _) where devices.gupFiles[name.name] != nil || devices.gupClosed.contains(name.name):
+      try gupClose(name, into: &result)
     case .dmirror(let name, let operation, let range, let pattern):
       guard let file = devices.files[name.name] else { throw Self.unknown("dmirror file", name) }
       try ioctl(file, name.name, operation, range, pattern, into: &result)
@@ -331,6 +342,11 @@ extension ScenarioInterpreter {
   }
 
   private func counterValue(_ subject: Identifier, _ counter: String) throws(StepFailure) -> UInt64 {
+    if devices.gupFiles[subject.name] != nil || devices.gupClosed.contains(subject.name) {
+      let outcome = try lastResult(subject)
+      guard counter == "pages" else { throw Self.unknown("gup_test counter (pages)", Identifier(counter, at: subject.location)) }
+      return outcome.cpages
+    }
     if devices.files[subject.name] != nil || devices.results[subject.name] != nil || devices.buffers[subject.name] != nil {
       let outcome = try lastResult(subject)
       switch counter {

@@ -20,6 +20,8 @@ extension ScenarioInterpreter {
       break
     case .device(let expectation):
       evaluate(expectation, into: &result)
+    case .wait(let name, let status):
+      evaluateWait(name, status, into: &result)
     case .counter(let counter, let comparison, let expected):
       let actual: UInt64
       do {
@@ -90,6 +92,7 @@ extension ScenarioInterpreter {
       case .thpFaultFallback: value = events.thpFaultFallback
       case .thpSplitPMD: value = events.thpSplitPMD
       case .thpSplitPage: value = events.thpSplitPage
+      case .thpSplitPageFailed: value = events.thpSplitPageFailed
       case .thpDeferredSplitPage: value = events.thpDeferredSplitPage
       case .thpCollapseAlloc: value = events.thpCollapseAlloc
       case .pageFaults: value = events.pageFaults
@@ -101,6 +104,11 @@ extension ScenarioInterpreter {
       return mthpValue(order: order, stat)
     case .freeFrames:
       return UInt64(system.memory.freeFrameCount)
+    case .pins(let name, let address):
+      return UInt64(system.pinCount(of: try mappedFrame(name, address)))
+    case .referenceCount(let name, let address):
+      let frame = try mappedFrame(name, address)
+      return UInt64(system.memory.referenceCount(ofFolio: system.memory.folioHead(of: frame)))
     case .usedFrames:
       let memory = system.memory
       return UInt64(max(0, memory.ramFrameCount - memory.freeFrameCount - baselineUsedFrames))

@@ -33,6 +33,8 @@ final class ScenarioInterpreter {
   let devices = DeviceState()
   /// Whether oracle violations are only recorded (`system oracle=record`) rather than failing.
   var recordOracleViolations = false
+  /// Parents, ended children and wait statuses (`kill`, `waitpid`, `expect PROC wait`).
+  var processControl = ProcessControlState()
 
   /// Creates an interpreter.
   init(options: ScenarioRunner.Options) {

@@ -145,6 +145,9 @@ extension LineParser {
       throw error(at: nil, "missing command after '\(subject):'",
                   accepted: "expected \(isDMirror ? Self.dmirrorCommands : Self.deviceCommands)")
     }
+    if isDMirror && (GUPTestCommand(rawValue: verb.text) != nil || verb.text == "pin" || verb.text == "unpin") {
+      return try parseGUPTestCommand(subject, verb)
+    }
     if isDMirror {
       guard let operation = DMirrorOperation(rawValue: verb.text) else {
         throw error(at: verb, "unknown dmirror command \(verb.quoted)", accepted: "expected \(Self.dmirrorCommands)")
@@ -209,11 +212,16 @@ extension LineParser {
 
   /// Parses `open hmm_dmirrorN` after `PROCESS: FD =`.
   mutating func parseOpen(process: Identifier, name: Identifier) throws(ScenarioDiagnostic) -> Command {
+    if peek?.kind == .word && peek?.text == "gup_test" {
+      _ = advance()
+      try expectEnd(after: "\(name) = open gup_test")
+      return .device(.openGUPTest(name: name, process: process))
+    }
     guard let token = advance(), token.kind == .word, let number = (0...3).first(where: { token.text == "hmm_dmirror\($0)" })
     else {
       let given = position > 0 && position <= tokens.count ? tokens[position - 1] : nil
       throw error(at: given, given.map { "unknown dmirror device \($0.quoted)" } ?? "missing dmirror device after 'open'",
-                  accepted: "expected 'open hmm_dmirror0' to 'open hmm_dmirror3' (0, 1 private; 2, 3 coherent)")
+                  accepted: "expected 'open hmm_dmirror0' to 'open hmm_dmirror3' (0, 1 private; 2, 3 coherent) or 'open gup_test'")
     }
     try expectEnd(after: "\(name) = open \(token.text)")
     return .device(.open(name: name, process: process, device: number))

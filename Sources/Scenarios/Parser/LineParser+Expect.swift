@@ -103,7 +103,7 @@ extension LineParser {
         return try parseDeviceExpectation(subject)
       }
       let process = Identifier(subject.text, at: location(subject))
-      let accepted = "expected snapshot, rss, vmas or page-tables after a process name, or \(Self.expectForms.dropFirst("expected ".count))"
+      let accepted = "expected snapshot, rss, vmas, page-tables, pins, refcount or wait after a process name, or \(Self.expectForms.dropFirst("expected ".count))"
       guard let what = advance() else {
         throw error(at: nil, "missing value after 'expect \(subject.text)'", accepted: accepted)
       }
@@ -115,10 +115,40 @@ extension LineParser {
       case "rss": return try parseComparison(.rss(process: process))
       case "vmas": return try parseComparison(.vmas(process: process))
       case "page-tables": return try parseComparison(.pageTables(process: process))
+      case "pins": return try parseComparison(.pins(process: process, address: try parseAddress(after: "pins")))
+      case "refcount": return try parseComparison(.referenceCount(process: process, address: try parseAddress(after: "refcount")))
+      case "wait": return try parseWaitExpectation(process: process)
       default:
         throw error(at: what, "unknown expectation \(what.quoted) for '\(subject.text)'", accepted: accepted)
       }
     }
+  }
+
+  /// Parses `== exited [N]` or `== signaled [SIGNAL]` after `expect PROCESS wait`.
+  private mutating func parseWaitExpectation(process: Identifier) throws(ScenarioDiagnostic) -> Command {
+    let accepted = "expected '== exited [STATUS]' or '== signaled [SIGNAL]'"
+    guard let op = advance(), op.kind == .comparison, op.text == "==" else {
+      throw error(at: position <= tokens.count && position > 0 ? tokens[position - 1] : nil, "expected '==' after '\(process) wait'", accepted: accepted)
+    }
+    guard let word = advance(), word.kind == .word, word.text == "exited" || word.text == "signaled" else {
+      throw error(at: position <= tokens.count && position > 0 ? tokens[position - 1] : nil, "expected 'exited' or 'signaled'", accepted: accepted)
+    }
+    if word.text == "exited" {
+      var code: Int32?
+      if peek != nil { code = Int32(try parseCount("exit status", after: "exited", limit: 255)) }
+      try expectEnd(after: "wait == exited")
+      return .expect(.wait(process: process, status: .exited(code)))
+    }
+    var signal: Command.Signal?
+    if let token = advance() {
+      let signals = Command.Signal.allCases.map(\.rawValue).joined(separator: ", ")
+      guard token.kind == .word, let value = Command.Signal(rawValue: token.text) else {
+        throw error(at: token, "unknown signal \(token.quoted)", accepted: "expected one of \(signals)")
+      }
+      signal = value
+    }
+    try expectEnd(after: "wait == signaled")
+    return .expect(.wait(process: process, status: .signaled(signal)))
   }
 
   /// Parses `OP VALUE` after a counter, and the end of the line.

@@ -82,6 +82,19 @@ extension LineParser {
     case "exit":
       try expectEnd(after: "exit")
       return .exit(process: process)
+    case "kill":
+      let target = try parseName("process name", after: "kill", form: "\(process): kill PROCESS SIGNAL")
+      let signals = Command.Signal.allCases.map(\.rawValue).joined(separator: ", ")
+      guard let token = advance() else { throw error(at: nil, "missing signal after 'kill \(target)'", accepted: "expected one of \(signals)") }
+      guard token.kind == .word, let signal = Command.Signal(rawValue: token.text) else {
+        throw error(at: token, "unknown signal \(token.quoted)", accepted: "expected one of \(signals)")
+      }
+      try expectEnd(after: "kill \(target) \(signal.rawValue)")
+      return .kill(process: process, target: target, signal: signal)
+    case "waitpid":
+      let child = try parseName("process name", after: "waitpid", form: "\(process): waitpid CHILD")
+      try expectEnd(after: "waitpid \(child)")
+      return .waitpid(process: process, child: child)
     case "read", "write":
       return try parseAccess(process: process, isWrite: verb.text == "write")
     case "collapse":

@@ -31,7 +31,7 @@ struct LineParser {
 
   /// The commands a process prefix accepts, for messages.
   static let processCommands =
-    "mmap, munmap, mprotect, madvise, mremap, fork, exit, read, write, collapse or snapshot"
+    "mmap, munmap, mprotect, madvise, mremap, fork, exit, kill, waitpid, read, write, collapse or snapshot"
 
   // MARK: Cursor
 

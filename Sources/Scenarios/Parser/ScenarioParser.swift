@@ -25,7 +25,7 @@ public enum ScenarioParser {
   /// The commands that need a `PROCESS:` prefix.
   static let processVerbs: Set<String> = [
     "mmap", "munmap", "mprotect", "madvise", "mremap", "fork", "exit", "read", "write",
-    "collapse", "snapshot",
+    "collapse", "snapshot", "kill", "waitpid",
   ]
 
   /// Parses a scenario from text.

@@ -18,6 +18,8 @@ struct ScenarioValidator {
   private var files: [String: Int] = [:]
   /// dmirror files opened so far (`P: FD = open ...`), which `mmap ... file=FD` may map.
   private var dmirrorFiles: Set<String> = []
+  /// Names of opened gup_test files.
+  private var gupTestFiles: Set<String> = []
   /// Devices and the line that defined them.
   private var devices: [String: Int] = [:]
   /// Interval notifiers inserted and not removed, and the line that inserted them.
@@ -31,6 +33,8 @@ struct ScenarioValidator {
     + ["mapped-bytes", "tlb-reach", "pages-to-device", "pages-to-system"]
   /// The counters `expect FD COUNTER` knows (the last dmirror ioctl's).
   static let dmirrorCounters = ["cpages", "faults"]
+  /// The counters of a gup_test file: the pages its last ioctl took (`gup->size` / 4K).
+  static let gupTestCounters = ["pages"]
   /// Whether a process or file has been created (after which `system memory=` is refused).
   private var sawAllocation = false
   /// The previous statement's command, for `expect error`.
@@ -127,6 +131,15 @@ struct ScenarioValidator {
     case .exit(let name):
       problems += process(name)
       if processes.removeValue(forKey: name.name) != nil { exited[name.name] = line }
+    case .kill(let name, let target, _):
+      // A target that ended already is the run's to answer (a zombie takes the signal, a reaped
+      // process is ESRCH).
+      problems += process(name)
+      if processes[target.name] == nil && exited[target.name] == nil { problems += process(target) }
+      if processes.removeValue(forKey: target.name) != nil { exited[target.name] = line }
+    case .waitpid(let name, let child):
+      problems += process(name)
+      if processes[child.name] == nil && exited[child.name] == nil { problems += process(child) }
     case .read(let access), .write(let access):
       problems += process(access.process) + region(access.range.address)
     case .expect(let expectation):
@@ -164,10 +177,23 @@ struct ScenarioValidator {
         dmirrorFiles.insert(file.name)
       case .access(_, let range, _, _, _, _), .snapshot(_, let range):
         problems += region(range.address)
-      case .dmirror(_, _, let range, _):
+      case .dmirror(let file, let operation, let range, _):
         if let range { problems += region(range.address) }
+        if gupTestFiles.contains(file.name) && operation != .close {
+          problems.append(
+            ScenarioDiagnostic(
+              at: file.location, "'\(file)' is a gup_test file, not a dmirror file",
+              accepted: "expected a gup_test ioctl (\(GUPTestCommand.allCases.map(\.rawValue).joined(separator: ", "))), pin, unpin or close"))
+        }
       case .stats:
         break
+      case .openGUPTest(let file, let name):
+        problems += process(name) + unusedSubject(file, as: "gup_test file")
+        gupTestFiles.insert(file.name)
+      case .gupTest(let file, _, let range, _, _, _), .gupPin(let file, let range, _, _):
+        problems += gupTestFile(file) + region(range.address)
+      case .gupUnpin(let file):
+        problems += gupTestFile(file)
       }
     }
     return problems
@@ -188,6 +214,8 @@ struct ScenarioValidator {
       default:
         return []
       }
+    case .wait(let name, _):
+      return process(name)
     case .device(let expectation):
       switch expectation {
       case .hmm(let name, let range, _), .hmmPTEBatch(let name, let range, _): return process(name) + region(range.address)
@@ -195,9 +223,10 @@ struct ScenarioValidator {
       case .notifier(let name, _, _, _):
         return notifiersEver.contains(name.name) ? [] : unknownNotifier(name)
       case .counter(let subject, let counter, _, _):
-        let known = dmirrorFiles.contains(subject.name) ? Self.dmirrorCounters : devices[subject.name] != nil ? Self.deviceCounters : nil
+        let known = gupTestFiles.contains(subject.name) ? Self.gupTestCounters
+          : dmirrorFiles.contains(subject.name) ? Self.dmirrorCounters : devices[subject.name] != nil ? Self.deviceCounters : nil
         guard let known, !known.contains(counter) else { return [] }
-        let what = dmirrorFiles.contains(subject.name) ? "dmirror" : "device"
+        let what = gupTestFiles.contains(subject.name) ? "gup_test" : dmirrorFiles.contains(subject.name) ? "dmirror" : "device"
         return [
           ScenarioDiagnostic(
             at: subject.location, "unknown \(what) counter \(Token.quote(counter)) for '\(subject)'",
@@ -218,6 +247,8 @@ struct ScenarioValidator {
       switch counter {
       case .rss(let name), .vmas(let name), .pageTables(let name):
         return process(name)
+      case .pins(let name, let address), .referenceCount(let name, let address):
+        return process(name) + region(address)
       case .invalidations(let name, _, let start, _):
         var problems: [ScenarioDiagnostic] = []
         if processes[name.name] == nil && exited[name.name] == nil {
@@ -277,6 +308,16 @@ struct ScenarioValidator {
       ScenarioDiagnostic(
         at: name.location, "\(kind) name '\(name)' is already \(owner)",
         accepted: "expected a name that no process, device or dmirror file uses (each takes '\(name):' commands)")
+    ]
+  }
+
+  /// Checks that `name` is an opened gup_test file.
+  private func gupTestFile(_ name: Identifier) -> [ScenarioDiagnostic] {
+    if gupTestFiles.contains(name.name) { return [] }
+    return [
+      ScenarioDiagnostic(
+        at: name.location, "'\(name)' is not a gup_test file",
+        accepted: "expected 'PROCESS: \(name) = open gup_test' before the gup_test ioctls (\(GUPTestCommand.allCases.map(\.rawValue).joined(separator: ", ")), pin, unpin)")
     ]
   }
 

@@ -35,6 +35,16 @@ extension ScenarioPrinter {
       if let pattern { text += operation == .write ? " pattern=\(pattern)" : " buffer=\(pattern)" }
       return text
     case .stats: return "devices"
+    case .openGUPTest(let name, let process): return "\(process): \(name) = open gup_test"
+    case .gupTest(let name, let test, let range, let write, let longterm, let pagesPerCall):
+      var text = "\(name): \(test.rawValue) \(self.range(range))"
+      if write { text += " write" }
+      if longterm { text += " longterm" }
+      if pagesPerCall != 1 { text += " nr=\(pagesPerCall)" }
+      return text
+    case .gupPin(let name, let range, let write, let fast):
+      return "\(name): pin \(self.range(range))" + (write ? " write" : "") + (fast ? " fast" : "")
+    case .gupUnpin(let name): return "\(name): unpin"
     }
   }
 }

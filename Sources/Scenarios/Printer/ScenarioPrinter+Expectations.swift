@@ -8,11 +8,14 @@ extension ScenarioPrinter {
     case .counter(let counter, let comparison, let value):
       return counterText(counter) + " \(comparison) " + (counter.isSize ? size(value) : "\(value)")
     case .device(let expectation): return device(expectation)
+    case .wait(let process, let status): return "\(process) wait == \(status)"
     }
   }
 
   private static func counterText(_ counter: Expectation.Counter) -> String {
     switch counter {
+    case .pins(let process, let address): return "\(process) pins \(self.address(address))"
+    case .referenceCount(let process, let address): return "\(process) refcount \(self.address(address))"
     case .invalidations(let process, let event, let start, let size):
       var text = "invalidations \(process)"
       if let event { text += " event=\(event)" }

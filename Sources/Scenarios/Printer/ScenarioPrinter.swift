@@ -66,6 +66,8 @@ public enum ScenarioPrinter {
       return "\(access.process): write \(range(access.range))" + (access.pattern.map { " pattern=\($0)" } ?? "")
     case .collapse(let process, let range): return "\(process): collapse \(self.range(range))"
     case .snapshot(let process, let range): return "\(process): snapshot \(self.range(range))"
+    case .kill(let process, let target, let signal): return "\(process): kill \(target) \(signal.rawValue)"
+    case .waitpid(let process, let child): return "\(process): waitpid \(child)"
     case .expect(let expectation): return "expect " + self.expectation(expectation)
     case .device(let command): return device(command)
     }

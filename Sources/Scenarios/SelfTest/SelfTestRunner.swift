@@ -5,10 +5,11 @@ import Foundation
 /// and variant of `tools/testing/selftests/mm/hmm-tests.c`) and reports it as TAP, as the
 /// kselftest harness does.
 ///
-/// Files run in ``SelfTestCatalogue`` order (harness order); files of the suite that are not in
-/// the catalogue run after them, sorted by name. A file whose first line is
-/// `# selftest-skip: REASON` is not run and is reported as skipped with that reason. A file
-/// passes when it parses and every step holds (no failed expectation, no unexpected command
+/// Files run in ``SelfTestCatalogue`` order (harness order); a catalogue test without its file
+/// fails; files of the suite that are not in the catalogue run after them, sorted by name, and
+/// are reported as such. A file whose first line is `# selftest-skip: REASON` is not run and is
+/// reported as skipped with that reason. A file passes when it parses, checks something (at
+/// least one expectation) and every step holds (no failed expectation, no unexpected command
 /// error, no invariant or oracle violation).
 public struct SelfTestRunner: Sendable {
   /// The suite folder relative to the package root (and the default working directory).
@@ -26,15 +27,19 @@ public struct SelfTestRunner: Sendable {
     public var scenario: ScenarioRunner.Options
     /// Files run at once (at least 1).
     public var jobs: Int
+    /// Run `benchmark_thp_migration` in full (``SelfTestBenchmark``) instead of its file's
+    /// smaller version.
+    public var full: Bool
 
     /// Creates options: the default suite, every test, invariants checked, one job per core.
     public init(suite: String = SelfTestRunner.defaultSuite, filter: String? = nil,
                 scenario: ScenarioRunner.Options = ScenarioRunner.Options(),
-                jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, full: Bool = false) {
       self.suite = suite
       self.filter = filter
       self.scenario = scenario
       self.jobs = jobs
+      self.full = full
     }
   }
 
@@ -71,7 +76,12 @@ public struct SelfTestRunner: Sendable {
   /// - Throws: ``SelfTestError`` when the suite is not a folder or the filter is not a valid
   ///   regular expression.
   public func run() throws(SelfTestError) -> SelfTestReport {
-    var tests = try discover()
+    let found = try discover()
+    let files = Dictionary(found.map { ($0.name, $0.file) }, uniquingKeysWith: { first, _ in first })
+    let catalogue = Set(SelfTestCatalogue.names)
+    // Every catalogue test (a missing file is a failure), then the files outside the catalogue.
+    var tests: [(name: String, file: String)] = SelfTestCatalogue.names.map { ($0, files[$0] ?? "") }
+    tests += found.filter { !catalogue.contains($0.name) }
     if let filter = options.filter {
       let regex: Regex<AnyRegexOutput>
       do {
@@ -84,9 +94,22 @@ public struct SelfTestRunner: Sendable {
     let slots = Slots(count: tests.count)
     let selected = tests
     let scenarioOptions = options.scenario
+    let full = options.full
+    let suite = options.suite
     let workers = max(1, min(options.jobs, tests.count))
     let work = { @Sendable (index: Int) in
-      slots.store(Self.runOne(name: selected[index].name, file: selected[index].file, options: scenarioOptions), at: index)
+      let (name, file) = selected[index]
+      var result: SelfTestResult
+      if file.isEmpty {
+        result = SelfTestResult(name: name, file: "", status: .failed)
+        result.failures = [SelfTestResult.Failure(error: "no file \(name).\(ScenarioFiles.fileExtension) in \(suite): every test of the catalogue needs its file (docs/conformance.md)")]
+      } else {
+        var source: [UInt8]?
+        if full, let variant = Self.benchmarkVariant(name) { source = Array(SelfTestBenchmark.scenario(variant: variant, full: true).utf8) }
+        result = Self.runOne(name: name, file: file, source: source, options: scenarioOptions)
+      }
+      result.inCatalogue = catalogue.contains(name)
+      slots.store(result, at: index)
     }
     if workers <= 1 {
       for index in tests.indices { work(index) }
@@ -98,24 +121,35 @@ public struct SelfTestRunner: Sendable {
     return SelfTestReport(suite: options.suite, results: slots.results())
   }
 
-  /// Runs (or skips) one file, timing it.
-  static func runOne(name: String, file: String, options: ScenarioRunner.Options) -> SelfTestResult {
+  /// The variant of a `benchmark_thp_migration` test name, or nil for every other test.
+  static func benchmarkVariant(_ name: String) -> String? {
+    let parts = name.split(separator: ".")
+    guard parts.count == 3, parts[0] == "hmm", parts[2] == SelfTestBenchmark.test else { return nil }
+    return String(parts[1])
+  }
+
+  /// Runs (or skips) one file, or `source` in its place, timing it.
+  static func runOne(name: String, file: String, source: [UInt8]? = nil, options: ScenarioRunner.Options) -> SelfTestResult {
     let clock = ContinuousClock()
     let start = clock.now
-    var result = runUntimed(name: name, file: file, options: options)
+    var result = runUntimed(name: name, file: file, source: source, options: options)
     result.seconds = Self.seconds(clock.now - start)
     return result
   }
 
-  private static func runUntimed(name: String, file: String, options: ScenarioRunner.Options) -> SelfTestResult {
+  private static func runUntimed(name: String, file: String, source: [UInt8]?, options: ScenarioRunner.Options) -> SelfTestResult {
     var result = SelfTestResult(name: name, file: file, status: .passed)
     let bytes: [UInt8]
-    do {
-      bytes = try ScenarioFiles.read(file)
-    } catch {
-      result.status = .failed
-      result.failures = [SelfTestResult.Failure(error: error.description)]
-      return result
+    if let source {
+      bytes = source
+    } else {
+      do {
+        bytes = try ScenarioFiles.read(file)
+      } catch {
+        result.status = .failed
+        result.failures = [SelfTestResult.Failure(error: error.description)]
+        return result
+      }
     }
     if let reason = skipReason(bytes) {
       guard !reason.isEmpty else {
@@ -146,6 +180,9 @@ public struct SelfTestRunner: Sendable {
           line: step.statement.location.line, command: step.statement.text, expected: step.expected, actual: step.actual,
           error: step.error?.description, violations: step.violations)
       }
+    } else if run.passed == 0 {
+      result.status = .failed
+      result.failures = [SelfTestResult.Failure(error: "the file checks nothing: a test needs at least one expectation")]
     }
     return result
   }
@@ -257,6 +294,8 @@ public struct SelfTestResult: Sendable {
   public var notRun = 0
   /// Wall-clock time.
   public var seconds = 0.0
+  /// Whether the test is one of the catalogue's (a file outside it is reported as such).
+  public var inCatalogue = true
 
   /// Creates a result.
   public init(name: String, file: String, status: Status) {
@@ -285,45 +324,63 @@ public struct SelfTestReport: Sendable {
   /// `N passed, N failed, N skipped`.
   public var summary: String { "\(passed) passed, \(failed) failed, \(skipped) skipped" }
 
-  /// The TAP 13 report: the version, the plan, one line per test (failed tests followed by a
-  /// YAML block naming every failed step), and the summary line.
+  /// The report as the kselftest harness (`kselftest_harness.h` over `kselftest.h`) prints it:
+  /// `TAP version 13`, the plan, `# Starting N tests from M test cases.`, then per test
+  /// `#  RUN           NAME ...`, its diagnostics (`# FILE:LINE:TEST:...` for every failed step,
+  /// `#      SKIP      REASON`), `#            OK  NAME` or `#          FAIL  NAME`, and the
+  /// result `ok N NAME`, `not ok N NAME` or `ok N NAME # SKIP REASON`; at the end
+  /// `# PASSED: P / N tests passed.` (or `FAILED`) and
+  /// `# Totals: pass:P fail:F xfail:0 xpass:0 skip:S error:0`, the last line. A file outside the
+  /// catalogue gets a `# NAME: not in the hmm-tests catalogue` line before its `RUN`.
   public var tap: String {
     var lines = ["TAP version 13", "1..\(results.count)"]
+    // A test case is a fixture variant with at least one test selected (test_harness_run).
+    var cases: [String] = []
+    for result in results {
+      let parts = result.name.split(separator: ".")
+      let key = parts.count == 3 ? parts[0...1].joined(separator: ".") : result.name
+      if !cases.contains(key) { cases.append(key) }
+    }
+    lines.append("# Starting \(results.count) tests from \(cases.count) test cases.")
     for (index, result) in results.enumerated() {
       let number = index + 1
+      let test = result.name.split(separator: ".").last.map(String.init) ?? result.name
+      if !result.inCatalogue { lines.append("# \(result.name): not in the hmm-tests catalogue (docs/conformance.md)") }
+      lines.append("#  RUN           \(result.name) ...")
       switch result.status {
       case .passed:
-        lines.append("ok \(number) - \(result.name)")
+        lines.append("#            OK  \(result.name)")
+        lines.append("ok \(number) \(result.name)")
       case .skipped:
-        lines.append("ok \(number) - \(result.name) # SKIP \(result.reason ?? "")")
+        lines.append("#      SKIP      \(result.reason ?? "")")
+        lines.append("#            OK  \(result.name)")
+        lines.append("ok \(number) \(result.name) # SKIP \(result.reason ?? "")")
       case .failed:
-        lines.append("not ok \(number) - \(result.name)")
-        lines.append("  ---")
-        lines.append("  file: \(Self.quoted(result.file))")
-        lines.append("  failures:")
+        let file = (result.file as NSString).lastPathComponent
         for failure in result.failures {
-          var first = true
-          func field(_ key: String, _ value: String) {
-            lines.append((first ? "    - " : "      ") + "\(key): \(Self.quoted(value))")
-            first = false
-          }
-          if let line = failure.line {
-            lines.append("    - line: \(line)")
-            first = false
-          }
-          if let command = failure.command { field("command", command) }
-          if let expected = failure.expected { field("expected", expected) }
-          if let actual = failure.actual { field("actual", actual) }
-          if let error = failure.error { field("error", error) }
-          for violation in failure.violations { field("violation", violation) }
+          var text = "# \(file.isEmpty ? result.name : file):\(failure.line.map(String.init) ?? "0"):\(test):"
+          text += failure.command ?? failure.error ?? ""
+          lines.append(text)
+          if let expected = failure.expected { lines.append("#     expected: \(expected)") }
+          if let actual = failure.actual { lines.append("#     actual:   \(actual)") }
+          if failure.command != nil, let error = failure.error { lines.append("#     error:    \(error)") }
+          for violation in failure.violations { lines.append("#     violation: \(violation)") }
         }
-        if result.notRun > 0 { lines.append("  not_run: \(result.notRun)") }
-        lines.append("  ...")
+        // An unexpected command error stops the file, as a failed ASSERT_* aborts the test.
+        let aborted = result.notRun > 0 || result.failures.contains { $0.command != nil && $0.expected == nil && $0.error != nil }
+        if result.notRun > 0 { lines.append("#     not run: \(result.notRun) step\(result.notRun == 1 ? "" : "s") after the failure") }
+        lines.append("# \(test): \(aborted ? "Test terminated by assertion" : "Test failed")")
+        lines.append("#          FAIL  \(result.name)")
+        lines.append("not ok \(number) \(result.name)")
       }
     }
-    lines.append(summary)
+    lines.append("# \(failed > 0 ? "FAILED" : "PASSED"): \(passed) / \(results.count) tests passed.")
+    lines.append(totals)
     return lines.joined(separator: "\n") + "\n"
   }
+
+  /// `# Totals: pass:P fail:F xfail:0 xpass:0 skip:S error:0` (`ksft_print_cnts`).
+  public var totals: String { "# Totals: pass:\(passed) fail:\(failed) xfail:0 xpass:0 skip:\(skipped) error:0" }
 
   /// The report as JSON: `version`, `suite`, `tests` (number, name, file, status, reason,
   /// expectations, notRun, seconds, failures), `totals` and `exitCode`.
@@ -332,6 +389,7 @@ public struct SelfTestReport: Sendable {
       .object([
         ("number", .int(index + 1)), ("name", .string(result.name)), ("file", .string(result.file)),
         ("status", .string(result.status.rawValue)), ("reason", result.reason.map { .string($0) } ?? .null),
+        ("inCatalogue", .bool(result.inCatalogue)),
         ("expectations", .int(result.expectations)), ("notRun", .int(result.notRun)),
         ("milliseconds", .int(Int((result.seconds * 1000).rounded()))),
         ("failures", .array(result.failures.map { failure in
