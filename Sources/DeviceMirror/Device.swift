@@ -31,6 +31,11 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   public let faultWindow: UInt64
   /// Attempts of the driver loop before a fault fails with `-EBUSY`.
   public var retryBudget = 16
+  /// The driver loop the fault path runs (``HMM/DriverLoopVariant/correct`` unless a
+  /// known-wrong one is chosen for demonstration).
+  public var driverLoopVariant = DriverLoopVariant.correct
+  /// Hears every interleaving point of the fault path's driver loop (nil: none).
+  public var scheduler: ((DriverLoopPoint) -> Void)?
   /// The device page table.
   public let pageTable = DevicePageTable()
   /// The TLB.
@@ -151,7 +156,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     let memory = space.system.memory
     let result: HMM.DriverLoopResult
     do {
-      result = try HMM.faultAndCommit(&range, retryBudget: retryBudget) { (range: inout HMMRange) throws(HMMError) in
+      result = try HMM.faultAndCommit(&range, retryBudget: retryBudget, variant: driverLoopVariant, scheduler: scheduler) {
+        (range: inout HMMRange) throws(HMMError) in
         for mapping in policy.mappings(for: range.pfns, start: range.start, sizes: pageSizes, memory: memory) {
           pageTable.map(mapping)
           counters.mappingsCreated[mapping.size, default: 0] += 1
@@ -238,7 +244,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   public func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
     counters.invalidations += 1
     if range.event == .migrate && range.owner == ownerID { return true }
-    notifier.setSequence(currentSequence)
+    if driverLoopVariant.setsSequence { notifier.setSequence(currentSequence) }
     let removed = pageTable.unmap(range.start, range.end)
     var low = range.start
     var high = range.end

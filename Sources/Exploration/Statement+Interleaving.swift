@@ -1,0 +1,43 @@
+import Scenarios
+
+/// Which mmap lock a racing command takes, and so where it can run.
+enum LockNeed: Sendable, Hashable {
+  /// `mmap_read_lock` or none (page faults, `MADV_DONTNEED`/`MADV_FREE`, another device's
+  /// fault): may run anywhere, also inside `hmm_range_fault()`.
+  case read
+  /// `mmap_write_lock` (munmap, mmap, mprotect, mremap, fork, the other madvise modes): waits
+  /// while the driver holds `mmap_read_lock` around `hmm_range_fault()`.
+  case write
+}
+
+extension Statement {
+  /// The device or dmirror file that runs this statement, when it is a device operation whose
+  /// driver loop can be scheduled.
+  var schedulableDeviceName: String? {
+    guard case .device(let command) = command else { return nil }
+    switch command {
+    case .dmirror(let name, let operation, _, _):
+      return operation == .close || operation == .failAlloc ? nil : name.name
+    case .access(let device, _, _, _, _, _):
+      return device.name
+    default:
+      return nil
+    }
+  }
+
+  /// The mmap lock this statement takes when it races a device operation (nil: it cannot race).
+  var lockNeed: LockNeed? {
+    switch command {
+    case .munmap, .mprotect, .mremap, .fork, .mmap, .collapse: return .write
+    case .madvise(_, _, let advice):
+      return advice == .dontneed || advice == .free ? .read : .write
+    case .read, .write, .snapshot: return .read
+    case .device(let device):
+      switch device {
+      case .dmirror, .access, .snapshot, .hmm: return .read
+      default: return nil
+      }
+    default: return nil
+    }
+  }
+}
