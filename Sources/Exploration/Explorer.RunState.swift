@@ -24,6 +24,7 @@ extension Explorer {
     var findings: [ExplorationFinding] = []
     var snapshot: (() -> [PageData?])?
     var snapshots: [[PageData?]] = []
+    var invariantsAfterEachCommand = true
 
     init(scenario: ExplorationScenario, session: ScenarioSession, decisions: [Int], budget: Int) {
       self.scenario = scenario
@@ -83,13 +84,14 @@ extension Explorer {
       if let snapshot { snapshots.append(snapshot()) }
     }
 
-    /// The oracle and the invariants.
-    func checkModel(nested: Bool) {
+    /// The oracle and the invariants (the incremental check, or the full one).
+    func checkModel(nested: Bool, full: Bool = false) {
       let oracle = nested ? session.nestedOracleViolations() : session.oracleViolations()
       for violation in oracle where !findings.contains(where: { $0.detail == violation }) {
         findings.append(ExplorationFinding(kind: .oracle, detail: violation))
       }
-      for violation in session.invariantViolations() where !findings.contains(where: { $0.detail == violation }) {
+      guard full || invariantsAfterEachCommand else { return }
+      for violation in full ? session.invariantViolations() : session.incrementalInvariantViolations() where !findings.contains(where: { $0.detail == violation }) {
         findings.append(ExplorationFinding(kind: .invariant, detail: violation))
       }
     }

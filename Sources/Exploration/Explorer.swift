@@ -24,6 +24,9 @@ public struct Explorer {
   public var loop: DriverLoopVariant?
   /// Failing interleavings kept in the report (all are counted).
   public var keptFailures: Int
+  /// Whether the invariants are checked after every racing command (incrementally) as well as
+  /// at the end of each interleaving (in full); the oracle runs after every command either way.
+  public var invariantsAfterEachCommand = true
 
   /// Creates an explorer.
   public init(scenario: ExplorationScenario, options: ScenarioRunner.Options = ScenarioRunner.Options(checkInvariants: false),
@@ -51,6 +54,8 @@ public struct Explorer {
     public var inside = 0
     /// The driver loop explored.
     public var loop = DriverLoopVariant.correct
+    /// How many racing commands ran at each kind of point, over every interleaving.
+    public var placementsByPoint: [DriverLoopPoint: Int] = [:]
   }
 
   /// Runs the search.
@@ -64,7 +69,12 @@ public struct Explorer {
       let run = try runOne(decisions)
       report.interleavings += 1
       let interleaving = run.interleaving
-      if interleaving.placements.contains(where: { if case .at = $0 { true } else { false } }) { report.inside += 1 }
+      var inside = false
+      for case .at(let point, _) in interleaving.placements {
+        report.placementsByPoint[point, default: 0] += 1
+        inside = true
+      }
+      if inside { report.inside += 1 }
       for outcome in run.matched { report.outcomeCounts[outcome, default: 0] += 1 }
       if !interleaving.findings.isEmpty {
         report.failing += 1
@@ -114,6 +124,7 @@ public struct Explorer {
       throw ExplorationError(at: scenario.operation.location, "`\(scenario.deviceName)` is not a device or an open dmirror file when the block begins; define or open it before `#> concurrent`")
     }
     let state = RunState(scenario: scenario, session: session, decisions: decisions, budget: device.retryBudget)
+    state.invariantsAfterEachCommand = invariantsAfterEachCommand
     // The data check: what the CPU had in each page the operation reads, at every moment of it.
     var dataRange: (start: VirtualAddress, end: VirtualAddress, space: AddressSpace)?
     if case .device(.dmirror(_, .read, let range?, _)) = scenario.operation.command, let space = device.space,
@@ -149,7 +160,7 @@ public struct Explorer {
       state.findings.append(ExplorationFinding(kind: .outcome, detail: "\(statement.location): `\(statement.text)` failed (\(name)) after the block"))
       break
     }
-    state.checkModel(nested: false)
+    state.checkModel(nested: false, full: true)
     let interleaving = Interleaving(placements: state.placements, points: state.occurrence, findings: state.findings, returnCode: returnCode)
     return Run(interleaving: interleaving, taken: state.taken, options: state.options, matched: matched)
   }

@@ -44,9 +44,7 @@ extension ScenarioSession {
 
   /// The device or open dmirror file named `name`, if the scenario has one by now.
   public func schedulableDevice(_ name: String) -> SchedulableDevice? {
-    if let file = interpreterDevices.files[name] { return .dmirror(file) }
-    if let device = interpreterDevices.devices[name] { return .device(device) }
-    return nil
+    interpreterForExploration.schedulable(name)
   }
 
   /// Runs `command` from inside another command (a device operation at one of its
@@ -70,6 +68,14 @@ extension ScenarioSession {
     interpreter.checkOracle(into: &result)
     interpreter.recordOracleViolations = saved
     return result.violations
+  }
+
+  /// The model's invariant violations by the incremental check (what changed since the last
+  /// check), as text; ``invariantViolations()`` is the full check.
+  public func incrementalInvariantViolations() -> [String] {
+    let interpreter = interpreterForExploration
+    guard interpreter.hasMachine else { return [] }
+    return interpreter.system.checkInvariants(incremental: true).map(\.description)
   }
 
   /// The addresses `range` names now (nil when a name is unknown).

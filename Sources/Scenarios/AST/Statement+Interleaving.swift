@@ -1,7 +1,5 @@
-import Scenarios
-
 /// Which mmap lock a racing command takes, and so where it can run.
-enum LockNeed: Sendable, Hashable {
+public enum LockNeed: Sendable, Hashable {
   /// `mmap_read_lock` or none (page faults, `MADV_DONTNEED`/`MADV_FREE`, another device's
   /// fault): may run anywhere, also inside `hmm_range_fault()`.
   case read
@@ -13,7 +11,7 @@ enum LockNeed: Sendable, Hashable {
 extension Statement {
   /// The device or dmirror file that runs this statement, when it is a device operation whose
   /// driver loop can be scheduled.
-  var schedulableDeviceName: String? {
+  public var schedulableDeviceName: String? {
     guard case .device(let command) = command else { return nil }
     switch command {
     case .dmirror(let name, let operation, _, _):
@@ -26,7 +24,7 @@ extension Statement {
   }
 
   /// The mmap lock this statement takes when it races a device operation (nil: it cannot race).
-  var lockNeed: LockNeed? {
+  public var lockNeed: LockNeed? {
     switch command {
     case .munmap, .mprotect, .mremap, .fork, .mmap, .collapse: return .write
     case .madvise(_, _, let advice):
