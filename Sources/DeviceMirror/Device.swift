@@ -113,9 +113,16 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     }
     counters.tlbMisses += 1
     if let pfn = walk(address, write: write) { return pfn }
-    try handleFault(at: address, write: write)
-    guard let pfn = walk(address, write: write) else { throw .fault(address) }
-    return pfn
+    // The device replays the faulting access after the fault is handled; an invalidation that
+    // landed after the fault programmed the table (possible only when a scheduler runs CPU
+    // commands between the driver loop's steps) makes it fault again.
+    for _ in 0..<max(1, retryBudget) {
+      let invalidations = counters.invalidations
+      try handleFault(at: address, write: write)
+      if let pfn = walk(address, write: write) { return pfn }
+      guard counters.invalidations != invalidations else { break }
+    }
+    throw .fault(address)
   }
 
   /// Walks the device page table and fills the TLB on success.

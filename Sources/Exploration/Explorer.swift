@@ -140,7 +140,12 @@ public struct Explorer {
     device.drive(.correct, scheduler: nil)
     state.checkAfterOperation()
     var returnCode: Int32 = 0
-    if case .failed(let name) = outcome { returnCode = Errno(name: name).map { -$0.rawValue } ?? -1 }
+    if case .failed(let name) = outcome {
+      returnCode = Errno(name: name).map { -$0.rawValue } ?? -1
+      if name == "expectation" {
+        state.findings.append(ExplorationFinding(kind: .data, detail: "`\(scenario.operation.text)`: its own expectation failed (the device read other data)"))
+      }
+    }
     if let ioctl = session.lastIoctl(scenario.deviceName) { returnCode = ioctl.returnCode }
     if let dataRange, returnCode == 0, let ioctl = session.lastIoctl(scenario.deviceName) {
       state.checkData(ioctl.pages, start: dataRange.start)

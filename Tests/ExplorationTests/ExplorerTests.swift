@@ -102,3 +102,20 @@ func explore(_ relativePath: String, loop: DriverLoopVariant? = nil, invariantsA
     #expect(Explorer.next([1, 2], [2, 3]) == nil)
   }
 }
+
+@Suite struct DeviceExplorerTests {
+  @Test(arguments: DriverLoopVariant.allCases)
+  func theDeviceFaultPathIsExploredWithEachLoop(_ loop: DriverLoopVariant) throws {
+    let (_, report) = try explore("Scenarios/explore/device-thp-mprotect.hmm", loop: loop)
+    #expect(report.interleavings == 5 && report.complete)
+    switch loop {
+    case .correct:
+      #expect(report.failing == 0, "\(report.failures.first?.findings ?? [])")
+    case .noReadRetry, .noSetSeq:
+      // A writable 2M device mapping over the split, partly read-only range.
+      #expect(report.failures.first?.findings.contains { $0.kind == .oracle && $0.detail.contains("2M") } == true)
+    case .noSeqRefresh:
+      #expect(report.failures.first?.findings.contains { $0.kind == .termination } == true)
+    }
+  }
+}
