@@ -122,7 +122,7 @@ extension ExplorationScenario {
       }
       for allow in allows {
         let expectations = combined.statements.filter { owner[$0.location.line]?.line == allow.line }
-        outcomes.append(Outcome(expectations: expectations, text: allow.text.replacingOccurrences(of: "\n", with: "; ")))
+        outcomes.append(Outcome(expectations: expectations, text: allow.text.split(separator: "\n").joined(separator: "; ")))
       }
     }
     return ExplorationScenario(
@@ -132,13 +132,8 @@ extension ExplorationScenario {
 }
 
 extension Substring {
-  var trimmingBlanks: String {
+  /// The text without blanks at either end.
+  fileprivate var trimmingBlanks: String {
     String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-  }
-}
-
-extension String {
-  func replacingOccurrences(of target: String, with replacement: String) -> String {
-    split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
   }
 }

@@ -50,7 +50,7 @@ public struct Explorer {
     public var failures: [Interleaving] = []
     /// How many interleavings met each `#> allow` outcome (by its text).
     public var outcomeCounts: [String: Int] = [:]
-    /// Interleavings by the number of their CPU commands that ran inside the operation.
+    /// Interleavings in which at least one racing command ran inside the operation.
     public var inside = 0
     /// The driver loop explored.
     public var loop = DriverLoopVariant.correct
