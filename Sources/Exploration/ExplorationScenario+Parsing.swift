@@ -72,7 +72,7 @@ extension ExplorationScenario {
     var cpu = block
     let operation = cpu.remove(at: operationIndex)
     for statement in cpu where statement.lockNeed == nil {
-      throw ExplorationError(at: statement.location, "`\(statement.text)` cannot race a device operation; a concurrent block holds one device operation and CPU commands (mmap, munmap, mprotect, madvise, mremap, fork, read, write, another device's command)")
+      throw ExplorationError(at: statement.location, "`\(statement.text)` cannot race a device operation; a concurrent block holds one device operation and CPU commands (mmap, munmap, mprotect, madvise, mremap, fork, exit, read, write, another device's command)")
     }
 
     // `#> at` lines pin the CPU command on the next line that holds one.

@@ -63,7 +63,8 @@ extension Explorer {
       guard !point.holdsDriverLock, next < scenario.cpuCommands.count else { return }
       var eligible = 0
       while next + eligible < scenario.cpuCommands.count {
-        if point.holdsMmapReadLock && scenario.cpuCommands[next + eligible].lockNeed == .write { break }
+        let need = scenario.cpuCommands[next + eligible].lockNeed
+        if need == .teardown || (point.holdsMmapReadLock && need == .write) { break }
         eligible += 1
       }
       let count = choose(eligible: eligible, occurrence: occurrence)

@@ -46,7 +46,7 @@ import Testing
     #expect(error("#> sometimes\n").contains("x.hmm:4:1: error: unknown directive `#> sometimes`"))
     #expect(error("#> loop fd=fast\n").contains("x.hmm:4:1: error: `fd=fast` is not DEVICE=VARIANT"))
     #expect(error("#> concurrent\nT: munmap buf 64K\n#> end\n").contains("x.hmm:4:1: error: the block has no device operation"))
-    #expect(error("#> concurrent\nfd: read buf 64K\nT: exit\n#> end\n").contains("x.hmm:6:1: error: `T: exit` cannot race"))
+    #expect(error("#> concurrent\nfd: read buf 64K\nsplit\n#> end\n").contains("x.hmm:6:1: error: `split` cannot race"))
     #expect(error("#> concurrent\nfd: read buf 64K\n#> end\n#> allow: fd ret == 0\n").contains("x.hmm:7:1: error: `#> allow` takes `expect` lines"))
     #expect(error("#> concurrent\nfd: read buf 64K\n#> end\n#> allow: expect nobody ret == 0\n").contains("x.hmm:7:1: error: in `#> allow`"))
     #expect(error("#> concurrent\nfd: read buf 64K\n#> at lock#3\nT: munmap buf 64K\n#> end\n").contains("x.hmm:6:1: error: `#> at` takes one placement"))

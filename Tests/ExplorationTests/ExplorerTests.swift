@@ -119,3 +119,24 @@ func explore(_ relativePath: String, loop: DriverLoopVariant? = nil, invariantsA
     }
   }
 }
+
+@Suite struct TeardownExplorerTests {
+  @Test func anExitRacesOnlyBeforeOrAfterTheOperation() throws {
+    let text = """
+      process T
+      T: fd = open hmm_dmirror0
+      T: buf = mmap 64K rw private anon
+      T: write buf 64K pattern=index
+      #> concurrent
+      fd: read buf 64K
+      T: exit
+      #> end
+      #> allow: expect fd ret == 0; expect fd cpages == 16
+      #> allow: expect fd ret == EINVAL
+      """
+    let report = try Explorer(scenario: ExplorationScenario.parse(text, file: "t.hmm")).run()
+    #expect(report.interleavings == 2 && report.complete && report.inside == 0)
+    #expect(report.failing == 0, "\(report.failures.first?.findings ?? [])")
+    #expect(report.outcomeCounts.count == 2)
+  }
+}

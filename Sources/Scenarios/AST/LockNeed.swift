@@ -6,4 +6,7 @@ public enum LockNeed: Sendable, Hashable {
   /// `mmap_write_lock` (munmap, mmap, mprotect, mremap, fork, the other madvise modes): waits
   /// while the driver holds `mmap_read_lock` around `hmm_range_fault()`.
   case write
+  /// The process's `exit`: the driver holds a reference on the `mm_struct` (`mmget`) for the
+  /// whole operation, so the address space is torn down before or after it, never inside.
+  case teardown
 }

@@ -17,6 +17,7 @@ extension Statement {
   public var lockNeed: LockNeed? {
     switch command {
     case .munmap, .mprotect, .mremap, .fork, .mmap, .collapse: return .write
+    case .exit: return .teardown
     case .madvise(_, _, let advice):
       return advice == .dontneed || advice == .free ? .read : .write
     case .read, .write, .snapshot: return .read

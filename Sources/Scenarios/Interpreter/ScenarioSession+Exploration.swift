@@ -86,10 +86,12 @@ extension ScenarioSession {
   /// What a CPU load from each page of `[start, end)` of `space` would return now, without
   /// faulting: the frame a present entry or a device-private, device-exclusive or migration
   /// entry names; zeros for a page of an anonymous VMA that nothing maps yet; nil where the
-  /// process has no memory (or the model cannot say without a fault: a file page not mapped).
+  /// process has no memory (or has exited, or the model cannot say without a fault: a file
+  /// page not mapped).
   public func cpuPages(_ space: AddressSpace, _ start: VirtualAddress, _ end: VirtualAddress) -> [PageData?] {
     var pages: [PageData?] = []
     var cursor = start.alignedDown(to: 4096)
+    guard !space.hasExited else { return Array(repeating: nil, count: Int((end - cursor + 4095) >> 12)) }
     let memory = space.system.memory
     while cursor < end {
       let (entry, level, _) = space.pageTable.lookup(cursor)
