@@ -89,3 +89,17 @@ package.targets += [
     plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
   )
 ]
+
+// `hmmkit explore`'s engine: interleavings per second on hmm-tests' anon_teardown.
+package.targets += [
+  .executableTarget(
+    name: "ExplorationBenchmarks",
+    dependencies: [
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "Exploration", package: "HMMKit"),
+      .product(name: "Scenarios", package: "HMMKit"),
+    ],
+    path: "Benchmarks/ExplorationBenchmarks",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  )
+]

@@ -170,6 +170,12 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
   public var retryBudget = 64
   /// Pages per `hmm_range_fault()` call in the fault and snapshot paths (`pfns[32]`).
   public static let chunkPages = 32
+  /// The driver loop `dmirror_range_fault` runs (``HMM/DriverLoopVariant/correct`` unless a
+  /// known-wrong one is chosen for demonstration).
+  public var driverLoopVariant = DriverLoopVariant.correct
+  /// Hears every interleaving point of this file's driver loops (nil: none; see
+  /// ``HMM/DriverLoop``).
+  public var scheduler: ((DriverLoopPoint) -> Void)?
   let notifier: IntervalNotifier
 
   /// `open("/dev/hmm_dmirrorN")` by the process of `space`: inserts a notifier over
@@ -229,7 +235,7 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
   /// sequence and erase every entry of `[start >> 12, end >> 12]`.
   public func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
     if range.event == .migrate && range.owner == device.ownerID { return true }
-    notifier.setSequence(currentSequence)
+    if driverLoopVariant.setsSequence { notifier.setSequence(currentSequence) }
     let first = range.start.rawValue >> 12
     let last = range.end.rawValue >> 12  // xa_for_each_range is inclusive of `end >> PAGE_SHIFT`
     if UInt64(pageTable.count) < last &- first {
@@ -339,7 +345,8 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
       var range = HMMRange(notifier: notifier, notifierSequence: 0, start: address, end: chunkEnd,
                            defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: device.ownerID)
       do {
-        try HMM.faultAndCommit(&range, retryBudget: retryBudget) { (range: inout HMMRange) throws(HMMError) in
+        try HMM.faultAndCommit(&range, retryBudget: retryBudget, variant: driverLoopVariant, scheduler: scheduler) {
+          (range: inout HMMRange) throws(HMMError) in
           var page = range.start
           for entry in range.pfns {
             guard entry.isValid, !entry.isError else { throw .fault(page) }

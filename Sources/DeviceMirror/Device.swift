@@ -31,6 +31,11 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   public let faultWindow: UInt64
   /// Attempts of the driver loop before a fault fails with `-EBUSY`.
   public var retryBudget = 16
+  /// The driver loop the fault path runs (``HMM/DriverLoopVariant/correct`` unless a
+  /// known-wrong one is chosen for demonstration).
+  public var driverLoopVariant = DriverLoopVariant.correct
+  /// Hears every interleaving point of the fault path's driver loop (nil: none).
+  public var scheduler: ((DriverLoopPoint) -> Void)?
   /// The device page table.
   public let pageTable = DevicePageTable()
   /// The TLB.
@@ -111,9 +116,16 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     }
     counters.tlbMisses += 1
     if let pfn = walk(address, write: write) { return pfn }
-    try handleFault(at: address, write: write)
-    guard let pfn = walk(address, write: write) else { throw .fault(address) }
-    return pfn
+    // The device replays the faulting access after the fault is handled; an invalidation that
+    // landed after the fault programmed the table (possible only when a scheduler runs CPU
+    // commands between the driver loop's steps) makes it fault again.
+    for _ in 0..<max(1, retryBudget) {
+      let invalidations = counters.invalidations
+      try handleFault(at: address, write: write)
+      if let pfn = walk(address, write: write) { return pfn }
+      guard counters.invalidations != invalidations else { break }
+    }
+    throw .fault(address)
   }
 
   /// Walks the device page table and fills the TLB on success.
@@ -156,7 +168,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     let memory = space.system.memory
     let result: HMM.DriverLoopResult
     do {
-      result = try HMM.faultAndCommit(&range, retryBudget: retryBudget) { (range: inout HMMRange) throws(HMMError) in
+      result = try HMM.faultAndCommit(&range, retryBudget: retryBudget, variant: driverLoopVariant, scheduler: scheduler) {
+        (range: inout HMMRange) throws(HMMError) in
         for mapping in policy.mappings(for: range.pfns, start: range.start, sizes: pageSizes, memory: memory) {
           pageTable.map(mapping)
           counters.mappingsCreated[mapping.size, default: 0] += 1
@@ -243,7 +256,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   public func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
     counters.invalidations += 1
     if range.event == .migrate && range.owner == ownerID { return true }
-    notifier.setSequence(currentSequence)
+    if driverLoopVariant.setsSequence { notifier.setSequence(currentSequence) }
     let removed = pageTable.unmap(range.start, range.end)
     var low = range.start
     var high = range.end

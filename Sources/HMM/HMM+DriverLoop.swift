@@ -27,43 +27,24 @@ extension HMM {
   ///   - beforeLock: runs after `hmm_range_fault` returns and before the driver takes its lock
   ///     — where another CPU thread could change the page tables; tests and scenarios use it to
   ///     inject such a change.
+  ///   - variant: the loop (the correct one, or a known-wrong one: ``DriverLoopVariant``).
+  ///   - scheduler: hears every ``DriverLoopPoint`` as the loop reaches it (the steps of
+  ///     ``DriverLoop``); an explorer runs CPU commands there. Nil: the loop runs straight through.
   ///   - commit: programs the device with the result; runs "under the driver lock", which the
   ///     model's invalidation callbacks would also take.
   /// - Throws: the first error other than `-EBUSY`, or `-EBUSY` when the budget runs out.
   @discardableResult
   public static func faultAndCommit(
     _ range: inout HMMRange, requests: [HMMPFN]? = nil, retryBudget: Int = 16,
+    variant: DriverLoopVariant = .correct, scheduler: ((DriverLoopPoint) -> Void)? = nil,
     beforeLock: (inout HMMRange) -> Void = { _ in },
     commit: (inout HMMRange) throws(HMMError) -> Void
   ) throws(HMMError) -> DriverLoopResult {
-    var result = DriverLoopResult()
-    while result.calls < retryBudget {
-      range.notifierSequence = range.notifier.readBegin()
-      if let requests {
-        range.pfns = requests
-      } else {
-        for i in range.pfns.indices { range.pfns[i] = HMMPFN(rawValue: range.pfns[i].rawValue & HMMPFN.inOutFlags) }
-      }
-      result.calls += 1
-      do {
-        try rangeFault(&range)
-      } catch .busy {
-        result.busyRetries += 1
-        result.pagesFaulted += range.statistics.pagesFaulted
-        result.entriesFilled += range.statistics.entriesFilled
-        continue
-      }
-      result.pagesFaulted += range.statistics.pagesFaulted
-      result.entriesFilled += range.statistics.entriesFilled
-      beforeLock(&range)
-      // take_lock(driver->update)
-      if range.notifier.readRetry(range.notifierSequence) {
-        result.sequenceRetries += 1
-        continue
-      }
-      try commit(&range)
-      return result
+    var loop = DriverLoop(requests: requests, retryBudget: retryBudget, variant: variant)
+    while let point = try loop.step(&range, segment: scheduler, commit: commit) {
+      if point == .rangeFault && loop.locksNext { beforeLock(&range) }
+      scheduler?(point)
     }
-    throw .busy
+    return loop.result
   }
 }

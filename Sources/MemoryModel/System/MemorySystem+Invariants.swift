@@ -64,7 +64,8 @@ extension MemorySystem {
       cache[space.pid] = check
       for problem in check.problems { fail(problem.invariant, problem.detail) }
     }
-    invariantCache = cache
+    // A full check records no frames to replay: it leaves nothing for an incremental one to trust.
+    invariantCache = incremental ? cache : [:]
     for problem in counter.problems { fail("use-after-free", problem) }
     var pageCacheRefs: [UInt32: Int32] = [:]
     for file in files.values {

@@ -6,6 +6,8 @@ public struct Scenario: Sendable, Hashable {
   public var file: String
   /// The statements, one per non-empty line, in file order.
   public var statements: [Statement]
+  /// The `#> at` and `#> loop` directives (empty for most files).
+  public var directives = InterleavingDirectives()
 
   /// Creates a scenario.
   public init(file: String, statements: [Statement]) {

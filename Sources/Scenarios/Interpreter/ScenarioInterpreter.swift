@@ -35,6 +35,10 @@ final class ScenarioInterpreter {
   var recordOracleViolations = false
   /// Parents, ended children and wait statuses (`kill`, `waitpid`, `expect PROC wait`).
   var processControl = ProcessControlState()
+  /// The scenario's `#> at` and `#> loop` directives, and the results of statements a device
+  /// operation ran at their points (ScenarioInterpreter+Interleaving.swift).
+  var directives = InterleavingDirectives()
+  var pinnedResults: [Int: StepResult] = [:]
 
   /// Creates an interpreter.
   init(options: ScenarioRunner.Options) {
@@ -85,6 +89,11 @@ final class ScenarioInterpreter {
         results.append(StepResult(statement: statement, status: .skipped))
         continue
       }
+      if let pinned = pinnedResults.removeValue(forKey: index) {
+        results.append(pinned)
+        if pinned.status == .failed { stopped = true }
+        continue
+      }
       var result = StepResult(statement: statement, status: .ok)
       if case .expect(let expectation) = statement.command {
         if case .error(let name) = expectation {
@@ -101,6 +110,8 @@ final class ScenarioInterpreter {
       } else {
         allowedToFail = false
       }
+      let scheduled = prepareInterleaving(index, statements)
+      defer { finishInterleaving(scheduled) }
       do {
         try execute(statement.command, into: &result)
         lastCommandFailed = false

@@ -43,6 +43,7 @@ public struct ScenarioRunner: Sendable {
   ///   step when ``Options/checkInvariants`` is set.
   public func run(_ scenario: Scenario) -> ScenarioResult {
     let interpreter = ScenarioInterpreter(options: options)
+    interpreter.directives = scenario.directives
     let steps = interpreter.run(scenario.statements)
     interpreter.shutdown()
     return ScenarioResult(file: scenario.file, steps: steps)

@@ -75,6 +75,11 @@ public final class ScenarioSession {
     return try? target.read(start, count: Int(range.size))
   }
 
+  /// The interpreter, for the exploration hooks (ScenarioSession+Exploration.swift).
+  var interpreterForExploration: ScenarioInterpreter { interpreter }
+  /// The devices, for the exploration hooks.
+  var interpreterDevices: DeviceState { interpreter.devices }
+
   /// The live processes' names.
   public var processNames: [String] { Array(interpreter.processes.keys) }
 

@@ -61,12 +61,24 @@ public enum ScenarioParser {
     var lineStart = 0
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { lineStart = 3 }  // a UTF-8 byte-order mark
     var lineNumber = 0
+    var directives = InterleavingDirectives()
+    var pendingPin: InterleavingDirectives.Pin?
     while lineStart < bytes.count {
       lineNumber += 1
       let lineEnd = endOfLine(in: bytes, from: lineStart)
       let line = bytes[lineStart..<lineEnd]
       lineStart = lineEnd + 1
       let location = SourceLocation(file: file, line: lineNumber, column: 1)
+      if let blank = line.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }), line[blank...].starts(with: [0x23, 0x3E]) {
+        // A `#>` directive line (a comment to the lexer).
+        switch InterleavingDirectives.read(String(decoding: line[blank...], as: UTF8.self), at: location) {
+        case .none: break
+        case .pin(let pin): pendingPin = pin
+        case .loops(let loops): directives.loops += loops
+        case .error(let diagnostic): report(diagnostic)
+        }
+        continue
+      }
       let tokens: [Token]
       do {
         tokens = try Lexer.tokens(in: line, at: location)
@@ -98,6 +110,10 @@ public enum ScenarioParser {
         location: SourceLocation(file: file, line: lineNumber, column: first.column))
       for diagnostic in validator.check(statement) { report(diagnostic) }
       statements.append(statement)
+      if let pin = pendingPin {
+        directives.pins[lineNumber] = pin
+        pendingPin = nil
+      }
     }
     if omitted > 0, let last = diagnostics.last {
       diagnostics.append(
@@ -106,7 +122,9 @@ public enum ScenarioParser {
           accepted: "fix the errors above first"))
     }
     if !diagnostics.isEmpty { throw ScenarioParseError(diagnostics: diagnostics) }
-    return Scenario(file: file, statements: statements)
+    var scenario = Scenario(file: file, statements: statements)
+    scenario.directives = directives
+    return scenario
   }
 
   /// Records the device (`device NAME`) and dmirror file (`P: NAME = open ...`) names a line
