@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "LiveLinux", targets: ["LiveLinux"]),
     .library(name: "Crosscheck", targets: ["Crosscheck"]),
     .library(name: "Fuzzing", targets: ["Fuzzing"]),
+    .library(name: "Workloads", targets: ["Workloads"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
   ],
   dependencies: [
@@ -29,10 +30,11 @@ let package = Package(
     .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel"]),
     .target(name: "Crosscheck", dependencies: ["Scenarios", "LiveLinux", "MemoryModel"]),
     .target(name: "Fuzzing", dependencies: ["Scenarios", "Crosscheck"]),
+    .target(name: "Workloads", dependencies: ["DeviceMirror", "HMM", "MemoryModel"]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
-        "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "LiveLinux", "Crosscheck", "Fuzzing",
+        "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "LiveLinux", "Crosscheck", "Fuzzing", "Workloads",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
@@ -42,5 +44,6 @@ let package = Package(
     .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
     .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
     .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios", "LiveLinux"]),
+    .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "DeviceMirror", "HMM", "MemoryModel"]),
   ]
 )

@@ -140,8 +140,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     guard let space = mirroredSpace, let notifier, let vma = space.vma(containing: address) else {
       throw .fault(address)
     }
-    let start = max(address.alignedDown(to: faultWindow), vma.start)
-    let end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
+    var start = max(address.alignedDown(to: faultWindow), vma.start)
+    var end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
+    let rules = policy as? any DriverFaultRules
+    if let rules { (start, end) = try rules.faultRange(at: address, vma: vma, window: (start, end)) }
     counters.faultWindows += 1
     if placement == .migrate, let region = deviceMemory, vma.isAnonymous, !vma.isShared {
       migrateToDevice(space, start, end, region, writable: vma.protection.contains(.write))
@@ -152,10 +154,12 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     let result: HMM.DriverLoopResult
     do {
       result = try HMM.faultAndCommit(&range, retryBudget: retryBudget) { (range: inout HMMRange) throws(HMMError) in
+        try rules?.validate(range.pfns, start: range.start)
         for mapping in policy.mappings(for: range.pfns, start: range.start, sizes: pageSizes, memory: memory) {
           pageTable.map(mapping)
           counters.mappingsCreated[mapping.size, default: 0] += 1
         }
+        rules?.didMap(range.start, range.end)
       }
     } catch {
       counters.hmmCalls += 1
@@ -239,9 +243,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     counters.invalidations += 1
     if range.event == .migrate && range.owner == ownerID { return true }
     notifier.setSequence(currentSequence)
-    let removed = pageTable.unmap(range.start, range.end)
-    var low = range.start
-    var high = range.end
+    let span = (policy as? any DriverFaultRules)?.invalidationSpan(range) ?? (start: range.start, end: range.end)
+    let removed = pageTable.unmap(span.start, span.end)
+    var low = span.start
+    var high = span.end
     for mapping in removed {
       counters.mappingsRemoved[mapping.size, default: 0] += 1
       low = min(low, mapping.start)
