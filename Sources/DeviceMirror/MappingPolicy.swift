@@ -131,6 +131,6 @@ public func mappingPolicy(named name: String) -> (any MappingPolicy)? {
   case "map-order": MapOrderPolicy()
   case "scan": ScanPolicy()
   case "folio-order": FolioOrderPolicy()
-  default: nil
+  default: DriverPreset(rawValue: name)?.makePolicy()
   }
 }
