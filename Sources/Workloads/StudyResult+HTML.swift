@@ -36,6 +36,15 @@ extension StudyResult {
       .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
       </style></head><body>
       \(body)
+      <script>
+      // Records each chart's drawn size (for headless checks); no network, no libraries.
+      for (const svg of document.querySelectorAll("svg.chart")) {
+        const box = svg.getBoundingClientRect();
+        let marks = 0;
+        for (const mark of svg.querySelectorAll("rect,polyline")) { const b = mark.getBBox(); if (b.width > 0 || b.height > 0) marks++; }
+        svg.setAttribute("data-drawn", Math.round(box.width) + "x" + Math.round(box.height) + ":" + marks);
+      }
+      </script>
       </body></html>
 
       """
