@@ -76,3 +76,18 @@ package.targets += [
     plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
   )
 ]
+
+// Workloads: device accesses simulated per second for a stream over 16 GiB mirrored with THP.
+package.targets += [
+  .executableTarget(
+    name: "WorkloadBenchmarks",
+    dependencies: [
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "DeviceMirror", package: "HMMKit"),
+      .product(name: "Workloads", package: "HMMKit"),
+      .product(name: "MemoryModel", package: "HMMKit"),
+    ],
+    path: "Benchmarks/WorkloadBenchmarks",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  )
+]

@@ -31,7 +31,7 @@ extension HMMKitCommand {
       if let seed { spec.seed = seed }
       let problems = spec.problems()
       if !problems.isEmpty {
-        throw ValidationError("\(file ?? "default study"): " + problems.joined(separator: "\n"))
+        throw ValidationError("\(file ?? "default study"): error: " + problems.joined(separator: "\n"))
       }
       let result = try Self.runWithProgress(spec)
       let written = try Self.write(result, to: out)
@@ -81,13 +81,19 @@ extension HMMKitCommand {
       let start = Date()
       let terminal = isatty(STDERR_FILENO) == 1
       var drawn = false
-      let result = try StudyRunner(study: spec).run { fraction in
+      let runner = StudyRunner(study: spec)
+      let progress: (Double) -> Void = { fraction in
         guard terminal, Date().timeIntervalSince(start) > 1 else { return }
         let width = 40
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
         FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))%".utf8))
         drawn = true
+      }
+      let result: StudyResult
+      do { result = try runner.run(progress: progress) } catch {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        throw ValidationError("study \(spec.name): error: \(error.description)")
       }
       if drawn { FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: 50))\r".utf8)) }
       return result
