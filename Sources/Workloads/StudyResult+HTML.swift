@@ -3,7 +3,7 @@ import Foundation
 /// The self-contained HTML report: inline CSS and SVG, no scripts from the network.
 extension StudyResult {
   static let causeColours = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
-  static let cpuColours: [AddressSpaceMap.CPUState: String] = [.pmd: "#2b8a3e", .pte: "#f08c00", .pteLargeFolio: "#e8590c", .device: "#5f3dc4", .none: "#dee2e6"]
+  static let cpuColours: [AddressSpaceMap.CPUState: String] = [.pmd: "#2b8a3e", .pte: "#f08c00", .pteLargeFolio: "#c2255c", .device: "#5f3dc4", .none: "#dee2e6"]
   static let deviceColours: [String: String] = ["1G": "#0b7285", "2M": "#2b8a3e", "64K": "#74b816", "4K": "#f08c00", "none": "#dee2e6"]
 
   static func escape(_ text: String) -> String {
@@ -121,11 +121,15 @@ extension StudyResult {
     let left = 60.0
     let width = 520.0
     let height = 200.0
-    let maximum = max(group.runs.flatMap { $0.1.faultLatencies }.max() ?? 0, 1)
-    var svg = "<svg class=\"chart\" data-chart=\"cdf\" id=\"cdf-\(group.id)\" width=\"\(Int(left + width + 160))\" height=\"\(Int(height + 50))\" xmlns=\"http://www.w3.org/2000/svg\">"
-    svg += "<text x=\"0\" y=\"14\" font-weight=\"bold\">\(Self.escape(group.title)): fault latency (µs, max \(Self.microseconds(maximum)))</text>"
+    let all = group.runs.flatMap { $0.1.faultLatencies }
+    let maximum = max(all.max() ?? 0, 1)
+    // The x axis spans the group's latencies (from its fastest fault), so curves spread out.
+    let minimum = min(all.min() ?? 0, maximum * 0.999)
+    let span = maximum - minimum
+    var svg = "<svg class=\"chart\" data-chart=\"cdf\" id=\"cdf-\(group.id)\" width=\"\(Int(left + width + 300))\" height=\"\(Int(height + 50))\" xmlns=\"http://www.w3.org/2000/svg\">"
+    svg += "<text x=\"0\" y=\"14\" font-weight=\"bold\">\(Self.escape(group.title)): fault latency (µs, \(Self.microseconds(minimum)) to \(Self.microseconds(maximum)))</text>"
     svg += "<line x1=\"\(left)\" y1=\"\(height + 20)\" x2=\"\(left + width)\" y2=\"\(height + 20)\" stroke=\"#868e96\"/><line x1=\"\(left)\" y1=\"20\" x2=\"\(left)\" y2=\"\(height + 20)\" stroke=\"#868e96\"/>"
-    svg += "<text x=\"\(left)\" y=\"\(height + 34)\">0</text><text x=\"\(left + width - 30)\" y=\"\(height + 34)\">\(Self.microseconds(maximum))</text><text x=\"0\" y=\"24\">100%</text>"
+    svg += "<text x=\"\(left)\" y=\"\(height + 34)\">\(Self.microseconds(minimum))</text><text x=\"\(left + width - 30)\" y=\"\(height + 34)\">\(Self.microseconds(maximum))</text><text x=\"0\" y=\"24\">100%</text>"
     for (row, (index, run)) in group.runs.enumerated() {
       let colour = Self.causeColours[row % Self.causeColours.count]
       let latencies = run.faultLatencies
@@ -135,12 +139,13 @@ extension StudyResult {
         let step = max(1, latencies.count / 200)
         var i = 0
         while i < latencies.count {
-          let x = left + latencies[i] / maximum * width
+          let x = left + (latencies[i] - minimum) / span * width
           let y = 20 + height - Double(i + 1) / Double(latencies.count) * height
           points.append("\(f(x)),\(f(y))")
           i += step
         }
-        points.append("\(f(left + latencies[latencies.count - 1] / maximum * width)),\(f(20))")
+        points.insert("\(f(left + (latencies[0] - minimum) / span * width)),\(f(20 + height))", at: 0)
+        points.append("\(f(left + (latencies[latencies.count - 1] - minimum) / span * width)),\(f(20))")
       }
       let median = latencies.isEmpty ? 0 : latencies[latencies.count / 2]
       svg += "<polyline class=\"cdf\" data-run=\"\(index)\" data-faults=\"\(latencies.count)\" data-median=\"\(Self.microseconds(median))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>"
@@ -155,8 +160,8 @@ extension StudyResult {
   }
 
   func mapChart(_ run: RunResult, index: Int) -> String {
-    let cell = 8.0
-    let perRow = 64
+    let cell = 12.0
+    let perRow = 48
     let blocks = run.map.blocks
     let rows = max(1, (blocks.count + perRow - 1) / perRow)
     let height = Double(rows) * (2 * cell + 6) + 22
