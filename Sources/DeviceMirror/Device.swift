@@ -154,12 +154,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     let result: HMM.DriverLoopResult
     do {
       result = try HMM.faultAndCommit(&range, retryBudget: retryBudget) { (range: inout HMMRange) throws(HMMError) in
-        try rules?.validate(range.pfns, start: range.start)
         for mapping in policy.mappings(for: range.pfns, start: range.start, sizes: pageSizes, memory: memory) {
           pageTable.map(mapping)
           counters.mappingsCreated[mapping.size, default: 0] += 1
         }
-        rules?.didMap(range.start, range.end)
       }
     } catch {
       counters.hmmCalls += 1
@@ -168,6 +166,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     counters.hmmCalls += result.calls
     counters.entriesWalked += result.entriesFilled
     counters.busyRetries += result.busyRetries + result.sequenceRetries
+    try rules?.validate(range.pfns, start: range.start)
   }
 
   /// Moves `[start, end)` to device memory before mapping it (first-touch placement).
@@ -240,13 +239,13 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// The interval notifier callback: unmap every overlapping device mapping (whole), shoot the
   /// TLB down, and store the sequence.
   public func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
+    let range = (policy as? any DriverFaultRules)?.widened(range) ?? range
     counters.invalidations += 1
     if range.event == .migrate && range.owner == ownerID { return true }
     notifier.setSequence(currentSequence)
-    let span = (policy as? any DriverFaultRules)?.invalidationSpan(range) ?? (start: range.start, end: range.end)
-    let removed = pageTable.unmap(span.start, span.end)
-    var low = span.start
-    var high = span.end
+    let removed = pageTable.unmap(range.start, range.end)
+    var low = range.start
+    var high = range.end
     for mapping in removed {
       counters.mappingsRemoved[mapping.size, default: 0] += 1
       low = min(low, mapping.start)

@@ -70,3 +70,20 @@ import Testing
     #expect(result.runs[1].failedFaults.isEmpty)  // THP-backed, PMD-mapped: odp-2M accepts it
   }
 }
+
+/// docs/study.md's example parses and has no problems.
+@Suite struct StudyDocumentationTests {
+  @Test func theDocumentedExampleIsAValidStudy() throws {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    let markdown = try String(contentsOf: url.appendingPathComponent("docs/study.md"), encoding: .utf8)
+    let block = try #require(markdown.components(separatedBy: "```json\n").dropFirst().first?.components(separatedBy: "```").first)
+    let study = try JSONDecoder().decode(StudySpec.self, from: Data(block.utf8))
+    #expect(study.problems() == [])
+    #expect(study.workloads.count == 3 && study.policies.count == 5 && study.ladders.count == 2 && study.costs.count == 2)
+    #expect(study.costs[1].transfer == .pcie && study.costs[1].farFaultLatencyNS == 90000)
+    // Every parameter docs/cost-model.md's table names exists.
+    let costs = try String(contentsOf: url.appendingPathComponent("docs/cost-model.md"), encoding: .utf8)
+    for name in DeviceCostModel.parameterNames where name != "name" { #expect(costs.contains("`\(name)`"), "\(name) is not documented") }
+  }
+}

@@ -10,11 +10,10 @@ public protocol DriverFaultRules: AnyObject {
   /// - Throws: the driver's error (gpusvm's `-EINVAL` when no chunk fits).
   func faultRange(at address: VirtualAddress, vma: VMA, window: (start: VirtualAddress, end: VirtualAddress))
     throws(HMMError) -> (start: VirtualAddress, end: VirtualAddress)
-  /// Checks `hmm_range_fault()`'s output before anything is mapped (ODP's order check).
+  /// Checks `hmm_range_fault()`'s output of a committed fault; the policy has mapped nothing
+  /// it refuses (ODP's order check).
   /// - Throws: the error that fails the fault.
   func validate(_ pfns: [HMMPFN], start: VirtualAddress) throws(HMMError)
-  /// Called after the mappings of `[start, end)` were committed.
-  func didMap(_ start: VirtualAddress, _ end: VirtualAddress)
   /// The span an invalidation of `range` removes from the device (gpusvm widens it to whole
   /// ranges and forgets the ranges an unmap touched).
   func invalidationSpan(_ range: InvalidationRange) -> (start: VirtualAddress, end: VirtualAddress)
@@ -26,10 +25,17 @@ extension DriverFaultRules {
     throws(HMMError) -> (start: VirtualAddress, end: VirtualAddress) { window }
   /// Accepts everything.
   public func validate(_ pfns: [HMMPFN], start: VirtualAddress) throws(HMMError) {}
-  /// Nothing to record.
-  public func didMap(_ start: VirtualAddress, _ end: VirtualAddress) {}
   /// The invalidated range itself.
   public func invalidationSpan(_ range: InvalidationRange) -> (start: VirtualAddress, end: VirtualAddress) {
     (range.start, range.end)
+  }
+
+  /// `range` with the start and end of ``invalidationSpan(_:)``.
+  public func widened(_ range: InvalidationRange) -> InvalidationRange {
+    let span = invalidationSpan(range)
+    var result = range
+    result.start = span.start
+    result.end = span.end
+    return result
   }
 }

@@ -45,7 +45,8 @@ public final class ODPPolicy: MappingPolicy, DriverFaultRules {
     while i < pfns.count {
       let entry = pfns[i]
       let address = start + UInt64(i) << 12
-      if entry.isValid && address.isAligned(to: pageSize.bytes) && i + pageSize.pageCount <= pfns.count {
+      // An MR page the CPU maps with smaller pages is refused (``validate(_:start:)``), not mapped.
+      if entry.isValid && entry.mapOrder >= pageSize.order && address.isAligned(to: pageSize.bytes) && i + pageSize.pageCount <= pfns.count {
         result.append(DeviceMapping(start: address, size: pageSize, pfn: entry.pfn, isWritable: entry.isWritable))
       }
       i += pageSize.pageCount

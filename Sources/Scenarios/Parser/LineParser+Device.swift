@@ -2,7 +2,7 @@ import DeviceMirror
 
 extension LineParser {
   /// The options of a `device` line, for messages.
-  static let deviceOptions = "pages=4K,64K,2M,1G|nvidia|xe|amd|base, policy=base|map-order|scan|folio-order|gpusvm|nouveau|amdkfd|odp|odp-2M|uvm-hmm, tlb=ENTRIESxWAYS, window=SIZE, placement=system|migrate, memory=SIZE"
+  static let deviceOptions = "pages=4K,64K,2M,1G|nvidia|xe|amd|base, policy=base|map-order|scan|folio-order, tlb=ENTRIESxWAYS, window=SIZE, placement=system|migrate, memory=SIZE"
   /// The commands after `DEV:`, for messages.
   static let deviceCommands = "mirror PROCESS, read ADDR SIZE, write ADDR SIZE, snapshot ADDR SIZE"
   /// The commands after `FD:`, for messages.
@@ -55,6 +55,8 @@ extension LineParser {
       try checkDuplicate(option.name, in: &seen)
       try checkValue(option, wantsValue: true, form: "\(option.name.text)=VALUE")
       switch option.name.text {
+      case "policy" where peek.map { $0.kind == .word && DriverPreset(rawValue: $0.text) != nil } ?? false:
+        definition.policy = advance()!.text  // a real driver's policy (docs/drivers.md)
       case "pages":
         if let preset = peek, preset.kind == .word {
           _ = advance()
@@ -87,11 +89,8 @@ extension LineParser {
         }
         definition.pages = sizes
       case "policy":
-        guard let token = advance(), token.kind == .word,
-          (["base", "map-order", "scan", "folio-order"] + DriverPreset.allCases.map(\.rawValue)).contains(token.text)
-        else {
-          throw error(at: tokens[position - 1], "unknown policy",
-                      accepted: "expected base, map-order, scan, folio-order or a driver preset (\(DriverPreset.allCases.map(\.rawValue).joined(separator: ", ")))")
+        guard let token = advance(), token.kind == .word, ["base", "map-order", "scan", "folio-order"].contains(token.text) else {
+          throw error(at: tokens[position - 1], "unknown policy", accepted: "expected base, map-order, scan or folio-order")
         }
         definition.policy = token.text
       case "tlb":
