@@ -7,11 +7,11 @@ let package = Package(
     .library(name: "MemoryModel", targets: ["MemoryModel"]),
     .library(name: "HMM", targets: ["HMM"]),
     .library(name: "DeviceMirror", targets: ["DeviceMirror"]),
+    .library(name: "Workloads", targets: ["Workloads"]),
     .library(name: "Scenarios", targets: ["Scenarios"]),
     .library(name: "LiveLinux", targets: ["LiveLinux"]),
     .library(name: "Crosscheck", targets: ["Crosscheck"]),
     .library(name: "Fuzzing", targets: ["Fuzzing"]),
-    .library(name: "Workloads", targets: ["Workloads"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
   ],
   dependencies: [
@@ -26,11 +26,11 @@ let package = Package(
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
     .target(name: "HMM", dependencies: ["MemoryModel"]),
     .target(name: "DeviceMirror", dependencies: ["HMM", "MemoryModel"]),
+    .target(name: "Workloads", dependencies: ["DeviceMirror", "HMM", "MemoryModel"]),
     .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM", "DeviceMirror"]),
     .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel"]),
     .target(name: "Crosscheck", dependencies: ["Scenarios", "LiveLinux", "MemoryModel"]),
     .target(name: "Fuzzing", dependencies: ["Scenarios", "Crosscheck"]),
-    .target(name: "Workloads", dependencies: ["DeviceMirror", "HMM", "MemoryModel"]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
@@ -40,10 +40,10 @@ let package = Package(
     .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
     .testTarget(name: "HMMTests", dependencies: ["HMM", "MemoryModel"]),
     .testTarget(name: "DeviceMirrorTests", dependencies: ["DeviceMirror", "HMM", "MemoryModel"]),
+    .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "DeviceMirror", "HMM", "MemoryModel"]),
     .testTarget(name: "LiveLinuxTests", dependencies: ["LiveLinux", "HMM", "MemoryModel"]),
     .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
     .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
     .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios", "LiveLinux"]),
-    .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "DeviceMirror", "HMM", "MemoryModel"]),
   ]
 )
