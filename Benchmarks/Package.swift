@@ -38,6 +38,21 @@ package.targets += [
   )
 ]
 
+// Workloads: device accesses simulated per second for a stream over 16 GiB mirrored with THP.
+package.targets += [
+  .executableTarget(
+    name: "WorkloadBenchmarks",
+    dependencies: [
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "DeviceMirror", package: "HMMKit"),
+      .product(name: "Workloads", package: "HMMKit"),
+      .product(name: "MemoryModel", package: "HMMKit"),
+    ],
+    path: "Benchmarks/WorkloadBenchmarks",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  )
+]
+
 // Benchmarks of HMM (hmm_range_fault, run builders) and of devices (TLB hits, device faults,
 // migration).
 package.targets += [

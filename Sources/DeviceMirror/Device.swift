@@ -155,8 +155,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     guard let space = mirroredSpace, let notifier, let vma = space.vma(containing: address) else {
       throw .fault(address)
     }
-    let start = max(address.alignedDown(to: faultWindow), vma.start)
-    let end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
+    var start = max(address.alignedDown(to: faultWindow), vma.start)
+    var end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
+    let rules = policy as? any DriverFaultRules
+    if let rules { (start, end) = try rules.faultRange(at: address, vma: vma, window: (start, end)) }
     counters.faultWindows += 1
     if placement == .migrate, let region = deviceMemory, vma.isAnonymous, !vma.isShared {
       if write && vma.protection.contains(.write) { try breakCOWForWrite(space, start, end) }
@@ -182,6 +184,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     counters.hmmCalls += result.calls
     counters.entriesWalked += result.entriesFilled
     counters.busyRetries += result.busyRetries + result.sequenceRetries
+    try rules?.validate(range.pfns, start: range.start)
   }
 
   /// Moves `[start, end)` to device memory before mapping it (first-touch placement).
@@ -254,6 +257,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// The interval notifier callback: unmap every overlapping device mapping (whole), shoot the
   /// TLB down, and store the sequence.
   public func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
+    let range = (policy as? any DriverFaultRules)?.widened(range) ?? range
     counters.invalidations += 1
     if range.event == .migrate && range.owner == ownerID { return true }
     if driverLoopVariant.setsSequence { notifier.setSequence(currentSequence) }

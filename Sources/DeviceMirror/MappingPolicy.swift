@@ -127,6 +127,7 @@ public struct FolioOrderPolicy: MappingPolicy {
 /// Looks a policy up by its scenario-language name.
 public func mappingPolicy(named name: String) -> (any MappingPolicy)? {
   switch name {
+  case _ where DriverPreset(rawValue: name) != nil: DriverPreset(rawValue: name)!.makePolicy()
   case "base": BasePolicy()
   case "map-order": MapOrderPolicy()
   case "scan": ScanPolicy()

@@ -45,9 +45,11 @@ extension HMMKitCommand {
         FileHandle.standardError.write(Data(errors.utf8))
         print(output, terminator: "")
         if result.exitCode != 0 { throw ExitCode(result.exitCode) }
+        try Study.demo()
         return
       }
       try walkthrough()
+      try Study.demo()
     }
 
     /// The tutorial scenarios, looked for from the current directory and from the executable's

@@ -1,3 +1,5 @@
+import DeviceMirror
+
 extension LineParser {
   /// The options of a `device` line, for messages.
   static let deviceOptions = "pages=4K,64K,2M,1G|nvidia|xe|amd|base, policy=base|map-order|scan|folio-order|pte-batch, tlb=ENTRIESxWAYS, window=SIZE, placement=system|migrate, memory=SIZE, hmm-order=map-order|pte-batch"
@@ -62,6 +64,8 @@ extension LineParser {
       try checkDuplicate(option.name, in: &seen)
       try checkValue(option, wantsValue: true, form: "\(option.name.text)=VALUE")
       switch option.name.text {
+      case "policy" where peek.map { $0.kind == .word && DriverPreset(rawValue: $0.text) != nil } ?? false:
+        definition.policy = advance()!.text  // a real driver's policy (docs/drivers.md)
       case "pages":
         if let preset = peek, preset.kind == .word {
           _ = advance()
