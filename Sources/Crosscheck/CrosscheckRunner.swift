@@ -32,7 +32,7 @@ final class CrosscheckRunner {
   var forkHappened = false
   /// Background activity seen so far: the attributes it can change, and what was seen.
   var backgroundSeen: [(attributes: Set<CrosscheckAttribute>, text: String)] = []
-  private var notes: [String] = []
+  var notes: [String] = []
   /// The machine settings this run changed (the hugetlb pool), restored at the end.
   var settings: KernelSettingsGuard?
   /// Whether this run set shmem_enabled=within_size for a `huge` file (it applies to every

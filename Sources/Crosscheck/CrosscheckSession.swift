@@ -61,8 +61,20 @@ public final class CrosscheckSession {
   /// step. Failures of the real side become steps that are not compared, with the reason.
   public func run(_ scenario: Scenario) -> CrosscheckReport {
     precondition(!closed, "CrosscheckSession.run after close()")
-    let runner = CrosscheckRunner(scenario: scenario, window: window, real: group, kernelTHP: kernelTHP,
+    // The settings lock for the whole run: the kernel settings the model starts from (THP
+    // knobs, hugetlb pools) stay as read until the run ends (the runner's restore releases it).
+    let guardian = KernelSettingsGuard()
+    var lockNote: String?
+    do {
+      try guardian.hold()
+    } catch {
+      lockNote = "the settings lock was not taken (\(error)): another process may change kernel settings during this run"
+    }
+    let thp = TransparentHugePageSettings.current().enabled.flatMap { MemorySystem.THPMode(rawValue: $0) } ?? kernelTHP
+    let runner = CrosscheckRunner(scenario: scenario, window: window, real: group, kernelTHP: thp,
                                   kernelRelease: kernelRelease)
+    runner.settings = guardian
+    if let lockNote { runner.notes.append(lockNote) }
     return runner.run()
   }
 

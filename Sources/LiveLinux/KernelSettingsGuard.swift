@@ -54,6 +54,19 @@ public final class KernelSettingsGuard {
     #endif
   }
 
+  /// Takes the lock without changing anything, so that no other HMMKit process changes a
+  /// setting until ``restore()``: a crosscheck run holds it from before it reads the kernel's
+  /// settings to its end, so that another run's hugetlb pool or THP knob cannot leak into it.
+  /// - Throws: ``RealProcessError/systemCall(_:errno:)`` when the lock cannot be taken in
+  ///   ``lockTimeout`` seconds.
+  public func hold() throws(RealProcessError) {
+    #if canImport(Glibc)
+    try takeLock()
+    #else
+    throw .unavailable("not Linux")
+    #endif
+  }
+
   /// Writes every changed setting back (last changed first), then releases the lock and the
   /// signal handlers. Safe to call twice.
   public func restore() {
@@ -87,12 +100,14 @@ public final class KernelSettingsGuard {
     guard descriptor >= 0 else { throw .systemCall("open \(Self.lockPath)", errno: errno) }
     var waited = 0
     while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-      guard errno == EWOULDBLOCK || errno == EINTR, waited < Self.lockTimeout * 10 else {
+      guard errno == EWOULDBLOCK || errno == EINTR, waited < Self.lockTimeout * 1000 else {
         let code = errno
         close(descriptor)
         throw .systemCall("flock \(Self.lockPath) (held by another process for \(Self.lockTimeout) s)", errno: code)
       }
-      usleep(100_000)
+      // Every millisecond: a crosscheck session releases the lock between two runs only
+      // briefly, and a slower poll would rarely see it free.
+      usleep(1_000)
       waited += 1
     }
     lockDescriptor = descriptor
