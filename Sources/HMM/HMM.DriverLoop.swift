@@ -42,6 +42,7 @@ extension HMM {
     ///   - commit: programs the device (the `program` step, under the driver lock).
     /// - Returns: the point reached, or nil when the loop is over.
     /// - Throws: the first error other than `-EBUSY`, or `-EBUSY` when the budget runs out.
+    @inline(__always)
     public mutating func step(
       _ range: inout HMMRange, segment: ((DriverLoopPoint) -> Void)? = nil,
       commit: (inout HMMRange) throws(HMMError) -> Void
