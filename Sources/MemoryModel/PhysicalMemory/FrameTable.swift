@@ -16,6 +16,16 @@ struct FrameTable {
   private(set) var count: Int
   /// Descriptors the mapping holds.
   private var capacity: Int
+  /// One byte per chunk of ``chunkSize`` descriptors: non-zero once a descriptor of the chunk
+  /// was written (or handed out for writing) since ``clearWritten()``; the incremental
+  /// invariant check skips chunks nothing wrote.
+  private(set) var written: UnsafeMutablePointer<UInt8>
+
+  /// Descriptors per chunk of ``written`` (256 KiB of frames; a chunk with part of a larger
+  /// free block or folio is always scanned, which costs a step per block or folio).
+  static let chunkShift = 6
+  /// Descriptors per chunk.
+  static let chunkSize = 1 << chunkShift
 
   /// Descriptors reserved beyond RAM for device memory before the mapping must grow (64 GiB).
   static let deviceReserve = 16 << 20
@@ -25,7 +35,21 @@ struct FrameTable {
     self.count = count
     self.capacity = count + Self.deviceReserve
     self.base = Self.map(capacity)
+    self.written = Self.writtenMap(capacity)
   }
+
+  private static func writtenMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
+    let chunks = (descriptors >> chunkShift) + 1
+    let map = UnsafeMutablePointer<UInt8>.allocate(capacity: chunks)
+    map.initialize(repeating: 1, count: chunks)
+    return map
+  }
+
+  /// Chunks covering the descriptors in use.
+  var chunkCount: Int { (count + Self.chunkSize - 1) >> Self.chunkShift }
+
+  /// Forgets which chunks were written.
+  func clearWritten() { written.update(repeating: 0, count: chunkCount) }
 
   private static func map(_ descriptors: Int) -> UnsafeMutablePointer<FrameDescriptor> {
     let bytes = descriptors * MemoryLayout<FrameDescriptor>.stride
@@ -44,6 +68,7 @@ struct FrameTable {
     }
     nonmutating unsafeMutableAddress {
       precondition(index >= 0 && index < count, "frame index out of range")
+      written[index >> Self.chunkShift] = 1
       return base + index
     }
   }
@@ -67,7 +92,9 @@ struct FrameTable {
       release()
       base = newBase
       capacity = newCapacity
+      written = Self.writtenMap(newCapacity)
     }
+    (written + (count >> Self.chunkShift)).update(repeating: 1, count: ((count + n) >> Self.chunkShift) + 1 - (count >> Self.chunkShift))
     if descriptor.refCount != 0 || descriptor.mapCount != 0 || descriptor.head != 0 || descriptor.order != 0
       || descriptor.kind != .free || !descriptor.flags.isEmpty {
       (base + count).initialize(repeating: descriptor, count: n)
@@ -78,5 +105,6 @@ struct FrameTable {
   /// Unmaps the descriptors (the owner's `deinit`).
   func release() {
     munmap(UnsafeMutableRawPointer(base), capacity * MemoryLayout<FrameDescriptor>.stride)
+    written.deallocate()
   }
 }
