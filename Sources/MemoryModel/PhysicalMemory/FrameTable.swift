@@ -16,14 +16,15 @@ struct FrameTable {
   private(set) var count: Int
   /// Descriptors the mapping holds.
   private var capacity: Int
-  /// One byte per chunk of ``chunkSize`` descriptors: non-zero once a descriptor of the chunk
-  /// was written (or handed out for writing) since ``clearWritten()``; the incremental
+  /// One byte per chunk of ``chunkSize`` descriptors: 1 while no descriptor of the chunk was
+  /// written (or handed out for writing) since ``clearWritten()``, 0 after (a lazily backed
+  /// zero-filled mapping: everything counts as written until the first clear); the incremental
   /// invariant check skips chunks nothing wrote.
-  private(set) var written: UnsafeMutablePointer<UInt8>
+  private(set) var unwritten: UnsafeMutablePointer<UInt8>
 
-  /// Descriptors per chunk of ``written`` (256 KiB of frames; a chunk with part of a larger
+  /// Descriptors per chunk of ``unwritten`` (2 MiB of frames, a PMD-sized folio; a chunk with part of a larger
   /// free block or folio is always scanned, which costs a step per block or folio).
-  static let chunkShift = 6
+  static let chunkShift = 9
   /// Descriptors per chunk.
   static let chunkSize = 1 << chunkShift
 
@@ -35,21 +36,25 @@ struct FrameTable {
     self.count = count
     self.capacity = count + Self.deviceReserve
     self.base = Self.map(capacity)
-    self.written = Self.writtenMap(capacity)
+    self.unwritten = Self.unwrittenMap(capacity)
   }
 
-  private static func writtenMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
-    let chunks = (descriptors >> chunkShift) + 1
-    let map = UnsafeMutablePointer<UInt8>.allocate(capacity: chunks)
-    map.initialize(repeating: 1, count: chunks)
-    return map
+  private static func unwrittenMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
+    let bytes = (descriptors >> chunkShift) + 1
+    guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), raw != MAP_FAILED else {
+      fatalError("cannot reserve \(bytes) bytes of host address space for the frame descriptors")
+    }
+    return raw.bindMemory(to: UInt8.self, capacity: bytes)
   }
 
   /// Chunks covering the descriptors in use.
   var chunkCount: Int { (count + Self.chunkSize - 1) >> Self.chunkShift }
 
   /// Forgets which chunks were written.
-  func clearWritten() { written.update(repeating: 0, count: chunkCount) }
+  func clearWritten() { unwritten.update(repeating: 1, count: chunkCount) }
+
+  /// Whether a descriptor of chunk `chunk` was written since ``clearWritten()``.
+  func wasWritten(chunk: Int) -> Bool { unwritten[chunk] == 0 }
 
   private static func map(_ descriptors: Int) -> UnsafeMutablePointer<FrameDescriptor> {
     let bytes = descriptors * MemoryLayout<FrameDescriptor>.stride
@@ -68,7 +73,7 @@ struct FrameTable {
     }
     nonmutating unsafeMutableAddress {
       precondition(index >= 0 && index < count, "frame index out of range")
-      written[index >> Self.chunkShift] = 1
+      unwritten[index >> Self.chunkShift] = 0
       return base + index
     }
   }
@@ -92,9 +97,9 @@ struct FrameTable {
       release()
       base = newBase
       capacity = newCapacity
-      written = Self.writtenMap(newCapacity)
+      unwritten = Self.unwrittenMap(newCapacity)
     }
-    (written + (count >> Self.chunkShift)).update(repeating: 1, count: ((count + n) >> Self.chunkShift) + 1 - (count >> Self.chunkShift))
+    (unwritten + (count >> Self.chunkShift)).update(repeating: 0, count: ((count + n) >> Self.chunkShift) + 1 - (count >> Self.chunkShift))
     if descriptor.refCount != 0 || descriptor.mapCount != 0 || descriptor.head != 0 || descriptor.order != 0
       || descriptor.kind != .free || !descriptor.flags.isEmpty {
       (base + count).initialize(repeating: descriptor, count: n)
@@ -105,6 +110,6 @@ struct FrameTable {
   /// Unmaps the descriptors (the owner's `deinit`).
   func release() {
     munmap(UnsafeMutableRawPointer(base), capacity * MemoryLayout<FrameDescriptor>.stride)
-    written.deallocate()
+    munmap(UnsafeMutableRawPointer(unwritten), (capacity >> Self.chunkShift) + 1)
   }
 }

@@ -79,7 +79,7 @@ extension MemorySystem {
     while pfn < frames.count {
       let chunk = pfn >> FrameTable.chunkShift
       let chunkStart = chunk << FrameTable.chunkShift
-      if skipUnchanged && pfn == chunkStart && scratch.simple[chunk] && frames.written[chunk] == 0
+      if skipUnchanged && pfn == chunkStart && scratch.simple[chunk] && !frames.wasWritten(chunk: chunk)
         && scratch.touched[chunk] == 0 && scratch.touchedBefore[chunk] == 0
       {
         freeFrames += Int(scratch.free[chunk])

@@ -17,7 +17,7 @@ public final class ScenarioSession {
     case failed(name: String)
   }
 
-  private let interpreter: ScenarioInterpreter
+  let interpreter: ScenarioInterpreter
   private var scratch: StepResult
   private let placeholder: Statement
 
