@@ -77,7 +77,9 @@ public struct ScenarioGenerator {
     random = SplitMix64(seed: SplitMix64.caseSeed(run: configuration.seed, index: index))
     var kinds: [(FuzzCommandKind, Int)] = []
     for kind in FuzzCommandKind.allCases {
-      let weight = configuration.profile.weights[kind] ?? 0
+      var weight = configuration.profile.weights[kind] ?? 0
+      // The kernel oracle maps 2M hugetlb pages from a pool the case's header sizes.
+      if configuration.kernelSubset && kind == .mmapHugetlb { weight = max(weight, 2) }
       if weight <= 0 { continue }
       if configuration.kernelSubset && !Self.kernelKinds.contains(kind) { continue }
       if configuration.policies.isEmpty && (kind == .device || kind == .deviceAccess) { continue }
@@ -87,9 +89,10 @@ public struct ScenarioGenerator {
     totalWeight = kinds.reduce(0) { $0 + $1.1 }
   }
 
-  /// The kinds `hmmkit crosscheck` runs on the real kernel.
+  /// The kinds `hmmkit crosscheck` runs on the real kernel: anonymous (private and shared)
+  /// memory, memfd (shmem) files and their mappings, 2M hugetlb mappings.
   static let kernelKinds: Set<FuzzCommandKind> = [
-    .mmapAnon, .munmap, .mprotect, .madvise, .mremap, .fork, .exit, .read, .write, .collapse,
+    .mmapAnon, .mmapFile, .file, .mmapHugetlb, .munmap, .mprotect, .madvise, .mremap, .fork, .exit, .read, .write, .collapse,
   ]
 
   /// Generates case `index` of the run configured by `configuration`.
@@ -128,7 +131,14 @@ public struct ScenarioGenerator {
     var settings: [Command.SystemSetting] = [.memory(memory)]
     let modes: [Command.ThpMode] = [.madvise, .madvise, .madvise, .always, .always, .never]
     settings.append(.thp(random.pick(modes)))
-    if !configuration.kernelSubset {
+    if configuration.kernelSubset {
+      // A 2M hugetlb pool in some cases: the crosscheck adds it to the kernel's pool for the
+      // case (under the settings lock, restored after).
+      if random.percent(15) {
+        hugetlbPool = true
+        settings.append(.hugetlbPages(.size2M, count: UInt64(random.pick([2, 4]))))
+      }
+    } else {
       if random.percent(10) { settings.append(.fragment(percent: UInt64(random.pick([10, 50, 90, 100])))) }
       let hugetlbWeight = (profile.weights[.mmapHugetlb] ?? 0) + (profile.weights[.fileHugetlb] ?? 0)
       if hugetlbWeight > 0 && random.percent(40) {
@@ -177,6 +187,7 @@ public struct ScenarioGenerator {
     switch kind {
     case .mmapAnon: mmapAnonymous(hugetlb: nil)
     case .mmapHugetlb:
+      if configuration.kernelSubset && !hugetlbPool { return mmapAnonymous(hugetlb: nil) }
       mmapAnonymous(hugetlb: largeMachine && random.percent(30) ? .size1G : .size2M)
     case .mmapFile: mmapFile()
     case .file: defineFile(hugetlb: nil)

@@ -29,18 +29,31 @@ import Testing
     }
   }
 
-  @Test func kernelCasesAreCPUSideOnly() {
+  @Test func kernelCasesAreCPUSideWithFilesShmemAndHugetlb() {
     let configuration = FuzzConfiguration(seed: 2, policies: [], kernelSubset: true)
-    for index in 0..<50 {
+    var kinds: Set<String> = []
+    for index in 0..<200 {
+      var pool = false
       for command in ScenarioGenerator.generate(configuration, index: index).commands {
         switch command {
-        case .device, .file, .fileWrite, .snapshot, .expect: Issue.record("not CPU-side: \(ScenarioPrinter.line(command))")
+        case .device, .snapshot, .expect: Issue.record("not CPU-side: \(ScenarioPrinter.line(command))")
+        case .system(let settings):
+          for setting in settings { if case .hugetlbPages(.size2M, _) = setting { pool = true } }
+        case .file(let file):
+          #expect(file.shmem && file.hugetlb == nil, "a kernel case's files are memfds: \(ScenarioPrinter.line(command))")
         case .mmap(let mmap):
-          #expect(mmap.hugetlb == nil)
-          if case .file = mmap.backing { Issue.record("file mapping in a kernel case") }
+          if let size = mmap.hugetlb {
+            #expect(size == .size2M && pool, "hugetlb only 2M, from the case's pool: \(ScenarioPrinter.line(command))")
+            kinds.insert("hugetlb")
+          } else if case .file = mmap.backing {
+            kinds.insert(mmap.shared ? "shared file" : "private file")
+          } else {
+            kinds.insert(mmap.shared ? "shared anon" : "anon")
+          }
         default: break
         }
       }
     }
+    #expect(kinds == ["hugetlb", "shared file", "private file", "shared anon", "anon"])
   }
 }
