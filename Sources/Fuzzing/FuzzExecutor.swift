@@ -63,8 +63,11 @@ public struct FuzzExecutor: Sendable {
       if let first = oracle.first {
         return Outcome(finding: FuzzFinding(kind: .oracle, step: index, detail: first, signature: "oracle " + Self.rule(first)), steps: count, failed: failed)
       }
-      if index % invariantInterval == invariantInterval - 1 || index == steps.count - 1 {
-        if let violation = session.invariantViolations().first {
+      // Incremental after a step (what did not change since the last check is not walked or
+      // scanned again), everything at the end of the case.
+      let last = index == steps.count - 1
+      if index % invariantInterval == invariantInterval - 1 || last {
+        if let violation = session.invariantViolations(incremental: !last).first {
           return Outcome(finding: FuzzFinding(kind: .invariant, step: index, detail: violation, signature: "invariant " + Self.rule(violation)), steps: count, failed: failed)
         }
       }

@@ -4,7 +4,8 @@ import Scenarios
 ///
 /// Delta debugging (Zeller's ddmin) over the steps, then one pass of simplifications per step
 /// (shorter ranges, offsets at the start, smaller mappings, fewer options and flags, a forked
-/// child merged into its parent), repeated until nothing changes or the budget is spent. A
+/// child merged into its parent, a device or process merged into an earlier one, a write
+/// made a read), repeated until nothing changes or the budget is spent. A
 /// candidate counts only if its text parses (every name still defined) and `stillFails` holds.
 public struct FuzzShrinker {
   /// Whether a candidate still shows the finding.
@@ -109,7 +110,7 @@ public struct FuzzShrinker {
         var text = String(word)
         for prefix in ["", "fixed=", "at="] where text.hasPrefix(prefix + old) {
           let rest = text.dropFirst(prefix.count + old.count)
-          if rest.isEmpty || rest.hasPrefix("+") { text = prefix + new + rest }
+          if rest.isEmpty || rest.hasPrefix("+") || rest == ":" { text = prefix + new + rest }
         }
         return text
       }.joined(separator: " ")
@@ -147,6 +148,11 @@ public struct FuzzShrinker {
           current = kept
           continue
         }
+      }
+      if let merged = Self.merges(current, at: index).first(where: { test($0) }) {
+        // Two devices (or processes) where one would do.
+        current = merged
+        continue
       }
       if case .command(.mremap(let mremap)) = current[index], let name = mremap.name, let source = mremap.range.address.region,
         mremap.range.address.offset == 0, let renamed = Self.renaming(current, dropping: index, name.name, to: source.name)

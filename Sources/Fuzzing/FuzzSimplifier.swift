@@ -75,6 +75,7 @@ enum FuzzSimplifier {
     case .write(let access):
       var result: [Command] = []
       if access.pattern != nil { result.append(.write(Command.Access(process: access.process, range: access.range))) }
+      result.append(.read(Command.Access(process: access.process, range: access.range)))
       return result + ranges(access.range).map { .write(Command.Access(process: access.process, range: $0, pattern: access.pattern)) }
     case .mremap(let mremap):
       var result: [Command] = []
@@ -104,6 +105,7 @@ enum FuzzSimplifier {
     case .device(.access(let device, let range, let write, let pattern, let random, let seed)):
       var result: [Command] = []
       if random { result.append(.device(.access(device: device, range: range, write: write, pattern: pattern, random: false, seed: 1))) }
+      if write { result.append(.device(.access(device: device, range: range, write: false, pattern: nil, random: random, seed: seed))) }
       if pattern != nil { result.append(.device(.access(device: device, range: range, write: write, pattern: nil, random: random, seed: seed))) }
       return result + ranges(range).map { .device(.access(device: device, range: $0, write: write, pattern: pattern, random: random, seed: seed)) }
     case .device(.dmirror(let name, let operation, let range?, let pattern)):

@@ -59,8 +59,10 @@ extension ScenarioGenerator {
     if hugetlb != nil { size = (size + pageSize - 1) / pageSize * pageSize }
     var definition = Command.FileDefinition(name: name, size: size, hugetlb: hugetlb)
     if hugetlb == nil {
-      definition.shmem = random.percent(50)
-      definition.huge = random.percent(50)
+      // The kernel oracle's files are memfds (tmpfs): shmem, large folios only with
+      // shmem_enabled=within_size, which a crosscheck sets for the case and restores.
+      definition.shmem = configuration.kernelSubset || random.percent(50)
+      definition.huge = random.percent(configuration.kernelSubset ? 15 : 50)
     }
     emit(.file(definition))
     files.append(FileInfo(name: name, size: size, pageSize: pageSize))

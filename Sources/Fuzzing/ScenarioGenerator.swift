@@ -77,7 +77,9 @@ public struct ScenarioGenerator {
     random = SplitMix64(seed: SplitMix64.caseSeed(run: configuration.seed, index: index))
     var kinds: [(FuzzCommandKind, Int)] = []
     for kind in FuzzCommandKind.allCases {
-      let weight = configuration.profile.weights[kind] ?? 0
+      var weight = configuration.profile.weights[kind] ?? 0
+      // The kernel oracle maps 2M hugetlb pages from a pool the case's header sizes.
+      if configuration.kernelSubset && kind == .mmapHugetlb { weight = max(weight, 2) }
       if weight <= 0 { continue }
       if configuration.kernelSubset && !Self.kernelKinds.contains(kind) { continue }
       if configuration.policies.isEmpty && (kind == .device || kind == .deviceAccess) { continue }
@@ -87,7 +89,8 @@ public struct ScenarioGenerator {
     totalWeight = kinds.reduce(0) { $0 + $1.1 }
   }
 
-  /// The kinds `hmmkit crosscheck` runs on the real kernel.
+  /// The kinds `hmmkit crosscheck` runs on the real kernel: anonymous (private and shared)
+  /// memory, memfd (shmem) files and their mappings, 2M hugetlb mappings.
   static let kernelKinds: Set<FuzzCommandKind> = [
     .mmapAnon, .munmap, .mprotect, .madvise, .mremap, .fork, .exit, .read, .write, .collapse,
     .mmapFile, .file, .mmapHugetlb,
@@ -180,6 +183,7 @@ public struct ScenarioGenerator {
     switch kind {
     case .mmapAnon: mmapAnonymous(hugetlb: nil)
     case .mmapHugetlb:
+      if configuration.kernelSubset && !hugetlbPool { return mmapAnonymous(hugetlb: nil) }
       mmapAnonymous(hugetlb: largeMachine && random.percent(30) ? .size1G : .size2M)
     case .mmapFile: mmapFile()
     case .file: defineFile(hugetlb: nil)

@@ -17,18 +17,38 @@ struct CrosscheckFuzzOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Run for this long: 30s, 500ms, 2m, 1h or seconds.")
   var time: String?
 
-  @Option(parsing: .unconditional, help: "Generated commands per case.")
-  var steps: String = "12"
+  @Option(parsing: .unconditional, help: "Generated commands per case (default 12).")
+  var steps: String?
 
-  @Option(help: "Directory for the shrunk scenarios of findings.")
-  var out: String = "crosscheck-findings"
+  @Option(help: "Directory for the shrunk scenarios of findings (default crosscheck-findings).")
+  var out: String?
 
-  @Option(help: "Seconds each finding may spend shrinking (every candidate is a crosscheck).")
-  var shrinkSeconds: Double = 60
+  @Option(parsing: .unconditional, help: "Seconds each finding may spend shrinking (every candidate is a crosscheck; default 60).")
+  var shrinkSeconds: String?
+
+  /// The fuzzing options given on the command line.
+  private var given: [String] {
+    [("--seed", seed != nil), ("--cases", cases != nil), ("--time", time != nil), ("--steps", steps != nil),
+     ("--out", out != nil), ("--shrink-seconds", shrinkSeconds != nil)].filter(\.1).map(\.0)
+  }
+
+  /// Without --fuzz the fuzzing options mean nothing: a usage error (exit 2) rather than
+  /// silently ignored; with it, --shrink-seconds must be a positive number.
+  func validate() throws {
+    if !fuzz && !given.isEmpty {
+      let names = given.joined(separator: ", ")
+      throw ValidationError("\(names) \(given.count == 1 ? "applies" : "apply") only with --fuzz; add --fuzz or drop \(given.count == 1 ? "it" : "them")")
+    }
+    if let shrinkSeconds {
+      guard let seconds = Double(shrinkSeconds), seconds.isFinite, seconds > 0 else {
+        throw ValidationError("--shrink-seconds must be a positive number of seconds, not '\(shrinkSeconds)'")
+      }
+    }
+  }
 
   func run(json: Bool, files: [String]) throws {
     guard files.isEmpty else { throw ValidationError("--fuzz generates its cases; give no scenario files with it") }
-    let setup = try FuzzArguments.parse(seed: seed, cases: cases, time: time, steps: steps, policies: "none",
+    let setup = try FuzzArguments.parse(seed: seed, cases: cases, time: time, steps: steps ?? "12", policies: "none",
                                         profile: "kernel", checkEvery: "1", defaultCases: 100)
     if let reason = KernelOracle.unavailabilityReason() {
       FileHandle.standardError.write(Data("error: crosscheck --fuzz cannot run here: \(reason)\n".utf8))
@@ -36,7 +56,7 @@ struct CrosscheckFuzzOptions: ParsableArguments {
     }
     let oracle = try KernelOracle()
     var fuzzer = KernelFuzzer(configuration: setup.configuration, limit: setup.limit)
-    fuzzer.shrinkSeconds = shrinkSeconds
+    fuzzer.shrinkSeconds = shrinkSeconds.flatMap(Double.init) ?? 60
     let terminal = isatty(2) != 0 && !json
     var shown = false
     fuzzer.onProgress = { progress in
@@ -49,7 +69,7 @@ struct CrosscheckFuzzOptions: ParsableArguments {
     if !json { print("hmmkit crosscheck --fuzz --seed \(setup.configuration.seed) (\(setup.limitDescription), \(setup.configuration.steps) steps per case)") }
     let (progress, reports) = fuzzer.run(oracle)
     if shown { FileHandle.standardError.write(Data("\n".utf8)) }
-    let written = try FuzzOutput.write(reports, to: out, seed: setup.configuration.seed)
+    let written = try FuzzOutput.write(reports, to: out ?? "crosscheck-findings", seed: setup.configuration.seed)
     if json {
       print(FuzzOutput.json(progress, reports, files: written, seed: setup.configuration.seed))
     } else {

@@ -1,11 +1,11 @@
-/// Finds the folio of a PFN in `/proc/kpageflags`, reading the file in 512-entry blocks (4 KiB,
-/// coalesced when consecutive) and remembering the last folio, so that a walk costs O(pages)
+/// Finds the folio of a PFN in `/proc/kpageflags`, reading the file in 64-entry blocks (512 bytes: the kernel computes every entry read, so a
+/// scattered set of frames costs what it touches; coalesced when consecutive) and remembering the last folio, so that a walk costs O(pages)
 /// memory reads and O(blocks) `pread`s. Internal.
 struct FolioResolver {
   /// Entries per cached block.
-  static let blockEntries = 512
+  static let blockEntries = 64
   /// Blocks kept before the cache is dropped.
-  static let maximumBlocks = 8192
+  static let maximumBlocks = 65536
 
   private(set) var isAvailable: Bool
   private(set) var failure: LiveLinuxError?

@@ -2,13 +2,27 @@
 // devices) generated and run in this process with the model's oracles, as the fuzz worker's hot
 // loop does. One iteration is 100 cases (about 4,900 steps).
 //
-// Custom metric `steps per s`: scenario commands run per second in the measured region.
+// Custom metrics: `steps per s`, scenario commands run per second of wall-clock time in the
+// measured region; `steps per CPU s`, per second of this thread's CPU time (one core's rate,
+// which holds on a machine other builds share).
 
 import Benchmark
 import Fuzzing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 private let stepsPerSecond = BenchmarkMetric.custom("steps per s", polarity: .prefersLarger, useScalingFactor: false)
-private let metrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal, stepsPerSecond]
+private let stepsPerCPUSecond = BenchmarkMetric.custom("steps per CPU s", polarity: .prefersLarger, useScalingFactor: false)
+private let metrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal, stepsPerSecond, stepsPerCPUSecond]
+
+/// This thread's CPU time in seconds.
+private func threadCPUSeconds() -> Double {
+  var time = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+  return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
 private let casesPerIteration = 100
 /// The next case to run: every iteration runs new cases.
 nonisolated(unsafe) private var next = 0
@@ -20,6 +34,7 @@ private func measure(_ benchmark: Benchmark, first: Int, policies: [String], int
   let clock = ContinuousClock()
   benchmark.startMeasurement()
   let began = clock.now
+  let cpuBegan = threadCPUSeconds()
   var steps = 0
   for index in first..<(first + casesPerIteration) {
     let fuzzCase = ScenarioGenerator.generate(configuration, index: index)
@@ -31,15 +46,17 @@ private func measure(_ benchmark: Benchmark, first: Int, policies: [String], int
     }
   }
   let elapsed = clock.now - began
+  let cpu = threadCPUSeconds() - cpuBegan
   benchmark.stopMeasurement()
   let (seconds, attoseconds) = elapsed.components
   let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
   benchmark.measurement(stepsPerSecond, Int(Double(steps) / (nanoseconds / 1e9)))
+  benchmark.measurement(stepsPerCPUSecond, Int(Double(steps) / max(cpu, 1e-9)))
 }
 
 let benchmarks: @Sendable () -> Void = {
   let configuration = Benchmark.Configuration(
-    metrics: metrics, units: [stepsPerSecond: .count], warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 20)
+    metrics: metrics, units: [stepsPerSecond: .count, stepsPerCPUSecond: .count], warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 20)
 
   Benchmark("fuzz 100 cases, oracles after every step", configuration: configuration) { benchmark in
     measure(benchmark, first: next, policies: ["base", "map-order", "scan"], interval: 1)

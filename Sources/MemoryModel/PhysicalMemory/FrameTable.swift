@@ -16,6 +16,17 @@ struct FrameTable {
   private(set) var count: Int
   /// Descriptors the mapping holds.
   private var capacity: Int
+  /// One byte per chunk of ``chunkSize`` descriptors: 1 while no descriptor of the chunk was
+  /// written (or handed out for writing) since ``clearWritten()``, 0 after (a lazily backed
+  /// zero-filled mapping: everything counts as written until the first clear); the incremental
+  /// invariant check skips chunks nothing wrote.
+  private(set) var unwritten: UnsafeMutablePointer<UInt8>
+
+  /// Descriptors per chunk of ``unwritten`` (2 MiB of frames, a PMD-sized folio; a chunk with part of a larger
+  /// free block or folio is always scanned, which costs a step per block or folio).
+  static let chunkShift = 9
+  /// Descriptors per chunk.
+  static let chunkSize = 1 << chunkShift
 
   /// Descriptors reserved beyond RAM for device memory before the mapping must grow (64 GiB).
   static let deviceReserve = 16 << 20
@@ -25,7 +36,25 @@ struct FrameTable {
     self.count = count
     self.capacity = count + Self.deviceReserve
     self.base = Self.map(capacity)
+    self.unwritten = Self.unwrittenMap(capacity)
   }
+
+  private static func unwrittenMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
+    let bytes = (descriptors >> chunkShift) + 1
+    guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), raw != MAP_FAILED else {
+      fatalError("cannot reserve \(bytes) bytes of host address space for the frame descriptors")
+    }
+    return raw.bindMemory(to: UInt8.self, capacity: bytes)
+  }
+
+  /// Chunks covering the descriptors in use.
+  var chunkCount: Int { (count + Self.chunkSize - 1) >> Self.chunkShift }
+
+  /// Forgets which chunks were written.
+  func clearWritten() { unwritten.update(repeating: 1, count: chunkCount) }
+
+  /// Whether a descriptor of chunk `chunk` was written since ``clearWritten()``.
+  func wasWritten(chunk: Int) -> Bool { unwritten[chunk] == 0 }
 
   private static func map(_ descriptors: Int) -> UnsafeMutablePointer<FrameDescriptor> {
     let bytes = descriptors * MemoryLayout<FrameDescriptor>.stride
@@ -44,6 +73,7 @@ struct FrameTable {
     }
     nonmutating unsafeMutableAddress {
       precondition(index >= 0 && index < count, "frame index out of range")
+      unwritten[index >> Self.chunkShift] = 0
       return base + index
     }
   }
@@ -67,7 +97,9 @@ struct FrameTable {
       release()
       base = newBase
       capacity = newCapacity
+      unwritten = Self.unwrittenMap(newCapacity)
     }
+    (unwritten + (count >> Self.chunkShift)).update(repeating: 0, count: ((count + n) >> Self.chunkShift) + 1 - (count >> Self.chunkShift))
     if descriptor.refCount != 0 || descriptor.mapCount != 0 || descriptor.head != 0 || descriptor.order != 0
       || descriptor.kind != .free || !descriptor.flags.isEmpty {
       (base + count).initialize(repeating: descriptor, count: n)
@@ -78,5 +110,6 @@ struct FrameTable {
   /// Unmaps the descriptors (the owner's `deinit`).
   func release() {
     munmap(UnsafeMutableRawPointer(base), capacity * MemoryLayout<FrameDescriptor>.stride)
+    munmap(UnsafeMutableRawPointer(unwritten), (capacity >> Self.chunkShift) + 1)
   }
 }

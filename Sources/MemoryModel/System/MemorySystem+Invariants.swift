@@ -32,7 +32,7 @@ extension MemorySystem {
     }
     if invariantScratch?.frameCount != memory.frameCount { invariantScratch = InvariantScratch(frameCount: memory.frameCount) }
     guard let scratch = invariantScratch else { return violations }
-    var counter = MappingCounter(memory: memory, pteMaps: scratch.counts)
+    var counter = MappingCounter(memory: memory, pteMaps: scratch.counts, entireMaps: scratch.entireCounts, otherRefs: scratch.otherRefs, touched: scratch.touched)
     var cache: [Int: InvariantScratch.SpaceCheck] = [:]
     for space in addressSpaces {
       counter.space = space.name
@@ -67,66 +67,99 @@ extension MemorySystem {
     // A full check records no frames to replay: it leaves nothing for an incremental one to trust.
     invariantCache = incremental ? cache : [:]
     for problem in counter.problems { fail("use-after-free", problem) }
-    var pageCacheRefs: [UInt32: Int32] = [:]
     for file in files.values {
-      for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn { pageCacheRefs[UInt32(pfn.rawValue), default: 0] += 1 }
+      for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn { counter.addOtherRef(pfn.index) }
     }
+    for head in memory.entireMapCounts.keys where Int(head) < scratch.frameCount { scratch.touched[Int(head) >> FrameTable.chunkShift] = 1 }
     let frames = memory.frames
     var freeFrames = 0
+    // An incremental check skips a chunk of frames that nothing wrote, counted or referenced
+    // since the last check, which found it consistent: what it would check there is unchanged.
+    let skipUnchanged = incremental && scratch.chunksValid
     var pfn = 0
     while pfn < frames.count {
-      let descriptor = frames[pfn]
-      if descriptor.flags.contains(.buddy) {
-        freeFrames += 1 << Int(descriptor.order)
-        pfn += 1 << Int(descriptor.order)
+      let chunk = pfn >> FrameTable.chunkShift
+      let chunkStart = chunk << FrameTable.chunkShift
+      if skipUnchanged && pfn == chunkStart && scratch.simple[chunk] && !frames.wasWritten(chunk: chunk)
+        && scratch.touched[chunk] == 0 && scratch.touchedBefore[chunk] == 0
+      {
+        freeFrames += Int(scratch.free[chunk])
+        pfn += FrameTable.chunkSize
         continue
       }
-      let mapped = counter.pteMaps[pfn]
-      // Empty the counters again for the next check (every counted frame is allocated, so the
-      // scan passes it: as this frame, or as a tail of this head).
-      if descriptor.flags.contains(.head) && descriptor.order > 0 {
-        (counter.pteMaps + pfn).update(repeating: 0, count: min(1 << Int(descriptor.order), frames.count - pfn))
-      } else {
-        counter.pteMaps[pfn] = 0
-      }
-      if descriptor.mapCount != mapped && descriptor.kind != .free {
-        fail("map-count", "frame \(PFN(UInt64(pfn))) (\(descriptor.kind)) has map count \(descriptor.mapCount) but \(mapped) PTEs map it")
-      }
-      if descriptor.flags.contains(.head) {
-        let kind = descriptor.kind
-        let order = Int(descriptor.order)
-        let head = PFN(UInt64(pfn))
-        let entire = Int32(memory.entireMapCount(ofFolio: head))
-        let counted = counter.entireMaps[UInt32(pfn)] ?? 0
-        if entire != counted && kind != .zero {
-          fail("map-count", "folio \(head) has whole-folio map count \(entire) but \(counted) PMD/PUD entries map it")
+      let chunkEnd = min(chunkStart + FrameTable.chunkSize, frames.count)
+      var chunkFree = 0
+      let enteredAtStart = pfn == chunkStart
+      while pfn < chunkEnd {
+        let descriptor = frames[pfn]
+        if descriptor.flags.contains(.buddy) {
+          chunkFree += 1 << Int(descriptor.order)
+          pfn += 1 << Int(descriptor.order)
+          continue
         }
-        if [.anonymous, .file, .shmem, .hugetlb, .devicePrivate, .deviceCoherent, .driver].contains(kind) {
-          var pteMaps: Int32 = 0
-          for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
-          let expected = pteMaps + entire + (pageCacheRefs[UInt32(pfn)] ?? 0) + (counter.migrationRefs[UInt32(pfn)] ?? 0)
-            + gupReferences(ofFolio: head)
-          if order > 0 && frames[pfn + 1].refCount != gupPins(ofFolio: head) {
-            fail("pin-count", "folio \(head) (\(kind), order \(order)) has pin count \(frames[pfn + 1].refCount), but GUP callers hold \(gupPins(ofFolio: head)) pins")
-          }
-          let isFreeHugetlb = kind == .hugetlb && expected == 0
-          if descriptor.refCount != expected && !isFreeHugetlb {
-            fail("reference-count", "folio \(head) (\(kind), order \(order)) has reference count \(descriptor.refCount), expected \(expected)")
-          }
-          if descriptor.refCount < 0 { fail("reference-count", "folio \(head) has a negative reference count") }
-          if (kind == .anonymous || kind.isDevice) && descriptor.refCount == 0 {
-            fail("reference-count", "\(kind) folio \(head) is allocated but unreferenced (leak)")
-          }
+        let mapped = counter.pteMaps[pfn]
+        // Empty the counters again for the next check (every counted frame is allocated, so the
+        // scan passes it: as this frame, or as a tail of this head).
+        if descriptor.flags.contains(.head) && descriptor.order > 0 {
+          (counter.pteMaps + pfn).update(repeating: 0, count: min(1 << Int(descriptor.order), frames.count - pfn))
+        } else {
+          counter.pteMaps[pfn] = 0
         }
-        pfn += 1 << order
-        continue
+        if descriptor.mapCount != mapped && descriptor.kind != .free {
+          fail("map-count", "frame \(PFN(UInt64(pfn))) (\(descriptor.kind)) has map count \(descriptor.mapCount) but \(mapped) PTEs map it")
+        }
+        if descriptor.flags.contains(.head) {
+          let kind = descriptor.kind
+          let order = Int(descriptor.order)
+          let head = PFN(UInt64(pfn))
+          let entire = Int32(memory.entireMapCount(ofFolio: head))
+          let counted = counter.entireMaps[pfn]
+          if entire != counted && kind != .zero {
+            fail("map-count", "folio \(head) has whole-folio map count \(entire) but \(counted) PMD/PUD entries map it")
+          }
+          if kind.isCounted {
+            var pteMaps: Int32 = 0
+            for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
+            let expected = pteMaps + entire + counter.otherRefs[pfn] + gupReferences(ofFolio: head)
+            if order > 0 && frames[pfn + 1].refCount != gupPins(ofFolio: head) {
+              fail("pin-count", "folio \(head) (\(kind), order \(order)) has pin count \(frames[pfn + 1].refCount), but GUP callers hold \(gupPins(ofFolio: head)) pins")
+            }
+            let isFreeHugetlb = kind == .hugetlb && expected == 0
+            if descriptor.refCount != expected && !isFreeHugetlb {
+              fail("reference-count", "folio \(head) (\(kind), order \(order)) has reference count \(descriptor.refCount), expected \(expected)")
+            }
+            if descriptor.refCount < 0 { fail("reference-count", "folio \(head) has a negative reference count") }
+            if (kind == .anonymous || kind.isDevice) && descriptor.refCount == 0 {
+              fail("reference-count", "\(kind) folio \(head) is allocated but unreferenced (leak)")
+            }
+          }
+          pfn += 1 << order
+          continue
+        }
+        if descriptor.kind == .free { fail("frames", "frame \(PFN(UInt64(pfn))) is neither free in the allocator nor allocated") }
+        pfn += 1
       }
-      if descriptor.kind == .free { fail("frames", "frame \(PFN(UInt64(pfn))) is neither free in the allocator nor allocated") }
-      pfn += 1
+      freeFrames += chunkFree
+      scratch.free[chunk] = Int32(chunkFree)
+      scratch.simple[chunk] = enteredAtStart && pfn <= chunkEnd
+      // Chunks a folio covered whole are never skipped (the scan does not enter them).
+      var covered = chunk + 1
+      while covered < scratch.chunkCount && covered << FrameTable.chunkShift < pfn {
+        scratch.simple[covered] = false
+        scratch.free[covered] = 0
+        covered += 1
+      }
     }
     if freeFrames != memory.freeFrameCount {
       fail("frames", "the free lists hold \(freeFrames) frames but the allocator counts \(memory.freeFrameCount)")
     }
+    for index in counter.countedHeads {
+      counter.entireMaps[index] = 0
+      counter.otherRefs[index] = 0
+    }
+    scratch.chunksValid = violations.isEmpty
+    scratch.rotateTouched()
+    frames.clearWritten()
     return violations
   }
 }
@@ -136,8 +169,37 @@ private struct MappingCounter: PageTableVisitor {
   let memory: PhysicalMemory
   var space = ""
   var pteMaps: UnsafeMutablePointer<Int32>
-  var entireMaps: [UInt32: Int32] = [:]
-  var migrationRefs: [UInt32: Int32] = [:]
+  /// The invariant scratch's chunks counted in by this check.
+  let touched: UnsafeMutablePointer<UInt8>
+  /// Every head counted in `entireMaps` or `otherRefs` (emptied again after the check).
+  var countedHeads: [Int] = []
+
+  init(memory: PhysicalMemory, pteMaps: UnsafeMutablePointer<Int32>, entireMaps: UnsafeMutablePointer<Int32>,
+       otherRefs: UnsafeMutablePointer<Int32>, touched: UnsafeMutablePointer<UInt8>) {
+    self.memory = memory
+    self.pteMaps = pteMaps
+    self.entireMaps = entireMaps
+    self.otherRefs = otherRefs
+    self.touched = touched
+  }
+
+  /// Counts one PMD/PUD entry mapping the folio at `head`.
+  mutating func addEntire(_ head: Int) {
+    entireMaps[head] += 1
+    countedHeads.append(head)
+    touched[head >> FrameTable.chunkShift] = 1
+  }
+
+  /// Counts one page-cache or migration-entry reference of the folio at `head`.
+  mutating func addOtherRef(_ head: Int) {
+    otherRefs[head] += 1
+    countedHeads.append(head)
+    touched[head >> FrameTable.chunkShift] = 1
+  }
+  /// PMD/PUD entries counted per folio head.
+  let entireMaps: UnsafeMutablePointer<Int32>
+  /// Page-cache and migration-entry references counted per folio head.
+  let otherRefs: UnsafeMutablePointer<Int32>
   var problems: [String] = []
   /// Whether counted frames are also recorded (for the incremental check's cache).
   var recording = false
@@ -158,9 +220,12 @@ private struct MappingCounter: PageTableVisitor {
     guard frames.pte.allSatisfy(valid), frames.migration.allSatisfy(valid),
       frames.entire.allSatisfy({ valid($0) && memory.folioHead(of: PFN(UInt64($0))).rawValue == UInt64($0) })
     else { return false }
-    for pfn in frames.pte { pteMaps[Int(pfn)] += 1 }
-    for head in frames.entire { entireMaps[head, default: 0] += 1 }
-    for pfn in frames.migration { migrationRefs[UInt32(memory.folioHead(of: PFN(UInt64(pfn))).rawValue), default: 0] += 1 }
+    for pfn in frames.pte {
+      pteMaps[Int(pfn)] += 1
+      touched[Int(pfn) >> FrameTable.chunkShift] = 1
+    }
+    for head in frames.entire { addEntire(Int(head)) }
+    for pfn in frames.migration { addOtherRef(memory.folioHead(of: PFN(UInt64(pfn))).index) }
     return true
   }
 
@@ -192,7 +257,7 @@ private struct MappingCounter: PageTableVisitor {
       let address = start + UInt64(i) << PageSize.shift4K
       if entry.isMigration {
         if check(entry.pfn, address) {
-          migrationRefs[UInt32(memory.folioHead(of: entry.pfn).rawValue), default: 0] += 1
+          addOtherRef(memory.folioHead(of: entry.pfn).index)
           if recording { recorded.migration.append(UInt32(entry.pfn.rawValue)) }
         }
         continue
@@ -200,6 +265,7 @@ private struct MappingCounter: PageTableVisitor {
       guard let frame = entry.mappedFrame, check(frame, address) else { continue }
       if !memory.isZeroPage(frame) {
         pteMaps[frame.index] += 1
+        touched[frame.index >> FrameTable.chunkShift] = 1
         if recording { recorded.pte.append(UInt32(frame.rawValue)) }
       }
     }
@@ -209,7 +275,7 @@ private struct MappingCounter: PageTableVisitor {
   mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
     if entry.isMigration {
       if check(entry.pfn, start) {
-        migrationRefs[UInt32(memory.folioHead(of: entry.pfn).rawValue), default: 0] += 1
+        addOtherRef(memory.folioHead(of: entry.pfn).index)
         if recording { recorded.migration.append(UInt32(entry.pfn.rawValue)) }
       }
       return .continue
@@ -221,7 +287,8 @@ private struct MappingCounter: PageTableVisitor {
       recording = false
       recorded.valid = false  // never replay a table with a problem: walk it again next time
     }
-    entireMaps[UInt32(head.rawValue), default: 0] += 1
+    addEntire(head.index)
+    touched[entry.pfn.index >> FrameTable.chunkShift] = 1
     if recording { recorded.entire.append(UInt32(head.rawValue)) }
     return .continue
   }
@@ -281,5 +348,16 @@ extension PageTable {
       }
     }
     return problems
+  }
+}
+
+extension FolioKind {
+  /// Whether the invariant check balances this kind's reference count against its mappings
+  /// and page-cache references (the zero pages and page tables keep their own).
+  var isCounted: Bool {
+    switch self {
+    case .anonymous, .file, .shmem, .hugetlb, .devicePrivate, .deviceCoherent, .driver: true
+    default: false
+    }
   }
 }

@@ -62,6 +62,7 @@ final class ScenarioInterpreter {
   /// them can be freed (they refer to each other while processes live).
   func shutdown() {
     machine?.shutdown()
+    devices.tearDown(machine?.addressSpaces ?? [])
     processes.removeAll()
   }
 

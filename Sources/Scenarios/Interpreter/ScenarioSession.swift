@@ -17,7 +17,7 @@ public final class ScenarioSession {
     case failed(name: String)
   }
 
-  private let interpreter: ScenarioInterpreter
+  let interpreter: ScenarioInterpreter
   private var scratch: StepResult
   private let placeholder: Statement
 
@@ -48,11 +48,12 @@ public final class ScenarioSession {
     }
   }
 
-  /// The model's invariant violations now (``MemoryModel/MemorySystem/checkInvariants()``),
-  /// as text; empty before the machine exists.
-  public func invariantViolations() -> [String] {
+  /// The model's invariant violations now (``MemoryModel/MemorySystem/checkInvariants(incremental:)``),
+  /// as text; empty before the machine exists. `incremental` reuses what the last check found
+  /// where nothing changed since (as the interpreter does after every step).
+  public func invariantViolations(incremental: Bool = false) -> [String] {
     guard interpreter.hasMachine else { return [] }
-    let violations = interpreter.system.checkInvariants()
+    let violations = interpreter.system.checkInvariants(incremental: incremental)
     return violations.isEmpty ? [] : violations.map(\.description)
   }
 
