@@ -44,6 +44,12 @@ extension CrosscheckRunner {
       do {
         try guardian.set(Self.shmemEnabled, to: "within_size")
         shmemWithinSize = true
+        if sharedAnonymousMapped {
+          result.status = .notCompared("shmem_enabled=within_size for this file gives the shared anonymous memory mapped before it THPs too, for real; the model's keeps small folios")
+          diverge(statement, "shared anonymous memory has THPs in the kernel only")
+          _ = system.createFile(name: name, kind: shmem ? .shmem : .regular, size: size, largeFolios: huge)
+          return false
+        }
       } catch {
         result.status = .notCompared("shmem_enabled cannot be set here: \(error)")
         diverge(statement, "file \(name) has large folios in the model only")

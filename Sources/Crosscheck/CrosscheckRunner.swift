@@ -38,6 +38,9 @@ final class CrosscheckRunner {
   /// Whether this run set shmem_enabled=within_size for a `huge` file (it applies to every
   /// shmem object for real, shared anonymous memory included).
   var shmemWithinSize = false
+  /// Whether this run mapped shared anonymous memory (which shmem_enabled=within_size would
+  /// affect for real from then on).
+  var sharedAnonymousMapped = false
   /// The kernel's hugetlb pools (by page size in bytes) before this run changed them.
   var hugetlbOriginal: [UInt64: UInt64] = [:]
   /// The scenario's files: the model's, and the controller's memfd for real.
@@ -432,6 +435,7 @@ final class CrosscheckRunner {
       diverge(statement, "shared anonymous memory has THPs in the kernel only")
       return false
     }
+    if shared && file == nil && hugetlb == nil { sharedAnonymousMapped = true }
     var request = AddressSpace.MapRequest(length: size, protection: protection, shared: shared)
     // MAP_ANONYMOUS 0x20 and descriptor -1, or the helper's descriptor of the file's memfd.
     var anonymous: UInt64 = 0x20

@@ -431,7 +431,10 @@ extension MemorySystem {
     if file.largeFolios {
       let base = index & ~511
       let haddr = address.alignedDown(to: PageSize.size2M.bytes)
-      let suitable = vma.map { haddr >= $0.start && haddr + PageSize.size2M.bytes <= $0.end && $0.pageIndex(of: haddr) == base } ?? true
+      // (VM_NOHUGEPAGE refuses too: shmem_allowable_huge_orders() -> vma_thp_disabled().)
+      let suitable = vma.map {
+        !$0.flags.contains(.noHugepage) && haddr >= $0.start && haddr + PageSize.size2M.bytes <= $0.end && $0.pageIndex(of: haddr) == base
+      } ?? true
       if suitable, base + 512 <= file.pageCount && (base..<(base + 512)).allSatisfy({ file.pageCache[$0] == nil }),
         let head = memory.allocateFolio(order: 9, kind: file.folioKind)
       {
