@@ -15,11 +15,16 @@ enum Package {
   }()
 }
 
+/// A 64 MiB machine: the tests run many interleavings at once, and the test process's peak
+/// resident memory is what LargestRangeTests' spawned children inherit (exec keeps the high
+/// water mark), so each machine is kept small.
+let smallMachine = ScenarioRunner.Options(memoryBytes: 64 << 20, checkInvariants: false)
+
 /// Reads and explores a scenario file of the repository.
 func explore(_ relativePath: String, loop: DriverLoopVariant? = nil, invariantsAfterEachCommand: Bool = true) throws -> (ExplorationScenario, Explorer.Report) {
   let text = try String(contentsOfFile: Package.root + "/" + relativePath, encoding: .utf8)
   let scenario = try ExplorationScenario.parse(text, file: relativePath)
-  var explorer = Explorer(scenario: scenario, loop: loop)
+  var explorer = Explorer(scenario: scenario, options: smallMachine, loop: loop)
   explorer.invariantsAfterEachCommand = invariantsAfterEachCommand
   return (scenario, try explorer.run())
 }
@@ -51,11 +56,11 @@ func explore(_ relativePath: String, loop: DriverLoopVariant? = nil, invariantsA
     let replay = scenario.replay(failure, loop: report.loop)
     let again = try ExplorationScenario.parse(replay, file: "replay.hmm")
     #expect(again.pinned == failure.placements)
-    let rerun = try Explorer(scenario: again).run()
+    let rerun = try Explorer(scenario: again, options: smallMachine).run()
     #expect(rerun.interleavings == 1 && rerun.failing == 1)
     #expect(rerun.failures.first?.findings.contains { $0.kind == kind } == true)
     let plain = try ScenarioParser.parse(replay, file: "replay.hmm")
-    #expect(ScenarioRunner().run(plain).failed > 0, "hmmkit run shows the failure")
+    #expect(ScenarioRunner(options: ScenarioRunner.Options(memoryBytes: 64 << 20)).run(plain).failed > 0, "hmmkit run shows the failure")
   }
 
   @Test func theSameScenariosPassWithTheCorrectLoop() throws {
@@ -84,7 +89,7 @@ func explore(_ relativePath: String, loop: DriverLoopVariant? = nil, invariantsA
       T: munmap buf 16K
       #> end
       """
-    let report = try Explorer(scenario: ExplorationScenario.parse(text, file: "t.hmm")).run()
+    let report = try Explorer(scenario: ExplorationScenario.parse(text, file: "t.hmm"), options: smallMachine).run()
     #expect(report.complete && report.failing == 0)
     #expect(report.placementsByPoint[.segment] == nil)
     #expect(report.placementsByPoint[.rangeFault, default: 0] > 0)
@@ -92,7 +97,7 @@ func explore(_ relativePath: String, loop: DriverLoopVariant? = nil, invariantsA
 
   @Test func theBoundStopsTheSearch() throws {
     let text = try String(contentsOfFile: Package.root + "/Scenarios/explore/fault-dontneed.hmm", encoding: .utf8)
-    let report = try Explorer(scenario: ExplorationScenario.parse(text, file: "f.hmm"), maxInterleavings: 4).run()
+    let report = try Explorer(scenario: ExplorationScenario.parse(text, file: "f.hmm"), options: smallMachine, maxInterleavings: 4).run()
     #expect(report.interleavings == 4 && !report.complete)
   }
 
@@ -134,7 +139,7 @@ func explore(_ relativePath: String, loop: DriverLoopVariant? = nil, invariantsA
       #> allow: expect fd ret == 0; expect fd cpages == 16
       #> allow: expect fd ret == EINVAL
       """
-    let report = try Explorer(scenario: ExplorationScenario.parse(text, file: "t.hmm")).run()
+    let report = try Explorer(scenario: ExplorationScenario.parse(text, file: "t.hmm"), options: smallMachine).run()
     #expect(report.interleavings == 2 && report.complete && report.inside == 0)
     #expect(report.failing == 0, "\(report.failures.first?.findings ?? [])")
     #expect(report.outcomeCounts.count == 2)
