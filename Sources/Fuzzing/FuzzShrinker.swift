@@ -4,8 +4,11 @@ import Scenarios
 ///
 /// Delta debugging (Zeller's ddmin) over the steps, then one pass of simplifications per step
 /// (shorter ranges, offsets at the start, smaller mappings, fewer options and flags, a forked
-/// child merged into its parent, a device or process merged into an earlier one, a write
-/// made a read), repeated until nothing changes or the budget is spent. A
+/// child merged into its parent or dropped with everything it did, a device or process merged
+/// into an earlier one, a named mremap made an mmap, a file mapping made anonymous, a write
+/// made a read), repeated until nothing changes or the budget is spent; then, when nothing else
+/// shrinks, a statement replaced together with what only it needed (``replacements(_:at:)``)
+/// and the whole again. A
 /// candidate counts only if its text parses (every name still defined) and `stillFails` holds.
 public struct FuzzShrinker {
   /// Whether a candidate still shows the finding.
@@ -26,6 +29,7 @@ public struct FuzzShrinker {
   /// The smallest failing case found from `steps` (which must fail).
   public mutating func shrink(_ steps: [FuzzStep]) -> [FuzzStep] {
     var current = steps
+    seen.insert(steps)
     var changed = true
     while changed && tried < budget {
       changed = false
@@ -39,13 +43,33 @@ public struct FuzzShrinker {
         current = simpler
         changed = true
       }
+      if !changed, let replaced = replace(current) {
+        // Only once nothing else shrinks: a replacement loses what the renamings and the
+        // per-step simplifications would have kept (an mremap's region under its old name).
+        current = replaced
+        changed = true
+      }
     }
     return current
   }
 
-  /// Whether `candidate` parses and still fails; counts against the budget.
+  /// The first candidate of `replacements` that still fails, over every step; nil if none.
+  private mutating func replace(_ steps: [FuzzStep]) -> [FuzzStep]? {
+    for index in steps.indices where tried < budget {
+      if let replaced = Self.replacements(steps, at: index).first(where: { test($0) }) { return replaced }
+    }
+    return nil
+  }
+
+  /// Every case tried so far, and the case given to `shrink`.
+  private var seen: Set<[FuzzStep]> = []
+
+  /// Whether `candidate` parses and still fails; counts against the budget. A case tried
+  /// before is not run again: false if it passed, and false too if it failed, since it was the
+  /// current case then (two simplifications that undo each other, such as dropping `align=2M`
+  /// and adding it, would otherwise take turns until the budget is spent).
   private mutating func test(_ candidate: [FuzzStep]) -> Bool {
-    guard tried < budget else { return false }
+    guard tried < budget, seen.insert(candidate).inserted else { return false }
     tried += 1
     heartbeat?()
     let text = ScenarioPrinter.text(candidate.flatMap(\.commands))

@@ -59,6 +59,10 @@ enum FuzzSimplifier {
       add { $0.alignment = nil }
       if mmap.alignment == nil && mmap.address == nil { add { $0.alignment = 2 << 20 } }
       add { $0.shared = false }
+      if case .file = mmap.backing {
+        // The file mapping as anonymous memory (shmem when shared): the file's definition can go.
+        add { $0.backing = .anonymous }
+      }
       add { $0.protection = Command.Protection(read: true, write: true, execute: false) }
       if mmap.hugetlb == nil && !isHugetlbFile(mmap) {
         for size: UInt64 in [4096, 2 << 20, 4 << 20] where size < mmap.size { add { $0.size = size } }
