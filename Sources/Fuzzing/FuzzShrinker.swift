@@ -4,12 +4,12 @@ import Scenarios
 ///
 /// Delta debugging (Zeller's ddmin) over the steps, then one pass of simplifications per step
 /// (shorter ranges, offsets at the start, smaller mappings, fewer options and flags, a forked
-/// child merged into its parent or dropped with everything it did, a device or process merged
-/// into an earlier one, a named mremap made an mmap, a file mapping made anonymous, a write
-/// made a read), repeated until nothing changes or the budget is spent; then, when nothing else
-/// shrinks, a statement replaced together with what only it needed (``replacements(_:at:)``)
-/// and the whole again. A
-/// candidate counts only if its text parses (every name still defined) and `stillFails` holds.
+/// child merged into its parent, a device or process merged into an earlier one, a file
+/// mapping made anonymous, a write made a read), repeated until nothing changes or the budget
+/// is spent; when nothing else shrinks, a statement replaced together with what only it needed
+/// (a named mremap made an mmap, a fork dropped with its child: ``replacements(_:at:)``), and
+/// the whole again. A candidate counts only if its text parses (every name still defined) and
+/// `stillFails` holds; no candidate runs twice.
 public struct FuzzShrinker {
   /// Whether a candidate still shows the finding.
   public var stillFails: ([FuzzStep]) -> Bool
