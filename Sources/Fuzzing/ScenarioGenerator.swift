@@ -1,3 +1,4 @@
+import MemoryModel
 import Scenarios
 
 /// Generates random scenarios as ASTs that are valid by construction: every command names a

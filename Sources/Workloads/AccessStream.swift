@@ -19,7 +19,7 @@ public struct AccessStream: IteratorProtocol {
   let bases: [VirtualAddress]
   let sizes: [UInt64]
   let total: UInt64
-  var random: WorkloadRandom
+  var random: SplitMix64
   var index = 0
   var pending: [DeviceAccess] = []
   var pendingIndex = 0
@@ -38,7 +38,7 @@ public struct AccessStream: IteratorProtocol {
     self.bases = bases
     self.sizes = sizes
     self.total = sizes.reduce(0, +)
-    self.random = WorkloadRandom(seed: seed)
+    self.random = SplitMix64(seed: seed)
     self.trace = trace
     switch spec.pattern {
     case .zipf: prepareZipf()
@@ -189,7 +189,7 @@ public struct AccessStream: IteratorProtocol {
       point += 1
       pending.append(DeviceAccess(address: address(region: 0, i * 8), write: false))
       let slots = max(1, sizes[last] / spec.accessSize.bytes)
-      var mix = WorkloadRandom(seed: i ^ 0xA5A5_5A5A_DEAD_BEEF)
+      var mix = SplitMix64(seed: i ^ 0xA5A5_5A5A_DEAD_BEEF)
       let slot = mix.below(slots)
       pending.append(DeviceAccess(address: address(region: last, slot * spec.accessSize.bytes), write: spec.pattern == .scatter))
     case .gemm:

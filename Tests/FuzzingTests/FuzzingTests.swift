@@ -1,3 +1,4 @@
+import MemoryModel
 import Testing
 
 @testable import Fuzzing

@@ -1,5 +1,5 @@
 /// SplitMix64 (Steele, Lea and Flood, 2014): a tiny seeded generator whose every output is a
-/// fixed function of the seed, so a fuzz run is reproduced from the seed it prints.
+/// fixed function of the seed, so a fuzz run or a workload is reproduced from the seed it prints.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
   /// The state; advances by the golden-ratio increment on every draw.
   public private(set) var state: UInt64
@@ -20,6 +20,12 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
   public mutating func below(_ bound: Int) -> Int {
     Int(truncatingIfNeeded: (UInt64(bound).multipliedFullWidth(by: next())).high)
   }
+
+  /// A number in `0..<bound` (`bound` > 0), as the `Int` version, for 64-bit bounds.
+  public mutating func below(_ bound: UInt64) -> UInt64 { bound.multipliedFullWidth(by: next()).high }
+
+  /// A uniform double in [0, 1) (the top 53 bits of a draw).
+  public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
   /// True with probability `percent` / 100.
   public mutating func percent(_ percent: Int) -> Bool { below(100) < percent }
