@@ -8,12 +8,6 @@ import Testing
 /// test generates the seed's cases in order until one fails (release: 0.07 to 0.93 s each, see
 /// docs/fuzzing.md), then shrinks that case.
 @Suite struct FolioOrderSeedTests {
-  /// Seeds whose first failing case shrinks to 11 statements: a known issue, which fails the
-  /// test once it no longer occurs. Empty since the shrinker replaces a named mremap by an
-  /// mmap, a file mapping by anonymous memory and drops a fork with its child (seeds 15 and 16
-  /// were 11, now 10).
-  static let shrinksToEleven: Set<UInt64> = []
-
   @Test(arguments: 1...20 as ClosedRange<UInt64>)
   func folioOrderShrinksToTenStatementsOrFewer(_ seed: UInt64) throws {
     let configuration = FuzzConfiguration(seed: seed, policies: ["folio-order"])
@@ -33,12 +27,7 @@ import Testing
     // result must still reproduce as `hmmkit run` runs it, with every check after every step.
     fuzzer.executor = FuzzExecutor(invariantInterval: 1000)
     let report = fuzzer.shrinkReport(fuzzCase, finding)
-    withKnownIssue("seed \(seed) shrinks to 11 statements", isIntermittent: false) {
-      #expect(report.statements <= 10, "seed \(seed):\n\(report.text)")
-    } when: {
-      Self.shrinksToEleven.contains(seed)
-    }
-    #expect(report.statements <= 11, "seed \(seed):\n\(report.text)")
+    #expect(report.statements <= 10, "seed \(seed):\n\(report.text)")
     #expect(report.reproduces, "seed \(seed):\n\(report.text)")
     #expect(FuzzReproducer.fails(report.text), "seed \(seed):\n\(report.text)")
   }
