@@ -23,9 +23,11 @@ let package = Package(
     .target(name: "HMM", dependencies: ["MemoryModel"]),
     .target(name: "DeviceMirror", dependencies: ["HMM", "MemoryModel"]),
     .target(name: "Workloads", dependencies: ["DeviceMirror", "HMM", "MemoryModel"]),
-    .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM", "DeviceMirror"]),
-    .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel"]),
+    .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM", "DeviceMirror", "HMMKitJSON"]),
+    .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel", "HMMKitJSON"]),
     .target(name: "Crosscheck", dependencies: ["Scenarios", "LiveLinux", "MemoryModel"]),
+    // The one JSON tree (ordered keys, strings encoded by Foundation) of reports and snapshots.
+    .target(name: "HMMKitJSON"),
     .target(name: "Fuzzing", dependencies: ["Scenarios", "Crosscheck"]),
     .target(name: "Exploration", dependencies: ["Scenarios", "HMM", "MemoryModel"]),
     .executableTarget(
@@ -43,5 +45,6 @@ let package = Package(
     .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
     .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios", "LiveLinux"]),
     .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Scenarios", "HMM"]),
+    .testTarget(name: "HMMKitJSONTests", dependencies: ["HMMKitJSON"]),
   ]
 )

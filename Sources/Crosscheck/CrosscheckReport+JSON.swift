@@ -111,12 +111,3 @@ extension CrosscheckReport {
     ])
   }
 }
-
-extension JSONValue {
-  /// A string, or null.
-  fileprivate static func optional(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
-  /// A boolean, or null.
-  fileprivate static func optional(_ value: Bool?) -> JSONValue { value.map { .bool($0) } ?? .null }
-  /// `"0x…"`.
-  fileprivate static func hex(_ value: UInt64) -> JSONValue { .string("0x" + String(value, radix: 16)) }
-}

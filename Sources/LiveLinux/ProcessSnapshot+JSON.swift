@@ -1,4 +1,5 @@
 import HMM
+import HMMKitJSON
 
 extension ProcessSnapshot {
   /// The schema identifier of ``jsonReport()``; it changes only when a field changes meaning or
@@ -11,7 +12,7 @@ extension ProcessSnapshot {
   public func jsonReport(includeRuns: Bool = true) -> String {
     let document: JSONValue = .object([
       ("schema", .string(Self.jsonSchema)),
-      ("pid", .signed(Int64(processID))),
+      ("pid", .int(Int(processID))),
       ("command", .optional(command)),
       ("range", range.map { .object([("start", .hex($0.start.rawValue)), ("end", .hex($0.end.rawValue))]) } ?? .null),
       ("sources", .object([
@@ -24,7 +25,7 @@ extension ProcessSnapshot {
       ("summary", Self.json(summary)),
       ("vmas", .array(vmas.map { Self.json($0, includeRuns: includeRuns) })),
     ])
-    return document.rendered() + "\n"
+    return document.serialized() + "\n"
   }
 
   /// The document `hmmkit inspect --json` prints instead of a snapshot when the inspection
@@ -33,19 +34,19 @@ extension ProcessSnapshot {
     let document: JSONValue = .object([
       ("schema", .string(Self.jsonSchema)),
       ("error", .string(message)),
-      ("exitCode", .signed(Int64(exitCode))),
+      ("exitCode", .int(exitCode)),
     ])
-    return document.rendered() + "\n"
+    return document.serialized() + "\n"
   }
 
   static func json(_ summary: InspectionSummary) -> JSONValue {
     .object([
-      ("totalBytes", .number(summary.totalBytes)),
-      ("presentBytes", .number(summary.presentBytes)),
-      ("notPresentBytes", .number(summary.notPresentBytes)),
-      ("swappedBytes", .number(summary.swappedBytes)),
-      ("errorBytes", .number(summary.errorBytes)),
-      ("writableBytes", .number(summary.writableBytes)),
+      ("totalBytes", .unsigned(summary.totalBytes)),
+      ("presentBytes", .unsigned(summary.presentBytes)),
+      ("notPresentBytes", .unsigned(summary.notPresentBytes)),
+      ("swappedBytes", .unsigned(summary.swappedBytes)),
+      ("errorBytes", .unsigned(summary.errorBytes)),
+      ("writableBytes", .unsigned(summary.writableBytes)),
       ("zeroPageBytes", .optional(summary.zeroPageBytes)),
       ("mappableWith2MBytes", .optional(summary.mappableWith2MBytes)),
       ("largeFolioSmallMappingBytes", .optional(summary.largeFolioSmallMappingBytes)),
@@ -63,7 +64,7 @@ extension ProcessSnapshot {
       ("permissions", .string(vma.permissions.description)),
       ("offset", .hex(vma.offset)),
       ("device", .string(vma.device)),
-      ("inode", .number(vma.inode)),
+      ("inode", .unsigned(vma.inode)),
       ("path", .string(vma.path)),
       ("kind", .string(vma.kind.rawValue)),
       ("kernelPageSize", .optional(vma.details?.kernelPageSize)),
@@ -80,7 +81,7 @@ extension ProcessSnapshot {
     .object([
       ("start", .hex(run.start.rawValue)),
       ("end", .hex(run.end.rawValue)),
-      ("bytes", .number(run.size)),
+      ("bytes", .unsigned(run.size)),
       ("present", .bool(run.isPresent)),
       ("swapped", .bool(run.isSwapped)),
       ("pfn", run.pfn.map { .hex($0.rawValue) } ?? .null),
@@ -91,7 +92,7 @@ extension ProcessSnapshot {
       ("folio", run.folio.map { folio in
         .object([
           ("head", .hex(folio.head.rawValue)),
-          ("order", .signed(Int64(folio.order))),
+          ("order", .int(folio.order)),
           ("thp", .bool(folio.flags.contains(.thp))),
           ("hugetlb", .bool(folio.flags.contains(.huge))),
           ("anon", .bool(folio.flags.contains(.anonymous))),
@@ -107,7 +108,7 @@ extension ProcessSnapshot {
         ("valid", .bool(run.hmm.isValid)),
         ("write", .bool(run.hmm.isWritable)),
         ("error", .bool(run.hmm.isError)),
-        ("order", .signed(Int64(run.hmm.mapOrder))),
+        ("order", .int(run.hmm.mapOrder)),
       ])),
     ])
   }
