@@ -1,6 +1,6 @@
 import MemoryModel
 
-/// Checks DESIGN.md's invariants 1 and 2 for a set of devices:
+/// Checks invariants 1 and 2 (docs/invariants.md) for a set of devices:
 /// 1. the device never sees more than the CPU — every device-mapped 4 KiB page is mapped by the
 ///    CPU to the same frame, and writable on the CPU if it is writable on the device;
 /// 2. no stale mapping survives an invalidation — when an invalidation of `[a, b)` ends, no

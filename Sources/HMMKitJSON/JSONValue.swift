@@ -1,6 +1,6 @@
 /// A JSON value whose objects keep their keys in the order given, so that a document comes out
-/// byte-for-byte the same every time and in the order its schema documents (DESIGN.md
-/// invariant 5: determinism). The one JSON tree of the package: scenario results, self-test
+/// byte-for-byte the same every time and in the order its schema documents (invariant 5,
+/// determinism, in docs/invariants.md). The one JSON tree of the package: scenario results, self-test
 /// reports, crosscheck reports and live-mode snapshots are all built from it.
 public enum JSONValue: Sendable, Hashable {
   /// `null`.

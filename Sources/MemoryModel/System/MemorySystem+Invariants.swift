@@ -1,4 +1,4 @@
-/// The memory model's own consistency check: DESIGN.md's invariants 3 (no use after free) and
+/// The memory model's own consistency check: invariants 3 (no use after free) and
 /// 4 (counts add up), and the page tables' structure.
 extension MemorySystem {
   /// One broken invariant.
