@@ -13,9 +13,9 @@ import Scenarios
 /// ```
 ///
 /// Every CPU-side command of the scenario (read with the scenario language's parser,
-/// ``Scenarios/ScenarioParser``) runs in the memory model and, in lockstep, in a real helper
+/// `Scenarios.ScenarioParser`) runs in the memory model and, in lockstep, in a real helper
 /// process (a `fork()` of this process, one per scenario process; a scenario `fork` forks the
-/// helper; ``LiveLinux/RealProcessGroup``). Model addresses map to real ones through a
+/// helper; `LiveLinux.RealProcessGroup`). Model addresses map to real ones through a
 /// ``CrosscheckWindow``: a reserved range of this process's address space, 1 GiB aligned, that
 /// the helpers free, so that real regions sit at the model's offsets modulo 2 MiB and 1 GiB.
 /// After each step both sides are read — the model's `AddressSpace.snapshot`, the helper

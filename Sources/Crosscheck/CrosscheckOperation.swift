@@ -3,7 +3,7 @@ import Scenarios
 
 /// What one line of a scenario asks for, as far as a crosscheck needs to know: the CPU-side
 /// commands of the scenario language (docs/scenario-language.md, the `Scenarios` AST's
-/// ``Scenarios/Command``), with the arguments that the model and the real process both need.
+/// `Scenarios.Command`), with the arguments that the model and the real process both need.
 /// Lines that only the model can run are kept with the reason why.
 public enum CrosscheckOperation: Hashable, Sendable {
   /// `process NAME`.

@@ -17,7 +17,7 @@ import Scenarios
 /// ```
 ///
 /// Not thread-safe: one thread drives a session. A process that also inspects its own memory
-/// meanwhile serializes the two with ``LiveLinux/HelperForkLock`` (the test suite does).
+/// meanwhile serializes the two with `LiveLinux.HelperForkLock` (the test suite does).
 public final class CrosscheckSession {
   /// Where the real processes map the model's addresses.
   public let window: CrosscheckWindow

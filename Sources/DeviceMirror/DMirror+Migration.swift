@@ -9,8 +9,11 @@ extension DMirror {
   /// (`MIGRATE_VMA_SELECT_SYSTEM | MIGRATE_VMA_SELECT_COMPOUND`, in chunks of at most 512 pages
   /// inside one VMA), maps them in the device, then reads the range back through the device.
   /// `cpages` is the number of pages read back; `-ENOENT` when some page did not migrate.
-  /// - Parameter readBack: read the range back through the device as the driver does (the
-  ///   benchmarks turn it off to measure the migration alone).
+  /// - Parameters:
+  ///   - address: the first page's address.
+  ///   - pages: how many 4 KiB pages.
+  ///   - readBack: read the range back through the device as the driver does (the
+  ///     benchmarks turn it off to measure the migration alone).
   public func migrateToDevice(_ address: VirtualAddress, pages: UInt64, readBack: Bool = true) -> DMirrorCommandResult {
     if let error = validate(address, pages) { return failure(error) }
     guard !space.hasExited, let region = device.deviceMemory else { return failure(-Errno.EINVAL.rawValue) }

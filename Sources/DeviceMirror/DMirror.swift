@@ -170,11 +170,11 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
   public var retryBudget = 64
   /// Pages per `hmm_range_fault()` call in the fault and snapshot paths (`pfns[32]`).
   public static let chunkPages = 32
-  /// The driver loop `dmirror_range_fault` runs (``HMM/DriverLoopVariant/correct`` unless a
+  /// The driver loop `dmirror_range_fault` runs (`HMM.DriverLoopVariant.correct` unless a
   /// known-wrong one is chosen for demonstration).
   public var driverLoopVariant = DriverLoopVariant.correct
   /// Hears every interleaving point of this file's driver loops (nil: none; see
-  /// ``HMM/DriverLoop``).
+  /// `HMM.DriverLoop`).
   public var scheduler: ((DriverLoopPoint) -> Void)?
   let notifier: IntervalNotifier
 
@@ -302,7 +302,7 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
     return write(address, pages: pages, pageData: pageData)
   }
 
-  /// `HMM_DMIRROR_WRITE` of whole pages kept as ``MemoryModel/PageData``.
+  /// `HMM_DMIRROR_WRITE` of whole pages kept as `MemoryModel.PageData`.
   /// - Precondition: `pageData` holds `pages` pages.
   public func write(_ address: VirtualAddress, pages: UInt64, pageData data: [PageData]) -> DMirrorCommandResult {
     if let error = validate(address, pages) { return DMirrorCommandResult(returnCode: error, cpages: 0, faults: 0, data: []) }

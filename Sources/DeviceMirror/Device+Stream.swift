@@ -8,7 +8,7 @@ extension Device {
   /// inside the same translation are all hits on that one entry (no other lookup comes between
   /// them), so they are counted together instead of looked up one by one.
   /// - Returns: the accesses done (fewer than `count` only when one throws).
-  /// - Throws: the first access's ``HMMError`` that could not be resolved.
+  /// - Throws: the first access's `HMMError` that could not be resolved.
   @discardableResult
   public func stream(from start: VirtualAddress, step: UInt64, count: Int, write: Bool) throws(HMMError) -> Int {
     precondition(step > 0, "the stream's step must be positive")

@@ -31,7 +31,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   public let faultWindow: UInt64
   /// Attempts of the driver loop before a fault fails with `-EBUSY`.
   public var retryBudget = 16
-  /// The driver loop the fault path runs (``HMM/DriverLoopVariant/correct`` unless a
+  /// The driver loop the fault path runs (`HMM.DriverLoopVariant.correct` unless a
   /// known-wrong one is chosen for demonstration).
   public var driverLoopVariant = DriverLoopVariant.correct
   /// Hears every interleaving point of the fault path's driver loop (nil: none).
@@ -45,7 +45,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// Where device faults put data.
   public var placement: Placement
   /// The order its `hmm_range_fault()` calls ask for on PTE-mapped pages (`hmm-order=`; the
-  /// `pte-batch` policy always asks for ``HMM/HMMOrderHint/pteBatch``).
+  /// `pte-batch` policy always asks for `HMM.HMMOrderHint.pteBatch`).
   public var hmmOrderHint = HMMOrderHint.mapOrder
   /// Device-private memory (created when mirroring starts, if `deviceMemoryBytes` > 0).
   public private(set) var deviceMemory: DeviceMemory?
@@ -59,8 +59,15 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
 
   /// Creates a device.
   /// - Parameters:
+  ///   - name: the device's name (in reports and oracle violations).
+  ///   - ownerID: the owner token it passes as `dev_private_owner`.
+  ///   - pageSizes: the page sizes its MMU can map.
+  ///   - policy: how it turns `hmm_range_fault()` results into mappings.
   ///   - faultWindow: bytes faulted per device fault; nil for the largest page size up to 2M.
   ///   - tlbGeometry: TLB arrays per size; nil for ``DeviceTLB/defaultGeometry(for:)``.
+  ///   - placement: where device faults put the data.
+  ///   - deviceMemoryBytes: device-private memory to create when mirroring starts (at least
+  ///     2 MiB for any; rounded down to whole 2 MiB).
   /// - Precondition: `faultWindow` is a power of two of at least 4 KiB.
   public init(name: String, ownerID: Int, pageSizes: DevicePageSizes, policy: any MappingPolicy,
               faultWindow: UInt64? = nil, tlbGeometry: [DevicePageSize: DeviceTLB.Geometry]? = nil,
@@ -105,7 +112,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
 
   /// One device access: TLB, then page-table walk, then a device fault.
   /// - Returns: the frame reached.
-  /// - Throws: the ``HMMError`` of a fault that could not be resolved (`-EFAULT`, `-EPERM`,
+  /// - Throws: the `HMMError` of a fault that could not be resolved (`-EFAULT`, `-EPERM`,
   ///   `-EBUSY`).
   @discardableResult
   public func access(_ address: VirtualAddress, write: Bool) throws(HMMError) -> PFN {

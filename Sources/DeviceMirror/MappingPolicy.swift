@@ -7,6 +7,8 @@ public protocol MappingPolicy {
   var name: String { get }
   /// The mappings to create for the output `pfns` of `[start, start + 4K * pfns.count)`.
   /// - Parameters:
+  ///   - pfns: the output entries of `hmm_range_fault()`, one per 4 KiB page.
+  ///   - start: the virtual address of the first entry.
   ///   - sizes: the device's page-size ladder.
   ///   - memory: physical memory (only a policy that ignores the CPU mapping looks at folios).
   func mappings(for pfns: [HMMPFN], start: VirtualAddress, sizes: DevicePageSizes, memory: PhysicalMemory) -> [DeviceMapping]
@@ -56,7 +58,7 @@ public struct MapOrderPolicy: MappingPolicy {
   public init() {}
   /// `map-order`.
   public var name: String { "map-order" }
-  /// Mappings from ``HMM/runsByMapOrder(_:start:)``.
+  /// Mappings from `HMM.runsByMapOrder(_:start:)`.
   public func mappings(for pfns: [HMMPFN], start: VirtualAddress, sizes: DevicePageSizes, memory: PhysicalMemory) -> [DeviceMapping] {
     var result: [DeviceMapping] = []
     for run in HMM.runsByMapOrder(pfns, start: start) where run.flags.isValid {
@@ -74,7 +76,7 @@ public struct ScanPolicy: MappingPolicy {
   public init() {}
   /// `scan`.
   public var name: String { "scan" }
-  /// Mappings from ``HMM/runsByScanning(_:start:)``, each run covered by any aligned size.
+  /// Mappings from `HMM.runsByScanning(_:start:)`, each run covered by any aligned size.
   public func mappings(for pfns: [HMMPFN], start: VirtualAddress, sizes: DevicePageSizes, memory: PhysicalMemory) -> [DeviceMapping] {
     var result: [DeviceMapping] = []
     for run in HMM.runsByScanning(pfns, start: start) where run.flags.isValid {

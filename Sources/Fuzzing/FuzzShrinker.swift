@@ -7,7 +7,7 @@ import Scenarios
 /// child merged into its parent, a device or process merged into an earlier one, a file
 /// mapping made anonymous, a write made a read), repeated until nothing changes or the budget
 /// is spent; when nothing else shrinks, a statement replaced together with what only it needed
-/// (a named mremap made an mmap, a fork dropped with its child: ``replacements(_:at:)``), and
+/// (a named mremap made an mmap, a fork dropped with its child: `replacements(_:at:)`), and
 /// the whole again. A candidate counts only if its text parses (every name still defined) and
 /// `stillFails` holds; no candidate runs twice.
 public struct FuzzShrinker {

@@ -4,7 +4,7 @@ import Scenarios
 /// The running kernel as an oracle: a case's CPU-side commands run in the model and in real
 /// helper processes (`hmmkit crosscheck`), and the first counted disagreement is a finding.
 ///
-/// The one file that knows the crosscheck API (``Crosscheck/CrosscheckSession``): one session
+/// The one file that knows the crosscheck API (`Crosscheck.CrosscheckSession`): one session
 /// (window, pipes) for the whole run, fresh helpers per case.
 public final class KernelOracle {
   private let session: CrosscheckSession
@@ -13,7 +13,7 @@ public final class KernelOracle {
   public static func unavailabilityReason() -> String? { Crosscheck.unavailabilityReason() }
 
   /// Sets up the crosscheck session.
-  /// - Throws: ``Crosscheck/CrosscheckError`` when crosschecks cannot run here.
+  /// - Throws: `Crosscheck.CrosscheckError` when crosschecks cannot run here.
   public init() throws {
     session = try CrosscheckSession()
   }

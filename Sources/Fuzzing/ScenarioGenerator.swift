@@ -6,7 +6,7 @@ import Scenarios
 ///
 /// Sizes and offsets are drawn toward what breaks things: 4K, 64K, 1M, 2M and 1G boundaries,
 /// ranges that cut a THP, the first and last page of a region. A case is a function of the run's
-/// seed and its index alone (``SplitMix64/caseSeed(run:index:)``).
+/// seed and its index alone (`SplitMix64.caseSeed(run:index:)`).
 public struct ScenarioGenerator {
   /// A mapped region the generator remembers.
   struct Region {

@@ -16,8 +16,11 @@ public enum HMM {
   /// - Throws: `.busy` when the notifier's sequence moved (also after HMM's own faults caused an
   ///   invalidation, e.g. the zero page replaced on a write request); `.fault`, `.permission`
   ///   as above. Entries before the failing page hold outputs; the rest still hold inputs.
-  /// - Parameter segment: hears ``DriverLoopPoint/segment`` each time a segment's faults were
-  ///   handled and the walk restarts (an interleaving point under `mmap_read_lock`).
+  /// - Parameters:
+  ///   - range: the range, its notifier and sequence, and the request entries, which become
+  ///     the output entries.
+  ///   - segment: hears ``DriverLoopPoint/segment`` each time a segment's faults were
+  ///     handled and the walk restarts (an interleaving point under `mmap_read_lock`).
   public static func rangeFault(_ range: inout HMMRange, segment: ((DriverLoopPoint) -> Void)? = nil) throws(HMMError) {
     range.statistics = HMMRange.Statistics()
     let space = range.notifier.space

@@ -24,6 +24,8 @@ extension HMM {
     /// - Parameters:
     ///   - requests: the input entries (nil: all zero, only `defaultFlags`/`pfnFlagsMask` apply).
     ///   - retryBudget: attempts before giving up with `-EBUSY`.
+    ///   - variant: the loop's variant (``DriverLoopVariant/correct`` unless a known-wrong one is
+    ///     chosen for demonstration).
     public init(requests: [HMMPFN]? = nil, retryBudget: Int = 16, variant: DriverLoopVariant = .correct) {
       self.requests = requests
       self.retryBudget = retryBudget
@@ -38,6 +40,7 @@ extension HMM {
 
     /// Runs the next step.
     /// - Parameters:
+    ///   - range: the range the loop faults (its sequence is read again on each attempt).
     ///   - segment: hears ``DriverLoopPoint/segment`` inside `hmm_range_fault()`.
     ///   - commit: programs the device (the `program` step, under the driver lock).
     /// - Returns: the point reached, or nil when the loop is over.

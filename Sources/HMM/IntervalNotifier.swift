@@ -88,7 +88,7 @@ public final class IntervalNotifier {
 
 /// The per-address-space notifier state (`struct mmu_notifier_subscriptions`): the interval
 /// tree, the global invalidate sequence (starting at 2; odd while an invalidation that hit some
-/// interval is in progress) and the deferred inserts and removes. It is the ``MMUNotifier`` the
+/// interval is in progress) and the deferred inserts and removes. It is the `MMUNotifier` the
 /// memory model calls.
 public final class NotifierSubscriptions: MMUNotifier {
   /// `invalidate_seq`.

@@ -11,7 +11,7 @@ import Glibc
 /// process that does both at once (the test suite: the live tests inspect the test process,
 /// the crosscheck and kernel-fuzz tests fork helpers from it) holds this lock around each.
 /// Nothing in the library takes it by itself. From `async` code (Swift Testing) use
-/// ``withLock(_:)-async``, which waits without blocking a thread of the cooperative pool; a
+/// `withLock(_:)`, which waits without blocking a thread of the cooperative pool; a
 /// counting semaphore, so it may be released by another thread than the one that took it.
 public enum HelperForkLock {
   #if canImport(Glibc)

@@ -2,8 +2,8 @@ import HMM
 import HMMKitJSON
 
 extension ProcessSnapshot {
-  /// The schema identifier of ``jsonReport()``; it changes only when a field changes meaning or
-  /// disappears (new fields may be added).
+  /// The schema identifier of ``jsonReport(includeRuns:)``; it changes only when a field changes
+  /// meaning or disappears (new fields may be added).
   public static let jsonSchema = "hmmkit.inspect/1"
 
   /// The snapshot as JSON (the shape is documented in docs/live-mode.md). Addresses, PFNs and

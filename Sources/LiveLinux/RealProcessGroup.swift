@@ -6,7 +6,7 @@ import Glibc
 /// perform `mmap`, `munmap`, `mprotect`, `madvise`, `mremap`, page touches, `fork` and `exit` on
 /// their own address space when the controller (this process) asks (``HelperRequest``).
 ///
-/// A helper is a `fork()` of the controller that runs ``serve(_:slot:fromController:)`` — no
+/// A helper is a `fork()` of the controller that runs `serve(_:slot:fromController:)` — no
 /// exec, no second binary, so it works the same under `hmmkit` and under `swift test`. It frees
 /// the address window the controller reserved, so that the regions the scenario maps are the
 /// only mappings there. A scenario `fork` is a real `fork()` of the helper, whose child serves

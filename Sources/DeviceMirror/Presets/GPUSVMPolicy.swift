@@ -30,7 +30,7 @@ public final class GPUSVMPolicy: MappingPolicy, DriverFaultRules {
   /// `gpusvm`.
   public var name: String { "gpusvm" }
 
-  /// The map order clipped to the range (``HMM/runsByMapOrder(_:start:)`` clips at both ends).
+  /// The map order clipped to the range (`HMM.runsByMapOrder(_:start:)` clips at both ends).
   public func mappings(for pfns: [HMMPFN], start: VirtualAddress, sizes: DevicePageSizes, memory: PhysicalMemory) -> [DeviceMapping] {
     MapOrderPolicy().mappings(for: pfns, start: start, sizes: sizes, memory: memory)
   }

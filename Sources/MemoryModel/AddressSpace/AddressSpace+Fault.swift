@@ -5,7 +5,9 @@ extension AddressSpace {
   /// Resolves a fault at `address` as the CPU would raise it, after the architecture's access
   /// check (`access_error`): no VMA, a read of a `PROT_NONE` VMA, or a write to a VMA without
   /// `VM_WRITE` is a segmentation fault.
-  /// - Parameter write: whether the access is a write.
+  /// - Parameters:
+  ///   - address: the faulting virtual address.
+  ///   - write: whether the access is a write.
   /// - Throws: ``FaultError``.
   public func handleFault(at address: VirtualAddress, write: Bool) throws(FaultError) {
     guard !hasExited, let index = vmaIndex(containing: address) else {

@@ -14,6 +14,8 @@ extension AddressSpace {
   /// fails the same way as its neighbours (`SCAN_PMD_NULL` or `SCAN_PMD_NONE`), so one call stands for the run.
   /// - Parameters:
   ///   - start: 2 MiB aligned.
+  ///   - end: the end of the range (exclusive).
+  ///   - byKhugepaged: passed on to ``collapse(at:byKhugepaged:)``.
   ///   - body: hears the first chunk's address, how many chunks the result stands for, and the
   ///     result.
   ///   - stop: when it holds for a result, no later chunk is collapsed (`madvise_collapse()`

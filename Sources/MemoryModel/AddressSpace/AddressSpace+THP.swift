@@ -79,8 +79,10 @@ extension AddressSpace {
   /// Collapses the 2 MiB at `haddr` into one new PMD-mapped anonymous THP (`collapse_huge_page`):
   /// copies the present pages, zero-fills the empty ones, unmaps the old PTEs (raising a `clear`
   /// invalidation over the 2 MiB) and maps the new folio with a PMD.
-  /// - Parameter byKhugepaged: apply khugepaged's `max_ptes_none` limit and `enabled` setting
-  ///   (`MADV_COLLAPSE` ignores both).
+  /// - Parameters:
+  ///   - haddr: the 2 MiB-aligned address of the range.
+  ///   - byKhugepaged: apply khugepaged's `max_ptes_none` limit and `enabled` setting
+  ///     (`MADV_COLLAPSE` ignores both).
   public func collapse(at haddr: VirtualAddress, byKhugepaged: Bool = false) -> CollapseResult {
     guard haddr.isAligned(to: PageSize.size2M.bytes) else { return .failed(.addressRange, "\(haddr) is not 2M aligned") }
     guard let index = vmaIndex(containing: haddr) else { return .failed(.vmaNull, "no VMA at \(haddr)") }

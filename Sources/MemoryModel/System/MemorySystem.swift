@@ -122,6 +122,7 @@ public final class MemorySystem {
 
   /// Creates a file.
   /// - Parameters:
+  ///   - name: the file's name (scenarios refer to it by this name).
   ///   - kind: regular, shmem or hugetlbfs.
   ///   - size: its size in bytes.
   ///   - largeFolios: let its page cache hold PMD-sized folios where the extent allows.

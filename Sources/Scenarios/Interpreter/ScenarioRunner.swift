@@ -1,9 +1,9 @@
 import MemoryModel
 
-/// Runs parsed scenarios against a fresh ``MemoryModel/MemorySystem`` each.
+/// Runs parsed scenarios against a fresh `MemoryModel.MemorySystem` each.
 ///
 /// Every statement becomes one ``StepResult``. After every step that can change the model the
-/// runner calls the model's invariant checker (``MemoryModel/MemorySystem/checkInvariants()``)
+/// runner calls the model's invariant checker (`MemoryModel.MemorySystem.checkInvariants()`)
 /// and fails the step on a violation. A command that fails when the next line is not
 /// `expect error`, and an invariant violation, stop the file: later steps are `skipped`.
 /// A failed expectation does not stop the file.

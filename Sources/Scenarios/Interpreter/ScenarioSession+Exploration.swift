@@ -8,9 +8,9 @@ import MemoryModel
 extension ScenarioSession {
   /// A device or dmirror file of the scenario whose driver loop can be scheduled.
   public enum SchedulableDevice {
-    /// A `device` (``DeviceMirror/Device``).
+    /// A `device` (`DeviceMirror.Device`).
     case device(Device)
-    /// A dmirror file (``DeviceMirror/DMirror``).
+    /// A dmirror file (`DeviceMirror.DMirror`).
     case dmirror(DMirror)
 
     /// The address space it mirrors (nil when not mirroring).
@@ -71,7 +71,7 @@ extension ScenarioSession {
   }
 
   /// The model's invariant violations by the incremental check (what changed since the last
-  /// check), as text; ``invariantViolations()`` is the full check.
+  /// check), as text; ``invariantViolations(incremental:)`` is the full check.
   public func incrementalInvariantViolations() -> [String] {
     let interpreter = interpreterForExploration
     guard interpreter.hasMachine else { return [] }

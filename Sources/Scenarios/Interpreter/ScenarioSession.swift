@@ -6,8 +6,8 @@ import MemoryModel
 ///
 /// A session runs commands exactly as ``ScenarioRunner`` does, but records no output text, does
 /// not stop at a failed command (a failure is returned) and leaves the checks to the caller:
-/// ``invariantViolations()`` and ``oracleViolations()`` are the checks the runner makes after
-/// every step.
+/// ``invariantViolations(incremental:)`` and ``oracleViolations()`` are the checks the runner
+/// makes after every step.
 public final class ScenarioSession {
   /// What one command did.
   public enum Outcome: Sendable, Hashable {
@@ -48,7 +48,7 @@ public final class ScenarioSession {
     }
   }
 
-  /// The model's invariant violations now (``MemoryModel/MemorySystem/checkInvariants(incremental:)``),
+  /// The model's invariant violations now (`MemoryModel.MemorySystem.checkInvariants(incremental:)`),
   /// as text; empty before the machine exists. `incremental` reuses what the last check found
   /// where nothing changed since (as the interpreter does after every step).
   public func invariantViolations(incremental: Bool = false) -> [String] {

@@ -1,9 +1,9 @@
 /// Turns the text of a scenario file into a checked ``Scenario``, or into the list of its errors.
 ///
 /// Parsing never traps and takes time linear in the input: lines are split on bytes, lines
-/// longer than ``Lexer/maximumLineLength`` bytes are rejected unread, numbers are read with
+/// longer than `Lexer.maximumLineLength` bytes are rejected unread, numbers are read with
 /// overflow checks, and address offsets are summed iteratively. After each line parses, the
-/// ``ScenarioValidator`` checks that every process, region and file it names was defined by an
+/// `ScenarioValidator` checks that every process, region and file it names was defined by an
 /// earlier line. A file with any error yields ``ScenarioParseError`` and runs nothing.
 public enum ScenarioParser {
   /// The most diagnostics reported for one file; the rest are summarised in one more line.
