@@ -11,6 +11,9 @@ let enclosingCheckout = URL(fileURLWithPath: #filePath)
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let hmmkitURL = environment["HMMKIT_URL"] ?? enclosingCheckout.absoluteString
 let hmmkitVersion = Version(environment["HMMKIT_VERSION"] ?? "0.1.0") ?? "0.1.0"
+// SwiftPM names a dependency by the last component of its URL (without `.git`), whatever the
+// directory of the checkout is called.
+let hmmkitPackage = URL(fileURLWithPath: hmmkitURL).deletingPathExtension().lastPathComponent
 
 let package = Package(
   name: "CustomPolicy",
@@ -20,16 +23,16 @@ let package = Package(
     .target(
       name: "CustomPolicy",
       dependencies: [
-        .product(name: "DeviceMirror", package: "HMMKit"),
-        .product(name: "HMM", package: "HMMKit"),
-        .product(name: "MemoryModel", package: "HMMKit"),
+        .product(name: "DeviceMirror", package: hmmkitPackage),
+        .product(name: "HMM", package: hmmkitPackage),
+        .product(name: "MemoryModel", package: hmmkitPackage),
       ]),
     .testTarget(
       name: "CustomPolicyTests",
       dependencies: [
         "CustomPolicy",
-        .product(name: "DeviceMirror", package: "HMMKit"),
-        .product(name: "MemoryModel", package: "HMMKit"),
+        .product(name: "DeviceMirror", package: hmmkitPackage),
+        .product(name: "MemoryModel", package: hmmkitPackage),
       ]),
   ]
 )
