@@ -16,9 +16,9 @@ let package = Package(
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     // `swift package generate-documentation`: the DocC catalogs under Sources/*/*.docc.
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
     .target(name: "MemoryModel"),
@@ -44,9 +44,9 @@ let package = Package(
     .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "DeviceMirror", "HMM", "MemoryModel"]),
     .testTarget(name: "LiveLinuxTests", dependencies: ["LiveLinux", "HMM", "MemoryModel"]),
     .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "MemoryModel"]),
+    .testTarget(name: "HMMKitJSONTests", dependencies: ["HMMKitJSON"]),
     .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
     .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios", "LiveLinux"]),
     .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Scenarios", "HMM"]),
-    .testTarget(name: "HMMKitJSONTests", dependencies: ["HMMKitJSON"]),
   ]
 )
