@@ -16,8 +16,6 @@ let package = Package(
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
   ],
   dependencies: [
-    // `swift package generate-documentation`: the DocC catalogs under Sources/*/*.docc.
-    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
@@ -50,3 +48,6 @@ let package = Package(
     .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Scenarios", "HMM"]),
   ]
 )
+
+// `swift package generate-documentation`: the DocC catalogs under Sources/*/*.docc.
+package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
