@@ -16,8 +16,15 @@ public protocol MappingPolicy {
 
 extension MappingPolicy {
   /// Covers `run` greedily with the largest sizes of `sizes` no larger than `maxOrder` whose VA and
-  /// PFN are both aligned and that fit inside the run.
-  func cover(_ run: HMMRun, maxOrder: Int, sizes: DevicePageSizes, into result: inout [DeviceMapping]) {
+  /// PFN are both aligned and that fit inside the run: the building block of the built-in
+  /// policies, for a policy of one's own too.
+  /// - Parameters:
+  ///   - run: a run of entries with equal flags and consecutive PFNs (from
+  ///     `HMM.runsByMapOrder(_:start:)` or `HMM.runsByScanning(_:start:)`).
+  ///   - maxOrder: the largest device page order to use (the run's map order for `map-order`).
+  ///   - sizes: the device's page-size ladder.
+  ///   - result: where the mappings are appended, writable where the run is.
+  public func cover(_ run: HMMRun, maxOrder: Int, sizes: DevicePageSizes, into result: inout [DeviceMapping]) {
     var address = run.start
     let end = run.end
     while address < end {

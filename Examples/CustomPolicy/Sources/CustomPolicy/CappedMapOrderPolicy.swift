@@ -8,7 +8,8 @@ import MemoryModel
 ///
 /// Each run of entries that `hmm_range_fault()` reports with one map order (and equal flags, and
 /// consecutive PFNs) is covered greedily by the largest device page that is no larger than the
-/// run's order and `cap`, aligned in both VA and PFN, and inside the run.
+/// run's order and `cap`, aligned in both VA and PFN, and inside the run (`MappingPolicy`'s
+/// `cover(_:maxOrder:sizes:into:)`, which HMMKit's own policies use too).
 public struct CappedMapOrderPolicy: MappingPolicy {
   /// The largest device page the policy creates.
   public var cap: DevicePageSize
@@ -26,17 +27,7 @@ public struct CappedMapOrderPolicy: MappingPolicy {
                        memory: PhysicalMemory) -> [DeviceMapping] {
     var result: [DeviceMapping] = []
     for run in HMM.runsByMapOrder(pfns, start: start) where run.flags.isValid {
-      let maxOrder = min(run.order, cap.order)
-      var address = run.start
-      while address < run.end {
-        let pfn = run.pfn + ((address - run.start) >> 12)
-        let size = sizes.sizes.reversed().first { size in
-          size.order <= maxOrder && address.isAligned(to: size.bytes)
-            && pfn.rawValue & UInt64(size.pageCount - 1) == 0 && address + size.bytes <= run.end
-        } ?? .size4K
-        result.append(DeviceMapping(start: address, size: size, pfn: pfn, isWritable: run.flags.isWritable))
-        address = address + size.bytes
-      }
+      cover(run, maxOrder: min(run.order, cap.order), sizes: sizes, into: &result)
     }
     return result
   }
