@@ -432,8 +432,15 @@ extension AddressSpace {
     let writableVMA = vma.protection.contains(.write)
     if entry.isNone {
       let head: PFN
-      if vma.isShared, case .file(let id) = vma.backing, let file = system.file(id: id) {
+      var cached = false
+      // hugetlb_no_page(): a shared mapping maps (and fills) the file's page cache; a private one
+      // maps a page the file caches read-only (a write copies it at once, hugetlb_wp()) and
+      // gets a new anonymous page for one it does not cache.
+      if case .file(let id) = vma.backing, let file = system.file(id: id),
+        vma.isShared || file.cachedPage(vma.pageIndex(of: haddr)) != nil
+      {
         head = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address)
+        cached = true
       } else {
         guard let folio = system.allocateHugetlbFolio(size) else {
           throw .busError(address, "the \(size) hugetlb pool has no free page")
@@ -441,7 +448,16 @@ extension AddressSpace {
         head = folio
         for i in 0..<size.pageCount { memory.setAnonExclusive(head + UInt64(i), true) }
       }
-      let writable = writableVMA && (vma.isShared || write)
+      if cached && !vma.isShared && write {
+        guard let copy = system.allocateHugetlbFolio(size) else { throw .busError(address, "the \(size) hugetlb pool has no free page") }
+        for i in 0..<UInt64(size.pageCount) { memory.copyContents(from: head + i, to: copy + i) }
+        for i in 0..<size.pageCount { memory.setAnonExclusive(copy + UInt64(i), true) }
+        pageTable.setEntry(.present(copy, writable: writableVMA, huge: true, dirty: true), at: slot)
+        addEntireMapping(copy)
+        system.events.cowCopies += 1
+        return
+      }
+      let writable = writableVMA && (vma.isShared || (write && !cached))
       pageTable.setEntry(.present(head, writable: writable, huge: true, dirty: write), at: slot)
       addEntireMapping(head)
       return
