@@ -114,9 +114,11 @@ extension AddressSpace {
   /// `find_mergeable_anon_vma()` does, so that the VMAs can still merge later.
   func ensureAnonVMA(_ index: Int) {
     guard vmas[index].anonID == nil else { return }
-    if index > 0, vmas[index - 1].end == vmas[index].start, let id = vmas[index - 1].anonID {
+    if index > 0, vmas[index - 1].end == vmas[index].start, let id = vmas[index - 1].anonID, !vmas[index - 1].anonVMAForked {
       vmas[index].anonID = id
-    } else if index + 1 < vmas.count, vmas[index + 1].start == vmas[index].end, let id = vmas[index + 1].anonID {
+    } else if index + 1 < vmas.count, vmas[index + 1].start == vmas[index].end, let id = vmas[index + 1].anonID,
+      !vmas[index + 1].anonVMAForked
+    {
       vmas[index].anonID = id
     } else {
       vmas[index].anonID = system.newAnonID()
@@ -178,7 +180,11 @@ extension AddressSpace {
     case .file(let id):
       if !vma.isShared && write { return false }
       guard let file = system.file(id: id) else { return false }
-      let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address, vma: vma)
+      // Only a cached PMD-sized folio or a new one: the fault must not read in a small page at
+      // haddr (shmem_fault() reads the faulting index).
+      guard let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address, vma: vma, allowSmall: false) else {
+        return false
+      }
       let head = memory.folioHead(of: pfn)
       guard memory.order(ofFolio: head) == 9, pfn == head else { return false }
       let writable = vma.isShared && vma.protection.contains(.write)
@@ -214,9 +220,11 @@ extension AddressSpace {
       guard let file = system.file(id: id) else { throw .busError(address, "the file is gone") }
       let pageAddress = address.alignedDown(to: PageSize.bytes4K)
       let wasCached = file.cachedPage(vma.pageIndex(of: pageAddress)) != nil
+      // do_cow_fault() prepares the anon_vma before it reads the page, so a failed one (SIGBUS
+      // past the file's end) leaves it too, and fork copies the VMA's page tables.
+      if !vma.isShared && write { ensureAnonVMA(index) }
       let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: pageAddress), address: address, vma: vma)
       if !vma.isShared && write {
-        ensureAnonVMA(index)
         let copy = try allocateAnonymousPage(address)
         memory.copyContents(from: pfn, to: copy)
         mapNewAnonymousPage(copy, pteSlot, writable: writableVMA)
@@ -490,6 +498,15 @@ extension MemorySystem {
   /// faulting VMA could map it with a PMD (`shmem_suitable_orders()`: the file offset and the
   /// address agree modulo 2 MiB and the aligned 2 MiB lies in the VMA).
   func pageCacheFolio(_ file: File, _ index: UInt64, address: VirtualAddress, vma: VMA? = nil) throws(FaultError) -> PFN {
+    guard let pfn = try pageCacheFolio(file, index, address: address, vma: vma, allowSmall: true) else {
+      throw .outOfMemory(address)
+    }
+    return pfn
+  }
+
+  /// ``pageCacheFolio(_:_:address:vma:)``, or nil when `allowSmall` is false and the page is
+  /// not cached and would be read into a small folio (nothing is cached then).
+  func pageCacheFolio(_ file: File, _ index: UInt64, address: VirtualAddress, vma: VMA?, allowSmall: Bool) throws(FaultError) -> PFN? {
     if let pfn = file.cachedPage(index) { return pfn }
     guard index < file.pageCount else {
       throw .busError(address, "beyond the end of file \(file.name)")
@@ -515,6 +532,7 @@ extension MemorySystem {
         return head + (index - base)
       }
     }
+    guard allowSmall else { return nil }
     guard let pfn = memory.allocateFolio(order: 0, kind: file.folioKind) else { throw .outOfMemory(address) }
     memory.clearContents(pfn)
     insertIntoPageCache(file, pfn, firstIndex: index)
