@@ -74,6 +74,12 @@ extension AddressSpace {
         return address
       }
     }
+    if let index = vmaIndex(containing: address), let size = vmas[index].hugetlbPageSize {
+      // align_hugetlb() and the MREMAP_DONTUNMAP refusal come before the one-VMA check (EINVAL, not EFAULT).
+      (oldLength, newLength) = try hugetlbRemapLengths(
+        size, address, oldLength: oldLength, newLength: newLength, fixedAddress: fixedAddress, dontUnmap: dontUnmap)
+      oldEnd = address + oldLength
+    }
     guard let index = vmaIndex(containing: address), oldEnd <= vmas[index].end else {
       throw SyscallError(.EFAULT, "mremap: \(address)+\(formatSize(oldSize)) is not inside one VMA")
     }
