@@ -20,7 +20,8 @@ public struct CrosscheckPageState: Hashable, Sendable, CustomStringConvertible {
   public var sharedWith: [String]
   /// `PG_anon_exclusive` of an anonymous page; nil where not applicable or not shown exactly.
   public var anonExclusive: Bool?
-  /// The frame, for computing ``sharedWith`` (internal detail; 0 when unknown).
+  /// The frame, for computing ``sharedWith`` (internal detail; 0 when unknown; the model's
+  /// frames are stored plus one, as its frame 0 is a real frame).
   var pfn: UInt64
 
   /// Creates a page state.

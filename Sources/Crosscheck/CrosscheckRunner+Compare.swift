@@ -53,7 +53,8 @@ extension CrosscheckRunner {
                                           order: run.isZeroPage ? nil : run.folio?.order,
                                           write: run.isWritable && !run.isZeroPage)
           if run.folio?.kind == .anonymous && !run.isZeroPage && run.state == .present { state.anonExclusive = run.isExclusive }
-          if let pfn = run.firstPFN { state.pfn = pfn.rawValue + UInt64(index) }
+          // Plus one: the model's frame 0 is a real frame, and a pfn of 0 means unknown (seed-5 case 938).
+          if let pfn = run.firstPFN { state.pfn = pfn.rawValue + UInt64(index) + 1 }
           view.pages[run.start.rawValue + UInt64(index) << 12] = state
         }
       }

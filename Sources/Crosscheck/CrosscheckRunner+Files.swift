@@ -50,6 +50,14 @@ extension CrosscheckRunner {
           _ = system.createFile(name: name, kind: shmem ? .shmem : .regular, size: size, largeFolios: huge)
           return false
         }
+        if files.values.contains(where: { $0.model.hugetlbPageSize == nil && !$0.model.largeFolios }) {
+          // shmem_enabled is global: the memfds defined before this one get large folios too, for
+          // real (seed-7 case 1238); the model's keep small ones.
+          result.status = .notCompared("shmem_enabled=within_size for this file gives the files defined before it large folios too, for real; the model's keep small folios")
+          diverge(statement, "files defined before have large folios in the kernel only")
+          _ = system.createFile(name: name, kind: shmem ? .shmem : .regular, size: size, largeFolios: huge)
+          return false
+        }
       } catch {
         result.status = .notCompared("shmem_enabled cannot be set here: \(error)")
         diverge(statement, "file \(name) has large folios in the model only")
@@ -57,7 +65,7 @@ extension CrosscheckRunner {
       }
     }
     let model = hugetlbPageSize.map { system.createFile(name: name, kind: .hugetlb, size: size, hugetlbPageSize: $0) }
-      ?? system.createFile(name: name, kind: shmem ? .shmem : .regular, size: size, largeFolios: huge)
+      ?? system.createFile(name: name, kind: shmem ? .shmem : .regular, size: size, largeFolios: huge || shmemWithinSize)
     #if canImport(Glibc)
     guard let create = Self.memfdCreate else { throw .systemCall("dlsym(memfd_create)", errno: ENOSYS) }
     // MFD_HUGETLB (4) with the page size's log2 << MFD_HUGE_SHIFT (26) for a hugetlbfs file.
@@ -77,6 +85,10 @@ extension CrosscheckRunner {
     }
     if huge {
       result.status = .modelOnly("a file with large folios: a memfd of \(formatSize(size)) with shmem_enabled=within_size for real (restored afterwards)")
+      return false
+    }
+    if shmemWithinSize {
+      result.status = .modelOnly("a file with large folios, as shmem_enabled=within_size (set for an earlier `huge` file) gives every memfd for real: a memfd of \(formatSize(size))")
       return false
     }
     result.status = .modelOnly(shmem

@@ -50,12 +50,13 @@ public struct FuzzProfile: Sendable, Hashable {
   }()
 
   /// The default of `hmmkit crosscheck --fuzz`: ``standard`` with anonymous 2M hugetlb mappings
-  /// (and so a 2M pool) too, as the kernel crosscheck reproduces them; hugetlbfs files are not
-  /// reproduced there.
+  /// and 2M hugetlbfs files (and so a 2M pool) too, as the kernel crosscheck reproduces them
+  /// (hugetlbfs files as `MFD_HUGETLB` memfds).
   public static let kernel: FuzzProfile = {
     var profile = standard
     profile.name = "kernel"
     profile.weights[.mmapHugetlb] = 2
+    profile.weights[.fileHugetlb] = 1
     return profile
   }()
 

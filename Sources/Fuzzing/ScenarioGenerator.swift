@@ -91,10 +91,11 @@ public struct ScenarioGenerator {
   }
 
   /// The kinds `hmmkit crosscheck` runs on the real kernel: anonymous (private and shared)
-  /// memory, memfd (shmem) files and their mappings, 2M hugetlb mappings.
+  /// memory, memfd (shmem) files and their mappings, 2M hugetlb mappings and hugetlbfs
+  /// (`MFD_HUGETLB` memfd) files.
   static let kernelKinds: Set<FuzzCommandKind> = [
     .mmapAnon, .munmap, .mprotect, .madvise, .mremap, .fork, .exit, .read, .write, .collapse,
-    .mmapFile, .file, .mmapHugetlb,
+    .mmapFile, .file, .mmapHugetlb, .fileHugetlb,
   ]
 
   /// Generates case `index` of the run configured by `configuration`.
@@ -137,7 +138,7 @@ public struct ScenarioGenerator {
       settings.append(.fragment(percent: UInt64(random.pick([10, 50, 90, 100]))))
     }
     do {
-      let hugetlbWeight = (profile.weights[.mmapHugetlb] ?? 0) + (configuration.kernelSubset ? 0 : profile.weights[.fileHugetlb] ?? 0)
+      let hugetlbWeight = (profile.weights[.mmapHugetlb] ?? 0) + (profile.weights[.fileHugetlb] ?? 0)
       if hugetlbWeight > 0 && random.percent(40) {
         hugetlbPool = true
         settings.append(.hugetlbPages(.size2M, count: UInt64(random.pick([1, 4, 8]))))
@@ -188,7 +189,9 @@ public struct ScenarioGenerator {
       mmapAnonymous(hugetlb: largeMachine && random.percent(30) ? .size1G : .size2M)
     case .mmapFile: mmapFile()
     case .file: defineFile(hugetlb: nil)
-    case .fileHugetlb: defineFile(hugetlb: largeMachine && random.percent(30) ? .size1G : .size2M)
+    case .fileHugetlb:
+      if configuration.kernelSubset && !hugetlbPool { return defineFile(hugetlb: nil) }
+      defineFile(hugetlb: largeMachine && random.percent(30) ? .size1G : .size2M)
     case .munmap, .mprotect, .madvise, .read, .write, .collapse, .mremap:
       guard let (process, region) = pickRegion() else { return mmapAnonymous(hugetlb: nil) }
       rangeCommand(kind, process, region)

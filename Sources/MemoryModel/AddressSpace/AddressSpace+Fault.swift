@@ -116,9 +116,11 @@ extension AddressSpace {
   /// `find_mergeable_anon_vma()` does, so that the VMAs can still merge later.
   func ensureAnonVMA(_ index: Int) {
     guard vmas[index].anonID == nil else { return }
-    if index > 0, vmas[index - 1].end == vmas[index].start, let id = vmas[index - 1].anonID {
+    if index > 0, vmas[index - 1].end == vmas[index].start, let id = vmas[index - 1].anonID, !vmas[index - 1].anonVMAForked {
       vmas[index].anonID = id
-    } else if index + 1 < vmas.count, vmas[index + 1].start == vmas[index].end, let id = vmas[index + 1].anonID {
+    } else if index + 1 < vmas.count, vmas[index + 1].start == vmas[index].end, let id = vmas[index + 1].anonID,
+      !vmas[index + 1].anonVMAForked
+    {
       vmas[index].anonID = id
     } else {
       vmas[index].anonID = system.newAnonID()
@@ -180,7 +182,11 @@ extension AddressSpace {
     case .file(let id):
       if !vma.isShared && write { return false }
       guard let file = system.file(id: id) else { return false }
-      let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address, vma: vma)
+      // Only a cached PMD-sized folio or a new one: the fault must not read in a small page at
+      // haddr (shmem_fault() reads the faulting index).
+      guard let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address, vma: vma, allowSmall: false) else {
+        return false
+      }
       let head = memory.folioHead(of: pfn)
       guard memory.order(ofFolio: head) == 9, pfn == head else { return false }
       let writable = vma.isShared && vma.protection.contains(.write)
@@ -215,9 +221,12 @@ extension AddressSpace {
     case .file(let id):
       guard let file = system.file(id: id) else { throw .busError(address, "the file is gone") }
       let pageAddress = address.alignedDown(to: PageSize.bytes4K)
+      let wasCached = file.cachedPage(vma.pageIndex(of: pageAddress)) != nil
+      // do_cow_fault() prepares the anon_vma before it reads the page, so a failed one (SIGBUS
+      // past the file's end) leaves it too, and fork copies the VMA's page tables.
+      if !vma.isShared && write { ensureAnonVMA(index) }
       let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: pageAddress), address: address, vma: vma)
       if !vma.isShared && write {
-        ensureAnonVMA(index)
         let copy = try allocateAnonymousPage(address)
         memory.copyContents(from: pfn, to: copy)
         mapNewAnonymousPage(copy, pteSlot, writable: writableVMA)
@@ -226,7 +235,15 @@ extension AddressSpace {
       }
       pageTable.setEntry(.present(pfn, writable: vma.isShared && writableVMA, dirty: write), at: pteSlot)
       addPTEMapping(pfn)
-      if !write { faultAround(vma, file, pageAddress) }
+      if !write && wasCached {
+        // do_read_fault(): fault-around maps the cached page, its whole folio where it fits, and its neighbours.
+        faultAround(vma, file, pageAddress)
+        return
+      }
+      // A page read in now (fault-around ran before it was cached and found only its neighbours),
+      // or a shared write fault: finish_fault() maps the whole folio where it fits (Linux 6.18).
+      if !write { faultAround(vma, file, pageAddress, excluding: memory.folioHead(of: pfn)) }
+      mapRestOfFileFolio(vma, pfn, pageAddress, pteSlot, dirty: write)
     }
   }
 
@@ -243,21 +260,68 @@ extension AddressSpace {
   }
 
   /// `do_fault_around`: maps the already-cached neighbours of a file read fault inside the
-  /// fault-around window, the VMA and the PMD.
-  private func faultAround(_ vma: VMA, _ file: File, _ pageAddress: VirtualAddress) {
+  /// fault-around window, the VMA and the PMD; a large folio that the window touches is mapped
+  /// whole where it lies inside the VMA and one page table (`filemap_map_folio_range()`, Linux
+  /// 6.18), every empty PTE of it. `excluding` is a folio the window skips (read in after it ran).
+  private func faultAround(_ vma: VMA, _ file: File, _ pageAddress: VirtualAddress, excluding: PFN? = nil) {
     let window = system.settings.faultAroundBytes
     guard window > PageSize.bytes4K else { return }
     let pmdStart = pageAddress.alignedDown(to: PageSize.size2M.bytes)
     let start = max(pageAddress.alignedDown(to: window), vma.start, pmdStart)
     let end = min(start + window, vma.end, pmdStart + PageSize.size2M.bytes)
+    let writable = vma.isShared && vma.protection.contains(.write)
     var address = start
     while address < end {
       defer { address = address + PageSize.bytes4K }
-      guard address != pageAddress, let pfn = file.cachedPage(vma.pageIndex(of: address)),
-        let slot = pageTable.slot(for: address, level: .pte, allocate: false), pageTable.entry(at: slot).isNone
+      guard let pfn = file.cachedPage(vma.pageIndex(of: address)), memory.folioHead(of: pfn) != excluding else { continue }
+      if memory.order(ofFolio: memory.folioHead(of: pfn)) > 0, let range = fileFolioRange(vma, pfn, address) {
+        mapEmptyPTEs(of: pfn, at: address, range, writable: writable, dirty: false, accessed: false)
+        continue
+      }
+      guard address != pageAddress, let slot = pageTable.slot(for: address, level: .pte, allocate: false), pageTable.entry(at: slot).isNone
       else { continue }
-      pageTable.setEntry(.present(pfn, writable: vma.isShared && vma.protection.contains(.write), accessed: false), at: slot)
+      pageTable.setEntry(.present(pfn, writable: writable, accessed: false), at: slot)
       addPTEMapping(pfn)
+    }
+  }
+
+  /// `finish_fault()` for a large page-cache folio (Linux 6.18): after its page at `pageAddress`
+  /// was mapped, maps the rest of it too when the folio lies inside the VMA and one page table
+  /// and all its other PTEs are empty (otherwise only the faulting page stays mapped).
+  private func mapRestOfFileFolio(_ vma: VMA, _ pfn: PFN, _ pageAddress: VirtualAddress, _ pteSlot: Int, dirty: Bool) {
+    guard memory.order(ofFolio: memory.folioHead(of: pfn)) > 0, let range = fileFolioRange(vma, pfn, pageAddress) else { return }
+    let first = pteSlot - Int((pageAddress - range.start) >> PageSize.shift4K)
+    let count = Int((range.end - range.start) >> PageSize.shift4K)
+    for slot in first..<(first + count) where slot != pteSlot {
+      guard pageTable.entry(at: slot).isNone else { return }
+    }
+    mapEmptyPTEs(of: pfn, at: pageAddress, range, writable: vma.isShared && vma.protection.contains(.write), dirty: dirty, accessed: true)
+  }
+
+  /// The virtual range of the folio holding `pfn` (mapped at `address`) when it lies inside
+  /// `vma` and inside one page table (`folio_within_vma()` and the PMD check); nil otherwise.
+  private func fileFolioRange(_ vma: VMA, _ pfn: PFN, _ address: VirtualAddress) -> (start: VirtualAddress, end: VirtualAddress)? {
+    let head = memory.folioHead(of: pfn)
+    let offset = (pfn.rawValue - head.rawValue) << PageSize.shift4K
+    guard address.rawValue >= offset else { return nil }
+    let start = address - offset
+    let end = start + (UInt64(1) << memory.order(ofFolio: head)) * PageSize.bytes4K
+    guard start >= vma.start, end <= vma.end,
+      start.alignedDown(to: PageSize.size2M.bytes) == (end - 1).alignedDown(to: PageSize.size2M.bytes)
+    else { return nil }
+    return (start, end)
+  }
+
+  /// Maps every page of the folio holding `pfn` (mapped at `address`) over `range` whose PTE is empty.
+  private func mapEmptyPTEs(of pfn: PFN, at address: VirtualAddress, _ range: (start: VirtualAddress, end: VirtualAddress),
+                            writable: Bool, dirty: Bool, accessed: Bool) {
+    guard let base = pageTable.slot(for: range.start, level: .pte, allocate: false) else { return }
+    let head = memory.folioHead(of: pfn)
+    let firstPFN = head.rawValue + ((pfn.rawValue - head.rawValue) - ((address - range.start) >> PageSize.shift4K))
+    for i in 0..<Int((range.end - range.start) >> PageSize.shift4K) where pageTable.entry(at: base + i).isNone {
+      let page = PFN(firstPFN + UInt64(i))
+      pageTable.setEntry(.present(page, writable: writable, dirty: dirty, accessed: accessed), at: base + i)
+      addPTEMapping(page)
     }
   }
 
@@ -378,8 +442,15 @@ extension AddressSpace {
     let writableVMA = vma.protection.contains(.write)
     if entry.isNone {
       let head: PFN
-      if vma.isShared, case .file(let id) = vma.backing, let file = system.file(id: id) {
+      var cached = false
+      // hugetlb_no_page(): a shared mapping maps (and fills) the file's page cache; a private one
+      // maps a page the file caches read-only (a write copies it at once, hugetlb_wp()) and
+      // gets a new anonymous page for one it does not cache.
+      if case .file(let id) = vma.backing, let file = system.file(id: id),
+        vma.isShared || file.cachedPage(vma.pageIndex(of: haddr)) != nil
+      {
         head = try system.pageCacheFolio(file, vma.pageIndex(of: haddr), address: address)
+        cached = true
       } else {
         guard let folio = system.allocateHugetlbFolio(size) else {
           throw .busError(address, "the \(size) hugetlb pool has no free page")
@@ -387,7 +458,16 @@ extension AddressSpace {
         head = folio
         for i in 0..<size.pageCount { memory.setAnonExclusive(head + UInt64(i), true) }
       }
-      let writable = writableVMA && (vma.isShared || write)
+      if cached && !vma.isShared && write {
+        guard let copy = system.allocateHugetlbFolio(size) else { throw .busError(address, "the \(size) hugetlb pool has no free page") }
+        for i in 0..<UInt64(size.pageCount) { memory.copyContents(from: head + i, to: copy + i) }
+        for i in 0..<size.pageCount { memory.setAnonExclusive(copy + UInt64(i), true) }
+        pageTable.setEntry(.present(copy, writable: writableVMA, huge: true, dirty: true), at: slot)
+        addEntireMapping(copy)
+        system.events.cowCopies += 1
+        return
+      }
+      let writable = writableVMA && (vma.isShared || (write && !cached))
       pageTable.setEntry(.present(head, writable: writable, huge: true, dirty: write), at: slot)
       addEntireMapping(head)
       return
@@ -420,6 +500,15 @@ extension MemorySystem {
   /// faulting VMA could map it with a PMD (`shmem_suitable_orders()`: the file offset and the
   /// address agree modulo 2 MiB and the aligned 2 MiB lies in the VMA).
   func pageCacheFolio(_ file: File, _ index: UInt64, address: VirtualAddress, vma: VMA? = nil) throws(FaultError) -> PFN {
+    guard let pfn = try pageCacheFolio(file, index, address: address, vma: vma, allowSmall: true) else {
+      throw .outOfMemory(address)
+    }
+    return pfn
+  }
+
+  /// ``pageCacheFolio(_:_:address:vma:)``, or nil when `allowSmall` is false and the page is
+  /// not cached and would be read into a small folio (nothing is cached then).
+  func pageCacheFolio(_ file: File, _ index: UInt64, address: VirtualAddress, vma: VMA?, allowSmall: Bool) throws(FaultError) -> PFN? {
     if let pfn = file.cachedPage(index) { return pfn }
     guard index < file.pageCount else {
       throw .busError(address, "beyond the end of file \(file.name)")
@@ -445,6 +534,7 @@ extension MemorySystem {
         return head + (index - base)
       }
     }
+    guard allowSmall else { return nil }
     guard let pfn = memory.allocateFolio(order: 0, kind: file.folioKind) else { throw .outOfMemory(address) }
     memory.clearContents(pfn)
     insertIntoPageCache(file, pfn, firstIndex: index)

@@ -13,7 +13,12 @@ extension AddressSpace {
   public func fork(childName: String) throws(SyscallError) -> AddressSpace {
     guard !hasExited else { throw SyscallError(.EINVAL, "process \(name) has exited") }
     let child = try system.createProcess(name: childName)
-    child.vmas = vmas
+    // anon_vma_fork(): a child's anon_vma chain holds its parent's (see VMA.anonVMAForked).
+    child.vmas = vmas.map { (vma) in
+      var copy = vma
+      if copy.anonID != nil { copy.anonVMAForked = true }
+      return copy
+    }
     for vma in vmas where (!vma.isShared && vma.anonID != nil) || !vma.flags.isDisjoint(with: [.pfnmap, .mixedmap]) {
       let succeeded: Bool
       if vma.isCOWMapping {

@@ -129,7 +129,9 @@ extension AddressSpace {
     let vma = VMA(
       start: address, end: address + length, protection: request.protection, flags: flags,
       backing: file.map { .file($0.id) } ?? .anonymous,
-      pageOffset: file == nil ? address.pageNumber : offset >> PageSize.shift4K,
+      // MAP_HUGETLB memory is a fresh hugetlbfs file mapped at offset 0 (hugetlb_file_setup()),
+      // so two such mappings never merge.
+      pageOffset: file == nil ? (request.hugetlbPageSize == nil ? address.pageNumber : 0) : offset >> PageSize.shift4K,
       hugetlbPageSize: request.hugetlbPageSize ?? file?.hugetlbPageSize, anonID: nil)
     insert(vma)
     mergeVMAs(around: vma.start, vma.end)

@@ -36,13 +36,23 @@ extension AddressSpace {
       guard fixed + newLength <= address || fixed >= oldEnd else {
         throw SyscallError(.EINVAL, "mremap: the new range overlaps the old one")
       }
-      // mremap_to() unmaps the destination and the shrunk tail before it checks that the old
-      // range lies in one VMA: an old range past its VMA that shrinks to fit moves (Linux 6.18).
-      if newLength < oldLength, let index = vmaIndex(containing: address), vmas[index].hugetlbPageSize == nil {
-        try munmap(fixed, newLength)
-        try munmap(address + newLength, oldLength - newLength)
-        oldLength = newLength
-        oldEnd = address + newLength
+      // check_prep_vma() lets a shrink cross the VMA's end (only the kept new_len must lie in the
+      // VMA, else EFAULT before anything is unmapped), after align_hugetlb() for hugetlb; then
+      // mremap_to() unmaps the destination and the shrunk tail and moves the rest (Linux 6.18).
+      if newLength < oldLength, let index = vmaIndex(containing: address) {
+        var (old, new) = (oldLength, newLength)
+        if let size = vmas[index].hugetlbPageSize {
+          (old, new) = try hugetlbRemapLengths(size, address, oldLength: old, newLength: new, fixedAddress: fixed, dontUnmap: dontUnmap)
+        }
+        if new < old {
+          guard new <= vmas[index].end - address else {
+            throw SyscallError(.EFAULT, "mremap: \(address)+\(formatSize(new)) is not inside one VMA")
+          }
+          try munmap(fixed, new)
+          try munmap(address + new, old - new)
+          (oldLength, newLength) = (new, new)
+          oldEnd = address + new
+        }
       }
     }
     if let fixed = fixedAddress, newLength == oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end {
@@ -51,13 +61,24 @@ extension AddressSpace {
       // kept as gaps at the destination.
       return try moveSeveral(address, oldEnd, to: fixed, keepOld: dontUnmap)
     }
-    if fixedAddress == nil, !dontUnmap, newLength <= oldLength, let index = vmaIndex(containing: address), oldEnd > vmas[index].end,
-      vmas[index].hugetlbPageSize == nil
-    {
+    if fixedAddress == nil, !dontUnmap, let index = vmaIndex(containing: address), oldEnd > vmas[index].end {
       // Linux shrinks (or leaves alone, at the same size) a range that spans several VMAs in
-      // place: only growing or moving needs one VMA (checked with Linux 6.18).
-      if newLength < oldLength { try munmap(address + newLength, oldLength - newLength) }
-      return address
+      // place: only growing or moving needs one VMA (check_prep_vma(), Linux 6.18); a hugetlb
+      // VMA's lengths are rounded to its page size first (align_hugetlb()).
+      var (old, new) = (oldLength, newLength)
+      if let size = vmas[index].hugetlbPageSize {
+        (old, new) = try hugetlbRemapLengths(size, address, oldLength: old, newLength: new, fixedAddress: nil, dontUnmap: false)
+      }
+      if new <= old {
+        if new < old { try munmap(address + new, old - new) }
+        return address
+      }
+    }
+    if let index = vmaIndex(containing: address), let size = vmas[index].hugetlbPageSize {
+      // align_hugetlb() and the MREMAP_DONTUNMAP refusal come before the one-VMA check (EINVAL, not EFAULT).
+      (oldLength, newLength) = try hugetlbRemapLengths(
+        size, address, oldLength: oldLength, newLength: newLength, fixedAddress: fixedAddress, dontUnmap: dontUnmap)
+      oldEnd = address + oldLength
     }
     guard let index = vmaIndex(containing: address), oldEnd <= vmas[index].end else {
       throw SyscallError(.EFAULT, "mremap: \(address)+\(formatSize(oldSize)) is not inside one VMA")
@@ -106,16 +127,24 @@ extension AddressSpace {
       target.rawValue.addingReportingOverflow(end - start).overflow == false, target + (end - start) <= VirtualAddress.userSpaceEnd,
       target + (end - start) <= start || target >= end
     else { throw SyscallError(.EINVAL, "mremap: bad MREMAP_FIXED address \(target)") }
-    for index in vmaIndices(overlapping: start, end) where vmas[index].isHugetlb {
-      throw SyscallError(.EINVAL, "mremap: a multi-VMA move cannot include hugetlb VMAs")
-    }
-    splitVMA(at: start)
-    splitVMA(at: end)
-    let pieces = vmaIndices(overlapping: start, end).map { (vmas[$0].start, vmas[$0].end) }
-    for (pieceStart, pieceEnd) in pieces {
+    let pieces = vmaIndices(overlapping: start, end).map { (max(vmas[$0].start, start), min(vmas[$0].end, end), vmas[$0].hugetlbPageSize) }
+    for (pieceStart, clampedEnd, hugetlbSize) in pieces {
       // Each VMA's move unmaps only its own destination (mremap_to()): what the destination
       // holds across a gap of the source stays.
       let pieceTarget = target + (pieceStart - start)
+      var pieceEnd = clampedEnd
+      if let size = hugetlbSize {
+        // check_prep_vma() per VMA (remap_move() allows hugetlb VMAs): align_hugetlb() rounds the
+        // piece up to the huge page, which must stay inside the VMA; earlier pieces stay moved.
+        let (length, _) = try hugetlbRemapLengths(size, pieceStart, oldLength: clampedEnd - pieceStart, newLength: clampedEnd - pieceStart,
+                                                  fixedAddress: pieceTarget, dontUnmap: keepOld)
+        guard let index = vmaIndex(containing: pieceStart), length <= vmas[index].end - pieceStart else {
+          throw SyscallError(.EFAULT, "mremap: \(pieceStart)+\(formatSize(length)) is not inside one VMA")
+        }
+        pieceEnd = pieceStart + length
+      }
+      splitVMA(at: pieceStart)
+      splitVMA(at: pieceEnd)
       try munmap(pieceTarget, pieceEnd - pieceStart)
       try move(pieceStart, length: pieceEnd - pieceStart, to: pieceTarget, newLength: pieceEnd - pieceStart, keepOld: keepOld)
     }
@@ -145,7 +174,7 @@ extension AddressSpace {
       // The old VMA stays whole (Linux splits it only to unmap): pieces split off above merge back.
       mergeVMAs(around: source, source + length)
     }
-    if moved.isAnonymous && moved.anonID == nil {
+    if moved.isAnonymous && !moved.isHugetlb && moved.anonID == nil {
       // copy_vma(): an anonymous VMA that was never faulted takes the pgoff of its new address,
       // so that it can merge with its new neighbours.
       moved.pageOffset = target.rawValue >> PageSize.shift4K

@@ -131,7 +131,10 @@ public final class AddressSpace {
     while index + 1 < vmas.count && vmas[index].start <= end {
       if vmas[index].canMerge(with: vmas[index + 1]) {
         vmas[index].end = vmas[index + 1].end
-        if vmas[index].anonID == nil { vmas[index].anonID = vmas[index + 1].anonID }
+        if vmas[index].anonID == nil {
+          vmas[index].anonID = vmas[index + 1].anonID
+          vmas[index].anonVMAForked = vmas[index + 1].anonVMAForked
+        }
         vmas.remove(at: index + 1)
       } else {
         index += 1

@@ -20,6 +20,10 @@ public struct VMA: Hashable, Sendable, CustomStringConvertible {
   /// The `anon_vma` identity: set on the first anonymous fault and inherited by forked children.
   /// Nil until then (Linux's `vma->anon_vma == NULL`).
   public var anonID: Int?
+  /// Whether the `anon_vma` came with a fork (`vma_had_uncowed_parents()`: the child's chain
+  /// holds its parent's too): such a VMA shares it with no neighbour that has none, neither by
+  /// merging nor through `find_mergeable_anon_vma()`.
+  public var anonVMAForked = false
 
   /// The size in bytes.
   public var size: UInt64 { end - start }
@@ -52,6 +56,7 @@ public struct VMA: Hashable, Sendable, CustomStringConvertible {
   func canMerge(with next: VMA) -> Bool {
     end == next.start && protection == next.protection && flags == next.flags && backing == next.backing
       && hugetlbPageSize == next.hugetlbPageSize && (anonID == next.anonID || anonID == nil || next.anonID == nil)
+      && !(anonID == nil && next.anonID != nil && next.anonVMAForked) && !(next.anonID == nil && anonID != nil && anonVMAForked)
       && pageOffset &+ (size >> PageSize.shift4K) == next.pageOffset
   }
 }
