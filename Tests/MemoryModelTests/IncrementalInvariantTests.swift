@@ -97,4 +97,18 @@ import Testing
     #expect(!incremental.isEmpty)
     #expect(incremental == system.checkInvariants(), "the incremental check finds what the full one does")
   }
+
+  @Test func aPageCacheEntryDroppedAloneIsFound() throws {
+    let system = makeSystem()
+    let file = system.createFile(name: "F", size: .mib(1))
+    try system.write(file, offset: 0, bytes: [1, 2, 3])
+    try system.write(file, offset: .kib(8), bytes: [4])
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    #expect(system.checkInvariants(incremental: true).isEmpty, "the page cache did not change")
+    // Drop one page-cache entry behind the model's back: no descriptor and no table changes.
+    let index = try #require(file.pageCache.keys.min())
+    file.pageCache[index] = nil
+    let violations = system.checkInvariants(incremental: true)
+    #expect(violations.contains { $0.invariant == "reference-count" }, "\(violations)")
+  }
 }

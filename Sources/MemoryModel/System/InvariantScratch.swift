@@ -96,6 +96,8 @@ final class InvariantScratch {
   /// The whole-folio map counts the last incremental check saw (a change there alone, with no
   /// descriptor written, must still make the check look at the folio).
   var lastEntireMapCounts: [UInt32: Int32] = [:]
+  /// The page caches' folio heads the last incremental check counted, in the order it met them.
+  var lastPageCacheHeads: [UInt32] = []
 
   private static func counters(_ frameCount: Int) -> UnsafeMutablePointer<Int32> {
     let bytes = max(frameCount, 1) * MemoryLayout<Int32>.stride

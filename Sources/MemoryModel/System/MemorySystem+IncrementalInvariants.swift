@@ -9,8 +9,8 @@
 /// - an address space whose table or VMAs changed maps a different multiset of the chunk's
 ///   frames than it did (its old and new records are compared frame by frame), or an address
 ///   space that mapped some of them is gone;
-/// - a whole-folio map count of a folio there changed, a GUP caller holds a folio there, or a
-///   page cache holds one (those are always looked at);
+/// - a whole-folio map count of a folio there changed, the page caches' list of folios changed
+///   there, or a GUP caller holds a folio there (always looked at);
 /// - the last scan did not cover the chunk in a group of whole chunks (``InvariantScratch/group``),
 ///   or another chunk of its group is dirty.
 /// Only frames in those chunks are counted, from each address space's record (an unchanged table
@@ -70,11 +70,16 @@ extension MemorySystem {
       }
     }
     for head in gupHolds.keys { mark(head) }
+    // The page caches' folios, compared with the last check's list: where it changed, both the
+    // old and the new folios' chunks are dirty (a list in another order counts as changed).
+    var pageCacheHeads: [UInt32] = []
+    pageCacheHeads.reserveCapacity(scratch.lastPageCacheHeads.count)
     for file in files.values {
-      for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn {
-        mark(UInt32(truncatingIfNeeded: pfn.rawValue))
-        counter.addOtherRef(pfn.index)
-      }
+      for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn { pageCacheHeads.append(UInt32(truncatingIfNeeded: pfn.rawValue)) }
+    }
+    if !trusted || pageCacheHeads != scratch.lastPageCacheHeads {
+      for head in scratch.lastPageCacheHeads { mark(head) }
+      for head in pageCacheHeads { mark(head) }
     }
     // A group of chunks is scanned whole or skipped whole: one changed chunk makes all dirty.
     for chunk in 0..<chunkCount where scratch.group[chunk] < 0 || frames.wasWritten(chunk: chunk) { dirty[chunk] = 1 }
@@ -100,9 +105,11 @@ extension MemorySystem {
         return nil
       }
     }
+    for head in pageCacheHeads where dirty[Int(head) >> FrameTable.chunkShift] != 0 { counter.addOtherRef(Int(head)) }
     var violations: [InvariantViolation] = []
     scanFrames(&counter, scratch, skip: { dirty[$0] == 0 }, into: &violations)
     invariantCache = cache
+    scratch.lastPageCacheHeads = pageCacheHeads
     scratch.lastEntireMapCounts = memory.entireMapCounts
     scratch.chunksValid = violations.isEmpty
     dirty.update(repeating: 0, count: chunkCount)

@@ -106,9 +106,12 @@ extension MemorySystem {
         let mapped = counter.pteMaps[pfn]
         // Empty the counters again for the next check (every counted frame is allocated, so the
         // scan passes it: as this frame, or as a tail of this head).
+        // Only counters that hold something are written: a fresh scratch stays untouched host
+        // memory (no page faults) where nothing is mapped.
         if descriptor.flags.contains(.head) && descriptor.order > 0 {
-          (counter.pteMaps + pfn).update(repeating: 0, count: min(1 << Int(descriptor.order), frames.count - pfn))
-        } else {
+          let counts = counter.pteMaps + pfn
+          for i in 0..<min(1 << Int(descriptor.order), frames.count - pfn) where counts[i] != 0 { counts[i] = 0 }
+        } else if mapped != 0 {
           counter.pteMaps[pfn] = 0
         }
         if descriptor.mapCount != mapped && descriptor.kind != .free {
