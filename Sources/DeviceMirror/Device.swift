@@ -179,9 +179,19 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     do {
       result = try HMM.faultAndCommit(&range, retryBudget: retryBudget, variant: driverLoopVariant, scheduler: scheduler) {
         (range: inout HMMRange) throws(HMMError) in
+        var created = (0, 0, 0, 0)
         for mapping in policy.mappings(for: range.pfns, start: range.start, sizes: pageSizes, memory: memory) {
           pageTable.map(mapping)
-          counters.mappingsCreated[mapping.size, default: 0] += 1
+          switch mapping.size {
+          case .size4K: created.0 += 1
+          case .size64K: created.1 += 1
+          case .size2M: created.2 += 1
+          case .size1G: created.3 += 1
+          }
+        }
+        // One dictionary update per size, not one per mapping.
+        for (size, n) in [(DevicePageSize.size4K, created.0), (.size64K, created.1), (.size2M, created.2), (.size1G, created.3)] where n > 0 {
+          counters.mappingsCreated[size, default: 0] += n
         }
       }
     } catch {

@@ -42,7 +42,8 @@ extension DevicePageTable {
     switch block {
     case .huge(let mapping):
       body(mapping)
-    case .small(let slots, _):
+    case .small(let small):
+      let slots = small.slots
       let blockStart = key << 21
       var index = Int((max(start.rawValue, blockStart) - blockStart) >> 12)
       let to = Int((min(end.rawValue, blockStart + (1 << 21)) - blockStart + 4095) >> 12)

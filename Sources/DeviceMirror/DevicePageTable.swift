@@ -7,7 +7,14 @@ import MemoryModel
 public final class DevicePageTable {
   enum Block {
     case huge(DeviceMapping)
-    case small(ContiguousArray<Slot>, count: Int)
+    case small(SmallBlock)
+  }
+
+  /// 512 slots of 4 KiB and how many are used, changed in place (one hash lookup per change,
+  /// no copy of the slots).
+  final class SmallBlock {
+    var slots = ContiguousArray(repeating: Slot(), count: 512)
+    var used = 0
   }
 
   /// A 4 KiB slot: the mapping that covers it, encoded compactly (PFN of this page, size, write).
@@ -20,17 +27,46 @@ public final class DevicePageTable {
 
   var gigantic: [UInt64: DeviceMapping] = [:]
   var blocks: [UInt64: Block] = [:]
-  /// Mappings present, by size.
-  public private(set) var counts: [DevicePageSize: Int] = [:]
+  /// Mappings present, by size index (4K, 64K, 2M, 1G).
+  private var countsBySize = (0, 0, 0, 0)
+  /// Changes to the mappings so far: the safety oracle skips a device whose table and whose
+  /// CPU page table did not change since it last checked them.
+  public private(set) var generation: UInt64 = 0
 
   /// An empty table.
   public init() {}
 
+  /// Mappings present, by size (sizes with none left out).
+  public var counts: [DevicePageSize: Int] {
+    var result: [DevicePageSize: Int] = [:]
+    for size in DevicePageSize.allCases where count(of: size) != 0 { result[size] = count(of: size) }
+    return result
+  }
+
+  /// Mappings present of `size`.
+  public func count(of size: DevicePageSize) -> Int {
+    switch size {
+    case .size4K: countsBySize.0
+    case .size64K: countsBySize.1
+    case .size2M: countsBySize.2
+    case .size1G: countsBySize.3
+    }
+  }
+
+  private func adjustCount(_ size: DevicePageSize, by delta: Int) {
+    switch size {
+    case .size4K: countsBySize.0 += delta
+    case .size64K: countsBySize.1 += delta
+    case .size2M: countsBySize.2 += delta
+    case .size1G: countsBySize.3 += delta
+    }
+  }
+
   /// The number of mappings.
-  public var mappingCount: Int { counts.values.reduce(0, +) }
+  public var mappingCount: Int { countsBySize.0 + countsBySize.1 + countsBySize.2 + countsBySize.3 }
 
   /// Bytes mapped.
-  public var mappedBytes: UInt64 { counts.reduce(0) { $0 + UInt64($1.value) * $1.key.bytes } }
+  public var mappedBytes: UInt64 { DevicePageSize.allCases.reduce(0) { $0 + UInt64(count(of: $1)) * $1.bytes } }
 
   /// The mapping that covers `address`.
   /// - Complexity: O(1): one or two hash lookups.
@@ -41,9 +77,9 @@ public final class DevicePageTable {
     switch block {
     case .huge(let mapping):
       return mapping
-    case .small(let slots, _):
+    case .small(let block):
       let index = Int((address.rawValue >> 12) & 511)
-      let slot = slots[index]
+      let slot = block.slots[index]
       guard !slot.isEmpty else { return nil }
       let size = DevicePageSize(rawValue: Int(slot.order))!
       let first = index & ~(size.pageCount - 1)
@@ -56,31 +92,64 @@ public final class DevicePageTable {
   /// - Precondition: `mapping.start` is aligned to its size.
   public func map(_ mapping: DeviceMapping) {
     precondition(mapping.start.isAligned(to: mapping.size.bytes), "device mappings are naturally aligned")
-    _ = unmap(mapping.start, mapping.end)
-    counts[mapping.size, default: 0] += 1
+    generation &+= 1
     switch mapping.size {
     case .size1G:
+      _ = unmap(mapping.start, mapping.end)
       gigantic[mapping.start.rawValue >> 30] = mapping
     case .size2M:
+      _ = unmap(mapping.start, mapping.end)
       blocks[mapping.start.rawValue >> 21] = .huge(mapping)
     case .size4K, .size64K:
       let key = mapping.start.rawValue >> 21
-      var slots: ContiguousArray<Slot>
-      var used: Int
-      if case .small(let existing, let count) = blocks[key] {
-        slots = existing
-        used = count
-        blocks[key] = nil  // keep the array uniquely referenced while it is changed
-      } else {
-        slots = ContiguousArray(repeating: Slot(), count: 512)
-        used = 0
+      if !gigantic.isEmpty { _ = unmap(mapping.start, mapping.end) }
+      let block: SmallBlock
+      switch blocks[key] {
+      case .small(let existing):
+        block = existing
+        // What overlaps in this block goes first (whole: a 64K mapping under a 4K one).
+        let first = Int((mapping.start.rawValue >> 12) & 511)
+        let cleared = block.slots[first..<(first + mapping.size.pageCount)].contains { !$0.isEmpty }
+        if cleared {
+          var replaced: [DeviceMapping] = []
+          clearSlots(block, first, first + mapping.size.pageCount, blockStart: key << 21, removed: &replaced)
+        }
+      case .huge(let old):
+        blocks[key] = nil
+        adjustCount(old.size, by: -1)
+        block = SmallBlock()
+        blocks[key] = .small(block)
+      case nil:
+        block = SmallBlock()
+        blocks[key] = .small(block)
       }
       let first = Int((mapping.start.rawValue >> 12) & 511)
+      let order = Int8(mapping.size.order)
       for i in 0..<mapping.size.pageCount {
-        slots[first + i] = Slot(pfn: mapping.pfn.rawValue + UInt64(i), order: Int8(mapping.size.order), writable: mapping.isWritable)
+        block.slots[first + i] = Slot(pfn: mapping.pfn.rawValue + UInt64(i), order: order, writable: mapping.isWritable)
       }
-      used += mapping.size.pageCount
-      blocks[key] = .small(slots, count: used)
+      block.used += mapping.size.pageCount
+    }
+    adjustCount(mapping.size, by: 1)
+  }
+
+  /// Removes the mappings that overlap slots `[from, to)` of `block` (whole), counting them out.
+  private func clearSlots(_ block: SmallBlock, _ from: Int, _ to: Int, blockStart: UInt64, removed: inout [DeviceMapping]) {
+    var index = from
+    while index < to {
+      let slot = block.slots[index]
+      guard !slot.isEmpty else {
+        index += 1
+        continue
+      }
+      let size = DevicePageSize(rawValue: Int(slot.order))!
+      let first = index & ~(size.pageCount - 1)
+      removed.append(DeviceMapping(start: VirtualAddress(blockStart + UInt64(first) << 12), size: size,
+                                     pfn: PFN(slot.pfn - UInt64(index - first)), isWritable: slot.writable))
+      for i in first..<(first + size.pageCount) { block.slots[i] = Slot() }
+      block.used -= size.pageCount
+      adjustCount(size, by: -1)
+      index = first + size.pageCount
     }
   }
 
@@ -90,6 +159,7 @@ public final class DevicePageTable {
   public func unmap(_ start: VirtualAddress, _ end: VirtualAddress) -> [DeviceMapping] {
     var removed: [DeviceMapping] = []
     guard start < end else { return removed }
+    generation &+= 1
     if !gigantic.isEmpty {
       // Cost what is mapped: visit the 1G keys of the range, or the mappings, whichever is fewer.
       let first = start.rawValue >> 30
@@ -98,7 +168,7 @@ public final class DevicePageTable {
       for key in keys {
         if let mapping = gigantic.removeValue(forKey: key) {
           removed.append(mapping)
-          counts[.size1G, default: 0] -= 1
+          adjustCount(.size1G, by: -1)
         }
       }
     }
@@ -125,29 +195,13 @@ public final class DevicePageTable {
     case .huge(let mapping):
       blocks[key] = nil
       removed.append(mapping)
-      counts[.size2M, default: 0] -= 1
-    case .small(var slots, var used):
-      blocks[key] = nil
+      adjustCount(.size2M, by: -1)
+    case .small(let small):
       let blockStart = key << 21
       let from = Int((max(start.rawValue, blockStart) - blockStart) >> 12)
       let to = Int((min(end.rawValue, blockStart + (1 << 21)) - blockStart + 4095) >> 12)
-      var index = from
-      while index < to {
-        let slot = slots[index]
-        guard !slot.isEmpty else {
-          index += 1
-          continue
-        }
-        let size = DevicePageSize(rawValue: Int(slot.order))!
-        let first = index & ~(size.pageCount - 1)
-        removed.append(DeviceMapping(start: VirtualAddress(blockStart + UInt64(first) << 12), size: size,
-                                     pfn: PFN(slot.pfn - UInt64(index - first)), isWritable: slot.writable))
-        for i in first..<(first + size.pageCount) { slots[i] = Slot() }
-        used -= size.pageCount
-        counts[size, default: 0] -= 1
-        index = first + size.pageCount
-      }
-      if used > 0 { blocks[key] = .small(slots, count: used) }
+      clearSlots(small, from, to, blockStart: blockStart, removed: &removed)
+      if small.used == 0 { blocks[key] = nil }
     }
   }
 
@@ -157,10 +211,10 @@ public final class DevicePageTable {
     for (key, block) in blocks {
       switch block {
       case .huge(let mapping): result.append(mapping)
-      case .small(let slots, _):
+      case .small(let block):
         var index = 0
         while index < 512 {
-          let slot = slots[index]
+          let slot = block.slots[index]
           guard !slot.isEmpty else {
             index += 1
             continue
@@ -177,8 +231,9 @@ public final class DevicePageTable {
 
   /// Removes everything.
   public func clear() {
+    generation &+= 1
+    countsBySize = (0, 0, 0, 0)
     gigantic.removeAll()
     blocks.removeAll()
-    counts.removeAll()
   }
 }

@@ -30,6 +30,10 @@ public final class SafetyOracle: MMUNotifier {
   public private(set) var devices: [any MirroringDevice] = []
   /// Violations of invariant 2 found during invalidations.
   public private(set) var invalidationViolations: [Violation] = []
+  /// Per device (by identity), the CPU and device page-table generations of its last clean
+  /// check: invariant 1 depends on those two tables alone, so while neither changed the device
+  /// is not checked again.
+  private var clean: [ObjectIdentifier: (space: ObjectIdentifier, cpu: UInt64, device: UInt64)] = [:]
 
   /// An oracle with no devices.
   public init() {}
@@ -47,8 +51,13 @@ public final class SafetyOracle: MMUNotifier {
     for device in devices {
       guard let space = device.mirroredSpace, !space.hasExited else { continue }
       if let device = device as? Device {
+        let key = ObjectIdentifier(device)
+        let state = (space: ObjectIdentifier(space), cpu: space.pageTable.changeGeneration, device: device.pageTable.generation)
+        if let last = clean[key], last == state { continue }
         // Visit the page table in place: no array of every mapping after every step.
+        let before = violations.count
         device.pageTable.forEachMapping { checkCPUCovers($0, device: device, space: space, into: &violations) }
+        clean[key] = violations.count == before ? state : nil
       } else {
         for mapping in device.deviceMappings { checkCPUCovers(mapping, device: device, space: space, into: &violations) }
       }
@@ -99,6 +108,18 @@ public final class SafetyOracle: MMUNotifier {
   public func invalidateRangeEnd(_ range: InvalidationRange, in space: AddressSpace) {
     for device in devices where device.mirroredSpace === space {
       if range.event == .migrate { continue }  // an owner may keep its migrating pages
+      if let device = device as? Device {
+        // In place: no arrays of the overlapping mappings and of every TLB entry.
+        device.pageTable.forEachMapping(overlapping: range.start, range.end) { mapping in
+          invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(mapping.start, range.start),
+                                                  deviceMapping: mapping.description, cpuState: "invalidated by \(range)"))
+        }
+        device.tlb.forEachEntry(overlapping: range.start, range.end) { start, size in
+          invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(start, range.start),
+                                                  deviceMapping: "TLB entry \(start) \(size)", cpuState: "invalidated by \(range)"))
+        }
+        continue
+      }
       for mapping in device.deviceMappings(overlapping: range.start, range.end) {
         invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(mapping.start, range.start),
                                                 deviceMapping: mapping.description, cpuState: "invalidated by \(range)"))

@@ -18,22 +18,23 @@ final class InvariantScratch {
   /// Frames covered.
   let frameCount: Int
 
-  /// Per chunk of ``FrameTable/chunkSize`` frames, what the last check's frame scan found, so
-  /// that an incremental check skips a chunk no descriptor write and no counted mapping touched
-  /// since (its frames were consistent and nothing they are checked against changed):
-  /// - `touched`: this check counted an entry, a page-cache or whole-folio reference there;
-  /// - `touchedBefore`: the last check did;
-  /// - `free`: the frames of free buddy blocks the scan found there;
-  /// - `simple`: the scan entered the chunk at its first frame and no block or folio crossed its
-  ///   end (a chunk with part of a larger block or folio is always scanned).
+  /// Per chunk of ``FrameTable/chunkSize`` frames: 1 when this check scans it (the incremental
+  /// check's set of chunks whose inputs may have changed), 0 between checks.
   let touched: UnsafeMutablePointer<UInt8>
-  let touchedBefore: UnsafeMutablePointer<UInt8>
+  /// What the last scan found, by chunk:
+  /// - `group`: the first chunk of the group the chunk belongs to: the chunks one stretch of the
+  ///   scan covered from the first one's start to a later chunk's start (one chunk, or the two
+  ///   of an order-10 free block, the 512 of a 1G folio); -1 when the scan did not cover the
+  ///   chunk that way (it is always scanned);
+  /// - `span`: for a group's first chunk, the group's chunks;
+  /// - `free`: for a group's first chunk, the frames of free buddy blocks in the group.
+  var group: [Int32]
+  var span: [Int32]
+  var free: [Int32]
   /// Chunks covered.
   let chunkCount: Int
-  var free: [Int32]
-  var simple: [Bool]
-  /// Whether the last check found nothing wrong and scanned every frame or skipped only
-  /// unchanged chunks (only then may the next skip chunks).
+  /// Whether the last check was incremental and found nothing wrong: only then did it record
+  /// every address space, and may the next skip chunks.
   var chunksValid = false
 
   init(frameCount: Int) {
@@ -42,10 +43,9 @@ final class InvariantScratch {
     chunkCount = chunks
     touched = .allocate(capacity: max(chunks, 1))
     touched.initialize(repeating: 0, count: max(chunks, 1))
-    touchedBefore = .allocate(capacity: max(chunks, 1))
-    touchedBefore.initialize(repeating: 1, count: max(chunks, 1))
     free = Array(repeating: 0, count: chunks)
-    simple = Array(repeating: false, count: chunks)
+    group = Array(repeating: -1, count: chunks)
+    span = Array(repeating: 1, count: chunks)
     let bytes = max(frameCount, 1) * MemoryLayout<Int32>.stride
     guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), raw != MAP_FAILED else {
       fatalError("cannot reserve \(bytes) bytes of host address space for the invariant check")
@@ -67,12 +67,37 @@ final class InvariantScratch {
   /// The frames one address space's entries counted: PTE-mapped pages, PMD/PUD-mapped folio
   /// heads, and frames of migration entries.
   struct MappedFrames {
+    /// PTE-mapped frames; after ``groupByChunk(chunkCount:)``, in order of their chunk.
     var pte: [UInt32] = []
     var entire: [UInt32] = []
     var migration: [UInt32] = []
     /// False when the walk found a problem: such a table is walked again, never replayed.
     var valid = true
+    /// After grouping: `pte[pteOffsets[c]..<pteOffsets[c + 1]]` are the frames of chunk `c`.
+    var pteOffsets: [Int32] = []
+
+    /// Orders `pte` by chunk (a counting sort: O(frames + chunks)) and fills `pteOffsets`.
+    mutating func groupByChunk(chunkCount: Int) {
+      var offsets = [Int32](repeating: 0, count: chunkCount + 1)
+      for pfn in pte { offsets[Int(pfn) >> FrameTable.chunkShift + 1] += 1 }
+      for c in 0..<chunkCount { offsets[c + 1] += offsets[c] }
+      var next = offsets
+      var grouped = [UInt32](repeating: 0, count: pte.count)
+      for pfn in pte {
+        let c = Int(pfn) >> FrameTable.chunkShift
+        grouped[Int(next[c])] = pfn
+        next[c] += 1
+      }
+      pte = grouped
+      pteOffsets = offsets
+    }
   }
+
+  /// The whole-folio map counts the last incremental check saw (a change there alone, with no
+  /// descriptor written, must still make the check look at the folio).
+  var lastEntireMapCounts: [UInt32: Int32] = [:]
+  /// The page caches' folio heads the last incremental check counted, in the order it met them.
+  var lastPageCacheHeads: [UInt32] = []
 
   private static func counters(_ frameCount: Int) -> UnsafeMutablePointer<Int32> {
     let bytes = max(frameCount, 1) * MemoryLayout<Int32>.stride
@@ -82,17 +107,10 @@ final class InvariantScratch {
     return raw.bindMemory(to: Int32.self, capacity: max(frameCount, 1))
   }
 
-  /// Ends a check: what it touched becomes what the last check touched.
-  func rotateTouched() {
-    touchedBefore.update(from: touched, count: chunkCount)
-    touched.update(repeating: 0, count: chunkCount)
-  }
-
   deinit {
     munmap(UnsafeMutableRawPointer(counts), max(frameCount, 1) * MemoryLayout<Int32>.stride)
     munmap(UnsafeMutableRawPointer(entireCounts), max(frameCount, 1) * MemoryLayout<Int32>.stride)
     munmap(UnsafeMutableRawPointer(otherRefs), max(frameCount, 1) * MemoryLayout<Int32>.stride)
     touched.deallocate()
-    touchedBefore.deallocate()
   }
 }

@@ -21,11 +21,17 @@ extension MemorySystem {
   ///   the buddy allocator or allocated.
   /// - Complexity: O(mapped pages + allocated frames + free blocks), whatever the size of the
   ///   machine; meant for tests and scenario steps.
-  /// - Parameter incremental: reuse, for an address space whose page table and VMAs did not
-  ///   change since the last check, what that check found in its table structure and outside
-  ///   its VMAs (the counts are always recomputed); the scenario interpreter checks this way
-  ///   after every step. False (the default, and what tests use) checks everything.
+  /// - Parameter incremental: check only what may have changed since the last check
+  ///   (MemorySystem+IncrementalInvariants.swift: unchanged tables are not walked, unchanged
+  ///   chunks of frames are not scanned); the scenario interpreter checks this way after every
+  ///   step. False (the default, and what tests use) checks everything.
   public func checkInvariants(incremental: Bool = false) -> [InvariantViolation] {
+    if incremental, let violations = checkInvariantsIncrementally() { return violations }
+    return checkAllInvariants()
+  }
+
+  /// The full check: every table walked, every frame scanned.
+  private func checkAllInvariants() -> [InvariantViolation] {
     var violations: [InvariantViolation] = []
     func fail(_ invariant: String, _ detail: String) {
       if violations.count < 20 { violations.append(InvariantViolation(invariant: invariant, detail: detail)) }
@@ -33,58 +39,58 @@ extension MemorySystem {
     if invariantScratch?.frameCount != memory.frameCount { invariantScratch = InvariantScratch(frameCount: memory.frameCount) }
     guard let scratch = invariantScratch else { return violations }
     var counter = MappingCounter(memory: memory, pteMaps: scratch.counts, entireMaps: scratch.entireCounts, otherRefs: scratch.otherRefs, touched: scratch.touched)
-    var cache: [Int: InvariantScratch.SpaceCheck] = [:]
     for space in addressSpaces {
       counter.space = space.name
-      // What an address space maps, its table structure and the entries outside its VMAs
-      // change only with its table or its VMAs: an unchanged address space replays the frames
-      // the last check counted (each checked again against the allocator) instead of walking.
-      let table = space.pageTable
-      var check: InvariantScratch.SpaceCheck
-      if incremental, let cached = invariantCache[space.pid], cached.generation == table.generation, cached.vmas == space.vmas,
-        cached.mapped.valid, counter.replay(cached.mapped)
-      {
-        check = cached
-      } else {
-        counter.recorded = InvariantScratch.MappedFrames()
-        counter.recording = incremental
-        for vma in space.vmas { space.pageTable.walk(vma.start, vma.end, &counter) }
-        counter.recording = false
-        check = InvariantScratch.SpaceCheck(generation: table.generation, vmas: space.vmas, mapped: counter.recorded, problems: [])
-        var cursor = VirtualAddress(0)
-        for vma in space.vmas {
-          if let found = Self.entryOutside(table, cursor, vma.start) { check.problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA")) }
-          cursor = vma.end
-        }
-        if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd) {
-          check.problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA"))
-        }
-        for problem in table.structuralProblems() { check.problems.append(("page-table", "\(space.name): \(problem)")) }
-      }
-      cache[space.pid] = check
-      for problem in check.problems { fail(problem.invariant, problem.detail) }
+      for vma in space.vmas { space.pageTable.walk(vma.start, vma.end, &counter) }
+      for problem in Self.spaceProblems(space) { fail(problem.invariant, problem.detail) }
     }
     // A full check records no frames to replay: it leaves nothing for an incremental one to trust.
-    invariantCache = incremental ? cache : [:]
+    invariantCache = [:]
     for problem in counter.problems { fail("use-after-free", problem) }
     for file in files.values {
       for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn { counter.addOtherRef(pfn.index) }
     }
-    for head in memory.entireMapCounts.keys where Int(head) < scratch.frameCount { scratch.touched[Int(head) >> FrameTable.chunkShift] = 1 }
+    scanFrames(&counter, scratch, skip: nil, into: &violations)
+    scratch.chunksValid = false
+    scratch.touched.update(repeating: 0, count: scratch.chunkCount)
+    memory.frames.clearWritten()
+    return violations
+  }
+
+  /// What one address space's structure shows alone: entries outside every VMA, tables whose
+  /// counts or links are wrong.
+  static func spaceProblems(_ space: AddressSpace) -> [(invariant: String, detail: String)] {
+    let table = space.pageTable
+    var problems: [(invariant: String, detail: String)] = []
+    var cursor = VirtualAddress(0)
+    for vma in space.vmas {
+      if let found = Self.entryOutside(table, cursor, vma.start) { problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA")) }
+      cursor = vma.end
+    }
+    if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd) {
+      problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA"))
+    }
+    for problem in table.structuralProblems() { problems.append(("page-table", "\(space.name): \(problem)")) }
+    return problems
+  }
+
+  /// Scans the frame descriptors against the counts, empties the counters again, and checks the
+  /// free lists' total. `skip(chunk)` says that the group of chunks that starts at `chunk` (as
+  /// the last scan found it) is unchanged: its free frames are taken from that scan.
+  func scanFrames(_ counter: inout MappingCounter, _ scratch: InvariantScratch, skip: ((Int) -> Bool)?,
+                  into violations: inout [InvariantViolation]) {
+    func fail(_ invariant: String, _ detail: String) {
+      if violations.count < 20 { violations.append(InvariantViolation(invariant: invariant, detail: detail)) }
+    }
     let frames = memory.frames
     var freeFrames = 0
-    // An incremental check skips a chunk of frames that nothing wrote, counted or referenced
-    // since the last check, which found it consistent: what it would check there is unchanged.
-    let skipUnchanged = incremental && scratch.chunksValid
     var pfn = 0
     while pfn < frames.count {
       let chunk = pfn >> FrameTable.chunkShift
       let chunkStart = chunk << FrameTable.chunkShift
-      if skipUnchanged && pfn == chunkStart && scratch.simple[chunk] && !frames.wasWritten(chunk: chunk)
-        && scratch.touched[chunk] == 0 && scratch.touchedBefore[chunk] == 0
-      {
+      if let skip, pfn == chunkStart && scratch.group[chunk] == Int32(chunk) && skip(chunk) {
         freeFrames += Int(scratch.free[chunk])
-        pfn += FrameTable.chunkSize
+        pfn += Int(scratch.span[chunk]) << FrameTable.chunkShift
         continue
       }
       let chunkEnd = min(chunkStart + FrameTable.chunkSize, frames.count)
@@ -100,9 +106,12 @@ extension MemorySystem {
         let mapped = counter.pteMaps[pfn]
         // Empty the counters again for the next check (every counted frame is allocated, so the
         // scan passes it: as this frame, or as a tail of this head).
+        // Only counters that hold something are written: a fresh scratch stays untouched host
+        // memory (no page faults) where nothing is mapped.
         if descriptor.flags.contains(.head) && descriptor.order > 0 {
-          (counter.pteMaps + pfn).update(repeating: 0, count: min(1 << Int(descriptor.order), frames.count - pfn))
-        } else {
+          let counts = counter.pteMaps + pfn
+          for i in 0..<min(1 << Int(descriptor.order), frames.count - pfn) where counts[i] != 0 { counts[i] = 0 }
+        } else if mapped != 0 {
           counter.pteMaps[pfn] = 0
         }
         if descriptor.mapCount != mapped && descriptor.kind != .free {
@@ -140,14 +149,17 @@ extension MemorySystem {
         pfn += 1
       }
       freeFrames += chunkFree
+      // The chunks this scan covered form a group when it entered the first at its start and
+      // ended at a chunk's start (an order-10 free block covers two chunks, a 1G folio 512):
+      // a later check skips the group whole or scans it whole.
+      let whole = enteredAtStart && (pfn & (FrameTable.chunkSize - 1) == 0 || pfn >= frames.count)
+      let groupEnd = min((pfn + FrameTable.chunkSize - 1) >> FrameTable.chunkShift, scratch.chunkCount)
       scratch.free[chunk] = Int32(chunkFree)
-      scratch.simple[chunk] = enteredAtStart && pfn <= chunkEnd
-      // Chunks a folio covered whole are never skipped (the scan does not enter them).
-      var covered = chunk + 1
-      while covered < scratch.chunkCount && covered << FrameTable.chunkShift < pfn {
-        scratch.simple[covered] = false
+      scratch.group[chunk] = whole ? Int32(chunk) : -1
+      scratch.span[chunk] = Int32(groupEnd - chunk)
+      for covered in (chunk + 1)..<max(chunk + 1, groupEnd) {
+        scratch.group[covered] = whole ? Int32(chunk) : -1
         scratch.free[covered] = 0
-        covered += 1
       }
     }
     if freeFrames != memory.freeFrameCount {
@@ -157,15 +169,12 @@ extension MemorySystem {
       counter.entireMaps[index] = 0
       counter.otherRefs[index] = 0
     }
-    scratch.chunksValid = violations.isEmpty
-    scratch.rotateTouched()
-    frames.clearWritten()
-    return violations
+    counter.countedHeads.removeAll()
   }
 }
 
 /// Counts, for the invariant check, how many entries map each frame and folio.
-private struct MappingCounter: PageTableVisitor {
+struct MappingCounter: PageTableVisitor {
   let memory: PhysicalMemory
   var space = ""
   var pteMaps: UnsafeMutablePointer<Int32>
@@ -203,29 +212,46 @@ private struct MappingCounter: PageTableVisitor {
   var problems: [String] = []
   /// Whether counted frames are also recorded (for the incremental check's cache).
   var recording = false
+  /// Whether the walk counts what it finds (false: it only checks and records, and the
+  /// incremental check counts from the records).
+  var counting = true
   /// The frames counted while recording.
   var recorded = InvariantScratch.MappedFrames()
 
-  /// Counts the frames a previous check recorded for an unchanged address space, if each is
-  /// still a mappable frame (and each PMD/PUD-mapped one still a folio head); returns false,
-  /// counting nothing, otherwise (the caller then walks the table for exact messages).
-  mutating func replay(_ frames: InvariantScratch.MappedFrames) -> Bool {
-    func valid(_ pfn: UInt32) -> Bool {
-      let frame = PFN(UInt64(pfn))
-      guard memory.contains(frame) else { return false }
-      let kind = memory.kind(of: frame)
-      if kind == .free || kind == .pageTable || kind == .reserved { return false }
-      return !kind.isDevice || memory.frames[frame.index].flags.contains(.head) || memory.frames[frame.index].flags.contains(.tail)
+  /// Whether a frame a previous check recorded is still one an entry may map.
+  func stillMappable(_ pfn: UInt32) -> Bool {
+    let frame = PFN(UInt64(pfn))
+    guard memory.contains(frame) else { return false }
+    let kind = memory.kind(of: frame)
+    if kind == .free || kind == .pageTable || kind == .reserved { return false }
+    return !kind.isDevice || memory.frames[frame.index].flags.contains(.head) || memory.frames[frame.index].flags.contains(.tail)
+  }
+
+  /// Counts the recorded frames of `frames` that lie in chunks `dirty` marks, each checked to be
+  /// still mappable (and each PMD/PUD-mapped one still a folio head); returns false when one is
+  /// not (what was counted stays counted: the caller empties the counters).
+  mutating func replay(_ frames: InvariantScratch.MappedFrames, dirtyChunks: [Int], dirty: UnsafeMutablePointer<UInt8>,
+                       chunkCount: Int) -> Bool {
+    let offsets = frames.pteOffsets
+    for chunk in dirtyChunks where chunk + 1 < offsets.count {
+      let from = Int(offsets[chunk])
+      let to = Int(offsets[chunk + 1])
+      guard from < to else { continue }
+      for i in from..<to {
+        let pfn = frames.pte[i]
+        guard stillMappable(pfn) else { return false }
+        pteMaps[Int(pfn)] += 1
+      }
     }
-    guard frames.pte.allSatisfy(valid), frames.migration.allSatisfy(valid),
-      frames.entire.allSatisfy({ valid($0) && memory.folioHead(of: PFN(UInt64($0))).rawValue == UInt64($0) })
-    else { return false }
-    for pfn in frames.pte {
-      pteMaps[Int(pfn)] += 1
-      touched[Int(pfn) >> FrameTable.chunkShift] = 1
+    for head in frames.entire where Int(head >> UInt32(FrameTable.chunkShift)) < chunkCount && dirty[Int(head) >> FrameTable.chunkShift] != 0 {
+      guard stillMappable(head), memory.folioHead(of: PFN(UInt64(head))).rawValue == UInt64(head) else { return false }
+      addEntire(Int(head))
     }
-    for head in frames.entire { addEntire(Int(head)) }
-    for pfn in frames.migration { addOtherRef(memory.folioHead(of: PFN(UInt64(pfn))).index) }
+    for pfn in frames.migration {
+      guard stillMappable(pfn) else { return false }
+      let head = memory.folioHead(of: PFN(UInt64(pfn))).index
+      if head >> FrameTable.chunkShift < chunkCount && dirty[head >> FrameTable.chunkShift] != 0 { addOtherRef(head) }
+    }
     return true
   }
 
@@ -257,15 +283,17 @@ private struct MappingCounter: PageTableVisitor {
       let address = start + UInt64(i) << PageSize.shift4K
       if entry.isMigration {
         if check(entry.pfn, address) {
-          addOtherRef(memory.folioHead(of: entry.pfn).index)
+          if counting { addOtherRef(memory.folioHead(of: entry.pfn).index) }
           if recording { recorded.migration.append(UInt32(entry.pfn.rawValue)) }
         }
         continue
       }
       guard let frame = entry.mappedFrame, check(frame, address) else { continue }
       if !memory.isZeroPage(frame) {
-        pteMaps[frame.index] += 1
-        touched[frame.index >> FrameTable.chunkShift] = 1
+        if counting {
+          pteMaps[frame.index] += 1
+          touched[frame.index >> FrameTable.chunkShift] = 1
+        }
         if recording { recorded.pte.append(UInt32(frame.rawValue)) }
       }
     }
@@ -275,7 +303,7 @@ private struct MappingCounter: PageTableVisitor {
   mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
     if entry.isMigration {
       if check(entry.pfn, start) {
-        addOtherRef(memory.folioHead(of: entry.pfn).index)
+        if counting { addOtherRef(memory.folioHead(of: entry.pfn).index) }
         if recording { recorded.migration.append(UInt32(entry.pfn.rawValue)) }
       }
       return .continue
@@ -287,8 +315,10 @@ private struct MappingCounter: PageTableVisitor {
       recording = false
       recorded.valid = false  // never replay a table with a problem: walk it again next time
     }
-    addEntire(head.index)
-    touched[entry.pfn.index >> FrameTable.chunkShift] = 1
+    if counting {
+      addEntire(head.index)
+      touched[entry.pfn.index >> FrameTable.chunkShift] = 1
+    }
     if recording { recorded.entire.append(UInt32(head.rawValue)) }
     return .continue
   }
