@@ -19,12 +19,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
-    // The model's state lives in arrays held by classes; Swift's dynamic exclusivity checks
-    // on them cost about half of a page fault's instructions (see Benchmarks/README.md), so
-    // release builds turn them off. Debug builds (and so the tests) keep them.
-    .target(
-      name: "MemoryModel",
-      swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+    .target(name: "MemoryModel"),
     .target(name: "HMM", dependencies: ["MemoryModel"]),
     .target(name: "DeviceMirror", dependencies: ["HMM", "MemoryModel"]),
     .target(name: "Workloads", dependencies: ["DeviceMirror", "HMM", "MemoryModel"]),

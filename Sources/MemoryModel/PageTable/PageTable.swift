@@ -10,23 +10,23 @@ public final class PageTable {
   /// The physical memory that backs table frames.
   public let memory: PhysicalMemory
   /// All nodes' entries, 512 per node.
-  var entries: ContiguousArray<PageTableEntry> = []
+  @exclusivity(unchecked) var entries = PageTableEntryStorage()
   /// Each node's level.
-  var nodeLevel: [PageTableLevel] = []
+  @exclusivity(unchecked) var nodeLevel: [PageTableLevel] = []
   /// Each node's count of non-none entries.
-  var nodeUsed: [Int32] = []
+  @exclusivity(unchecked) var nodeUsed: [Int32] = []
   /// Each node's frame.
-  var nodeFrame: [PFN] = []
+  @exclusivity(unchecked) var nodeFrame: [PFN] = []
   /// Each node's parent slot (a flat index into `entries`), or -1 for the root.
-  var nodeParentSlot: [Int] = []
+  @exclusivity(unchecked) var nodeParentSlot: [Int] = []
   /// Free node indices, reused before the arrays grow.
-  var freeNodes: [Int] = []
+  @exclusivity(unchecked) var freeNodes: [Int] = []
   /// PTE tables deposited with anonymous PMD leaves, by PMD slot, as Linux's
   /// `pgtable_trans_huge_deposit()` keeps one so that splitting a PMD can never fail.
-  var depositedTables: [Int: Int] = [:]
+  @exclusivity(unchecked) var depositedTables: [Int: Int] = [:]
   /// Changes to entries and tables so far: the incremental invariant check skips a table whose
   /// generation it has already checked.
-  private(set) var generation: UInt64 = 0
+  @exclusivity(unchecked) private(set) var generation: UInt64 = 0
   /// The root (PGD) node index.
   public let root: Int = 0
 
@@ -38,6 +38,8 @@ public final class PageTable {
       throw SyscallError(.ENOMEM, "no frame for the page global directory")
     }
   }
+
+  deinit { entries.release() }
 
   /// The number of table nodes allocated (including deposited PTE tables).
   public var tableCount: Int { nodeLevel.count - freeNodes.count }
@@ -66,7 +68,7 @@ public final class PageTable {
       nodeUsed.append(0)
       nodeFrame.append(frame)
       nodeParentSlot.append(parentSlot)
-      entries.append(contentsOf: repeatElement(PageTableEntry.none, count: 512))
+      entries.appendNode()
     }
     memory.frames[frame.index].refCount = Int32(node)
     return node
@@ -121,6 +123,26 @@ public final class PageTable {
       }
       current = current.child!
     }
+  }
+
+  /// The flat slot of the PTE covering `address` in the table the PMD entry in `pmdSlot` points
+  /// to, as ``slot(for:level:allocate:)`` would find it from the root.
+  /// - Parameter allocate: create the PTE table when the PMD entry is empty.
+  /// - Returns: nil when the PMD entry is empty (and `allocate` is false), a leaf or a software
+  ///   entry, or when allocation failed.
+  func pteSlot(underPMD pmdSlot: Int, _ address: VirtualAddress, allocate: Bool) -> Int? {
+    let entry = entries[pmdSlot]
+    let node: Int
+    if entry.isNone {
+      guard allocate, let newNode = allocateNode(level: .pte, parentSlot: pmdSlot) else { return nil }
+      setEntry(.present(nodeFrame[newNode], writable: true), at: pmdSlot)
+      node = newNode
+    } else if entry.isHuge || entry.isSwap || entry.isProtNone {
+      return nil
+    } else {
+      node = self.node(for: entry)
+    }
+    return node << 9 | address.index(at: .pte)
   }
 
   /// Frees the tables on the path to `address` that have become empty, bottom-up, as
