@@ -45,6 +45,10 @@ public struct DeviceTLB {
     let base: Int
     /// `12 + order`: an address's virtual page number at this size is `address >> shift`.
     let shift: UInt64
+    /// `sets - 1`.
+    let setMask: UInt64
+    /// `pageCount - 1`: the 4 KiB page within an entry.
+    let pageMask: UInt64
   }
 
   /// One cached translation.
@@ -69,7 +73,9 @@ public struct DeviceTLB {
     arrays = geometry.keys.sorted(by: >).map { size in
       let g = geometry[size]!
       defer { base += g.entries }
-      return Array(size: size, sets: g.entries / g.ways, ways: g.ways, base: base, shift: UInt64(12 + size.order))
+      let sets = g.entries / g.ways
+      return Array(size: size, sets: sets, ways: g.ways, base: base, shift: UInt64(12 + size.order),
+                   setMask: UInt64(sets - 1), pageMask: UInt64(size.pageCount - 1))
     }
     slots = ContiguousArray(repeating: Slot(), count: base)
   }
@@ -90,7 +96,9 @@ public struct DeviceTLB {
 
   /// The first slot of the set `vpn` falls in.
   @inline(__always)
-  func firstSlot(_ array: Array, _ vpn: UInt64) -> Int { array.base + Int(vpn & UInt64(array.sets - 1)) * array.ways }
+  func firstSlot(_ array: Array, _ vpn: UInt64) -> Int {
+    array.base &+ Int(truncatingIfNeeded: vpn & array.setMask) &* array.ways
+  }
 
   /// Looks `address` up; on a hit returns the frame and whether the entry allows writes.
   @inline(__always)
@@ -100,12 +108,16 @@ public struct DeviceTLB {
       let array = arrays[a]
       let vpn = address.rawValue >> array.shift
       let tag = vpn &+ 1
-      let first = firstSlot(array, vpn)
-      for way in first..<(first + array.ways) where slots[way].tag == tag {
-        slots[way].stamp = clock
-        statistics.hits += 1
-        let offset = (address.rawValue >> 12) & UInt64(array.size.pageCount - 1)
-        return (PFN(slots[way].pfn &+ offset), slots[way].writable)
+      var way = firstSlot(array, vpn)
+      let end = way &+ array.ways
+      while way < end {
+        if slots[way].tag == tag {
+          slots[way].stamp = clock
+          statistics.hits &+= 1
+          let offset = (address.rawValue >> 12) & array.pageMask
+          return (PFN(slots[way].pfn &+ offset), slots[way].writable)
+        }
+        way &+= 1
       }
     }
     statistics.misses += 1

@@ -108,7 +108,10 @@ static void fill_ptes(uint64_t *out, const uint64_t *ptes, size_t count, uint64_
   for (size_t i = 0; i < count; i++) {
     uint64_t pte = ptes[i];
     uint64_t value = 0;
-    if (pte != 0 && !is_swap(pte)) {
+    if ((pte & (PAGE_PRESENT | PAGE_SPECIAL)) == PAGE_PRESENT) {
+      /* The common case: P set (so neither a software nor a PROT_NONE entry), not special. */
+      value = ((pte & PFN_MASK) >> 12) | HMM_PFN_VALID | ((pte & PAGE_RW) << (62 - 1));
+    } else if (pte != 0 && !is_swap(pte)) {
       uint64_t pfn = (pte & PFN_MASK) >> 12;
       uint64_t flags = is_protnone(pte) ? 0 : HMM_PFN_VALID | ((pte & PAGE_RW) ? HMM_PFN_WRITE : 0);
       value = ((pte & PAGE_SPECIAL) && pfn != zero_pfn) ? HMM_PFN_ERROR : pfn | flags;
