@@ -132,6 +132,7 @@ package.targets += [
     dependencies: [
       "HMMReferenceWalk",
       .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "DeviceMirror", package: "HMMKit"),
       .product(name: "HMM", package: "HMMKit"),
       .product(name: "MemoryModel", package: "HMMKit"),
     ],

@@ -208,15 +208,28 @@ public final class PageTable {
   /// Resolves `address` to its leaf: the entry, its level, and its flat slot. When the walk stops
   /// at an empty entry above the PTE level, that entry (`.none`) and its level are returned.
   public func lookup(_ address: VirtualAddress) -> (entry: PageTableEntry, level: PageTableLevel, slot: Int) {
-    var node = root
-    var level = PageTableLevel.pgd
-    while true {
-      let slot = node << 9 | address.index(at: level)
-      let entry = entries[slot]
-      if level == .pte || entry.isHuge || entry.isSwap || entry.isProtNone || entry.isNone { return (entry, level, slot) }
-      node = self.node(for: entry)
-      level = level.child!
-    }
+    // The four levels unrolled (every CPU access starts here).
+    var slot = root << 9 | address.index(at: .pgd)
+    var entry = entries[slot]
+    if Self.endsWalk(entry) { return (entry, .pgd, slot) }
+    slot = node(for: entry) << 9 | address.index(at: .pud)
+    entry = entries[slot]
+    if Self.endsWalk(entry) { return (entry, .pud, slot) }
+    slot = node(for: entry) << 9 | address.index(at: .pmd)
+    entry = entries[slot]
+    if Self.endsWalk(entry) { return (entry, .pmd, slot) }
+    slot = node(for: entry) << 9 | address.index(at: .pte)
+    return (entries[slot], .pte, slot)
+  }
+
+  /// Whether a walk stops at `entry` above the PTE level: `isNone || isHuge || isSwap ||
+  /// isProtNone`, from the raw bits in one step (with P set only PS stops it; with P clear, any
+  /// non-empty entry but a malformed one).
+  @inline(__always)
+  static func endsWalk(_ entry: PageTableEntry) -> Bool {
+    let raw = entry.rawValue
+    if raw & PageTableEntry.presentBit != 0 { return raw & PageTableEntry.hugeBit != 0 }
+    return raw == 0 || raw & (PageTableEntry.swapTypeMask | PageTableEntry.protNoneBit) != 0
   }
 
   /// Takes the PTE table deposited for the PMD in `pmdSlot`, if any.

@@ -12,9 +12,9 @@ public final class PhysicalMemory {
   /// Per-frame descriptors, indexed by PFN (host pages of untouched descriptors stay unbacked).
   @exclusivity(unchecked) var frames: FrameTable
   /// Head of each order's free list (a PFN, or -1).
-  @exclusivity(unchecked) var freeListHead: [Int64]
+  @exclusivity(unchecked) var freeListHead = BuddyOrderArray<Int64>(repeating: -1)
   /// Blocks on each order's free list.
-  @exclusivity(unchecked) var freeBlocks: [Int]
+  @exclusivity(unchecked) var freeBlocks = BuddyOrderArray<Int>(repeating: 0)
   /// Frames in the buddy allocator's free lists.
   @exclusivity(unchecked) public internal(set) var freeFrameCount: Int = 0
   /// Whole-folio (PMD or PUD) mapping counts of large folios, by head PFN (Linux keeps
@@ -55,8 +55,6 @@ public final class PhysicalMemory {
     precondition(count >= 1024 && count <= Int(UInt32.max), "physical memory must be 4 MiB to 16 TiB")
     frames = FrameTable(count: count)
     ramFrameCount = count
-    freeListHead = Array(repeating: -1, count: Self.maxBuddyOrder + 1)
-    freeBlocks = Array(repeating: 0, count: Self.maxBuddyOrder + 1)
     var pfn = 0
     while pfn < count {
       var order = Self.maxBuddyOrder
@@ -72,7 +70,11 @@ public final class PhysicalMemory {
     frames[hugeZero.index].refCount = 1
   }
 
-  deinit { frames.release() }
+  deinit {
+    frames.release()
+    freeListHead.release()
+    freeBlocks.release()
+  }
 
   /// Bytes of physical memory.
   public var bytes: UInt64 { UInt64(ramFrameCount) << PageSize.shift4K }
