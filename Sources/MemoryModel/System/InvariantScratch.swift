@@ -30,11 +30,11 @@ final class InvariantScratch {
   let touchedBefore: UnsafeMutablePointer<UInt8>
   /// Chunks covered.
   let chunkCount: Int
-  @exclusivity(unchecked) var free: [Int32]
-  @exclusivity(unchecked) var simple: [Bool]
+  var free: [Int32]
+  var simple: [Bool]
   /// Whether the last check found nothing wrong and scanned every frame or skipped only
   /// unchanged chunks (only then may the next skip chunks).
-  @exclusivity(unchecked) var chunksValid = false
+  var chunksValid = false
 
   init(frameCount: Int) {
     self.frameCount = frameCount
