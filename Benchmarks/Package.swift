@@ -118,3 +118,25 @@ package.targets += [
     plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
   )
 ]
+
+// The C reference for hmm_range_fault() (a straightforward walk of an x86-64 page table into
+// Linux-encoded hmm_pfns) and the benchmark that measures it beside HMM.rangeFault in one run
+// (issue 16).
+package.targets += [
+  .target(
+    name: "HMMReferenceWalk",
+    path: "Benchmarks/HMMReferenceWalk"
+  ),
+  .executableTarget(
+    name: "ReferenceBenchmarks",
+    dependencies: [
+      "HMMReferenceWalk",
+      .product(name: "Benchmark", package: "benchmark"),
+      .product(name: "DeviceMirror", package: "HMMKit"),
+      .product(name: "HMM", package: "HMMKit"),
+      .product(name: "MemoryModel", package: "HMMKit"),
+    ],
+    path: "Benchmarks/ReferenceBenchmarks",
+    plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+  ),
+]

@@ -39,9 +39,9 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// The device page table.
   public let pageTable = DevicePageTable()
   /// The TLB.
-  public internal(set) var tlb: DeviceTLB
+  @exclusivity(unchecked) public internal(set) var tlb: DeviceTLB
   /// Counters.
-  public internal(set) var counters = DeviceCounters()
+  @exclusivity(unchecked) public internal(set) var counters = DeviceCounters()
   /// Where device faults put data.
   public var placement: Placement
   /// The order its `hmm_range_fault()` calls ask for on PTE-mapped pages (`hmm-order=`; the

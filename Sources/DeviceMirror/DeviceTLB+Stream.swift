@@ -6,13 +6,12 @@ extension DeviceTLB {
   /// - Returns: false (changing nothing) when no entry translates `address`.
   mutating func repeatHits(_ address: VirtualAddress, times: Int) -> Bool {
     guard times > 0 else { return true }
-    for a in arrays.indices {
-      let shift = UInt64(12 + arrays[a].size.order)
-      let vpn = address.rawValue >> shift
-      let base = Int(vpn & UInt64(arrays[a].sets - 1)) * arrays[a].ways
-      for way in base..<(base + arrays[a].ways) where arrays[a].tags[way] == vpn &+ 1 {
+    for array in arrays {
+      let vpn = address.rawValue >> array.shift
+      let first = firstSlot(array, vpn)
+      for way in first..<(first + array.ways) where slots[way].tag == vpn &+ 1 {
         clock &+= UInt64(times)
-        arrays[a].stamps[way] = clock
+        slots[way].stamp = clock
         statistics.hits += times
         return true
       }

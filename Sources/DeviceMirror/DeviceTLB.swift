@@ -36,29 +36,48 @@ public struct DeviceTLB {
     public var shootdowns = 0
   }
 
+  /// One page size's array: where its sets start in ``slots`` and how an address picks a set.
   struct Array {
     let size: DevicePageSize
     let sets: Int
     let ways: Int
-    var tags: [UInt64]  // (va >> shift) + 1; 0 is empty
-    var pfns: [UInt64]
-    var writable: [Bool]
-    var stamps: [UInt64]
+    /// The first slot of the array's sets.
+    let base: Int
+    /// `12 + order`: an address's virtual page number at this size is `address >> shift`.
+    let shift: UInt64
+    /// `sets - 1`.
+    let setMask: UInt64
+    /// `pageCount - 1`: the 4 KiB page within an entry.
+    let pageMask: UInt64
   }
 
-  var arrays: [Array]
+  /// One cached translation.
+  struct Slot {
+    var tag: UInt64 = 0  // (va >> shift) + 1; 0 is empty
+    var pfn: UInt64 = 0
+    var stamp: UInt64 = 0
+    var writable = false
+  }
+
+  /// The arrays, largest size first (never changed after `init`).
+  let arrays: [Array]
+  /// Every array's slots, one flat buffer (array `a` holds `arrays[a].base ..< base + sets * ways`).
+  var slots: ContiguousArray<Slot>
   var clock: UInt64 = 0
   /// Counters.
   public internal(set) var statistics = Statistics()
 
   /// A TLB with one array per size in `geometry`, probed largest size first.
   public init(geometry: [DevicePageSize: Geometry]) {
+    var base = 0
     arrays = geometry.keys.sorted(by: >).map { size in
       let g = geometry[size]!
-      return Array(size: size, sets: g.entries / g.ways, ways: g.ways, tags: .init(repeating: 0, count: g.entries),
-                   pfns: .init(repeating: 0, count: g.entries), writable: .init(repeating: false, count: g.entries),
-                   stamps: .init(repeating: 0, count: g.entries))
+      defer { base += g.entries }
+      let sets = g.entries / g.ways
+      return Array(size: size, sets: sets, ways: g.ways, base: base, shift: UInt64(12 + size.order),
+                   setMask: UInt64(sets - 1), pageMask: UInt64(size.pageCount - 1))
     }
+    slots = ContiguousArray(repeating: Slot(), count: base)
   }
 
   /// A default geometry for a ladder: 64 entries 4-way for 4K, 32 4-way for 64K and 2M, 8 fully
@@ -75,20 +94,30 @@ public struct DeviceTLB {
     return geometry
   }
 
+  /// The first slot of the set `vpn` falls in.
+  @inline(__always)
+  func firstSlot(_ array: Array, _ vpn: UInt64) -> Int {
+    array.base &+ Int(truncatingIfNeeded: vpn & array.setMask) &* array.ways
+  }
+
   /// Looks `address` up; on a hit returns the frame and whether the entry allows writes.
   @inline(__always)
   public mutating func lookup(_ address: VirtualAddress) -> (pfn: PFN, writable: Bool)? {
     clock &+= 1
     for a in arrays.indices {
-      let shift = UInt64(12 + arrays[a].size.order)
-      let vpn = address.rawValue >> shift
+      let array = arrays[a]
+      let vpn = address.rawValue >> array.shift
       let tag = vpn &+ 1
-      let base = Int(vpn & UInt64(arrays[a].sets - 1)) * arrays[a].ways
-      for way in base..<(base + arrays[a].ways) where arrays[a].tags[way] == tag {
-        arrays[a].stamps[way] = clock
-        statistics.hits += 1
-        let offset = (address.rawValue >> 12) & UInt64(arrays[a].size.pageCount - 1)
-        return (PFN(arrays[a].pfns[way] &+ offset), arrays[a].writable[way])
+      var way = firstSlot(array, vpn)
+      let end = way &+ array.ways
+      while way < end {
+        if slots[way].tag == tag {
+          slots[way].stamp = clock
+          statistics.hits &+= 1
+          let offset = (address.rawValue >> 12) & array.pageMask
+          return (PFN(slots[way].pfn &+ offset), slots[way].writable)
+        }
+        way &+= 1
       }
     }
     statistics.misses += 1
@@ -99,32 +128,30 @@ public struct DeviceTLB {
   public mutating func fill(_ mapping: DeviceMapping) {
     guard let a = arrays.firstIndex(where: { $0.size == mapping.size }) else { return }
     clock &+= 1
-    let vpn = mapping.start.rawValue >> UInt64(12 + mapping.size.order)
-    let base = Int(vpn & UInt64(arrays[a].sets - 1)) * arrays[a].ways
-    var victim = base
-    for way in base..<(base + arrays[a].ways) {
-      if arrays[a].tags[way] == vpn &+ 1 || arrays[a].tags[way] == 0 {
+    let array = arrays[a]
+    let vpn = mapping.start.rawValue >> array.shift
+    let first = firstSlot(array, vpn)
+    var victim = first
+    for way in first..<(first + array.ways) {
+      if slots[way].tag == vpn &+ 1 || slots[way].tag == 0 {
         victim = way
         break
       }
-      if arrays[a].stamps[way] < arrays[a].stamps[victim] { victim = way }
+      if slots[way].stamp < slots[victim].stamp { victim = way }
     }
-    if arrays[a].tags[victim] != 0 && arrays[a].tags[victim] != vpn &+ 1 { statistics.evictions += 1 }
-    arrays[a].tags[victim] = vpn &+ 1
-    arrays[a].pfns[victim] = mapping.pfn.rawValue
-    arrays[a].writable[victim] = mapping.isWritable
-    arrays[a].stamps[victim] = clock
+    if slots[victim].tag != 0 && slots[victim].tag != vpn &+ 1 { statistics.evictions += 1 }
+    slots[victim] = Slot(tag: vpn &+ 1, pfn: mapping.pfn.rawValue, stamp: clock, writable: mapping.isWritable)
     statistics.fills += 1
   }
 
   /// Drops every entry that overlaps `[start, end)`.
   public mutating func invalidate(_ start: VirtualAddress, _ end: VirtualAddress) {
-    for a in arrays.indices {
-      let bytes = arrays[a].size.bytes
-      for way in arrays[a].tags.indices where arrays[a].tags[way] != 0 {
-        let entryStart = (arrays[a].tags[way] &- 1) &* bytes
+    for array in arrays {
+      let bytes = array.size.bytes
+      for way in array.base..<(array.base + array.sets * array.ways) where slots[way].tag != 0 {
+        let entryStart = (slots[way].tag &- 1) &* bytes
         if entryStart < end.rawValue && start.rawValue < entryStart &+ bytes {
-          arrays[a].tags[way] = 0
+          slots[way].tag = 0
           statistics.shootdowns += 1
         }
       }
@@ -135,7 +162,9 @@ public struct DeviceTLB {
   public var entries: [(start: VirtualAddress, size: DevicePageSize)] {
     var result: [(VirtualAddress, DevicePageSize)] = []
     for array in arrays {
-      for tag in array.tags where tag != 0 { result.append((VirtualAddress((tag - 1) * array.size.bytes), array.size)) }
+      for way in array.base..<(array.base + array.sets * array.ways) where slots[way].tag != 0 {
+        result.append((VirtualAddress((slots[way].tag - 1) * array.size.bytes), array.size))
+      }
     }
     return result
   }

@@ -195,6 +195,15 @@ struct HMMWalker: PageTableVisitor {
       let pte = entries[i]
       let slot = first + i
       let request = pfns[slot].rawValue
+      // The common case first: P set (so neither a software nor a PROT_NONE entry), not
+      // special, and nothing to fault (writable, or no fault possible): VALID, WRITE from RW.
+      let raw = pte.rawValue
+      if raw & (PageTableEntry.presentBit | PageTableEntry.specialBit) == PageTableEntry.presentBit
+        && (raw & PageTableEntry.writableBit != 0 || !mayFault) {
+        let write = (raw & PageTableEntry.writableBit) << (62 - 1)
+        pfns[slot] = HMMPFN(rawValue: request & Self.sticky | (raw & PageTableEntry.pfnMask) >> 12 | Self.valid | write)
+        continue
+      }
       var value: UInt64 = 0
       if pte.isNone {
         if mayFault, needsFault(request: request, cpuFlags: 0) != 0 {

@@ -32,9 +32,9 @@ extension AddressSpace {
   private func resolveFault(_ index: Int, _ vma: VMA, _ address: VirtualAddress, write: Bool) throws(FaultError) {
     if vma.isHugetlb { return try hugetlbFault(index, address, write: write) }
 
-    guard pageTable.slot(for: address, level: .pud, allocate: true) != nil,
-      let pmdSlot = pageTable.slot(for: address, level: .pmd, allocate: true)
-    else { throw .outOfMemory(address) }
+    // The PMD slot's descent allocates the PUD and PMD tables on the way, and fails where a
+    // PUD-level slot would.
+    guard let pmdSlot = pageTable.slot(for: address, level: .pmd, allocate: true) else { throw .outOfMemory(address) }
     if pageTable.entry(at: pmdSlot).isNone, try faultHugePMD(index, address, pmdSlot, write: write) { return }
     let pmd = pageTable.entry(at: pmdSlot)
     if pmd.isHuge {
@@ -47,7 +47,7 @@ extension AddressSpace {
       try faultOnSoftwareEntry(pmd, address)
       return try handleFault(at: address, write: write)
     }
-    guard let pteSlot = pageTable.slot(for: address, level: .pte, allocate: true) else { throw .outOfMemory(address) }
+    guard let pteSlot = pageTable.pteSlot(underPMD: pmdSlot, address, allocate: true) else { throw .outOfMemory(address) }
     let pte = pageTable.entry(at: pteSlot)
     if pte.isNone {
       try faultEmptyPTE(index, address, pteSlot, write: write)

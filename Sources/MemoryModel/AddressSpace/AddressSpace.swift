@@ -9,19 +9,19 @@ public final class AddressSpace {
   /// The process name.
   public let name: String
   /// The VMAs, sorted by address, never overlapping.
-  public internal(set) var vmas: [VMA] = []
+  @exclusivity(unchecked) public internal(set) var vmas: [VMA] = []
   /// The page table.
   public let pageTable: PageTable
   /// Resident pages by kind (`MM_ANONPAGES`, `MM_FILEPAGES`, `MM_SHMEMPAGES`; hugetlb pages are
   /// counted apart, as Linux counts them outside RSS).
-  public internal(set) var residentPages = ResidentPages()
+  @exclusivity(unchecked) public internal(set) var residentPages = ResidentPages()
   /// Subscribed MMU notifiers, in subscription order.
-  public private(set) var notifiers: [any MMUNotifier] = []
+  @exclusivity(unchecked) public private(set) var notifiers: [any MMUNotifier] = []
   /// Whether the process has exited.
-  public internal(set) var hasExited = false
+  @exclusivity(unchecked) public internal(set) var hasExited = false
   /// `MMF_HAS_PINNED`: a `pin_user_pages()` caller pinned this address space's pages (fork then
   /// copies maybe-pinned exclusive anonymous pages instead of sharing them).
-  public internal(set) var hasPinned = false
+  @exclusivity(unchecked) public internal(set) var hasPinned = false
   /// The top of the area `mmap` hands out addresses from, going down (`mmap_base`).
   public static let mmapBase = VirtualAddress(0x7F00_0000_0000)
   /// The lowest address `mmap` chooses (`mmap_min_addr` as the LSM default raises it, 64 KiB);

@@ -10,23 +10,23 @@ public final class PageTable {
   /// The physical memory that backs table frames.
   public let memory: PhysicalMemory
   /// All nodes' entries, 512 per node.
-  var entries: ContiguousArray<PageTableEntry> = []
+  @exclusivity(unchecked) var entries = PageTableEntryStorage()
   /// Each node's level.
-  var nodeLevel: [PageTableLevel] = []
+  @exclusivity(unchecked) var nodeLevel: [PageTableLevel] = []
   /// Each node's count of non-none entries.
-  var nodeUsed: [Int32] = []
+  @exclusivity(unchecked) var nodeUsed: [Int32] = []
   /// Each node's frame.
-  var nodeFrame: [PFN] = []
+  @exclusivity(unchecked) var nodeFrame: [PFN] = []
   /// Each node's parent slot (a flat index into `entries`), or -1 for the root.
-  var nodeParentSlot: [Int] = []
+  @exclusivity(unchecked) var nodeParentSlot: [Int] = []
   /// Free node indices, reused before the arrays grow.
-  var freeNodes: [Int] = []
+  @exclusivity(unchecked) var freeNodes: [Int] = []
   /// PTE tables deposited with anonymous PMD leaves, by PMD slot, as Linux's
   /// `pgtable_trans_huge_deposit()` keeps one so that splitting a PMD can never fail.
-  var depositedTables: [Int: Int] = [:]
+  @exclusivity(unchecked) var depositedTables: [Int: Int] = [:]
   /// Changes to entries and tables so far: the incremental invariant check skips a table whose
   /// generation it has already checked.
-  private(set) var generation: UInt64 = 0
+  @exclusivity(unchecked) private(set) var generation: UInt64 = 0
   /// The root (PGD) node index.
   public let root: Int = 0
 
@@ -38,6 +38,8 @@ public final class PageTable {
       throw SyscallError(.ENOMEM, "no frame for the page global directory")
     }
   }
+
+  deinit { entries.release() }
 
   /// The number of table nodes allocated (including deposited PTE tables).
   public var tableCount: Int { nodeLevel.count - freeNodes.count }
@@ -66,7 +68,7 @@ public final class PageTable {
       nodeUsed.append(0)
       nodeFrame.append(frame)
       nodeParentSlot.append(parentSlot)
-      entries.append(contentsOf: repeatElement(PageTableEntry.none, count: 512))
+      entries.appendNode()
     }
     memory.frames[frame.index].refCount = Int32(node)
     return node
@@ -121,6 +123,26 @@ public final class PageTable {
       }
       current = current.child!
     }
+  }
+
+  /// The flat slot of the PTE covering `address` in the table the PMD entry in `pmdSlot` points
+  /// to, as ``slot(for:level:allocate:)`` would find it from the root.
+  /// - Parameter allocate: create the PTE table when the PMD entry is empty.
+  /// - Returns: nil when the PMD entry is empty (and `allocate` is false), a leaf or a software
+  ///   entry, or when allocation failed.
+  func pteSlot(underPMD pmdSlot: Int, _ address: VirtualAddress, allocate: Bool) -> Int? {
+    let entry = entries[pmdSlot]
+    let node: Int
+    if entry.isNone {
+      guard allocate, let newNode = allocateNode(level: .pte, parentSlot: pmdSlot) else { return nil }
+      setEntry(.present(nodeFrame[newNode], writable: true), at: pmdSlot)
+      node = newNode
+    } else if entry.isHuge || entry.isSwap || entry.isProtNone {
+      return nil
+    } else {
+      node = self.node(for: entry)
+    }
+    return node << 9 | address.index(at: .pte)
   }
 
   /// Frees the tables on the path to `address` that have become empty, bottom-up, as
@@ -186,15 +208,28 @@ public final class PageTable {
   /// Resolves `address` to its leaf: the entry, its level, and its flat slot. When the walk stops
   /// at an empty entry above the PTE level, that entry (`.none`) and its level are returned.
   public func lookup(_ address: VirtualAddress) -> (entry: PageTableEntry, level: PageTableLevel, slot: Int) {
-    var node = root
-    var level = PageTableLevel.pgd
-    while true {
-      let slot = node << 9 | address.index(at: level)
-      let entry = entries[slot]
-      if level == .pte || entry.isHuge || entry.isSwap || entry.isProtNone || entry.isNone { return (entry, level, slot) }
-      node = self.node(for: entry)
-      level = level.child!
-    }
+    // The four levels unrolled (every CPU access starts here).
+    var slot = root << 9 | address.index(at: .pgd)
+    var entry = entries[slot]
+    if Self.endsWalk(entry) { return (entry, .pgd, slot) }
+    slot = node(for: entry) << 9 | address.index(at: .pud)
+    entry = entries[slot]
+    if Self.endsWalk(entry) { return (entry, .pud, slot) }
+    slot = node(for: entry) << 9 | address.index(at: .pmd)
+    entry = entries[slot]
+    if Self.endsWalk(entry) { return (entry, .pmd, slot) }
+    slot = node(for: entry) << 9 | address.index(at: .pte)
+    return (entries[slot], .pte, slot)
+  }
+
+  /// Whether a walk stops at `entry` above the PTE level: `isNone || isHuge || isSwap ||
+  /// isProtNone`, from the raw bits in one step (with P set only PS stops it; with P clear, any
+  /// non-empty entry but a malformed one).
+  @inline(__always)
+  static func endsWalk(_ entry: PageTableEntry) -> Bool {
+    let raw = entry.rawValue
+    if raw & PageTableEntry.presentBit != 0 { return raw & PageTableEntry.hugeBit != 0 }
+    return raw == 0 || raw & (PageTableEntry.swapTypeMask | PageTableEntry.protNoneBit) != 0
   }
 
   /// Takes the PTE table deposited for the PMD in `pmdSlot`, if any.

@@ -10,27 +10,27 @@ public final class PhysicalMemory {
   public static let maxBuddyOrder = 10
 
   /// Per-frame descriptors, indexed by PFN (host pages of untouched descriptors stay unbacked).
-  var frames: FrameTable
+  @exclusivity(unchecked) var frames: FrameTable
   /// Head of each order's free list (a PFN, or -1).
-  var freeListHead: [Int64]
+  @exclusivity(unchecked) var freeListHead = BuddyOrderArray<Int64>(repeating: -1)
   /// Blocks on each order's free list.
-  var freeBlocks: [Int]
+  @exclusivity(unchecked) var freeBlocks = BuddyOrderArray<Int>(repeating: 0)
   /// Frames in the buddy allocator's free lists.
-  public internal(set) var freeFrameCount: Int = 0
+  @exclusivity(unchecked) public internal(set) var freeFrameCount: Int = 0
   /// Whole-folio (PMD or PUD) mapping counts of large folios, by head PFN (Linux keeps
   /// `_entire_mapcount` in the first tail page; the model keeps it beside the array).
-  var entireMapCounts: [UInt32: Int32] = [:]
+  @exclusivity(unchecked) var entireMapCounts: [UInt32: Int32] = [:]
   /// Contents of frames that have been written with data, by PFN, stored as patterns where they
   /// are patterns; absent frames read as zeros.
-  var contents: [UInt32: PageData] = [:]
+  @exclusivity(unchecked) var contents: [UInt32: PageData] = [:]
   /// The frames ``fragment(percent:)`` holds, by 2 MiB region.
   var fragmentFrames: [Int: Int] = [:]
   /// The PFN of the shared zero page.
-  public private(set) var zeroPage = PFN(0)
+  @exclusivity(unchecked) public private(set) var zeroPage = PFN(0)
   /// The head PFN of the huge zero page (order 9).
-  public private(set) var hugeZeroPage = PFN(0)
+  @exclusivity(unchecked) public private(set) var hugeZeroPage = PFN(0)
   /// Allocation statistics.
-  public internal(set) var statistics = Statistics()
+  @exclusivity(unchecked) public internal(set) var statistics = Statistics()
 
   /// Counters of allocator activity.
   public struct Statistics: Sendable, Equatable {
@@ -55,8 +55,6 @@ public final class PhysicalMemory {
     precondition(count >= 1024 && count <= Int(UInt32.max), "physical memory must be 4 MiB to 16 TiB")
     frames = FrameTable(count: count)
     ramFrameCount = count
-    freeListHead = Array(repeating: -1, count: Self.maxBuddyOrder + 1)
-    freeBlocks = Array(repeating: 0, count: Self.maxBuddyOrder + 1)
     var pfn = 0
     while pfn < count {
       var order = Self.maxBuddyOrder
@@ -72,7 +70,11 @@ public final class PhysicalMemory {
     frames[hugeZero.index].refCount = 1
   }
 
-  deinit { frames.release() }
+  deinit {
+    frames.release()
+    freeListHead.release()
+    freeBlocks.release()
+  }
 
   /// Bytes of physical memory.
   public var bytes: UInt64 { UInt64(ramFrameCount) << PageSize.shift4K }

@@ -11,8 +11,8 @@ public final class DeviceMemory {
   public let pfns: Range<UInt64>
   /// What the owning driver does when the CPU touches one of its device-private pages.
   public weak var ops: (any DevicePagemapOps)?
-  var freeHuge: [UInt64]
-  var freeSmall: [UInt64] = []
+  @exclusivity(unchecked) var freeHuge: [UInt64]
+  @exclusivity(unchecked) var freeSmall: [UInt64] = []
   /// When set, the next allocation fails once (test_hmm's `HMM_DMIRROR_FLAG_FAIL_ALLOC`).
   public var failNextAllocation = false
   /// Whether the memory was removed (`RELEASE`); nothing can be allocated any more.

@@ -29,7 +29,7 @@ public final class File {
   /// For hugetlbfs files, the page size.
   public let hugetlbPageSize: PageSize?
   /// The page cache: every cached page index maps to the frame that holds it.
-  var pageCache: [UInt64: PFN] = [:]
+  @exclusivity(unchecked) var pageCache: [UInt64: PFN] = [:]
   /// Whether the file was unlinked (its cache is freed once nothing maps it).
   public internal(set) var isDeleted = false
 

@@ -9,11 +9,11 @@ public final class MemorySystem {
   /// Physical memory.
   public let memory: PhysicalMemory
   /// Tunables, as `/sys/kernel/mm/transparent_hugepage/*` and friends set them.
-  public var settings: Settings
+  @exclusivity(unchecked) public var settings: Settings
   /// Address spaces by PID, in creation order.
   public private(set) var addressSpaces: [AddressSpace] = []
   /// Files by ID.
-  public internal(set) var files: [Int: File] = [:]
+  @exclusivity(unchecked) public internal(set) var files: [Int: File] = [:]
   /// Free hugetlb pages per page size (head PFNs, used last-in first-out).
   var hugetlbFree: [PageSize: [PFN]] = [:]
   /// hugetlb pages per page size, free or in use.
@@ -21,24 +21,24 @@ public final class MemorySystem {
   /// Surplus hugetlb pages per page size (in use, beyond `nr_hugepages` after a shrink).
   var hugetlbSurplus: [PageSize: Int] = [:]
   /// Large anonymous folios waiting to be split (`deferred_split_folio()`), in queue order.
-  public internal(set) var deferredSplitQueue: [PFN] = []
+  @exclusivity(unchecked) public internal(set) var deferredSplitQueue: [PFN] = []
   /// References and pins GUP callers hold, by folio head (`MemorySystem+Pinning.swift`).
-  var gupHolds: [UInt32: GUPHolds] = [:]
+  @exclusivity(unchecked) var gupHolds: [UInt32: GUPHolds] = [:]
   /// Counters of events, as `/proc/vmstat` keeps them.
-  public internal(set) var events = VMEvents()
+  @exclusivity(unchecked) public internal(set) var events = VMEvents()
   /// Per-size THP counters (`transparent_hugepage/hugepages-<size>kB/stats/`).
-  public internal(set) var mthpStats = MTHPStats()
+  @exclusivity(unchecked) public internal(set) var mthpStats = MTHPStats()
   /// Device memories, in the order they were added.
-  public internal(set) var deviceMemories: [DeviceMemory] = []
+  @exclusivity(unchecked) public internal(set) var deviceMemories: [DeviceMemory] = []
   /// Registered device-private page ranges.
   public internal(set) var devicePagemaps: [DevicePagemap] = []
   var nextPID = 1
   /// The invariant check's per-frame counters, kept between checks.
-  var invariantScratch: InvariantScratch?
+  @exclusivity(unchecked) var invariantScratch: InvariantScratch?
   /// What the last invariant check found in each address space's own structure, by pid.
-  var invariantCache: [Int: InvariantScratch.SpaceCheck] = [:]
+  @exclusivity(unchecked) var invariantCache: [Int: InvariantScratch.SpaceCheck] = [:]
   var nextFileID = 1
-  var nextAnonID = 1
+  @exclusivity(unchecked) var nextAnonID = 1
 
   /// Creates a machine with `bytes` of physical memory and the given settings.
   public init(memoryBytes: UInt64 = .gib(4), settings: Settings = Settings()) {

@@ -1,0 +1,51 @@
+/// The entries of every node of one ``PageTable``, 512 per node, in one block of memory the
+/// page table owns: reads and writes are a load or a store (no copy-on-write check, no dynamic
+/// exclusivity check), and the block grows by whole nodes. Only the owning page table uses it,
+/// and it frees the block in its `deinit`.
+struct PageTableEntryStorage {
+  private(set) var base: UnsafeMutablePointer<PageTableEntry>
+  /// Entries in use (a multiple of 512).
+  private(set) var count = 0
+  private var capacity: Int
+
+  /// Empty storage with room for `nodes` nodes.
+  init(nodes: Int = 4) {
+    capacity = nodes << 9
+    base = .allocate(capacity: capacity)
+  }
+
+  /// The entry in flat slot `slot`.
+  @inline(__always)
+  subscript(slot: Int) -> PageTableEntry {
+    get {
+      precondition(slot >= 0 && slot < count, "page-table slot out of range")
+      return base[slot]
+    }
+    nonmutating set {
+      precondition(slot >= 0 && slot < count, "page-table slot out of range")
+      base[slot] = newValue
+    }
+  }
+
+  /// Appends one node of empty entries.
+  mutating func appendNode() {
+    if count + 512 > capacity {
+      let newCapacity = capacity * 2
+      let newBase = UnsafeMutablePointer<PageTableEntry>.allocate(capacity: newCapacity)
+      newBase.moveInitialize(from: base, count: count)
+      base.deallocate()
+      base = newBase
+      capacity = newCapacity
+    }
+    (base + count).initialize(repeating: .none, count: 512)
+    count += 512
+  }
+
+  /// Calls `body` with the entries in use.
+  func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<PageTableEntry>) throws -> R) rethrows -> R {
+    try body(UnsafeBufferPointer(start: base, count: count))
+  }
+
+  /// Frees the block (the owner's `deinit`).
+  func release() { base.deallocate() }
+}
