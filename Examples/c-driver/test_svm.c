@@ -159,6 +159,22 @@ static void test_thp_and_mprotect(void)
 	hmmkit_machine_destroy(m);
 }
 
+/* A callback that (wrongly) walks the CPU page tables from inside the invalidation. */
+static int nested_result = 1;
+static bool nested_invalidate(struct mmu_interval_notifier *mni, const struct mmu_notifier_range *range,
+			      unsigned long cur_seq)
+{
+	unsigned long one = 0;
+	struct hmm_range inner = { .notifier = mni, .start = range->start & PAGE_MASK,
+				   .end = (range->start & PAGE_MASK) + PAGE_SIZE, .hmm_pfns = &one };
+
+	mmu_interval_set_seq(mni, cur_seq);
+	inner.notifier_seq = cur_seq;
+	nested_result = hmm_range_fault(&inner);
+	return true;
+}
+static const struct mmu_interval_notifier_ops nested_ops = { .invalidate = nested_invalidate };
+
 /* Bad calls return the kernel's errno (or are reported) and never crash. */
 static void test_bad_calls(void)
 {
@@ -227,6 +243,13 @@ static void test_bad_calls(void)
 	CHECK(hmmkit_bad_calls() == before + 3);
 	CHECK(hmmkit_mprotect(mm, addr, 4096, HMMKIT_PROT_READ) == 0);
 	CHECK(r.calls == 0); /* no callback after remove */
+
+	/* hmm_range_fault() from inside invalidate: -EDEADLK, not a corrupted model. */
+	struct mmu_interval_notifier nested;
+	CHECK(mmu_interval_notifier_insert(&nested, mm, addr, 4 * MB, &nested_ops) == 0);
+	CHECK(hmmkit_mprotect(mm, addr, 4096, HMMKIT_PROT_READ | HMMKIT_PROT_WRITE) == 0);
+	CHECK(nested_result == -EDEADLK);
+	mmu_interval_notifier_remove(&nested);
 
 	/* A deadlock is reported, not hung. */
 	mutex_init(&lock);

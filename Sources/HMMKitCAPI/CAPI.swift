@@ -128,6 +128,17 @@ enum CAPI {
     return nil
   }
 
+  /// Whether no driver callback (invalidate, the oracle's report) is running; reports the call
+  /// otherwise: the model is in the middle of changing page tables there, and the kernel would
+  /// deadlock on the mmap lock.
+  static func outsideCallbacks(_ function: String) -> Bool {
+    guard invalidateDepth == 0 else {
+      report(function, "called from inside an invalidate or report callback (the kernel would deadlock on the mmap lock)")
+      return false
+    }
+    return true
+  }
+
   /// A C string as a Swift string (nil for NULL).
   static func string(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
 }

@@ -129,6 +129,7 @@ extension CMachine {
 @_cdecl("hmmkit_oracle_check")
 public func capiOracleCheck(_ handle: OpaquePointer?, _ message: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int32 {
   guard let machine = CAPI.machine(handle, "hmmkit_oracle_check") else { return -Errno.EINVAL.rawValue }
+  guard CAPI.outsideCallbacks("hmmkit_oracle_check") else { return -CAPI.EDEADLK.rawValue }
   let violations = machine.oracleViolations()
   CAPI.copy(violations.first ?? "", to: message, size: size)
   return Int32(violations.count)
@@ -138,6 +139,7 @@ public func capiOracleCheck(_ handle: OpaquePointer?, _ message: UnsafeMutablePo
 @_cdecl("hmmkit_check_invariants")
 public func capiCheckInvariants(_ handle: OpaquePointer?, _ message: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int32 {
   guard let machine = CAPI.machine(handle, "hmmkit_check_invariants") else { return -Errno.EINVAL.rawValue }
+  guard CAPI.outsideCallbacks("hmmkit_check_invariants") else { return -CAPI.EDEADLK.rawValue }
   let violations = machine.invariantViolations()
   CAPI.copy(violations.first ?? "", to: message, size: size)
   return Int32(violations.count)

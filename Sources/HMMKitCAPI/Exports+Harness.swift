@@ -69,7 +69,7 @@ extension CMachine {
 /// `hmmkit_machine_destroy()`.
 @_cdecl("hmmkit_machine_destroy")
 public func capiMachineDestroy(_ handle: OpaquePointer?) {
-  guard let machine = CAPI.machine(handle, "hmmkit_machine_destroy") else { return }
+  guard let machine = CAPI.machine(handle, "hmmkit_machine_destroy"), CAPI.outsideCallbacks("hmmkit_machine_destroy") else { return }
   machine.destroy()
 }
 
@@ -85,7 +85,7 @@ public func capiBadCalls() -> UInt { UInt(CAPI.badCalls) }
 @_cdecl("hmmkit_process_create")
 public func capiProcessCreate(_ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?) -> OpaquePointer? {
   let function = "hmmkit_process_create"
-  guard let machine = CAPI.machine(handle, function) else { return nil }
+  guard let machine = CAPI.machine(handle, function), CAPI.outsideCallbacks(function) else { return nil }
   guard let name = CAPI.string(name), !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
     name.first?.isLetter == true
   else {
@@ -124,10 +124,7 @@ private func live(_ mm: OpaquePointer?, _ function: String) -> Result<CProcess, 
     CAPI.report(function, "process \(process.space.name) has exited")
     return .failure(CAPI.ESRCH)
   }
-  guard CAPI.invalidateDepth == 0 else {
-    CAPI.report(function, "a CPU operation from inside an invalidate callback")
-    return .failure(CAPI.EDEADLK)
-  }
+  guard CAPI.outsideCallbacks(function) else { return .failure(CAPI.EDEADLK) }
   return .success(process)
 }
 
@@ -296,6 +293,7 @@ public func capiExit(_ mm: OpaquePointer?) -> Int32 {
 public func capiRunScenario(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> Int32 {
   let function = "hmmkit_run_scenario"
   guard let machine = CAPI.machine(handle, function) else { return -Errno.EINVAL.rawValue }
+  guard CAPI.outsideCallbacks(function) else { return -CAPI.EDEADLK.rawValue }
   guard let path = CAPI.string(path) else { return CAPI.fail(function, "path is NULL", .EINVAL) }
   guard let file = fopen(path, "r") else { return CAPI.fail(function, "cannot open \(path): \(String(cString: strerror(errno)))", .ENOENT) }
   defer { fclose(file) }
@@ -314,6 +312,7 @@ public func capiRunScenario(_ handle: OpaquePointer?, _ path: UnsafePointer<CCha
 public func capiRunScenarioText(_ handle: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ file: UnsafePointer<CChar>?) -> Int32 {
   let function = "hmmkit_run_scenario_text"
   guard let machine = CAPI.machine(handle, function) else { return -Errno.EINVAL.rawValue }
+  guard CAPI.outsideCallbacks(function) else { return -CAPI.EDEADLK.rawValue }
   guard let text = CAPI.string(text) else { return CAPI.fail(function, "text is NULL", .EINVAL) }
   return machine.runText(text, file: CAPI.string(file) ?? "<text>", function: function)
 }
@@ -330,6 +329,7 @@ public func capiRegionAddress(_ handle: OpaquePointer?, _ name: UnsafePointer<CC
 public func capiSnapshot(_ mm: OpaquePointer?, _ address: UInt, _ count: UInt, _ states: UnsafeMutablePointer<hmmkit_page_state>?) -> Int32 {
   let function = "hmmkit_snapshot"
   guard let process = CAPI.process(mm, function) else { return -Errno.EINVAL.rawValue }
+  guard CAPI.outsideCallbacks(function) else { return -CAPI.EDEADLK.rawValue }
   guard address & 0xFFF == 0 else { return CAPI.fail(function, "address 0x\(String(address, radix: 16)) is not page aligned", .EINVAL) }
   guard let states else { return CAPI.fail(function, "states is NULL", .EINVAL) }
   guard count <= maximumRangePages else { return CAPI.fail(function, "at most \(maximumRangePages) pages", .EINVAL) }

@@ -110,6 +110,7 @@ private func migration(_ args: UnsafeMutablePointer<migrate_vma>?, _ function: S
 public func capiMigrateVMASetup(_ args: UnsafeMutablePointer<migrate_vma>?) -> Int32 {
   let function = "migrate_vma_setup"
   guard case .success(let (process, args)) = migration(args, function) else { return -Errno.EINVAL.rawValue }
+  guard CAPI.outsideCallbacks(function) else { return -CAPI.EDEADLK.rawValue }
   let a = args.pointee
   guard let src = a.src, let dst = a.dst else { return CAPI.fail(function, "args->src or args->dst is NULL", .EINVAL) }
   guard a.start & 0xFFF == 0, a.end & 0xFFF == 0, a.start < a.end else {

@@ -24,9 +24,7 @@ public func capiRangeFault(_ range: UnsafeMutablePointer<hmm_range>?) -> Int32 {
     return CAPI.fail(function, "the range has \(count) pages; HMMKit takes at most \(maximumRangePages) per call", .EINVAL)
   }
   guard let pfns = range.pointee.hmm_pfns else { return CAPI.fail(function, "range->hmm_pfns is NULL", .EINVAL) }
-  guard CAPI.invalidateDepth == 0 else {
-    return CAPI.fail(function, "called from an invalidate callback (the kernel would deadlock on the mmap lock)", CAPI.EDEADLK)
-  }
+  guard CAPI.outsideCallbacks(function) else { return -CAPI.EDEADLK.rawValue }
   var model = HMMRange(
     notifier: notifier.model, notifierSequence: UInt64(range.pointee.notifier_seq),
     start: VirtualAddress(UInt64(start)), end: VirtualAddress(UInt64(end)),

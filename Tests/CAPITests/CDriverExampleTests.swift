@@ -25,6 +25,35 @@ import Testing
     #expect(output.contains("Bail out! no test called no-such-test"))
   }
 
+  /// scripts/install-c-api.sh puts the header and `libhmmkit.so` under a prefix; the example
+  /// then builds with a plain `cc ... -I PREFIX/include -L PREFIX/lib -lhmmkit` and its THP and
+  /// mprotect test passes.
+  @Test func installedLibraryBuildsTheExample() throws {
+    let paths = try CDriverBuild.paths()
+    let prefix = paths.scratch + "/prefix"
+    let (installStatus, installOutput) = try CDriverBuild.run(
+      "/usr/bin/env", ["bash", paths.package + "/scripts/install-c-api.sh", "--prefix", prefix, "--from", paths.library])
+    #expect(installStatus == 0, "\(installOutput)")
+    #expect(FileManager.default.fileExists(atPath: prefix + "/include/hmmkit/hmm.h"))
+    let example = paths.package + "/Examples/c-driver"
+    let binary = paths.scratch + "/test_svm_installed"
+    let (status, output) = try CDriverBuild.run(
+      "/usr/bin/env",
+      ["cc", "-I", prefix + "/include", example + "/svm.c", example + "/test_svm.c", "-L", prefix + "/lib", "-lhmmkit",
+       "-Wl,-rpath," + prefix + "/lib", "-o", binary])
+    #expect(status == 0, "\(output)")
+    let (runStatus, runOutput) = try CDriverBuild.run(binary, ["thp-mprotect"])
+    #expect(runStatus == 0, "\(runOutput)")
+    #expect(runOutput.contains("order 9") && runOutput.contains("MMU_NOTIFY_PROTECTION_VMA"), "\(runOutput)")
+  }
+
+  @Test func installScriptRefusesAMissingPrefix() throws {
+    let paths = try CDriverBuild.paths()
+    let (status, output) = try CDriverBuild.run("/usr/bin/env", ["bash", paths.package + "/scripts/install-c-api.sh"])
+    #expect(status == 2)
+    #expect(output.contains("error: --prefix DIR is required"))
+  }
+
   /// The inline helpers agree with the kernel's encodings (checked from C with constants).
   @Test func headerCompilesAsPedanticC11() throws {
     let paths = try CDriverBuild.paths()
