@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MB (1UL << 20)
 
@@ -482,9 +483,12 @@ static const struct hmmkit_fuzz_ops fuzz_ops = {
 	.setup = fuzz_setup, .fault = fuzz_fault, .teardown = fuzz_teardown,
 };
 
+static const char *reproducer;
+
 static void run_fuzz(unsigned int flags, struct hmmkit_fuzz_result *result)
 {
-	struct hmmkit_fuzz_config config = { .seed = 17, .cases = 12, .steps = 40, .accesses_per_step = 4 };
+	struct hmmkit_fuzz_config config = { .seed = 17, .cases = 12, .steps = 40, .accesses_per_step = 4,
+					     .reproducer = reproducer };
 	struct fuzz_driver d = { .flags = flags };
 	const char *env = getenv("SVM_FUZZ_CASES");
 
@@ -514,15 +518,39 @@ static void test_fuzz_broken(void)
 	struct hmmkit_fuzz_result result;
 
 	static struct hmmkit_fuzz_result again;
+	char path[] = "/tmp/svm-fuzz-XXXXXX";
+	char line[4096];
+	int fd = mkstemp(path);
+	FILE *file;
+	bool named = false;
 
+	CHECK(fd >= 0);
+	close(fd);
+	reproducer = path;
 	run_fuzz(SVM_BROKEN_FOLIO_SIZE, &result);
+	reproducer = NULL;
+	file = fopen(path, "r");
+	CHECK(file);
+	while (fgets(line, sizeof(line), file))
+		named |= strstr(line, "# hmmkit_fuzz seed 17 case") == line;
+	fclose(file);
+	/* The reproducer is a scenario: it parses and runs (its CPU side) on a fresh machine. */
+	struct hmmkit_machine *m = hmmkit_machine_create(64, NULL);
+	CHECK(m);
+	int replay = hmmkit_run_scenario(m, path);
+	hmmkit_machine_destroy(m);
+	unlink(path);
+	CHECK(replay >= 0);
+	CHECK(named);
+	CHECK(strstr(result.message, path));
 	CHECK(result.findings > 0);
 	CHECK(strstr(result.message, "invariant"));
 	printf("# caught: %.300s\n", result.message);
 	/* The seed decides everything: the same run finds the same. */
 	run_fuzz(SVM_BROKEN_FOLIO_SIZE, &again);
 	CHECK(again.findings == result.findings && again.accesses == result.accesses);
-	CHECK(strcmp(again.message, result.message) == 0);
+	CHECK(again.first_case == result.first_case);
+	CHECK(strncmp(again.message, result.message, strcspn(result.message, "\n")) == 0);
 }
 
 /* ---- The explorer -------------------------------------------------------------------- */

@@ -1,4 +1,5 @@
 import CHMMKit
+import Glibc
 import Fuzzing
 import MemoryModel
 import Scenarios
@@ -56,7 +57,20 @@ enum CFuzzer {
         out.findings += 1
         if out.first_case < 0 {
           out.first_case = Int32(index)
-          first = "hmmkit_fuzz seed \(config.seed) case \(index): \(finding)\n--- the case (hmmkit fuzz's generator; verbose = 1 prints every case):\n\(fuzzCase.text)"
+          first = "hmmkit_fuzz seed \(config.seed) case \(index): \(finding)"
+          if let path = config.reproducer.map({ String(cString: $0) }) {
+            let text = ScenarioPrinter.text(fuzzCase.commands, header: [
+              "hmmkit_fuzz seed \(config.seed) case \(index) (a C driver's device accesses ran between the steps)",
+              finding,
+            ])
+            if write(text, to: path) {
+              first += "\nthe case is in \(path)"
+            } else {
+              CAPI.report("hmmkit_fuzz", "cannot write the reproducer \(path): \(String(cString: strerror(errno)))")
+            }
+          } else {
+            first += "\n--- the case (set config.reproducer to write it whole):\n\(fuzzCase.text)"
+          }
         }
       }
     }
@@ -64,6 +78,14 @@ enum CFuzzer {
       CAPI.copy(first, to: raw.baseAddress!.assumingMemoryBound(to: CChar.self), size: raw.count)
     }
     return Int32(out.findings)
+  }
+
+  /// Writes `text` to the file at `path`; false when it cannot.
+  static func write(_ text: String, to path: String) -> Bool {
+    guard let file = fopen(path, "w") else { return false }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    return fclose(file) == 0 && written == bytes.count
   }
 
   /// A page of one of the process's VMAs (first or last page of a 2M, a random page) and

@@ -441,6 +441,8 @@ struct hmmkit_fuzz_config {
 	unsigned int steps;
 	unsigned int accesses_per_step;
 	int verbose; /* print each case's scenario on stderr */
+	const char *reproducer; /* when not NULL: the first finding's case is written to this file,
+				 * as scenario text with the finding in its header */
 };
 
 /** What a fuzz run found. */
