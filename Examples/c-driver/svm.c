@@ -223,6 +223,13 @@ static vm_fault_t svm_migrate_to_ram(struct vm_fault *vmf)
 
 	if (migrate_vma_setup(&args))
 		return VM_FAULT_SIGBUS;
+	/* Our invalidate callback ignores our own MMU_NOTIFY_MIGRATE, so the device's entry for
+	 * the page is removed here (as lib/test_hmm.c's dmirror_devmem_fault_alloc_and_copy()). */
+	if (!(dev->flags & SVM_BROKEN_KEEP_ON_MIGRATE)) {
+		mutex_lock(&dev->lock);
+		svm_unmap(dev, args.start, args.end);
+		mutex_unlock(&dev->lock);
+	}
 	if (src & MIGRATE_PFN_MIGRATE) {
 		struct page *spage = migrate_pfn_to_page(src);
 		struct page *dpage = alloc_pages(GFP_HIGHUSER_MOVABLE, 0);
@@ -285,6 +292,13 @@ long svm_migrate_to_device(struct svm_device *dev, unsigned long start, unsigned
 		free(src);
 		free(dst);
 		return ret;
+	}
+	/* The same for the pages leaving system memory: the device must not keep their old frames
+	 * (its next fault maps the device pages, which hmm_range_fault() reports to their owner). */
+	if (!(dev->flags & SVM_BROKEN_KEEP_ON_MIGRATE)) {
+		mutex_lock(&dev->lock);
+		svm_unmap(dev, start, end);
+		mutex_unlock(&dev->lock);
 	}
 	for (unsigned long i = 0; i < npages; i++) {
 		struct page *dpage;

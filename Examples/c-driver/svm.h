@@ -12,6 +12,7 @@
 /* Deliberate bugs, for showing that the oracle, the fuzzer and the explorer catch them. */
 #define SVM_BROKEN_FOLIO_SIZE 0x1       /* map by folio size instead of the CPU mapping's order */
 #define SVM_BROKEN_NO_READ_RETRY 0x2    /* skip mmu_interval_read_retry() under the lock */
+#define SVM_BROKEN_KEEP_ON_MIGRATE 0x4  /* ignore our own MMU_NOTIFY_MIGRATE and keep the entries */
 
 #define SVM_MAX_MAPPINGS 65536
 

@@ -452,14 +452,17 @@ struct fuzz_driver {
 	struct svm_device dev;
 	unsigned int flags;
 	bool live;
+	unsigned long accesses;
+	unsigned long migrated;
 };
 
 static int fuzz_setup(struct hmmkit_machine *m, struct mm_struct *mm, void *ctx)
 {
 	struct fuzz_driver *d = ctx;
 
-	(void)m;
 	d->live = svm_init(&d->dev, mm, d->flags) == 0;
+	if (d->live && !(d->flags & SVM_BROKEN_FOLIO_SIZE) && svm_add_device_memory(&d->dev, m, 2048) != 0)
+		return -1;
 	return d->live ? 0 : -1;
 }
 
@@ -467,6 +470,14 @@ static int fuzz_fault(void *ctx, unsigned long addr, bool write)
 {
 	struct fuzz_driver *d = ctx;
 
+	/* Every fifth access of the correct driver first moves its page to device memory, so the
+	 * CPU side of later steps meets device-private entries (and migrate_to_ram). */
+	if (d->dev.has_pagemap && ++d->accesses % 5 == 0) {
+		long moved = svm_migrate_to_device(&d->dev, addr & PAGE_MASK, (addr & PAGE_MASK) + PAGE_SIZE);
+
+		if (moved > 0)
+			d->migrated += moved;
+	}
 	return svm_fault(&d->dev, addr, write);
 }
 
@@ -491,15 +502,18 @@ static void run_fuzz(unsigned int flags, struct hmmkit_fuzz_result *result)
 					     .reproducer = reproducer };
 	struct fuzz_driver d = { .flags = flags };
 	const char *env = getenv("SVM_FUZZ_CASES");
+	const char *seed = getenv("SVM_FUZZ_SEED");
 
 	if (env)
 		config.cases = (unsigned)atoi(env);
+	if (seed)
+		config.seed = strtoul(seed, NULL, 0);
 	if (flags)
 		config.cases = config.cases < 6 ? config.cases : 6;
 	hmmkit_fuzz(&config, &fuzz_ops, &d, result);
-	printf("# fuzz seed %lu (flags %u): %u cases, %lu steps, %lu device accesses (%lu failed), %u findings\n",
+	printf("# fuzz seed %lu (flags %u): %u cases, %lu steps, %lu device accesses (%lu failed), %lu pages migrated to the device, %u findings\n",
 	       config.seed, flags, result->cases_run, result->steps_run, result->accesses, result->accesses_failed,
-	       result->findings);
+	       d.migrated, result->findings);
 }
 
 static void test_fuzz(void)
@@ -511,6 +525,7 @@ static void test_fuzz(void)
 		printf("# %s\n", result.message);
 	CHECK(result.findings == 0);
 	CHECK(result.cases_run > 0 && result.accesses > 100);
+	CHECK(strstr(result.message, "") && result.first_case == -1);
 }
 
 static void test_fuzz_broken(void)
@@ -551,6 +566,17 @@ static void test_fuzz_broken(void)
 	CHECK(again.findings == result.findings && again.accesses == result.accesses);
 	CHECK(again.first_case == result.first_case);
 	CHECK(strncmp(again.message, result.message, strcspn(result.message, "\n")) == 0);
+}
+
+/* A driver that keeps its entries across its own migrations maps frames that moved. */
+static void test_fuzz_broken_migrate(void)
+{
+	struct hmmkit_fuzz_result result;
+
+	run_fuzz(SVM_BROKEN_KEEP_ON_MIGRATE, &result);
+	CHECK(result.findings > 0);
+	CHECK(strstr(result.message, "invariant 1"));
+	printf("# caught: %.300s\n", result.message);
 }
 
 /* ---- The explorer -------------------------------------------------------------------- */
@@ -639,6 +665,7 @@ static const struct test tests[] = {
 	{ "migrate", test_migrate },
 	{ "fuzz", test_fuzz },
 	{ "fuzz-broken", test_fuzz_broken },
+	{ "fuzz-broken-migrate", test_fuzz_broken_migrate },
 	{ "explore", test_explore },
 	{ "explore-broken", test_explore_broken },
 };
