@@ -446,6 +446,46 @@ static void test_migrate(void)
 	hmmkit_machine_destroy(m);
 }
 
+/* make_device_exclusive(): MMU_NOTIFY_EXCLUSIVE, then the CPU access restores the page. */
+static void test_exclusive(void)
+{
+	struct hmmkit_machine *m = hmmkit_machine_create(256, "madvise");
+	struct hmmkit_page_state state;
+	struct svm_device dev;
+	struct folio *folio = NULL;
+	struct page *page;
+	unsigned long addr;
+	struct mm_struct *mm;
+	unsigned char byte = 0;
+	char message[512];
+	long shared;
+
+	CHECK(m);
+	mm = thp_process(m, "P", &addr);
+	CHECK(mm);
+	CHECK(svm_init(&dev, mm, 0) == 0);
+	CHECK(svm_fault(&dev, addr, true) == 0);
+	page = make_device_exclusive(mm, addr + 3 * 4096, &dev, &folio);
+	CHECK(!IS_ERR(page) && folio);
+	CHECK(dev.invalidations[MMU_NOTIFY_EXCLUSIVE] == 1);
+	CHECK(svm_lookup(&dev, addr) == NULL); /* our 2M entry went with the invalidation */
+	folio_unlock(folio);
+	folio_put(folio);
+	CHECK(hmmkit_snapshot(mm, addr + 3 * 4096, 1, &state) == 0);
+	CHECK(!state.present);
+	CHECK(hmmkit_read(mm, addr + 3 * 4096, 1, &byte) == 0 && byte == 0x5a);
+	CHECK(hmmkit_snapshot(mm, addr + 3 * 4096, 1, &state) == 0);
+	CHECK(state.present && state.pfn == page_to_pfn(page));
+	shared = hmmkit_mmap(mm, 0, 4096, HMMKIT_PROT_READ | HMMKIT_PROT_WRITE, HMMKIT_MAP_SHARED | HMMKIT_MAP_ANONYMOUS, 0);
+	CHECK(shared > 0);
+	CHECK(PTR_ERR(make_device_exclusive(mm, shared, &dev, &folio)) == -EOPNOTSUPP);
+	CHECK(PTR_ERR(make_device_exclusive(mm, 4096, &dev, &folio)) == -EFAULT);
+	CHECK(hmmkit_oracle_check(m, message, sizeof(message)) == 0);
+	CHECK(hmmkit_check_invariants(m, message, sizeof(message)) == 0);
+	svm_fini(&dev);
+	hmmkit_machine_destroy(m);
+}
+
 /* ---- The fuzzer ---------------------------------------------------------------------- */
 
 struct fuzz_driver {
@@ -663,6 +703,7 @@ static const struct test tests[] = {
 	{ "oracle", test_oracle },
 	{ "scenario", test_scenario },
 	{ "migrate", test_migrate },
+	{ "exclusive", test_exclusive },
 	{ "fuzz", test_fuzz },
 	{ "fuzz-broken", test_fuzz_broken },
 	{ "fuzz-broken-migrate", test_fuzz_broken_migrate },

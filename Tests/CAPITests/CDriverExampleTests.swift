@@ -6,7 +6,7 @@ import Testing
 @Suite struct CDriverExampleTests {
   /// The example's tests (`test_svm NAME`).
   static let names = [
-    "thp-mprotect", "bad-calls", "driver", "oracle", "scenario", "migrate", "fuzz", "fuzz-broken", "fuzz-broken-migrate", "explore",
+    "thp-mprotect", "bad-calls", "driver", "oracle", "scenario", "migrate", "exclusive", "fuzz", "fuzz-broken", "fuzz-broken-migrate", "explore",
     "explore-broken",
   ]
 

@@ -82,6 +82,30 @@ bool is_zero_pfn(unsigned long pfn);
 /** copy_highpage(): copy one page's contents (the model's contents, not host memory). */
 void copy_highpage(struct page *to, struct page *from);
 
+/* ---- Error pointers (include/linux/err.h) ----------------------------------------- */
+
+#ifndef MAX_ERRNO
+#define MAX_ERRNO 4095
+#endif
+
+/** ERR_PTR(). */
+static inline void *ERR_PTR(long error)
+{
+	return (void *)(uintptr_t)error;
+}
+
+/** PTR_ERR(). */
+static inline long PTR_ERR(const void *ptr)
+{
+	return (long)(uintptr_t)ptr;
+}
+
+/** IS_ERR(). */
+static inline bool IS_ERR(const void *ptr)
+{
+	return (uintptr_t)ptr >= (uintptr_t)-MAX_ERRNO;
+}
+
 /* ---- A mutex for the driver's notifier lock ---------------------------------------- */
 
 /** struct mutex. The model is single-threaded: locking a held mutex is a deadlock, which is
@@ -314,6 +338,18 @@ int migrate_vma_setup(struct migrate_vma *args);
 void migrate_vma_pages(struct migrate_vma *migrate);
 /** migrate_vma_finalize(). */
 void migrate_vma_finalize(struct migrate_vma *migrate);
+
+/** make_device_exclusive() (include/linux/rmap.h): faults the page at addr in for writing and
+ *  replaces its PTE by a device-exclusive entry (MMU_NOTIFY_EXCLUSIVE with owner); the next
+ *  CPU access restores it. The page, with *foliop its folio, or an ERR_PTR(): -EFAULT (no
+ *  VMA, the fault failed), -EOPNOTSUPP (not private anonymous memory), -EINVAL (bad
+ *  arguments). Call folio_unlock() and folio_put() on the folio after, as in the kernel. */
+struct page *make_device_exclusive(struct mm_struct *mm, unsigned long addr, void *owner,
+				   struct folio **foliop);
+/** folio_unlock(): the model keeps no page locks; checks the folio. */
+void folio_unlock(struct folio *folio);
+/** folio_put(): make_device_exclusive() takes no reference in the model; checks the folio. */
+void folio_put(struct folio *folio);
 
 /* ---- The harness: what the kernel does around the driver ---------------------------- */
 
