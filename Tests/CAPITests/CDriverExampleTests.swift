@@ -47,6 +47,17 @@ import Testing
     #expect(runOutput.contains("order 9") && runOutput.contains("MMU_NOTIFY_PROTECTION_VMA"), "\(runOutput)")
   }
 
+  /// The example's Makefile builds it against this build's library.
+  @Test func makefileBuildsTheExample() throws {
+    let paths = try CDriverBuild.paths()
+    let binary = paths.scratch + "/test_svm_make"
+    let (status, output) = try CDriverBuild.run(
+      "/usr/bin/env", ["make", "-s", "-C", paths.package + "/Examples/c-driver", "BUILD=" + paths.library, "OUT=" + binary, binary])
+    #expect(status == 0, "\(output)")
+    let (runStatus, runOutput) = try CDriverBuild.run(binary, ["driver"])
+    #expect(runStatus == 0 && runOutput.contains("ok 1 - driver"), "\(runOutput)")
+  }
+
   @Test func installScriptRefusesAMissingPrefix() throws {
     let paths = try CDriverBuild.paths()
     let (status, output) = try CDriverBuild.run("/usr/bin/env", ["bash", paths.package + "/scripts/install-c-api.sh"])
