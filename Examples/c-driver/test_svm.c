@@ -627,6 +627,8 @@ struct race {
 	struct mm_struct *mm;
 	unsigned long addr;
 	bool live;
+	char last_point[128]; /* where the race ran, from hmmkit_explore_point() */
+	bool raced_after_range_fault;
 };
 
 static int race_setup(struct hmmkit_machine *m, void *ctx)
@@ -651,6 +653,10 @@ static void race_cpu(void *ctx)
 {
 	struct race *r = ctx;
 
+	const char *point = hmmkit_explore_point();
+
+	snprintf(r->last_point, sizeof(r->last_point), "%s", point ? point : "(outside the entry point)");
+	r->raced_after_range_fault |= point && strstr(point, "hmm_range_fault") != NULL;
 	/* Another thread makes one page of the THP read-only: the PMD is split. */
 	hmmkit_mprotect(r->mm, r->addr + 4096, 4096, HMMKIT_PROT_READ);
 }
@@ -677,6 +683,10 @@ static void test_explore(void)
 	printf("# explore: %u points, %u interleavings, %u findings\n", result.points, result.interleavings,
 	       result.findings);
 	CHECK(result.points >= 3 && result.interleavings == result.points + 2);
+	/* The last interleaving races after the entry point returned. */
+	CHECK(strcmp(r.last_point, "(outside the entry point)") == 0);
+	CHECK(r.raced_after_range_fault);
+	CHECK(hmmkit_explore_point() == NULL);
 }
 
 static void test_explore_broken(void)
