@@ -548,8 +548,11 @@ static void run_fuzz(unsigned int flags, struct hmmkit_fuzz_result *result)
 		config.cases = (unsigned)atoi(env);
 	if (seed)
 		config.seed = strtoul(seed, NULL, 0);
-	if (flags)
-		config.cases = config.cases < 6 ? config.cases : 6;
+	if (flags) {
+		/* A broken driver: until the first finding (a few cases), at most 40. */
+		config.cases = env ? config.cases : 40;
+		config.stop_at_finding = 1;
+	}
 	hmmkit_fuzz(&config, &fuzz_ops, &d, result);
 	printf("# fuzz seed %lu (flags %u): %u cases, %lu steps, %lu device accesses (%lu failed), %lu pages migrated to the device, %u findings\n",
 	       config.seed, flags, result->cases_run, result->steps_run, result->accesses, result->accesses_failed,
@@ -603,6 +606,7 @@ static void test_fuzz_broken(void)
 	printf("# caught: %.300s\n", result.message);
 	/* The seed decides everything: the same run finds the same. */
 	run_fuzz(SVM_BROKEN_FOLIO_SIZE, &again);
+	CHECK(result.findings == 1 && result.cases_run == (unsigned)result.first_case + 1);
 	CHECK(again.findings == result.findings && again.accesses == result.accesses);
 	CHECK(again.first_case == result.first_case);
 	CHECK(strncmp(again.message, result.message, strcspn(result.message, "\n")) == 0);

@@ -72,6 +72,7 @@ enum CFuzzer {
             first += "\n--- the case (set config.reproducer to write it whole):\n\(fuzzCase.text)"
           }
         }
+        if config.stop_at_finding != 0 { break }
       }
     }
     withUnsafeMutableBytes(of: &out.message) { raw in

@@ -479,6 +479,7 @@ struct hmmkit_fuzz_config {
 	int verbose; /* print each case's scenario on stderr */
 	const char *reproducer; /* when not NULL: the first finding's case is written to this file,
 				 * as scenario text with the finding in its header */
+	int stop_at_finding;    /* end the run after the first case with a finding */
 };
 
 /** What a fuzz run found. */
