@@ -3,7 +3,9 @@ import Testing
 
 /// Compiles `Examples/c-driver` with the system C compiler against `<hmmkit/hmm.h>` and the
 /// `libHMMKitC.so` this build made (next to the test bundle), and runs its tests one by one.
-@Suite struct CDriverExampleTests {
+/// Serialized: each test blocks its thread while a child process runs, and the machine has
+/// two cores for the whole suite.
+@Suite(.serialized) struct CDriverExampleTests {
   /// The example's tests (`test_svm NAME`).
   static let names = [
     "thp-mprotect", "bad-calls", "driver", "oracle", "scenario", "migrate", "exclusive", "fuzz", "fuzz-broken", "fuzz-broken-migrate", "explore",
