@@ -14,6 +14,8 @@ let package = Package(
     .library(name: "Fuzzing", targets: ["Fuzzing"]),
     .library(name: "Exploration", targets: ["Exploration"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
+    // capi (issue 17): the kernel's HMM API in C, libhmmkit.so (docs/c-api.md).
+    .library(name: "HMMKitC", type: .dynamic, targets: ["HMMKitCAPI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -30,6 +32,11 @@ let package = Package(
     .target(name: "HMMKitJSON"),
     .target(name: "Fuzzing", dependencies: ["Scenarios", "Crosscheck"]),
     .target(name: "Exploration", dependencies: ["Scenarios", "HMM", "MemoryModel"]),
+    // capi (issue 17): <hmmkit/hmm.h> and the Swift side of libhmmkit.
+    .target(name: "CHMMKit"),
+    .target(
+      name: "HMMKitCAPI",
+      dependencies: ["CHMMKit", "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "Fuzzing"]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
@@ -46,6 +53,8 @@ let package = Package(
     .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
     .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios", "LiveLinux"]),
     .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Scenarios", "HMM"]),
+    // capi (issue 17): compiles Examples/c-driver with cc against libhmmkit and runs it.
+    .testTarget(name: "CAPITests", dependencies: ["HMMKitCAPI"]),
   ]
 )
 
