@@ -7,7 +7,9 @@ extension DeviceTLB {
                            _ body: (VirtualAddress, DevicePageSize) -> Void) {
     for array in arrays {
       let bytes = array.size.bytes
-      for tag in array.tags where tag != 0 {
+      for slot in array.base ..< array.base + array.sets * array.ways {
+        let tag = slots[slot].tag
+        if tag == 0 { continue }
         let entryStart = (tag &- 1) &* bytes
         if entryStart < end.rawValue && start.rawValue < entryStart &+ bytes { body(VirtualAddress(entryStart), array.size) }
       }
