@@ -28,14 +28,14 @@ final class InvariantScratch {
   ///   chunk that way (it is always scanned);
   /// - `span`: for a group's first chunk, the group's chunks;
   /// - `free`: for a group's first chunk, the frames of free buddy blocks in the group.
-  var group: [Int32]
-  var span: [Int32]
-  var free: [Int32]
+  @exclusivity(unchecked) var group: [Int32]
+  @exclusivity(unchecked) var span: [Int32]
+  @exclusivity(unchecked) var free: [Int32]
   /// Chunks covered.
   let chunkCount: Int
   /// Whether the last check was incremental and found nothing wrong: only then did it record
   /// every address space, and may the next skip chunks.
-  var chunksValid = false
+  @exclusivity(unchecked) var chunksValid = false
 
   init(frameCount: Int) {
     self.frameCount = frameCount
