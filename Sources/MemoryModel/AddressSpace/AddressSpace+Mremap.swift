@@ -211,9 +211,13 @@ extension AddressSpace {
       let inTable = min(remaining, from.alignedDown(to: pmdSpan) + pmdSpan - from)
       switch level {
       case .pte:
-        for i in 0..<Int(inTable >> PageSize.shift4K) where !pageTable.entry(at: slot + i).isNone {
-          guard pageTable.slot(for: to + UInt64(i) * PageSize.bytes4K, level: .pte, allocate: true) != nil else { return false }
-        }
+        // move_page_tables() allocates the new PTE table (pte_alloc) for every extent whose old
+        // PMD holds a table, whether or not any of its PTEs is present: a table that held nothing
+        // still arrives, and a later fault there maps 4K, not a PMD. The source table's span lands
+        // in at most two destination tables.
+        guard pageTable.slot(for: to, level: .pte, allocate: true) != nil,
+          pageTable.slot(for: to + (inTable - PageSize.bytes4K), level: .pte, allocate: true) != nil
+        else { return false }
         offset += inTable
       case .pud:
         guard pageTable.slot(for: to, level: .pud, allocate: true) != nil else { return false }
