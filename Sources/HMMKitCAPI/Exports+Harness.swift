@@ -40,16 +40,7 @@ public func capiBadCalls() -> UInt { UInt(CAPI.badCalls) }
 public func capiProcessCreate(_ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?) -> OpaquePointer? {
   let function = "hmmkit_process_create"
   guard let machine = CAPI.machine(handle, function), CAPI.outsideCallbacks(function) else { return nil }
-  guard let name = CAPI.string(name), !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
-    name.first?.isLetter == true
-  else {
-    CAPI.report(function, "a process name is a letter followed by letters, digits or _")
-    return nil
-  }
-  guard machine.session.process(named: name) == nil else {
-    CAPI.report(function, "a process called \(name) exists")
-    return nil
-  }
+  guard let name = newProcessName(name, in: machine, function) else { return nil }
   guard machine.runText("process \(name)\n", file: "<\(function)>", function: function) == 0,
     let space = machine.session.process(named: name)
   else { return nil }
@@ -208,16 +199,7 @@ public func capiFork(_ mm: OpaquePointer?, _ childName: UnsafePointer<CChar>?) -
   let function = "hmmkit_fork"
   guard case .success(let process) = live(mm, function) else { return nil }
   let machine = process.machine
-  guard let name = CAPI.string(childName), !name.isEmpty, name.first?.isLetter == true,
-    name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
-  else {
-    CAPI.report(function, "a process name is a letter followed by letters, digits or _")
-    return nil
-  }
-  guard machine.session.process(named: name) == nil else {
-    CAPI.report(function, "a process called \(name) exists")
-    return nil
-  }
+  guard let name = newProcessName(childName, in: machine, function) else { return nil }
   guard machine.session.process(named: process.space.name) === process.space else {
     CAPI.report(function, "process \(process.space.name) is not known to the machine by that name")
     return nil
@@ -314,4 +296,20 @@ public func capiSnapshot(_ mm: OpaquePointer?, _ address: UInt, _ count: UInt, _
     states[i] = state
   }
   return 0
+}
+
+/// The name a new process (`hmmkit_process_create`, `hmmkit_fork`) gets: a letter followed by
+/// letters, digits or `_`, not yet used in `machine`; nil, with the reason reported, otherwise.
+private func newProcessName(_ pointer: UnsafePointer<CChar>?, in machine: CMachine, _ function: String) -> String? {
+  guard let name = CAPI.string(pointer), !name.isEmpty, name.first?.isLetter == true,
+    name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+  else {
+    CAPI.report(function, "a process name is a letter followed by letters, digits or _")
+    return nil
+  }
+  guard machine.session.process(named: name) == nil else {
+    CAPI.report(function, "a process called \(name) exists")
+    return nil
+  }
+  return name
 }
