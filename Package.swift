@@ -13,10 +13,13 @@ let package = Package(
     .library(name: "Crosscheck", targets: ["Crosscheck"]),
     .library(name: "Fuzzing", targets: ["Fuzzing"]),
     .library(name: "Exploration", targets: ["Exploration"]),
+    .library(name: "Sweeps", targets: ["Sweeps"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // Sweep results in SQLite (docs/sweeps.md); uses the system SQLite (libsqlite3-dev).
+    .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
   ],
   targets: [
     // The model's state lives in arrays held by classes; Swift's dynamic exclusivity checks
@@ -33,10 +36,12 @@ let package = Package(
     .target(name: "Crosscheck", dependencies: ["Scenarios", "LiveLinux", "MemoryModel"]),
     .target(name: "Fuzzing", dependencies: ["Scenarios", "Crosscheck"]),
     .target(name: "Exploration", dependencies: ["Scenarios", "HMM", "MemoryModel"]),
+    .target(name: "Sweeps", dependencies: ["Workloads", .product(name: "GRDB", package: "GRDB.swift")]),
     .executableTarget(
       name: "HMMKitCLI",
       dependencies: [
         "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "LiveLinux", "Crosscheck", "Fuzzing", "Exploration", "Workloads",
+        "Sweeps",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
@@ -48,5 +53,6 @@ let package = Package(
     .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
     .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios", "LiveLinux"]),
     .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Scenarios", "HMM"]),
+    .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Workloads"]),
   ]
 )
