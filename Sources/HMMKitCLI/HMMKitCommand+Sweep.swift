@@ -28,16 +28,17 @@ extension HMMKitCommand {
     }
 
     /// Draws progress on standard error: one line redrawn on a terminal (ending with a line
-    /// break once all jobs are done), else a line whenever the counts change.
+    /// break once all jobs are done), else a line whenever the counts or the slowest job change.
     static func progressPrinter() -> (SweepProgress) -> Void {
       let terminal = isatty(STDERR_FILENO) == 1
       var last: SweepProgress?
       return { progress in
         defer { last = progress }
+        let finished = { (p: SweepProgress?) in p.map { $0.done + $0.failed == $0.total && $0.running == 0 } ?? false }
         if terminal {
           FileHandle.standardError.write(Data("\r\u{1B}[K\(progress.line)".utf8))
-          if progress.done + progress.failed == progress.total && progress.running == 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-        } else if progress.done != last?.done || progress.failed != last?.failed {
+          if finished(progress) && !finished(last) { FileHandle.standardError.write(Data("\n".utf8)) }
+        } else if progress != last {
           FileHandle.standardError.write(Data("\(progress.line)\n".utf8))
         }
       }
