@@ -82,20 +82,24 @@ extension HMMKitCommand {
       @Option(help: .hidden) var attempt = 1
 
       func run() throws {
-        let plan = try Sweep.plan(file)
-        guard let job = plan.job(self.job) else {
-          throw ValidationError("--job \(self.job): error: no such job in \(file) (ids 0 to \(plan.jobs.count - 1); see hmmkit sweep plan)")
+        // Only this job is planned (an array task of a large sweep should not plan them all).
+        let sweep = try Sweep.checked { () throws(SweepError) in try SweepSpec.load(path: file) }
+        guard let index = Int(self.job), index >= 0, index < sweep.jobCount else {
+          throw ValidationError("--job \(self.job): error: no such job in \(file) (ids 0 to \(sweep.jobCount - 1); see hmmkit sweep plan)")
+        }
+        let job = try Sweep.checked { () throws(SweepError) in
+          do throws(SweepError) { return try SweepPlan.job(at: index, of: sweep) } catch { throw SweepError("\(file): error: \(error.description)") }
         }
         guard let out else {
           let result = try Sweep.checked { () throws(SweepError) in
-            try SweepJobRunner(job: job, sweep: plan.sweep.name, directory: SweepDirectory("."), executable: Sweep.executable).compute()
+            try SweepJobRunner(job: job, sweep: sweep.name, directory: SweepDirectory("."), executable: Sweep.executable).compute()
           }
           FileHandle.standardOutput.write(try result.json())
           print()
           return
         }
         let directory = SweepDirectory(out)
-        let runner = SweepJobRunner(job: job, sweep: plan.sweep.name, directory: directory, executable: Sweep.executable)
+        let runner = SweepJobRunner(job: job, sweep: sweep.name, directory: directory, executable: Sweep.executable)
         if worker {
           do { try runner.work(attempt: attempt) } catch {
             FileHandle.standardError.write(Data("\(error.description)\n".utf8))
@@ -103,7 +107,7 @@ extension HMMKitCommand {
           }
           return
         }
-        try Sweep.checked { () throws(SweepError) in try directory.prepare(for: plan.sweep) }
+        try Sweep.checked { () throws(SweepError) in try directory.prepare(for: sweep) }
         switch runner.supervise() {
         case .alreadyDone: print("job \(job.id): already done (\(directory.resultFile(job.id)))")
         case .done(let attempt): print("job \(job.id): done\(attempt > 1 ? " on attempt \(attempt)" : "") (\(directory.resultFile(job.id)))")

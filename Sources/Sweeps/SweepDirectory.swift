@@ -97,6 +97,9 @@ public struct SweepDirectory: Sendable {
   /// Ids with a result file.
   public func resultIDs() -> [String] { ids(in: "results", suffix: ".json") }
 
+  /// Ids with a failure record.
+  public func failureIDs() -> [String] { ids(in: "failures", suffix: ".json") }
+
   /// Reads one job's result.
   /// - Throws: ``SweepError`` naming the file when it cannot be read or decoded.
   public func result(_ id: String) throws(SweepError) -> SweepJobResult {

@@ -43,12 +43,14 @@ public struct SweepStatus: Sendable {
     done = []
     retried = []
     missing = []
+    let failed = Set(directory.failureIDs())
     for job in plan.jobs {
       if results.contains(job.id) {
         done.append(job.id)
-        if !directory.failures(job.id).isEmpty { retried.append(job.id) }
+        if failed.contains(job.id) { retried.append(job.id) }
       } else {
-        missing.append(Missing(id: job.id, label: job.label, failures: directory.failures(job.id), running: runningIDs.contains(job.id)))
+        missing.append(Missing(id: job.id, label: job.label, failures: failed.contains(job.id) ? directory.failures(job.id) : [],
+                               running: runningIDs.contains(job.id)))
       }
     }
   }

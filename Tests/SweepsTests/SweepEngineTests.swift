@@ -38,12 +38,12 @@ import Workloads
       #expect(merged.out.contains("merged 24/24 jobs"))
       databases.append(SweepDatabase(path: path))
     }
-    let rows = try databases.map { try $0.runs(sweep: "policies-ladders") }
+    let rows = try databases.map { try $0.runs(sweep: "policies-thp") }
     #expect(rows[0].count == 24 && rows[1].count == 24)
     #expect(rows[0].map(\.job) == rows[1].map(\.job))
     #expect(rows[0].map(\.parameters) == rows[1].map(\.parameters))
     #expect(rows[0].map(\.run) == rows[1].map(\.run))
-    let metrics = try databases.map { try $0.metrics(sweep: "policies-ladders") }
+    let metrics = try databases.map { try $0.metrics(sweep: "policies-thp") }
     #expect(metrics[0].count == 24)
     #expect(metrics[0] == metrics[1])
     #expect(metrics[0].values.allSatisfy { ($0["faults"] ?? 0) > 0 && ($0["time.total"] ?? 0) > 0 })

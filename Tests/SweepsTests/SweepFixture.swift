@@ -9,7 +9,7 @@ enum SweepFixture {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
   /// The example sweep of 24 jobs.
-  static var exampleSweep: String { root.appendingPathComponent("Scenarios/sweeps/policies-ladders.json").path }
+  static var exampleSweep: String { root.appendingPathComponent("Scenarios/sweeps/policies-thp.json").path }
 
   /// The `hmmkit` binary next to the test bundle.
   static var hmmkit: String {
