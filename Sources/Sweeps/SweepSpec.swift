@@ -64,6 +64,7 @@ public struct SweepSpec: Hashable, Sendable, Codable {
     }
     if seeds.isEmpty { result.append("'seeds' is empty") }
     if Set(seeds).count != seeds.count { result.append("'seeds' has a seed twice") }
+    if let big = seeds.first(where: { $0 > UInt64(Int64.max) }) { result.append("'seeds': \(big) is not below 2^63") }
     guard case .object = template else { return result + ["'template' must be an object (workload, policy, ladder, cost, memory)"] }
     var seen: Set<String> = []
     for (i, axis) in axes.enumerated() {

@@ -3,26 +3,6 @@ import Foundation
 /// Where each job of a sweep stands in its directory: done, running, failed (both attempts),
 /// or not run; and the report that names every job without a result.
 public struct SweepStatus: Sendable {
-  /// A job without a result.
-  public struct Missing: Sendable, Hashable {
-    /// The job's id.
-    public var id: String
-    /// Its axis values.
-    public var label: String
-    /// Its failed attempts (empty: never run, or killed together with its supervisor).
-    public var failures: [SweepFailure]
-    /// Whether a worker runs it now.
-    public var running: Bool
-
-    /// Why it has no result, as a sentence.
-    public var reason: String {
-      if running { return "still running" }
-      guard let last = failures.last else { return "no result and no failed attempt recorded (not run, or stopped together with its engine)" }
-      let attempts = failures.count == 1 ? "1 attempt" : "\(failures.count) attempts"
-      return "failed after \(attempts); last: \(last.reason)"
-    }
-  }
-
   /// Jobs in the plan.
   public var total: Int
   /// Ids of the jobs with a result.

@@ -58,6 +58,7 @@ import Workloads
     #expect(message(Self.small.replacingOccurrences(of: "workload.regions[0].size", with: "workload..size")).contains("is not a path"))
     #expect(message(Self.small.replacingOccurrences(of: "\"policy\": \"base\" }", with: "\"policy\": \"base\", \"colour\": 1 }")).contains("unknown template field 'colour'"))
     #expect(message("{ \"name\": \"s\", ").contains("t.json: error:"))
+    #expect(message(Self.small.replacingOccurrences(of: "[7, 8]", with: "[9223372036854775808]")).contains("'seeds': 9223372036854775808 is not below 2^63"))
   }
 
   @Test func pathsParse() {
