@@ -33,19 +33,15 @@ extension HMMKitCommand.Sweep {
       engine.extraOptions = sbatchOptions
       let start = Date()
       let submitted = try HMMKitCommand.Sweep.checked { () throws(SweepError) in try engine.submit(dryRun: dryRun) }
-      guard FileManager.default.fileExists(atPath: submitted.script) || submitted.jobID != nil else {
+      guard let script = submitted.script else {
         print("sweep \(plan.sweep.name): every job has a result; nothing to submit")
-        return
-      }
-      if dryRun {
-        print("wrote \(submitted.script) (submit it with: sbatch \(submitted.script))")
         return
       }
       guard let id = submitted.jobID else {
-        print("sweep \(plan.sweep.name): every job has a result; nothing to submit")
+        print("wrote \(script) (submit it with: sbatch \(script))")
         return
       }
-      print("submitted Slurm job \(id) (\(submitted.script))")
+      print("submitted Slurm job \(id) (\(script))")
       if wait {
         try HMMKitCommand.Sweep.checked { () throws(SweepError) in try engine.wait(for: id, progress: HMMKitCommand.Sweep.progressPrinter()) }
         let status = SweepStatus(plan: plan, directory: directory)

@@ -105,12 +105,13 @@ public struct SweepSlurmEngine: Sendable {
   }
 
   /// Writes `slurm/sweep.sbatch` and, unless `dryRun`, submits it (`sbatch --parsable`).
-  /// - Returns: the script's path and the Slurm job id (nil for a dry run or when nothing is left to run).
+  /// - Returns: the script's path (nil when every job has a result, so nothing was written) and
+  ///   the Slurm job id (nil for a dry run).
   /// - Throws: ``SweepError`` when sbatch is missing or refuses the script.
-  public func submit(dryRun: Bool) throws(SweepError) -> (script: String, jobID: String?) {
+  public func submit(dryRun: Bool) throws(SweepError) -> (script: String?, jobID: String?) {
     let maxArraySize = (dryRun ? nil : Self.clusterMaxArraySize()) ?? Self.defaultMaxArraySize
     let path = directory.file("slurm/sweep.sbatch")
-    guard let script = batchScript(maxArraySize: maxArraySize) else { return (path, nil) }
+    guard let script = batchScript(maxArraySize: maxArraySize) else { return (nil, nil) }
     do {
       try Data(script.utf8).write(to: URL(fileURLWithPath: path))
       chmod(path, 0o755)

@@ -47,6 +47,9 @@ import Workloads
     #expect(metrics[0].count == 24)
     #expect(metrics[0] == metrics[1])
     #expect(metrics[0].values.allSatisfy { ($0["faults"] ?? 0) > 0 && ($0["time.total"] ?? 0) > 0 })
+    // A finished directory has nothing left to submit.
+    let again = try SweepFixture.hmmkit(["sweep", "slurm", sweep, "--out", viaSlurm], in: work)
+    #expect(again.status == 0 && again.out.contains("every job has a result; nothing to submit"), "\(again.out)\(again.err)")
     // The study report drawn from the database.
     let report = (work as NSString).appendingPathComponent("report")
     let study = try SweepFixture.hmmkit(["study", "--from", (work as NSString).appendingPathComponent("slurm.sqlite"), "--out", report], in: work)
