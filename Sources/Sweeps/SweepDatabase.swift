@@ -208,12 +208,17 @@ public struct SweepDatabase: Sendable {
         var result: [(job: String, parameters: SweepJobSpec, axes: [(String, String)], run: RunResult)] = []
         for row in try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE sweep = ? ORDER BY job_index", arguments: [sweep]) {
           let run = try JSONDecoder().decode(RunResult.self, from: Data((row["result"] as String).utf8))
-          let parameters = try JSONDecoder().decode(SweepJobSpec.self, from: Data((row["parameters"] as String).utf8))
+          let parametersJSON = Data((row["parameters"] as String).utf8)
+          let parameters = try JSONDecoder().decode(SweepJobSpec.self, from: parametersJSON)
+          let tree = try JSONDecoder().decode(SweepValue.self, from: parametersJSON)
           var axes: [(String, String)] = []
           for column in axisColumns {
             let value: DatabaseValue = row[column]
             guard !value.isNull else { continue }
-            axes.append((String(column.dropFirst(5)), Self.text(value)))
+            let axis = String(column.dropFirst(5))
+            // As the sweep file wrote it (true, not the column's 1), where the parameters have it.
+            let written = SweepPath(parsing: axis).flatMap { tree.value(at: $0) }
+            axes.append((axis, written?.description ?? Self.text(value)))
           }
           result.append((row["job"] as String, parameters, axes, run))
         }

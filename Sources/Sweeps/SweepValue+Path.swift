@@ -28,3 +28,23 @@ extension SweepValue {
     }
   }
 }
+
+extension SweepValue {
+  /// The value at `path`, or nil when the path leads nowhere.
+  public func value(at path: SweepPath) -> SweepValue? {
+    var current = self
+    for component in path.components {
+      switch (component, current) {
+      case (.key(let key), .object(let members)):
+        guard let next = members[key] else { return nil }
+        current = next
+      case (.index(let index), .array(let elements)):
+        guard index < elements.count else { return nil }
+        current = elements[index]
+      default:
+        return nil
+      }
+    }
+    return current
+  }
+}

@@ -55,6 +55,7 @@ import Workloads
     let study = try SweepFixture.hmmkit(["study", "--from", (work as NSString).appendingPathComponent("slurm.sqlite"), "--out", report], in: work)
     #expect(study.status == 0, "\(study.err)")
     #expect(study.out.contains("24 runs"))
+    #expect(study.out.contains("thp workload.regions[0].thp=true workload.pattern=sequential seed=1 ") && study.out.contains("thp=false"), "\(study.out)")
     #expect(FileManager.default.fileExists(atPath: (report as NSString).appendingPathComponent("report.html")))
     try? FileManager.default.removeItem(atPath: work)
   }

@@ -61,10 +61,14 @@ import Workloads
     #expect(message(Self.small.replacingOccurrences(of: "[7, 8]", with: "[9223372036854775808]")).contains("'seeds': 9223372036854775808 is not below 2^63"))
   }
 
-  @Test func pathsParse() {
+  @Test func pathsParse() throws {
     #expect(SweepPath(parsing: "workload.regions[0].size")?.components == [.key("workload"), .key("regions"), .index(0), .key("size")])
     #expect(SweepPath(parsing: "a[1][2]")?.components == [.key("a"), .index(1), .index(2)])
     for bad in ["", ".a", "a.", "[0]", "a[x]", "a[0", "a[0]b"] { #expect(SweepPath(parsing: bad) == nil, "\(bad)") }
+    let tree = SweepValue.object(["a": .array([.bool(true), .object(["b": .integer(3)])])])
+    #expect(tree.value(at: SweepPath(parsing: "a[1].b")!) == .integer(3))
+    #expect(tree.value(at: SweepPath(parsing: "a[2]")!) == nil)
+    #expect(try tree.setting(.string("x"), at: SweepPath(parsing: "a[1].c")!).value(at: SweepPath(parsing: "a[1].c")!) == .string("x"))
   }
 
   @Test func slurmScriptCoversTheArrayWithinMaxArraySize() throws {
