@@ -17,8 +17,10 @@ import Workloads
     // Both at once: Slurm's scheduler waits between tasks, parallel fills the gaps.
     let local = try SweepFixture.Command(SweepFixture.hmmkit, ["sweep", "local", sweep, "-j", "2", "--engine", "parallel", "--out", viaParallel], in: work)
     let slurm = try SweepFixture.Command(SweepFixture.hmmkit, ["sweep", "slurm", sweep, "--wait", "--out", viaSlurm], in: work)
-    let localResult = local.finish()
-    let slurmResult = slurm.finish(timeout: 180)
+    // Generous limits: with the rest of the suite running on two cores, each job's two process
+    // launches (supervisor and worker) can take seconds.
+    let localResult = local.finish(timeout: 400)
+    let slurmResult = slurm.finish(timeout: 500)
     #expect(localResult.status == 0, "\(localResult.out)\(localResult.err)")
     #expect(localResult.out.contains("24/24 jobs done"))
     #expect(localResult.err.contains("engine GNU parallel") && localResult.err.contains("24/24 done"))
@@ -77,7 +79,7 @@ import Workloads
     // Kill attempts 1 and 2 of job 0000 and attempt 1 of job 0001, each once its worker has
     // recorded itself.
     var toKill: Set<String> = ["0000/1", "0000/2", "0001/1"]
-    let deadline = Date().addingTimeInterval(90)
+    let deadline = Date().addingTimeInterval(300)
     while !toKill.isEmpty && Date() < deadline && command.process.isRunning {
       for job in directory.running() where toKill.contains("\(job.job)/\(job.attempt)") {
         kill(job.pid, SIGKILL)
@@ -86,7 +88,7 @@ import Workloads
       usleep(10_000)
     }
     #expect(toKill.isEmpty, "not killed: \(toKill)")
-    let result = command.finish()
+    let result = command.finish(timeout: 300)
     #expect(result.status == 1, "\(result.out)\(result.err)")
     #expect(result.out.contains("3/4 jobs done (1 after a retry: 0001)"), "\(result.out)")
     #expect(result.out.contains("0000 (workload.accesses=400000 seed=1): failed after 2 attempts; last: killed by signal 9 (SIGKILL)"), "\(result.out)")
