@@ -21,6 +21,7 @@ import Workloads
 
   @Test func mergeIsIdempotentAndReportsMissingJobs() throws {
     let (plan, directory) = try Self.directory(with: plan(skipping: ["0003", "0010"]))
+    defer { try? FileManager.default.removeItem(atPath: directory.path) }
     let database = SweepDatabase(path: directory.file("results.sqlite"))
     let first = try database.merge([directory])
     #expect(first.sweeps.count == 1)
@@ -43,6 +44,7 @@ import Workloads
 
   @Test func axesAreColumnsAndMetricsMatchTheResults() throws {
     let (plan, directory) = try Self.directory(with: ["0000", "0005"])
+    defer { try? FileManager.default.removeItem(atPath: directory.path) }
     let database = SweepDatabase(path: directory.file("results.sqlite"))
     _ = try database.merge([directory])
     let runs = try database.runs(sweep: plan.sweep.name)
@@ -61,6 +63,7 @@ import Workloads
     try SweepDirectory.writeAtomically(try result.json(), to: directory.resultFile("0001"))
     try Data("{".utf8).write(to: URL(fileURLWithPath: directory.resultFile("0002")))
     let (_, other) = try Self.directory(with: ["0000"])
+    defer { for path in [directory.path, other.path] { try? FileManager.default.removeItem(atPath: path) } }
     let report = try SweepDatabase(path: directory.file("results.sqlite")).merge([directory, other])
     #expect(report.sweeps[0].merged == ["0000"])
     #expect(report.sweeps[0].rejected.count == 2)
@@ -70,6 +73,7 @@ import Workloads
 
   @Test func studyFromTheDatabaseHasEveryRun() throws {
     let (plan, directory) = try Self.directory(with: plan(skipping: []))
+    defer { try? FileManager.default.removeItem(atPath: directory.path) }
     let database = SweepDatabase(path: directory.file("results.sqlite"))
     _ = try database.merge([directory])
     let study = try database.study(sweep: nil)

@@ -73,6 +73,7 @@ enum SweepFixture {
     guard let directory = try? temporaryDirectory("slurm-start"),
           let command = try? Command("/bin/bash", [script], in: directory) else { return "cannot run \(script)" }
     let result = command.finish(timeout: 60)
+    try? FileManager.default.removeItem(atPath: directory)
     guard result.status == 0 else {
       return "Slurm could not be started: \(result.err.trimmingCharacters(in: .whitespacesAndNewlines)) (exit \(result.status))"
     }

@@ -74,6 +74,7 @@ import Workloads
   @Test func slurmScriptCoversTheArrayWithinMaxArraySize() throws {
     let plan = try SweepPlan(try Self.sweep(Self.small))
     let directory = SweepDirectory(try SweepFixture.temporaryDirectory("script"))
+    defer { try? FileManager.default.removeItem(atPath: directory.path) }
     try directory.prepare(for: plan.sweep)
     var engine = SweepSlurmEngine(plan: plan, directory: directory, executable: "/opt/hmmkit")
     engine.partition = "gpu"
