@@ -13,12 +13,15 @@ let package = Package(
     .library(name: "Crosscheck", targets: ["Crosscheck"]),
     .library(name: "Fuzzing", targets: ["Fuzzing"]),
     .library(name: "Exploration", targets: ["Exploration"]),
+    .library(name: "Sweeps", targets: ["Sweeps"]),
     .executable(name: "hmmkit", targets: ["HMMKitCLI"]),
     // capi (issue 17): the kernel's HMM API in C, libhmmkit.so (docs/c-api.md).
     .library(name: "HMMKitC", type: .dynamic, targets: ["HMMKitCAPI"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // Sweep results in SQLite (docs/sweeps.md); uses the system SQLite (libsqlite3-dev).
+    .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
   ],
   targets: [
     .target(name: "MemoryModel"),
@@ -32,6 +35,7 @@ let package = Package(
     .target(name: "HMMKitJSON"),
     .target(name: "Fuzzing", dependencies: ["Scenarios", "Crosscheck"]),
     .target(name: "Exploration", dependencies: ["Scenarios", "HMM", "MemoryModel"]),
+    .target(name: "Sweeps", dependencies: ["Workloads", .product(name: "GRDB", package: "GRDB.swift")]),
     // capi (issue 17): <hmmkit/hmm.h> and the Swift side of libhmmkit.
     .target(name: "CHMMKit"),
     .target(
@@ -41,6 +45,7 @@ let package = Package(
       name: "HMMKitCLI",
       dependencies: [
         "MemoryModel", "HMM", "DeviceMirror", "Scenarios", "LiveLinux", "Crosscheck", "Fuzzing", "Exploration", "Workloads",
+        "Sweeps",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "MemoryModelTests", dependencies: ["MemoryModel"]),
@@ -53,6 +58,7 @@ let package = Package(
     .testTarget(name: "CrosscheckTests", dependencies: ["Crosscheck", "Scenarios", "LiveLinux", "MemoryModel"]),
     .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "Scenarios", "LiveLinux"]),
     .testTarget(name: "ExplorationTests", dependencies: ["Exploration", "Scenarios", "HMM"]),
+    .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Workloads"]),
     // capi (issue 17): compiles Examples/c-driver with cc against libhmmkit and runs it.
     .testTarget(name: "CAPITests", dependencies: ["HMMKitCAPI"]),
   ]

@@ -26,7 +26,14 @@ extension HMMKitCommand {
     @Option(help: "Override the study's seed.")
     var seed: UInt64?
 
+    @Option(help: "Draw the report from a merged sweep (hmmkit sweep merge … --into results.sqlite) instead of running a study.")
+    var from: String?
+
+    @Option(help: "With --from: the sweep to draw, when the database holds several.")
+    var sweep: String?
+
     func run() throws {
+      if let from { return try runFromDatabase(from) }
       var spec = try Self.load(file)
       if let seed { spec.seed = seed }
       let problems = spec.problems()

@@ -10,7 +10,8 @@ struct HMMKitCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "hmmkit",
     abstract: "Linux's Heterogeneous Memory Management, made executable.",
-    subcommands: [Demo.self, Run.self, Check.self, Inspect.self, Crosscheck.self, Selftest.self, Fuzz.self, Explore.self, Study.self],
+    subcommands: [Demo.self, Run.self, Check.self, Inspect.self, Crosscheck.self, Selftest.self, Fuzz.self, Explore.self, Study.self,
+                  Sweep.self],
     defaultSubcommand: Demo.self)
 
   /// Runs the tool, turning ArgumentParser's usage-error exit code (64) into 2.
