@@ -6,7 +6,7 @@ import Workloads
 public struct SweepJobSpec: Hashable, Sendable, Codable {
   /// The workload.
   public var workload: WorkloadSpec
-  /// The policy or driver preset (``DevicePolicyChoice/names``).
+  /// The policy or driver preset (`DevicePolicyChoice.names` in Workloads).
   public var policy: String
   /// The page ladder (`default`, `nvidia`, `xe`, `amd`, `base` or sizes like `4K,2M`).
   public var ladder: String
