@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import Sweeps
 
@@ -50,14 +53,42 @@ enum SweepFixture {
     }
 
     /// Waits (at most `timeout` seconds, then kills it) and returns the exit status and output.
+    ///
+    /// The child is reaped here with `waitpid` rather than through Foundation's own termination
+    /// monitoring: in the test runner, which also forks helper processes of its own, that
+    /// monitoring was seen to miss a child's exit (the child stayed a zombie and
+    /// `waitUntilExit()` never returned). Whichever of the two reaps the child first, the status
+    /// is the child's.
     func finish(timeout: Double = 120) -> (status: Int32, out: String, err: String) {
+      let pid = process.processIdentifier
       let deadline = Date().addingTimeInterval(timeout)
-      while process.isRunning && Date() < deadline { usleep(20_000) }
-      if process.isRunning { process.terminate() }
-      process.waitUntilExit()
+      var status: Int32 = 0
+      var reaped = false
+      var killed = false
+      while true {
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == pid { reaped = true; break }
+        if result < 0 { break }  // ECHILD: Foundation reaped it
+        if Date() >= deadline {
+          if killed { break }
+          kill(pid, SIGKILL)
+          killed = true
+          continue
+        }
+        usleep(20_000)
+      }
+      let code: Int32
+      if reaped {
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out (the C macros are not imported).
+        code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+      } else {
+        let foundationDeadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < foundationDeadline { usleep(1_000) }
+        code = process.isRunning ? 128 + SIGKILL : (process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus)
+      }
       let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
       let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-      return (process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus, out, err)
+      return (code, out, err)
     }
   }
 

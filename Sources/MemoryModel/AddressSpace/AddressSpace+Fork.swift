@@ -7,7 +7,8 @@ extension AddressSpace {
   /// VMAs; shared and untouched file mappings refault in the child. In private VMAs, writable
   /// anonymous entries — PTEs and whole PMD leaves — are write-protected in both processes and
   /// their pages lose their exclusive mark, after a `protection-page` invalidation of the
-  /// parent's VMA range.
+  /// parent's VMA range. PMD leaves of file and shmem VMAs are not copied (`copy_huge_pmd`): the
+  /// child refaults them.
   /// - Throws: `ENOMEM` when frames for the child's page tables run out (the child is then torn
   ///   down).
   public func fork(childName: String) throws(SyscallError) -> AddressSpace {
@@ -71,6 +72,9 @@ extension AddressSpace {
       }
       guard !entry.isNone, entry.isHuge || entry.isProtNone || entry.swapType == .devicePrivate else { continue }
       guard let childSlot = child.pageTable.slot(for: address, level: level, allocate: true) else { return false }
+      // copy_huge_pmd(): a PMD leaf of a file or shmem VMA is not copied (it "can be re-filled on
+      // fault"): the child maps the page-cache folio again when it touches it.
+      if level == .pmd && !vma.isAnonymous && !vma.isHugetlb && vma.flags.isDisjoint(with: [.pfnmap, .mixedmap]) { continue }
       if cow && vma.isHugetlb && needsCOWForDMA(entry) {
         // copy_hugetlb_page_range(): a maybe-pinned exclusive hugetlb page is copied for the child.
         guard copyMaybePinnedHugetlbPage(entry, to: child, at: childSlot, level: level) else { return false }
