@@ -28,18 +28,5 @@ extension SweepSpec {
 
   /// A decoding error as a sentence with its JSON path (`.axes[1].values: …`), and the line and
   /// column where the JSON itself is malformed.
-  static func describe(_ error: DecodingError) -> String {
-    func path(_ keys: [any CodingKey]) -> String {
-      keys.isEmpty ? "top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-    }
-    switch error {
-    case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])): required field '\(key.stringValue)' is missing"
-    case .typeMismatch(_, let context): return "\(path(context.codingPath)): \(context.debugDescription)"
-    case .valueNotFound(_, let context): return "\(path(context.codingPath)): \(context.debugDescription)"
-    case .dataCorrupted(let context):
-      let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-      return "\(path(context.codingPath)): \(context.debugDescription)\(underlying.map { " (\($0))" } ?? "")"
-    @unknown default: return "\(error)"
-    }
-  }
+  static func describe(_ error: DecodingError) -> String { error.sentence }
 }

@@ -1,0 +1,21 @@
+import Foundation
+
+extension DecodingError {
+  /// The error as one sentence that starts with its JSON path (`.axes[1].values: …`, or `top
+  /// level`), and, where the JSON itself is malformed, the parser's own description (which names
+  /// the line and column). The study and sweep file readers print it after `FILE: error:`.
+  public var sentence: String {
+    func path(_ keys: [any CodingKey]) -> String {
+      keys.isEmpty ? "top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+    switch self {
+    case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])): required field '\(key.stringValue)' is missing"
+    case .typeMismatch(_, let context): return "\(path(context.codingPath)): \(context.debugDescription)"
+    case .valueNotFound(_, let context): return "\(path(context.codingPath)): \(context.debugDescription)"
+    case .dataCorrupted(let context):
+      let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+      return "\(path(context.codingPath)): \(context.debugDescription)\(underlying.map { " (\($0))" } ?? "")"
+    @unknown default: return "\(self)"
+    }
+  }
+}
