@@ -7,9 +7,8 @@ extension DeviceTLB {
                            _ body: (VirtualAddress, DevicePageSize) -> Void) {
     for array in arrays {
       let bytes = array.size.bytes
-      for slot in array.base ..< array.base + array.sets * array.ways {
+      for slot in array.slotRange where slots[slot].tag != 0 {
         let tag = slots[slot].tag
-        if tag == 0 { continue }
         let entryStart = (tag &- 1) &* bytes
         if entryStart < end.rawValue && start.rawValue < entryStart &+ bytes { body(VirtualAddress(entryStart), array.size) }
       }

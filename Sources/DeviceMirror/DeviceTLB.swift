@@ -49,6 +49,9 @@ public struct DeviceTLB {
     let setMask: UInt64
     /// `pageCount - 1`: the 4 KiB page within an entry.
     let pageMask: UInt64
+
+    /// The array's slots in ``DeviceTLB/slots``.
+    var slotRange: Range<Int> { base ..< base + sets * ways }
   }
 
   /// One cached translation.
@@ -148,7 +151,7 @@ public struct DeviceTLB {
   public mutating func invalidate(_ start: VirtualAddress, _ end: VirtualAddress) {
     for array in arrays {
       let bytes = array.size.bytes
-      for way in array.base..<(array.base + array.sets * array.ways) where slots[way].tag != 0 {
+      for way in array.slotRange where slots[way].tag != 0 {
         let entryStart = (slots[way].tag &- 1) &* bytes
         if entryStart < end.rawValue && start.rawValue < entryStart &+ bytes {
           slots[way].tag = 0
@@ -161,11 +164,7 @@ public struct DeviceTLB {
   /// The ranges the valid entries cover.
   public var entries: [(start: VirtualAddress, size: DevicePageSize)] {
     var result: [(VirtualAddress, DevicePageSize)] = []
-    for array in arrays {
-      for way in array.base..<(array.base + array.sets * array.ways) where slots[way].tag != 0 {
-        result.append((VirtualAddress((slots[way].tag - 1) * array.size.bytes), array.size))
-      }
-    }
+    forEachEntry(overlapping: VirtualAddress(0), VirtualAddress(UInt64.max)) { result.append(($0, $1)) }
     return result
   }
 

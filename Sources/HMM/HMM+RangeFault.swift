@@ -200,7 +200,7 @@ struct HMMWalker: PageTableVisitor {
       let raw = pte.rawValue
       if raw & (PageTableEntry.presentBit | PageTableEntry.specialBit) == PageTableEntry.presentBit
         && (raw & PageTableEntry.writableBit != 0 || !mayFault) {
-        let write = (raw & PageTableEntry.writableBit) << (62 - 1)
+        let write = (raw & PageTableEntry.writableBit) &* (Self.write / PageTableEntry.writableBit)  // RW moved to WRITE
         pfns[slot] = HMMPFN(rawValue: request & Self.sticky | (raw & PageTableEntry.pfnMask) >> 12 | Self.valid | write)
         continue
       }
