@@ -6,10 +6,13 @@ public struct FuzzExecutor: Sendable {
   /// How often the invariant checker runs (1: after every step). The safety oracle always runs
   /// after every step; the end of a case is always checked.
   public var invariantInterval: Int
+  /// Where the time goes, when set: each command's and each phase's thread CPU time is added.
+  public var timings: FuzzTimings?
 
   /// Creates an executor.
-  public init(invariantInterval: Int = 1) {
+  public init(invariantInterval: Int = 1, timings: FuzzTimings? = nil) {
     self.invariantInterval = max(1, invariantInterval)
+    self.timings = timings
   }
 
   /// What running a case gave.
@@ -26,8 +29,14 @@ public struct FuzzExecutor: Sendable {
   /// position (among the scenario commands) of each command the model refuses, at once.
   public func run(_ steps: [FuzzStep], report: ((Int) -> Void)? = nil) -> Outcome {
     // The machine `hmmkit run` gets unless the case's `system memory=` line says otherwise.
+    var start = timings.map { _ in FuzzTimings.now() } ?? 0
     let session = ScenarioSession(options: ScenarioRunner.Options(checkInvariants: false))
-    defer { session.shutdown() }
+    timings?.add("<session>", since: start)
+    defer {
+      start = timings.map { _ in FuzzTimings.now() } ?? 0
+      session.shutdown()
+      timings?.add("<shutdown>", since: start)
+    }
     var count = 0
     var failed: [Bool] = []
     failed.reserveCapacity(steps.count)
@@ -35,7 +44,9 @@ public struct FuzzExecutor: Sendable {
       switch step {
       case .command(let command):
         count += 1
+        start = timings.map { _ in FuzzTimings.now() } ?? 0
         let outcome = session.execute(command)
+        timings?.add(command.keyword, since: start)
         if case .failed = outcome {
           failed.append(true)
           report?(count - 1)
@@ -44,6 +55,8 @@ public struct FuzzExecutor: Sendable {
         }
       case .compare(let devices, let range):
         count += devices.count
+        start = timings.map { _ in FuzzTimings.now() } ?? 0
+        defer { timings?.add("<compare>", since: start) }
         failed.append(false)
         var reference: (name: String, bytes: [UInt8])?
         for device in devices {
@@ -59,7 +72,9 @@ public struct FuzzExecutor: Sendable {
           }
         }
       }
+      start = timings.map { _ in FuzzTimings.now() } ?? 0
       let oracle = session.oracleViolations()
+      timings?.add("<oracle>", since: start)
       if let first = oracle.first {
         return Outcome(finding: FuzzFinding(kind: .oracle, step: index, detail: first, signature: "oracle " + Self.rule(first)), steps: count, failed: failed)
       }
@@ -67,7 +82,10 @@ public struct FuzzExecutor: Sendable {
       // scanned again), everything at the end of the case.
       let last = index == steps.count - 1
       if index % invariantInterval == invariantInterval - 1 || last {
-        if let violation = session.invariantViolations(incremental: !last).first {
+        start = timings.map { _ in FuzzTimings.now() } ?? 0
+        let violations = session.invariantViolations(incremental: !last)
+        timings?.add(last ? "<invariants, full>" : "<invariants>", since: start)
+        if let violation = violations.first {
           return Outcome(finding: FuzzFinding(kind: .invariant, step: index, detail: violation, signature: "invariant " + Self.rule(violation)), steps: count, failed: failed)
         }
       }

@@ -120,7 +120,8 @@ public struct Fuzzer {
     var steps = Array(fuzzCase.steps.prefix(finding.step + 1))
     var shrunkFinding = finding
     if shrink {
-      let executor = self.executor
+      var executor = self.executor
+      executor.timings = nil  // what shrinking costs is not the fuzzing rate
       var shrinker = FuzzShrinker { candidate in
         executor.run(candidate).finding?.signature == finding.signature
       }

@@ -49,6 +49,9 @@ extension HMMKitCommand {
     @Flag(help: "Run the cases in this process (a trap ends the run).")
     var inProcess = false
 
+    @Flag(help: "Run the cases in this process and print where their CPU time went, per command and per oracle.")
+    var timings = false
+
     @Flag(help: "Report findings without shrinking them.")
     var noShrink = false
 
@@ -80,9 +83,10 @@ extension HMMKitCommand {
       }
       if !json { print("hmmkit fuzz --seed \(setup.configuration.seed) (\(setup.limitDescription), \(setup.configuration.steps) steps per case, policies \(setup.policiesDescription), profile \(setup.configuration.profile.name))") }
       let result: (progress: Fuzzer.Progress, reports: [Fuzzer.Report])
-      if inProcess {
+      let table = timings ? FuzzTimings() : nil
+      if inProcess || timings {
         var fuzzer = Fuzzer(configuration: setup.configuration, limit: setup.limit)
-        fuzzer.executor = FuzzExecutor(invariantInterval: setup.checkEvery)
+        fuzzer.executor = FuzzExecutor(invariantInterval: setup.checkEvery, timings: table)
         fuzzer.shrink = !noShrink
         fuzzer.onProgress = showProgress
         result = fuzzer.run()
@@ -101,6 +105,7 @@ extension HMMKitCommand {
         print(FuzzOutput.json(result.progress, result.reports, files: files, seed: setup.configuration.seed))
       } else {
         print(FuzzOutput.summary(result.progress, result.reports, files: files))
+        if let table { print(table.text) }
       }
       if !result.reports.isEmpty || result.progress.findings > 0 { throw ExitCode(1) }
     }
