@@ -27,7 +27,7 @@ let package = Package(
     .target(name: "MemoryModel"),
     .target(name: "HMM", dependencies: ["MemoryModel"]),
     .target(name: "DeviceMirror", dependencies: ["HMM", "MemoryModel"]),
-    .target(name: "Workloads", dependencies: ["DeviceMirror", "HMM", "MemoryModel"]),
+    .target(name: "Workloads", dependencies: ["DeviceMirror", "HMM", "MemoryModel", "HMMKitJSON"]),
     .target(name: "Scenarios", dependencies: ["MemoryModel", "HMM", "DeviceMirror", "HMMKitJSON"]),
     .target(name: "LiveLinux", dependencies: ["HMM", "MemoryModel", "HMMKitJSON"]),
     .target(name: "Crosscheck", dependencies: ["Scenarios", "LiveLinux", "MemoryModel"]),

@@ -55,20 +55,19 @@ extension HMMKitCommand {
     /// Reads a study file, or the default study.
     static func load(_ file: String?) throws -> StudySpec {
       guard let file else { return .defaultStudy }
-      guard let data = FileManager.default.contents(atPath: file) else {
-        throw ValidationError("\(file): error: cannot read the study file")
+      func fail(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitCode(2)
       }
+      guard let data = FileManager.default.contents(atPath: file) else { throw fail("\(file): error: cannot read the study file") }
       do {
         return try JSONDecoder().decode(StudySpec.self, from: data)
       } catch let error as DecodingError {
-        throw ValidationError("\(file): error: \(Self.describe(error))")
+        throw fail(error.message(file: file, data: data))
       } catch {
-        throw ValidationError("\(file): error: \(error.localizedDescription)")
+        throw fail("\(file): error: \(error.localizedDescription)")
       }
     }
-
-    /// A decoding error as a sentence with the JSON path.
-    static func describe(_ error: DecodingError) -> String { error.sentence }
 
     /// Runs the study, drawing a progress bar on a terminal once it has taken more than a second.
     static func runWithProgress(_ spec: StudySpec) throws -> StudyResult {

@@ -20,10 +20,13 @@ extension HMMKitCommand {
       (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// Loads a sweep file and expands it, as a usage error (exit 2) when anything is wrong.
+    /// Loads a sweep file and expands it; when anything is wrong, the message naming the file is
+    /// printed on standard error and the command exits with 2.
     static func plan(_ file: String) throws -> SweepPlan {
-      do { return try SweepPlan(try SweepSpec.load(path: file)) } catch {
-        throw ValidationError(error.description.hasPrefix(file) ? error.description : "\(file): error: \(error.description)")
+      try checked { () throws(SweepError) in
+        do throws(SweepError) { return try SweepPlan(try SweepSpec.load(path: file)) } catch {
+          throw error.description.hasPrefix(file) ? error : SweepError("\(file): error: \(error.description)")
+        }
       }
     }
 
@@ -44,9 +47,13 @@ extension HMMKitCommand {
       }
     }
 
-    /// Runs `body`, turning a ``SweepError`` into a usage error (exit 2).
+    /// Runs `body`; a ``SweepError`` (a file or sweep that is wrong, which the usage text would
+    /// not help with) is printed on standard error as it is, and the command exits with 2.
     static func checked<T>(_ body: () throws(SweepError) -> T) throws -> T {
-      do { return try body() } catch { throw ValidationError(error.description) }
+      do { return try body() } catch {
+        FileHandle.standardError.write(Data((error.description + "\n").utf8))
+        throw ExitCode(2)
+      }
     }
   }
 }

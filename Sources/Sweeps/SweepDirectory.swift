@@ -106,7 +106,7 @@ public struct SweepDirectory: Sendable {
     let path = resultFile(id)
     guard let data = FileManager.default.contents(atPath: path) else { throw SweepError("\(path): error: cannot read") }
     do { return try JSONDecoder().decode(SweepJobResult.self, from: data) } catch let error as DecodingError {
-      throw SweepError("\(path): error: \(SweepSpec.describe(error))")
+      throw SweepError(error.message(file: path, data: data))
     } catch {
       throw SweepError("\(path): error: \(error.localizedDescription)")
     }

@@ -17,7 +17,7 @@ extension SweepSpec {
     do {
       spec = try JSONDecoder().decode(SweepSpec.self, from: data)
     } catch let error as DecodingError {
-      throw SweepError("\(file): error: \(describe(error))")
+      throw SweepError(error.message(file: file, data: data))
     } catch {
       throw SweepError("\(file): error: \(error.localizedDescription)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HMMKitJSON
 
 extension DecodingError {
   /// The error as one sentence that starts with its JSON path (`.axes[1].values: …`, or `top
@@ -17,5 +18,15 @@ extension DecodingError {
       return "\(path(context.codingPath)): \(context.debugDescription)\(underlying.map { " (\($0))" } ?? "")"
     @unknown default: return "\(self)"
     }
+  }
+
+  /// The error as a message about the file `file` that held `data`: `FILE:LINE:COLUMN: error: …`
+  /// where the text is not JSON (the position of its first syntax error), `FILE: error: PATH: …`
+  /// (``sentence``) where it is JSON but not what the reader expects.
+  public func message(file: String, data: Data) -> String {
+    if case .dataCorrupted(let context) = self, context.codingPath.isEmpty, let syntax = JSONSyntaxError.first(in: data) {
+      return "\(file):\(syntax.line):\(syntax.column): error: \(syntax.message)"
+    }
+    return "\(file): error: \(sentence)"
   }
 }
