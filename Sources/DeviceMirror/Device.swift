@@ -121,6 +121,12 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
       counters.tlbHits += 1
       return hit.pfn
     }
+    return try translateMissed(address, write: write)
+  }
+
+  /// The rest of an access whose TLB lookup gave nothing usable: count the miss, walk the
+  /// device page table, and fault (replaying the access) when the walk finds no translation.
+  func translateMissed(_ address: VirtualAddress, write: Bool) throws(HMMError) -> PFN {
     counters.tlbMisses += 1
     if let pfn = walk(address, write: write) { return pfn }
     // The device replays the faulting access after the fault is handled; an invalidation that
@@ -236,13 +242,16 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   public func read(_ address: VirtualAddress, count: Int) throws(HMMError) -> [UInt8] {
     guard let memory = mirroredSpace?.system.memory else { throw .fault(address) }
     var result: [UInt8] = []
-    var cursor = address
-    while result.count < count {
-      let offset = Int(cursor.rawValue & 4095)
-      let chunk = min(count - result.count, 4096 - offset)
-      let pfn = try access(cursor, write: false)
-      memory.read(pfn, offset: offset, count: chunk, into: &result)
-      cursor = cursor + UInt64(chunk)
+    guard count > 0 else { return result }
+    result.reserveCapacity(count)
+    let total = UInt64(count)
+    try accessPages(from: address, pages: Self.pagesTouched(address, total), write: false) { _, pfn, n in
+      for i in 0..<n {
+        let offset = result.isEmpty ? Int(address.rawValue & 4095) : 0
+        let chunk = min(count &- result.count, 4096 &- offset)
+        memory.read(pfn + UInt64(i), offset: offset, count: chunk, into: &result)
+      }
+      return n
     }
     return result
   }
@@ -250,25 +259,24 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// Writes `bytes` at `address` through the device (faulting as needed).
   public func write(_ address: VirtualAddress, bytes: [UInt8]) throws(HMMError) {
     guard let memory = mirroredSpace?.system.memory else { throw .fault(address) }
-    var cursor = address
+    guard !bytes.isEmpty else { return }
     var index = 0
-    while index < bytes.count {
-      let offset = Int(cursor.rawValue & 4095)
-      let chunk = min(bytes.count - index, 4096 - offset)
-      let pfn = try access(cursor, write: true)
-      memory.write(pfn, offset: offset, bytes: bytes[index..<(index + chunk)])
-      cursor = cursor + UInt64(chunk)
-      index += chunk
+    try accessPages(from: address, pages: Self.pagesTouched(address, UInt64(bytes.count)), write: true) { _, pfn, n in
+      for i in 0..<n {
+        let offset = index == 0 ? Int(address.rawValue & 4095) : 0
+        let chunk = min(bytes.count &- index, 4096 &- offset)
+        memory.write(pfn + UInt64(i), offset: offset, bytes: bytes[index..<(index + chunk)])
+        index += chunk
+      }
+      return n
     }
   }
 
   /// Touches every page of `[address, address + length)` (no data), in order.
   public func touch(_ address: VirtualAddress, _ length: UInt64, write: Bool) throws(HMMError) {
-    var page = address.alignedDown(to: 4096)
-    while page < address + length {
-      try access(page, write: write)
-      page = page + 4096
-    }
+    let first = address.alignedDown(to: 4096)
+    guard address + length > first else { return }
+    try accessPages(from: first, pages: Int((address + length - first + 4095) >> 12), write: write) { _, _, n in n }
   }
 
   /// The interval notifier callback: unmap every overlapping device mapping (whole), shoot the
