@@ -26,7 +26,13 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// The page sizes its MMU can map.
   public let pageSizes: DevicePageSizes
   /// How it chooses mappings.
-  public var policy: any MappingPolicy
+  public var policy: any MappingPolicy {
+    didSet { policyChanged() }
+  }
+  /// The policy as ``DriverFaultRules``, if it is one (found once per policy, not per fault).
+  @exclusivity(unchecked) var rules: (any DriverFaultRules)?
+  /// Whether the policy is ``PTEBatchPolicy``.
+  var policyIsPTEBatch = false
   /// The bytes a device fault asks HMM for (a power of two).
   public let faultWindow: UInt64
   /// Attempts of the driver loop before a fault fails with `-EBUSY`.
@@ -82,6 +88,13 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     self.tlb = DeviceTLB(geometry: tlbGeometry ?? DeviceTLB.defaultGeometry(for: pageSizes))
     self.placement = placement
     self.deviceMemoryBytes = deviceMemoryBytes
+    policyChanged()
+  }
+
+  /// Caches what the fault and invalidation paths ask of the policy.
+  private func policyChanged() {
+    rules = policy as? any DriverFaultRules
+    policyIsPTEBatch = policy is PTEBatchPolicy
   }
 
   /// Starts mirroring `space`: one interval notifier over its whole user address space.
@@ -170,7 +183,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     }
     var start = max(address.alignedDown(to: faultWindow), vma.start)
     var end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
-    let rules = policy as? any DriverFaultRules
+    let rules = self.rules
     if let rules { (start, end) = try rules.faultRange(at: address, vma: vma, window: (start, end)) }
     counters.faultWindows += 1
     if placement == .migrate, let region = deviceMemory, vma.isAnonymous, !vma.isShared {
@@ -179,7 +192,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end,
                          defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID)
-    range.orderHint = policy is PTEBatchPolicy ? .pteBatch : hmmOrderHint
+    range.orderHint = policyIsPTEBatch ? .pteBatch : hmmOrderHint
     let memory = space.system.memory
     let result: HMM.DriverLoopResult
     do {
@@ -196,9 +209,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
           }
         }
         // One dictionary update per size, not one per mapping.
-        for (size, n) in [(DevicePageSize.size4K, created.0), (.size64K, created.1), (.size2M, created.2), (.size1G, created.3)] where n > 0 {
-          counters.mappingsCreated[size, default: 0] += n
-        }
+        DeviceCounters.add(created, to: &counters.mappingsCreated)
       }
     } catch {
       counters.hmmCalls += 1
@@ -282,18 +293,24 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// The interval notifier callback: unmap every overlapping device mapping (whole), shoot the
   /// TLB down, and store the sequence.
   public func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
-    let range = (policy as? any DriverFaultRules)?.widened(range) ?? range
+    let range = rules?.widened(range) ?? range
     counters.invalidations += 1
     if range.event == .migrate && range.owner == ownerID { return true }
     if driverLoopVariant.setsSequence { notifier.setSequence(currentSequence) }
-    let removed = pageTable.unmap(range.start, range.end)
     var low = range.start
     var high = range.end
-    for mapping in removed {
-      counters.mappingsRemoved[mapping.size, default: 0] += 1
+    var removed = (0, 0, 0, 0)
+    pageTable.unmap(range.start, range.end) { mapping in
+      switch mapping.size {
+      case .size4K: removed.0 += 1
+      case .size64K: removed.1 += 1
+      case .size2M: removed.2 += 1
+      case .size1G: removed.3 += 1
+      }
       low = min(low, mapping.start)
       high = max(high, mapping.end)
     }
+    DeviceCounters.add(removed, to: &counters.mappingsRemoved)
     tlb.invalidate(low, high)
     if range.event == .release { mirroredSpace = nil }
     return true

@@ -57,3 +57,14 @@ public struct DeviceCounters: Sendable, Equatable {
                                        "mappings-removed"]
     + DevicePageSize.allCases.flatMap { ["mappings-created-\($0)", "mappings-removed-\($0)"] }
 }
+
+extension DeviceCounters {
+  /// Adds mappings counted by size (4K, 64K, 2M, 1G) to `counts`, one dictionary update per size
+  /// that has any.
+  static func add(_ bySize: (Int, Int, Int, Int), to counts: inout [DevicePageSize: Int]) {
+    if bySize.0 > 0 { counts[.size4K, default: 0] += bySize.0 }
+    if bySize.1 > 0 { counts[.size64K, default: 0] += bySize.1 }
+    if bySize.2 > 0 { counts[.size2M, default: 0] += bySize.2 }
+    if bySize.3 > 0 { counts[.size1G, default: 0] += bySize.3 }
+  }
+}

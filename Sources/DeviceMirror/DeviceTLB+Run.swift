@@ -53,3 +53,29 @@ extension DeviceTLB {
     statistics.misses += 1
   }
 }
+
+extension DeviceTLB {
+  /// Drops the entries of `array` that overlap `[start, end)` by probing only the sets their
+  /// virtual page numbers fall in, when the range covers fewer of this size's pages than the
+  /// array has sets (each set is then probed for one page number at most, so every overlapping
+  /// entry is found once, as the full scan finds it).
+  /// - Returns: false, changing nothing, when the range is too large for that (scan instead).
+  /// - Precondition: `start < end`.
+  mutating func shootDownBySet(_ array: Array, _ start: VirtualAddress, _ end: VirtualAddress) -> Bool {
+    let first = start.rawValue >> array.shift
+    let last = (end.rawValue &- 1) >> array.shift
+    guard last &- first < UInt64(array.sets) else { return false }
+    var vpn = first
+    while true {
+      let tag = vpn &+ 1
+      let set = firstSlot(array, vpn)
+      for way in set..<(set &+ array.ways) where slots[way].tag == tag {
+        slots[way].tag = 0
+        statistics.shootdowns += 1
+      }
+      if vpn == last { break }
+      vpn &+= 1
+    }
+    return true
+  }
+}
