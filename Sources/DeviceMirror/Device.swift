@@ -54,14 +54,17 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// `pte-batch` policy always asks for `HMM.HMMOrderHint.pteBatch`).
   public var hmmOrderHint = HMMOrderHint.mapOrder
   /// Device-private memory (created when mirroring starts, if `deviceMemoryBytes` > 0).
-  public private(set) var deviceMemory: DeviceMemory?
+  @exclusivity(unchecked) public private(set) var deviceMemory: DeviceMemory?
   /// Bytes of device memory to create.
   public let deviceMemoryBytes: UInt64
   /// Pages migrated each way.
   public internal(set) var migration = MigrationCounters()
   /// The mirrored address space.
-  public private(set) var mirroredSpace: AddressSpace?
-  var notifier: IntervalNotifier?
+  @exclusivity(unchecked) public private(set) var mirroredSpace: AddressSpace?
+  @exclusivity(unchecked) var notifier: IntervalNotifier?
+  /// The output buffer of the last fault's `hmm_range_fault()`, kept for the next one (no
+  /// allocation per fault).
+  @exclusivity(unchecked) var pfnBuffer: [HMMPFN] = []
 
   /// Creates a device.
   /// - Parameters:
@@ -191,7 +194,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
       migrateToDevice(space, start, end, region, writable: vma.protection.contains(.write))
     }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end,
-                         defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID)
+                         defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID,
+                         reusing: &pfnBuffer)
     range.orderHint = policyIsPTEBatch ? .pteBatch : hmmOrderHint
     let memory = space.system.memory
     let result: HMM.DriverLoopResult
@@ -219,6 +223,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     counters.entriesWalked += result.entriesFilled
     counters.busyRetries += result.busyRetries + result.sequenceRetries
     try rules?.validate(range.pfns, start: range.start)
+    swap(&pfnBuffer, &range.pfns)
   }
 
   /// Moves `[start, end)` to device memory before mapping it (first-touch placement).
@@ -226,9 +231,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
                                writable: Bool) {
     guard var m = try? space.migrateVMASetup(start: start, end: end, select: [.system, .compound], pgmapOwner: ownerID) else { return }
     // The migration's own invalidation is ignored (owner match): drop the old translations here.
-    let removed = pageTable.unmap(start, end)
-    for mapping in removed { counters.mappingsRemoved[mapping.size, default: 0] += 1 }
-    tlb.invalidate(removed.map(\.start).min() ?? start, removed.map(\.end).max() ?? end)
+    unmapForMigration(start, end)
     DeviceMigration.allocateOnDevice(&m, region: region, system: space.system, failLarge: false, vmaWritable: writable)
     space.migrateVMAPages(&m)
     for i in 0..<m.pageCount where m.src[i].isMigrating && m.dst[i].isValid {
@@ -237,14 +240,32 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     space.migrateVMAFinalize(&m)
   }
 
+  /// Drops the device's mappings of `[start, end)` (whole) and shoots down the TLB over what they
+  /// covered (the range itself when there were none).
+  private func unmapForMigration(_ start: VirtualAddress, _ end: VirtualAddress) {
+    var low: VirtualAddress?
+    var high: VirtualAddress?
+    var removed = (0, 0, 0, 0)
+    pageTable.unmap(start, end) { mapping in
+      switch mapping.size {
+      case .size4K: removed.0 += 1
+      case .size64K: removed.1 += 1
+      case .size2M: removed.2 += 1
+      case .size1G: removed.3 += 1
+      }
+      low = min(low ?? mapping.start, mapping.start)
+      high = max(high ?? mapping.end, mapping.end)
+    }
+    DeviceCounters.add(removed, to: &counters.mappingsRemoved)
+    tlb.invalidate(low ?? start, high ?? end)
+  }
+
   /// `migrate_to_ram`: the CPU touched one of this device's pages; move it back and drop the
   /// device's translations of it.
   public func migrateToRAM(_ space: AddressSpace, address: VirtualAddress, pfn: PFN) -> Bool {
     DeviceMigration.migrateToRAM(space, address: address, owner: ownerID, failLarge: false) { start, pages in
       let end = start + UInt64(pages) * 4096
-      let removed = pageTable.unmap(start, end)
-      for mapping in removed { counters.mappingsRemoved[mapping.size, default: 0] += 1 }
-      tlb.invalidate(removed.map(\.start).min() ?? start, removed.map(\.end).max() ?? end)
+      unmapForMigration(start, end)
       migration.pagesToSystem += pages
     }
   }
