@@ -213,7 +213,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
           }
         }
         // One dictionary update per size, not one per mapping.
-        DeviceCounters.add(created, to: &counters.mappingsCreated)
+        counters.created.add(created)
       }
     } catch {
       counters.hmmCalls += 1
@@ -256,7 +256,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
       low = min(low ?? mapping.start, mapping.start)
       high = max(high ?? mapping.end, mapping.end)
     }
-    DeviceCounters.add(removed, to: &counters.mappingsRemoved)
+    counters.removed.add(removed)
     tlb.invalidate(low ?? start, high ?? end)
   }
 
@@ -331,7 +331,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
       low = min(low, mapping.start)
       high = max(high, mapping.end)
     }
-    DeviceCounters.add(removed, to: &counters.mappingsRemoved)
+    counters.removed.add(removed)
     tlb.invalidate(low, high)
     if range.event == .release { mirroredSpace = nil }
     return true
