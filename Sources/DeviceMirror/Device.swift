@@ -26,7 +26,13 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// The page sizes its MMU can map.
   public let pageSizes: DevicePageSizes
   /// How it chooses mappings.
-  public var policy: any MappingPolicy
+  public var policy: any MappingPolicy {
+    didSet { policyChanged() }
+  }
+  /// The policy as ``DriverFaultRules``, if it is one (found once per policy, not per fault).
+  @exclusivity(unchecked) var rules: (any DriverFaultRules)?
+  /// Whether the policy is ``PTEBatchPolicy``.
+  var policyIsPTEBatch = false
   /// The bytes a device fault asks HMM for (a power of two).
   public let faultWindow: UInt64
   /// Attempts of the driver loop before a fault fails with `-EBUSY`.
@@ -48,14 +54,17 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// `pte-batch` policy always asks for `HMM.HMMOrderHint.pteBatch`).
   public var hmmOrderHint = HMMOrderHint.mapOrder
   /// Device-private memory (created when mirroring starts, if `deviceMemoryBytes` > 0).
-  public private(set) var deviceMemory: DeviceMemory?
+  @exclusivity(unchecked) public private(set) var deviceMemory: DeviceMemory?
   /// Bytes of device memory to create.
   public let deviceMemoryBytes: UInt64
   /// Pages migrated each way.
   public internal(set) var migration = MigrationCounters()
   /// The mirrored address space.
-  public private(set) var mirroredSpace: AddressSpace?
-  var notifier: IntervalNotifier?
+  @exclusivity(unchecked) public private(set) var mirroredSpace: AddressSpace?
+  @exclusivity(unchecked) var notifier: IntervalNotifier?
+  /// The output buffer of the last fault's `hmm_range_fault()`, kept for the next one (no
+  /// allocation per fault).
+  @exclusivity(unchecked) var pfnBuffer: [HMMPFN] = []
 
   /// Creates a device.
   /// - Parameters:
@@ -82,6 +91,13 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     self.tlb = DeviceTLB(geometry: tlbGeometry ?? DeviceTLB.defaultGeometry(for: pageSizes))
     self.placement = placement
     self.deviceMemoryBytes = deviceMemoryBytes
+    policyChanged()
+  }
+
+  /// Caches what the fault and invalidation paths ask of the policy.
+  private func policyChanged() {
+    rules = policy as? any DriverFaultRules
+    policyIsPTEBatch = policy is PTEBatchPolicy
   }
 
   /// Starts mirroring `space`: one interval notifier over its whole user address space.
@@ -121,6 +137,12 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
       counters.tlbHits += 1
       return hit.pfn
     }
+    return try translateMissed(address, write: write)
+  }
+
+  /// The rest of an access whose TLB lookup gave nothing usable: count the miss, walk the
+  /// device page table, and fault (replaying the access) when the walk finds no translation.
+  func translateMissed(_ address: VirtualAddress, write: Bool) throws(HMMError) -> PFN {
     counters.tlbMisses += 1
     if let pfn = walk(address, write: write) { return pfn }
     // The device replays the faulting access after the fault is handled; an invalidation that
@@ -164,7 +186,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     }
     var start = max(address.alignedDown(to: faultWindow), vma.start)
     var end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
-    let rules = policy as? any DriverFaultRules
+    let rules = self.rules
     if let rules { (start, end) = try rules.faultRange(at: address, vma: vma, window: (start, end)) }
     counters.faultWindows += 1
     if placement == .migrate, let region = deviceMemory, vma.isAnonymous, !vma.isShared {
@@ -172,8 +194,9 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
       migrateToDevice(space, start, end, region, writable: vma.protection.contains(.write))
     }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end,
-                         defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID)
-    range.orderHint = policy is PTEBatchPolicy ? .pteBatch : hmmOrderHint
+                         defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID,
+                         reusing: &pfnBuffer)
+    range.orderHint = policyIsPTEBatch ? .pteBatch : hmmOrderHint
     let memory = space.system.memory
     let result: HMM.DriverLoopResult
     do {
@@ -190,9 +213,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
           }
         }
         // One dictionary update per size, not one per mapping.
-        for (size, n) in [(DevicePageSize.size4K, created.0), (.size64K, created.1), (.size2M, created.2), (.size1G, created.3)] where n > 0 {
-          counters.mappingsCreated[size, default: 0] += n
-        }
+        counters.created.add(created)
       }
     } catch {
       counters.hmmCalls += 1
@@ -202,6 +223,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     counters.entriesWalked += result.entriesFilled
     counters.busyRetries += result.busyRetries + result.sequenceRetries
     try rules?.validate(range.pfns, start: range.start)
+    swap(&pfnBuffer, &range.pfns)
   }
 
   /// Moves `[start, end)` to device memory before mapping it (first-touch placement).
@@ -209,9 +231,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
                                writable: Bool) {
     guard var m = try? space.migrateVMASetup(start: start, end: end, select: [.system, .compound], pgmapOwner: ownerID) else { return }
     // The migration's own invalidation is ignored (owner match): drop the old translations here.
-    let removed = pageTable.unmap(start, end)
-    for mapping in removed { counters.mappingsRemoved[mapping.size, default: 0] += 1 }
-    tlb.invalidate(removed.map(\.start).min() ?? start, removed.map(\.end).max() ?? end)
+    unmapForMigration(start, end)
     DeviceMigration.allocateOnDevice(&m, region: region, system: space.system, failLarge: false, vmaWritable: writable)
     space.migrateVMAPages(&m)
     for i in 0..<m.pageCount where m.src[i].isMigrating && m.dst[i].isValid {
@@ -220,14 +240,32 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     space.migrateVMAFinalize(&m)
   }
 
+  /// Drops the device's mappings of `[start, end)` (whole) and shoots down the TLB over what they
+  /// covered (the range itself when there were none).
+  private func unmapForMigration(_ start: VirtualAddress, _ end: VirtualAddress) {
+    var low: VirtualAddress?
+    var high: VirtualAddress?
+    var removed = (0, 0, 0, 0)
+    pageTable.unmap(start, end) { mapping in
+      switch mapping.size {
+      case .size4K: removed.0 += 1
+      case .size64K: removed.1 += 1
+      case .size2M: removed.2 += 1
+      case .size1G: removed.3 += 1
+      }
+      low = min(low ?? mapping.start, mapping.start)
+      high = max(high ?? mapping.end, mapping.end)
+    }
+    counters.removed.add(removed)
+    tlb.invalidate(low ?? start, high ?? end)
+  }
+
   /// `migrate_to_ram`: the CPU touched one of this device's pages; move it back and drop the
   /// device's translations of it.
   public func migrateToRAM(_ space: AddressSpace, address: VirtualAddress, pfn: PFN) -> Bool {
     DeviceMigration.migrateToRAM(space, address: address, owner: ownerID, failLarge: false) { start, pages in
       let end = start + UInt64(pages) * 4096
-      let removed = pageTable.unmap(start, end)
-      for mapping in removed { counters.mappingsRemoved[mapping.size, default: 0] += 1 }
-      tlb.invalidate(removed.map(\.start).min() ?? start, removed.map(\.end).max() ?? end)
+      unmapForMigration(start, end)
       migration.pagesToSystem += pages
     }
   }
@@ -236,13 +274,16 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   public func read(_ address: VirtualAddress, count: Int) throws(HMMError) -> [UInt8] {
     guard let memory = mirroredSpace?.system.memory else { throw .fault(address) }
     var result: [UInt8] = []
-    var cursor = address
-    while result.count < count {
-      let offset = Int(cursor.rawValue & 4095)
-      let chunk = min(count - result.count, 4096 - offset)
-      let pfn = try access(cursor, write: false)
-      memory.read(pfn, offset: offset, count: chunk, into: &result)
-      cursor = cursor + UInt64(chunk)
+    guard count > 0 else { return result }
+    result.reserveCapacity(count)
+    let total = UInt64(count)
+    try accessPages(from: address, pages: Self.pagesTouched(address, total), write: false) { _, pfn, n in
+      for i in 0..<n {
+        let offset = result.isEmpty ? Int(address.rawValue & 4095) : 0
+        let chunk = min(count &- result.count, 4096 &- offset)
+        memory.read(pfn + UInt64(i), offset: offset, count: chunk, into: &result)
+      }
+      return n
     }
     return result
   }
@@ -250,42 +291,47 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// Writes `bytes` at `address` through the device (faulting as needed).
   public func write(_ address: VirtualAddress, bytes: [UInt8]) throws(HMMError) {
     guard let memory = mirroredSpace?.system.memory else { throw .fault(address) }
-    var cursor = address
+    guard !bytes.isEmpty else { return }
     var index = 0
-    while index < bytes.count {
-      let offset = Int(cursor.rawValue & 4095)
-      let chunk = min(bytes.count - index, 4096 - offset)
-      let pfn = try access(cursor, write: true)
-      memory.write(pfn, offset: offset, bytes: bytes[index..<(index + chunk)])
-      cursor = cursor + UInt64(chunk)
-      index += chunk
+    try accessPages(from: address, pages: Self.pagesTouched(address, UInt64(bytes.count)), write: true) { _, pfn, n in
+      for i in 0..<n {
+        let offset = index == 0 ? Int(address.rawValue & 4095) : 0
+        let chunk = min(bytes.count &- index, 4096 &- offset)
+        memory.write(pfn + UInt64(i), offset: offset, bytes: bytes[index..<(index + chunk)])
+        index += chunk
+      }
+      return n
     }
   }
 
   /// Touches every page of `[address, address + length)` (no data), in order.
   public func touch(_ address: VirtualAddress, _ length: UInt64, write: Bool) throws(HMMError) {
-    var page = address.alignedDown(to: 4096)
-    while page < address + length {
-      try access(page, write: write)
-      page = page + 4096
-    }
+    let first = address.alignedDown(to: 4096)
+    guard address + length > first else { return }
+    try accessPages(from: first, pages: Int((address + length - first + 4095) >> 12), write: write) { _, _, n in n }
   }
 
   /// The interval notifier callback: unmap every overlapping device mapping (whole), shoot the
   /// TLB down, and store the sequence.
   public func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
-    let range = (policy as? any DriverFaultRules)?.widened(range) ?? range
+    let range = rules?.widened(range) ?? range
     counters.invalidations += 1
     if range.event == .migrate && range.owner == ownerID { return true }
     if driverLoopVariant.setsSequence { notifier.setSequence(currentSequence) }
-    let removed = pageTable.unmap(range.start, range.end)
     var low = range.start
     var high = range.end
-    for mapping in removed {
-      counters.mappingsRemoved[mapping.size, default: 0] += 1
+    var removed = (0, 0, 0, 0)
+    pageTable.unmap(range.start, range.end) { mapping in
+      switch mapping.size {
+      case .size4K: removed.0 += 1
+      case .size64K: removed.1 += 1
+      case .size2M: removed.2 += 1
+      case .size1G: removed.3 += 1
+      }
       low = min(low, mapping.start)
       high = max(high, mapping.end)
     }
+    counters.removed.add(removed)
     tlb.invalidate(low, high)
     if range.event == .release { mirroredSpace = nil }
     return true

@@ -12,10 +12,20 @@ public struct DeviceCounters: Sendable, Equatable {
   public var entriesWalked = 0
   /// Retries: `-EBUSY` results and sequence changes seen under the driver lock.
   public var busyRetries = 0
-  /// Device mappings created, by size.
-  public var mappingsCreated: [DevicePageSize: Int] = [:]
-  /// Device mappings removed by invalidations, by size.
-  public var mappingsRemoved: [DevicePageSize: Int] = [:]
+  /// Device mappings created, by size (sizes with none left out).
+  public var mappingsCreated: [DevicePageSize: Int] {
+    get { created.dictionary }
+    set { created = SizeCounts(newValue) }
+  }
+  /// Device mappings removed by invalidations, by size (sizes with none left out).
+  public var mappingsRemoved: [DevicePageSize: Int] {
+    get { removed.dictionary }
+    set { removed = SizeCounts(newValue) }
+  }
+  /// The storage of ``mappingsCreated``: no hashing per fault.
+  var created = SizeCounts()
+  /// The storage of ``mappingsRemoved``.
+  var removed = SizeCounts()
   /// Invalidations delivered to the device.
   public var invalidations = 0
   /// TLB hits.
@@ -40,8 +50,8 @@ public struct DeviceCounters: Sendable, Equatable {
     case "tlb-hits": return tlbHits
     case "tlb-misses": return tlbMisses
     case "walk-steps": return walkSteps
-    case "mappings-created": return mappingsCreated.values.reduce(0, +)
-    case "mappings-removed": return mappingsRemoved.values.reduce(0, +)
+    case "mappings-created": return created.total
+    case "mappings-removed": return removed.total
     default:
       for size in DevicePageSize.allCases {
         if name == "mappings-created-\(size)" { return mappingsCreated[size] ?? 0 }
@@ -56,4 +66,55 @@ public struct DeviceCounters: Sendable, Equatable {
                                        "invalidations", "tlb-hits", "tlb-misses", "walk-steps", "mappings-created",
                                        "mappings-removed"]
     + DevicePageSize.allCases.flatMap { ["mappings-created-\($0)", "mappings-removed-\($0)"] }
+}
+
+extension DeviceCounters {
+  /// A count per device page size (4K, 64K, 2M, 1G).
+  struct SizeCounts: Sendable, Equatable {
+    var counts = (0, 0, 0, 0)
+
+    init() {}
+
+    init(_ dictionary: [DevicePageSize: Int]) {
+      for (size, n) in dictionary { self[size] = n }
+    }
+
+    subscript(size: DevicePageSize) -> Int {
+      get {
+        switch size {
+        case .size4K: counts.0
+        case .size64K: counts.1
+        case .size2M: counts.2
+        case .size1G: counts.3
+        }
+      }
+      set {
+        switch size {
+        case .size4K: counts.0 = newValue
+        case .size64K: counts.1 = newValue
+        case .size2M: counts.2 = newValue
+        case .size1G: counts.3 = newValue
+        }
+      }
+    }
+
+    /// Adds counts in the same order.
+    mutating func add(_ bySize: (Int, Int, Int, Int)) {
+      counts.0 += bySize.0
+      counts.1 += bySize.1
+      counts.2 += bySize.2
+      counts.3 += bySize.3
+    }
+
+    var total: Int { counts.0 + counts.1 + counts.2 + counts.3 }
+
+    /// The non-zero counts.
+    var dictionary: [DevicePageSize: Int] {
+      var result: [DevicePageSize: Int] = [:]
+      for size in DevicePageSize.allCases where self[size] != 0 { result[size] = self[size] }
+      return result
+    }
+
+    static func == (lhs: SizeCounts, rhs: SizeCounts) -> Bool { lhs.counts == rhs.counts }
+  }
 }

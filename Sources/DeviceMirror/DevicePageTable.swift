@@ -13,8 +13,8 @@ public final class DevicePageTable {
   /// 512 slots of 4 KiB and how many are used, changed in place (one hash lookup per change,
   /// no copy of the slots).
   final class SmallBlock {
-    var slots = ContiguousArray(repeating: Slot(), count: 512)
-    var used = 0
+    @exclusivity(unchecked) var slots = ContiguousArray(repeating: Slot(), count: 512)
+    @exclusivity(unchecked) var used = 0
   }
 
   /// A 4 KiB slot: the mapping that covers it, encoded compactly (PFN of this page, size, write).
@@ -25,16 +25,38 @@ public final class DevicePageTable {
     var isEmpty: Bool { order < 0 }
   }
 
-  var gigantic: [UInt64: DeviceMapping] = [:]
-  var blocks: [UInt64: Block] = [:]
+  @exclusivity(unchecked) var gigantic: [UInt64: DeviceMapping] = [:]
+  /// The 2 MiB blocks; changed only through ``setBlock(_:_:)``, which keeps ``cachedBlock`` right.
+  @exclusivity(unchecked) private(set) var blocks: [UInt64: Block] = [:]
+  /// The last block looked up (nil: none there), so that the accesses and mappings of one 2 MiB
+  /// block after another cost one hash lookup, not one each.
+  @exclusivity(unchecked) private var cachedKey = UInt64.max
+  @exclusivity(unchecked) private var cachedBlock: Block?
   /// Mappings present, by size index (4K, 64K, 2M, 1G).
-  private var countsBySize = (0, 0, 0, 0)
+  @exclusivity(unchecked) private var countsBySize = (0, 0, 0, 0)
   /// Changes to the mappings so far: the safety oracle skips a device whose table and whose
   /// CPU page table did not change since it last checked them.
-  public private(set) var generation: UInt64 = 0
+  @exclusivity(unchecked) public private(set) var generation: UInt64 = 0
 
   /// An empty table.
   public init() {}
+
+  /// The block `key` (address >> 21), through the one-entry cache.
+  @inline(__always)
+  func block(_ key: UInt64) -> Block? {
+    if key == cachedKey { return cachedBlock }
+    let block = blocks[key]
+    cachedKey = key
+    cachedBlock = block
+    return block
+  }
+
+  /// Sets or removes block `key`, keeping the cache right.
+  @inline(__always)
+  private func setBlock(_ key: UInt64, _ block: Block?) {
+    blocks[key] = block
+    if key == cachedKey { cachedBlock = block }
+  }
 
   /// Mappings present, by size (sizes with none left out).
   public var counts: [DevicePageSize: Int] {
@@ -73,7 +95,7 @@ public final class DevicePageTable {
   @inline(__always)
   public func lookup(_ address: VirtualAddress) -> DeviceMapping? {
     if !gigantic.isEmpty, let mapping = gigantic[address.rawValue >> 30] { return mapping }
-    guard let block = blocks[address.rawValue >> 21] else { return nil }
+    guard let block = block(address.rawValue >> 21) else { return nil }
     switch block {
     case .huge(let mapping):
       return mapping
@@ -99,29 +121,26 @@ public final class DevicePageTable {
       gigantic[mapping.start.rawValue >> 30] = mapping
     case .size2M:
       _ = unmap(mapping.start, mapping.end)
-      blocks[mapping.start.rawValue >> 21] = .huge(mapping)
+      setBlock(mapping.start.rawValue >> 21, .huge(mapping))
     case .size4K, .size64K:
       let key = mapping.start.rawValue >> 21
       if !gigantic.isEmpty { _ = unmap(mapping.start, mapping.end) }
       let block: SmallBlock
-      switch blocks[key] {
+      switch self.block(key) {
       case .small(let existing):
         block = existing
         // What overlaps in this block goes first (whole: a 64K mapping under a 4K one).
         let first = Int((mapping.start.rawValue >> 12) & 511)
         let cleared = block.slots[first..<(first + mapping.size.pageCount)].contains { !$0.isEmpty }
-        if cleared {
-          var replaced: [DeviceMapping] = []
-          clearSlots(block, first, first + mapping.size.pageCount, blockStart: key << 21, removed: &replaced)
-        }
+        if cleared { clearSlots(block, first, first + mapping.size.pageCount, blockStart: key << 21) { _ in } }
       case .huge(let old):
-        blocks[key] = nil
+        setBlock(key, nil)
         adjustCount(old.size, by: -1)
         block = SmallBlock()
-        blocks[key] = .small(block)
+        setBlock(key, .small(block))
       case nil:
         block = SmallBlock()
-        blocks[key] = .small(block)
+        setBlock(key, .small(block))
       }
       let first = Int((mapping.start.rawValue >> 12) & 511)
       let order = Int8(mapping.size.order)
@@ -134,7 +153,7 @@ public final class DevicePageTable {
   }
 
   /// Removes the mappings that overlap slots `[from, to)` of `block` (whole), counting them out.
-  private func clearSlots(_ block: SmallBlock, _ from: Int, _ to: Int, blockStart: UInt64, removed: inout [DeviceMapping]) {
+  private func clearSlots(_ block: SmallBlock, _ from: Int, _ to: Int, blockStart: UInt64, removed: (DeviceMapping) -> Void) {
     var index = from
     while index < to {
       let slot = block.slots[index]
@@ -144,8 +163,8 @@ public final class DevicePageTable {
       }
       let size = DevicePageSize(rawValue: Int(slot.order))!
       let first = index & ~(size.pageCount - 1)
-      removed.append(DeviceMapping(start: VirtualAddress(blockStart + UInt64(first) << 12), size: size,
-                                     pfn: PFN(slot.pfn - UInt64(index - first)), isWritable: slot.writable))
+      removed(DeviceMapping(start: VirtualAddress(blockStart + UInt64(first) << 12), size: size,
+                            pfn: PFN(slot.pfn - UInt64(index - first)), isWritable: slot.writable))
       for i in first..<(first + size.pageCount) { block.slots[i] = Slot() }
       block.used -= size.pageCount
       adjustCount(size, by: -1)
@@ -158,7 +177,15 @@ public final class DevicePageTable {
   @discardableResult
   public func unmap(_ start: VirtualAddress, _ end: VirtualAddress) -> [DeviceMapping] {
     var removed: [DeviceMapping] = []
-    guard start < end else { return removed }
+    unmap(start, end) { removed.append($0) }
+    return removed
+  }
+
+  /// Removes every mapping that overlaps `[start, end)` — whole, even when it is only partly
+  /// inside — handing each to `removed` (in the order ``unmap(_:_:)`` returns them), without
+  /// building a list.
+  public func unmap(_ start: VirtualAddress, _ end: VirtualAddress, removed: (DeviceMapping) -> Void) {
+    guard start < end else { return }
     generation &+= 1
     if !gigantic.isEmpty {
       // Cost what is mapped: visit the 1G keys of the range, or the mappings, whichever is fewer.
@@ -167,7 +194,7 @@ public final class DevicePageTable {
       let keys = last - first >= UInt64(gigantic.count) ? gigantic.keys.filter { $0 >= first && $0 <= last }.sorted() : Array(first...last)
       for key in keys {
         if let mapping = gigantic.removeValue(forKey: key) {
-          removed.append(mapping)
+          removed(mapping)
           adjustCount(.size1G, by: -1)
         }
       }
@@ -177,31 +204,30 @@ public final class DevicePageTable {
     if lastBlock - firstBlock > UInt64(blocks.count) {
       // A huge range over a sparse table: visit the blocks that exist.
       for key in blocks.keys.sorted() where key >= firstBlock && key <= lastBlock {
-        unmapBlock(key, start, end, &removed)
+        unmapBlock(key, start, end, removed)
       }
     } else {
       var key = firstBlock
       while key <= lastBlock {
-        unmapBlock(key, start, end, &removed)
+        unmapBlock(key, start, end, removed)
         key += 1
       }
     }
-    return removed
   }
 
-  private func unmapBlock(_ key: UInt64, _ start: VirtualAddress, _ end: VirtualAddress, _ removed: inout [DeviceMapping]) {
-    guard let block = blocks[key] else { return }
+  private func unmapBlock(_ key: UInt64, _ start: VirtualAddress, _ end: VirtualAddress, _ removed: (DeviceMapping) -> Void) {
+    guard let block = block(key) else { return }
     switch block {
     case .huge(let mapping):
-      blocks[key] = nil
-      removed.append(mapping)
+      setBlock(key, nil)
+      removed(mapping)
       adjustCount(.size2M, by: -1)
     case .small(let small):
       let blockStart = key << 21
       let from = Int((max(start.rawValue, blockStart) - blockStart) >> 12)
       let to = Int((min(end.rawValue, blockStart + (1 << 21)) - blockStart + 4095) >> 12)
-      clearSlots(small, from, to, blockStart: blockStart, removed: &removed)
-      if small.used == 0 { blocks[key] = nil }
+      clearSlots(small, from, to, blockStart: blockStart, removed: removed)
+      if small.used == 0 { setBlock(key, nil) }
     }
   }
 
@@ -235,5 +261,7 @@ public final class DevicePageTable {
     countsBySize = (0, 0, 0, 0)
     gigantic.removeAll()
     blocks.removeAll()
+    cachedKey = .max
+    cachedBlock = nil
   }
 }

@@ -150,6 +150,7 @@ public struct DeviceTLB {
   /// Drops every entry that overlaps `[start, end)`.
   public mutating func invalidate(_ start: VirtualAddress, _ end: VirtualAddress) {
     for array in arrays {
+      if start < end, shootDownBySet(array, start, end) { continue }
       let bytes = array.size.bytes
       for way in array.slotRange where slots[way].tag != 0 {
         let entryStart = (slots[way].tag &- 1) &* bytes

@@ -49,6 +49,19 @@ public struct HMMRange {
     self.devicePrivateOwner = devicePrivateOwner
   }
 
+  /// A range whose input entries are `pfns` (one per page of `[start, end)`).
+  init(notifier: IntervalNotifier, notifierSequence: UInt64, start: VirtualAddress, end: VirtualAddress,
+       defaultFlags: HMMPFN, pfnFlagsMask: HMMPFN, devicePrivateOwner: Int?, pfns: [HMMPFN]) {
+    self.notifier = notifier
+    self.notifierSequence = notifierSequence
+    self.start = start
+    self.end = end
+    self.pfns = pfns
+    self.defaultFlags = defaultFlags
+    self.pfnFlagsMask = pfnFlagsMask
+    self.devicePrivateOwner = devicePrivateOwner
+  }
+
   /// The index of `address` in ``pfns``.
   public func index(of address: VirtualAddress) -> Int { Int((address - start) >> 12) }
   /// The output for the page at `address`.

@@ -23,11 +23,17 @@ public final class IntervalNotifier {
   public let ops: any IntervalNotifierOps
   /// `invalidate_seq`: set by the driver from the callback's sequence value; compared by
   /// `read_retry`.
-  public internal(set) var sequence: UInt64 = 0
+  @exclusivity(unchecked) public internal(set) var sequence: UInt64 = 0
   /// Whether the notifier is in the tree (false while a deferred insert waits, and after remove).
   public internal(set) var isInserted = false
-  /// Invalidations delivered to this notifier, by event.
-  public internal(set) var invalidationCounts: [InvalidationEvent: Int] = [:]
+  /// Invalidations delivered to this notifier, by event (events with none left out).
+  public var invalidationCounts: [InvalidationEvent: Int] {
+    var counts: [InvalidationEvent: Int] = [:]
+    for event in InvalidationEvent.allCases where countsByEvent[Int(event.rawValue)] > 0 { counts[event] = countsByEvent[Int(event.rawValue)] }
+    return counts
+  }
+  /// Invalidations delivered, indexed by the event's raw value (no hashing per invalidation).
+  @exclusivity(unchecked) var countsByEvent = [Int](repeating: 0, count: InvalidationEvent.allCases.count)
   /// Callbacks that returned false for a blockable range (the kernel WARNs).
   public internal(set) var refusedBlockable = 0
   /// The subscriptions it was inserted into (strong: a notifier outlives its process's exit, as
@@ -45,8 +51,8 @@ public final class IntervalNotifier {
 
   /// Invalidations delivered so far (all events, or one).
   public func invalidations(_ event: InvalidationEvent? = nil) -> Int {
-    guard let event else { return invalidationCounts.values.reduce(0, +) }
-    return invalidationCounts[event] ?? 0
+    guard let event else { return countsByEvent.reduce(0, +) }
+    return countsByEvent[Int(event.rawValue)]
   }
 
   /// `mmu_interval_notifier_insert()`: subscribes `ops` to invalidations of
@@ -92,10 +98,10 @@ public final class IntervalNotifier {
 /// memory model calls.
 public final class NotifierSubscriptions: MMUNotifier {
   /// `invalidate_seq`.
-  public private(set) var sequence: UInt64 = 2
+  @exclusivity(unchecked) public private(set) var sequence: UInt64 = 2
   /// `active_invalidate_ranges`.
-  public private(set) var activeInvalidations = 0
-  var tree = IntervalTree<IntervalNotifier>()
+  @exclusivity(unchecked) public private(set) var activeInvalidations = 0
+  @exclusivity(unchecked) var tree = IntervalTree<IntervalNotifier>()
   var deferred: [(insert: Bool, notifier: IntervalNotifier)] = []
 
   /// The subscriptions of `space`, registering them with the memory model the first time
@@ -147,7 +153,7 @@ public final class NotifierSubscriptions: MMUNotifier {
     if !hits.isEmpty { sequence |= 1 }
     let current = sequence
     for notifier in hits {
-      notifier.invalidationCounts[range.event, default: 0] += 1
+      notifier.countsByEvent[Int(range.event.rawValue)] += 1
       if !notifier.ops.invalidate(notifier, range: range, currentSequence: current) && range.isBlockable {
         notifier.refusedBlockable += 1
       }

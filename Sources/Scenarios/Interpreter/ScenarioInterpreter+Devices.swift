@@ -160,34 +160,49 @@ extension ScenarioInterpreter {
                             seed: UInt64, into result: inout StepResult) throws(StepFailure) {
     let (start, end) = try resolve(range)
     let origin = patternOrigin(range.address, resolved: start)
-    if let pattern, write {
-      try Self.forEachPiece(start, end, origin: origin, pattern: pattern) { (at, count, page) throws(StepFailure) in
-        if let page {
-          try hmmCall { () throws(HMMError) in try device.writePage(at, page) }
-        } else {
-          let bytes = Self.bytes(of: pattern, offset: at - origin, count: count)
-          try hmmCall { () throws(HMMError) in try device.write(at, bytes: bytes) }
-        }
-        return true
-      }
-      return
-    }
     if let pattern {
-      result.expected = "data \(pattern)"
+      // Page by page as `writePage`/`write` or `readPage`/`read` would go, one run of pages a
+      // translation maps at a time (Device.accessPages).
+      if !write { result.expected = "data \(pattern)" }
       var bad: (offset: UInt64, actual: UInt8, expected: UInt8)?
-      try Self.forEachPiece(start, end, origin: origin, pattern: pattern) { (at, count, expectedPage) throws(StepFailure) in
-        let bytes: [UInt8]
-        if let expectedPage {
-          let page = try hmmCall { () throws(HMMError) in try device.readPage(at) }
-          if page.sameBytes(as: expectedPage) { return true }
-          bytes = page.expanded
-        } else {
-          bytes = try hmmCall { () throws(HMMError) in try device.read(at, count: count) }
+      if start < end {
+        guard let memory = device.mirroredSpace?.system.memory else { throw hmmFailure(.fault(start)) }
+        let pages = Int((end - start.alignedDown(to: 4096) + 4095) >> 12)
+        try hmmCall { () throws(HMMError) in
+          try device.accessPages(from: start, pages: pages, write: write, needsMirror: true) { address, pfn, n in
+            for i in 0..<n {
+              let page = address.alignedDown(to: 4096) + UInt64(i) << 12
+              let at = max(start, page)
+              let count = Int(min(page + 4096, end) - at)
+              let frame = pfn + UInt64(i)
+              let whole = at == page && count == 4096 ? Self.pageData(of: pattern, offset: at - origin) : nil
+              if write {
+                if let whole {
+                  memory.setPage(frame, whole)
+                } else {
+                  memory.write(frame, offset: Int(at.rawValue & 4095), bytes: Self.bytes(of: pattern, offset: at - origin, count: count))
+                }
+                continue
+              }
+              var bytes: [UInt8] = []
+              if let whole {
+                let data = memory.page(frame)
+                if data.sameBytes(as: whole) { continue }
+                bytes = data.expanded
+              } else {
+                memory.read(frame, offset: Int(at.rawValue & 4095), count: count, into: &bytes)
+              }
+              let expected = Self.bytes(of: pattern, offset: at - origin, count: count)
+              if let k = bytes.indices.first(where: { bytes[$0] != expected[$0] }) {
+                bad = ((at - start) + UInt64(k), bytes[k], expected[k])
+                return i + 1  // the first difference is the answer
+              }
+            }
+            return n
+          }
         }
-        let expected = Self.bytes(of: pattern, offset: at - origin, count: count)
-        if let i = bytes.indices.first(where: { bytes[$0] != expected[$0] }) { bad = ((at - start) + UInt64(i), bytes[i], expected[i]) }
-        return bad == nil  // the first difference is the answer
       }
+      guard !write else { return }
       if let bad {
         result.actual = "byte \(bad.offset) is 0x\(String(bad.actual, radix: 16)), not 0x\(String(bad.expected, radix: 16))"
         result.status = .failed
@@ -394,8 +409,13 @@ extension ScenarioInterpreter {
     do {
       return try body()
     } catch {
-      throw StepFailure(error: CommandError(name: error.errno.name, errno: error.errno, reason: error.description))
+      throw hmmFailure(error)
     }
+  }
+
+  /// The step failure an `HMMError` gives.
+  func hmmFailure(_ error: HMMError) -> StepFailure {
+    StepFailure(error: CommandError(name: error.errno.name, errno: error.errno, reason: error.description))
   }
 
   static func unknown(_ what: String, _ name: Identifier) -> StepFailure {

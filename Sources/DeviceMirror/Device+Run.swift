@@ -1,0 +1,60 @@
+import HMM
+import MemoryModel
+
+/// Accesses over a run of pages, one TLB lookup per translation instead of one per page.
+extension Device {
+  /// Accesses the `pages` 4 KiB pages from `first` in order, leaving counters, TLB, page table
+  /// and memory exactly as `pages` calls of ``access(_:write:)`` (each followed by `body`'s work
+  /// on that page) would, and hands `body` the pages a run at a time: `body(address, pfn, n)`
+  /// gets `n` pages from the one `address` falls on, mapped to the consecutive frames from `pfn`.
+  ///
+  /// The pages after a TLB hit that lie in the same entry would hit that entry too (no other
+  /// lookup comes between them, and the larger arrays see the same virtual page number), so they
+  /// are counted together. A page whose lookup misses, or hits a read-only entry on a write,
+  /// takes the whole path of ``access(_:write:)`` alone: walk, fault, replay.
+  /// - Parameters:
+  ///   - first: the first address: the first page's access uses it as given (it need not be
+  ///     aligned; a fault and its error name it), the following pages' accesses their first byte.
+  ///   - pages: how many pages, counting the one `first` falls on.
+  ///   - write: whether the accesses are writes.
+  ///   - needsMirror: throw `-EFAULT` at a page, before accessing it, when the device mirrors
+  ///     nothing (what a page-by-page ``readPage(_:)`` or ``writePage(_:_:)`` does).
+  ///   - body: works on `n` pages and returns how many it used, from 1 to `n`; fewer than `n`
+  ///     stops the walk there (the pages it used count as accessed, the rest were never accessed).
+  /// - Throws: the `HMMError` of the first access that could not be resolved; the pages before it
+  ///   were handed to `body`.
+  public func accessPages(from first: VirtualAddress, pages: Int, write: Bool, needsMirror: Bool = false,
+                          _ body: (_ address: VirtualAddress, _ pfn: PFN, _ count: Int) -> Int) throws(HMMError) {
+    var cursor = first
+    var left = pages
+    while left > 0 {
+      if needsMirror && mirroredSpace == nil { throw .fault(cursor) }
+      if let hit = tlb.probe(cursor) {
+        if !write || hit.writable {
+          let n = min(hit.pages, left)
+          let used = body(cursor, hit.pfn, n)
+          tlb.countHits(hit, times: used)
+          counters.accesses += used
+          counters.tlbHits += used
+          guard used == n else { return }
+          left -= n
+          cursor = cursor.alignedDown(to: 4096) + UInt64(n) << 12
+          continue
+        }
+        tlb.countHits(hit, times: 1)  // a lookup that hit an entry the write cannot use
+      } else {
+        tlb.countMiss()
+      }
+      counters.accesses += 1
+      let pfn = try translateMissed(cursor, write: write)
+      guard body(cursor, pfn, 1) == 1 else { return }
+      left -= 1
+      cursor = cursor.alignedDown(to: 4096) + 4096
+    }
+  }
+
+  /// The number of 4 KiB pages `[address, address + count)` touches.
+  static func pagesTouched(_ address: VirtualAddress, _ count: UInt64) -> Int {
+    Int(((address.rawValue &+ count &+ 4095) >> 12) &- (address.rawValue >> 12))
+  }
+}

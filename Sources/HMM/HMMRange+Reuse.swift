@@ -1,0 +1,19 @@
+import MemoryModel
+
+extension HMMRange {
+  /// Creates a range over `[start, end)` with every input entry 0, taking its output array from
+  /// `buffer` (left empty) so that a driver that faults again and again allocates it once: give
+  /// the array back with `swap(&buffer, &range.pfns)` when done with the result.
+  /// - Precondition: `start` and `end` are page aligned and `start < end`.
+  public init(notifier: IntervalNotifier, notifierSequence: UInt64, start: VirtualAddress, end: VirtualAddress,
+              defaultFlags: HMMPFN = .none, pfnFlagsMask: HMMPFN = .none, devicePrivateOwner: Int? = nil,
+              reusing buffer: inout [HMMPFN]) {
+    precondition(start.isAligned(to: 4096) && end.isAligned(to: 4096) && start < end, "an HMM range is page aligned and not empty")
+    var pfns: [HMMPFN] = []
+    swap(&pfns, &buffer)
+    pfns.removeAll(keepingCapacity: true)
+    pfns.append(contentsOf: repeatElement(.none, count: Int((end - start) >> 12)))
+    self.init(notifier: notifier, notifierSequence: notifierSequence, start: start, end: end, defaultFlags: defaultFlags,
+              pfnFlagsMask: pfnFlagsMask, devicePrivateOwner: devicePrivateOwner, pfns: pfns)
+  }
+}
