@@ -96,8 +96,11 @@ extension MemorySystem {
       let chunkEnd = min(chunkStart + FrameTable.chunkSize, frames.count)
       var chunkFree = 0
       let enteredAtStart = pfn == chunkStart
+      // Device frames nobody was handed yet (zero descriptors nothing wrote): free, unmapped.
+      if enteredAtStart && frames.holdsOnlyUnusedDeviceFrames(chunk: chunk) { pfn = chunkEnd }
       while pfn < chunkEnd {
-        let descriptor = frames[pfn]
+        var descriptor = frames[pfn]
+        if descriptor.kind == .free && pfn >= memory.ramFrameCount { descriptor.kind = memory.unusedDeviceFrameKind(pfn) }
         if descriptor.flags.contains(.buddy) {
           chunkFree += 1 << Int(descriptor.order)
           pfn += 1 << Int(descriptor.order)
