@@ -81,10 +81,12 @@ struct FrameTable {
   /// before the first).
   func wasWritten(chunk: Int) -> Bool { unwritten[chunk] == 0 || meta[0] == 0 }
 
-  /// Whether chunk `chunk` holds only device frames appended by ``appendUnused(count:)`` that no
-  /// descriptor write touched since: free device frames, all zero, that nothing maps or counts
-  /// (a check may take them as they are without reading them).
-  func holdsOnlyUnusedDeviceFrames(chunk: Int) -> Bool { pristine[chunk] == Self.unusedDevice && unwritten[chunk] != 0 }
+  /// Whether no descriptor of chunk `chunk` was written (or handed out for writing) since
+  /// ``appendUnused(count:)`` added it: every descriptor equals the first, a free device frame
+  /// its device memory never handed out (a zero descriptor: ``PhysicalMemory/kind(of:)`` gives it
+  /// the device's kind), which nothing maps or counts (a check may take the chunk as it is
+  /// without reading it).
+  func isPristine(chunk: Int) -> Bool { pristine[chunk] == Self.unusedDevice && unwritten[chunk] != 0 }
 
   private static func map(_ descriptors: Int) -> UnsafeMutablePointer<FrameDescriptor> {
     let bytes = descriptors * MemoryLayout<FrameDescriptor>.stride
