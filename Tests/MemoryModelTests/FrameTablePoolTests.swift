@@ -46,6 +46,30 @@ import Testing
     #expect(state(reused) == state(fresh))
   }
 
+  @Test func chunksWrittenBeforeAnInvariantCheckAreRestoredToo() throws {
+    // The checks forget which chunks were written (clearWritten); the pool must not.
+    let bytes = UInt64(37 << 20) + 20480
+    weak var dropped: PhysicalMemory?
+    do {
+      let system = MemorySystem(memoryBytes: bytes)
+      dropped = system.memory
+      let space = try system.createProcess(name: "A")
+      let buf = try space.mmap(.init(length: .mib(4), protection: .readWrite))
+      try space.touch(buf, .mib(1), write: true)
+      #expect(system.checkInvariants(incremental: true).isEmpty)
+      let region = system.addDeviceMemory(owner: 1, kind: .devicePrivate, pages: 2048)
+      _ = try #require(system.allocateDeviceFolio(region, order: 0))
+      system.memory.frames.clearWritten()
+      try space.touch(buf + .mib(2), .kib(64), write: true)
+      system.discard()
+    }
+    #expect(dropped == nil)
+    let reused = PhysicalMemory(bytes: bytes)
+    let fresh = PhysicalMemory(bytes: bytes)
+    #expect(reused.reusesPooledFrameTable)
+    #expect(state(reused) == state(fresh))
+  }
+
   @Test func deviceFramesKeepTheirKindBeforeAndAfterUse() throws {
     let system = MemorySystem(memoryBytes: .mib(33) + 4096)
     let region = system.addDeviceMemory(owner: 1, kind: .deviceCoherent, pages: 2048)
