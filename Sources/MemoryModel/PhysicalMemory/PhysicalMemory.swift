@@ -130,13 +130,16 @@ extension PhysicalMemory {
   public func order(ofFolio head: PFN) -> Int { Int(frames[head.index].order) }
 
   /// What the folio containing `pfn` holds (`.free` for a free frame).
+  @inline(__always)
   public func kind(of pfn: PFN) -> FolioKind {
     let kind = frames[pfn.index].kind
-    return kind == .free && pfn.index >= ramFrameCount ? unusedDeviceFrameKind(pfn.index) : kind
+    if kind == .free && pfn.index >= ramFrameCount { return unusedDeviceFrameKind(pfn.index) }
+    return kind
   }
 
   /// The kind of frame `index` above RAM whose descriptor is zero: its range's kind when its
   /// device memory never handed it out, else `.free` (a descriptor that was cleared).
+  @inline(never)
   func unusedDeviceFrameKind(_ index: Int) -> FolioKind {
     for range in deviceFrameKinds where range.frames.contains(index) { return index >= range.firstUnused ? range.kind : .free }
     return .free
