@@ -168,8 +168,9 @@ extension DMirrorDevice {
   /// the memory (`dmirror_device_evict_chunk` + `memunmap_pages`).
   public func evictAll() {
     guard let system, let region = deviceMemory else { return }
-    var pfn = region.pfns.lowerBound
-    while pfn < region.pfns.upperBound {
+    // Frames never handed out are free: only the used ones can hold pages.
+    var pfn = region.usedPFNs.lowerBound
+    while pfn < region.usedPFNs.upperBound {
       let frame = PFN(pfn)
       let info = system.memory.folio(containing: frame)
       if system.memory.isAllocated(frame) && info.head == frame && info.referenceCount > 0 {

@@ -34,7 +34,7 @@ public struct FuzzExecutor: Sendable {
     timings?.add("<session>", since: start)
     defer {
       start = timings.map { _ in FuzzTimings.now() } ?? 0
-      session.shutdown()
+      session.discard()
       timings?.add("<shutdown>", since: start)
     }
     var count = 0

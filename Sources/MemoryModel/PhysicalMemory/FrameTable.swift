@@ -9,24 +9,37 @@ import Darwin
 /// The mapping starts zero-filled, and a zero descriptor is a free frame, so host pages of
 /// descriptors the model never touches are never backed: a 256 GiB machine costs host memory
 /// for the frames it uses (and one descriptor per free 4 MiB block), not 16 bytes for every
-/// simulated frame up front.
+/// simulated frame up front. Device frames appended with ``appendUnused(count:)`` stay zero
+/// until their owner hands them out (FrameTable+Baseline.swift), and a dropped machine's
+/// mapping is reused by the next machine of its size (FrameTablePool.swift).
 struct FrameTable {
   private(set) var base: UnsafeMutablePointer<FrameDescriptor>
   /// Descriptors in use (RAM, then device memory).
   private(set) var count: Int
   /// Descriptors the mapping holds.
-  private var capacity: Int
+  private(set) var capacity: Int
   /// One byte per chunk of ``chunkSize`` descriptors: 1 while no descriptor of the chunk was
-  /// written (or handed out for writing) since ``clearWritten()``, 0 after (a lazily backed
-  /// zero-filled mapping: everything counts as written until the first clear); the incremental
+  /// written (or handed out for writing) since ``clearWritten()``, 0 after; until the first
+  /// ``clearWritten()`` every chunk counts as written (``wasWritten(chunk:)``); the incremental
   /// invariant check skips chunks nothing wrote.
   private(set) var unwritten: UnsafeMutablePointer<UInt8>
+  /// One byte per chunk: what the chunk held when the table was last set to its baseline and
+  /// whether it still does (folding ``unwritten`` in at each ``clearWritten()``): 0 changed
+  /// since, ``Self/baseline`` unchanged (the state ``PhysicalMemory`` starts from, or zeros),
+  /// ``Self/unusedDevice`` unchanged and device frames nobody was handed yet (all zero).
+  private(set) var pristine: UnsafeMutablePointer<UInt8>
+  /// `[0]`: 1 once ``clearWritten()`` ran; `[1]`: chunks ever in use since the baseline.
+  private let meta: UnsafeMutablePointer<Int>
 
   /// Descriptors per chunk of ``unwritten`` (2 MiB of frames, a PMD-sized folio; a chunk with part of a larger
   /// free block or folio is always scanned, which costs a step per block or folio).
   static let chunkShift = 9
   /// Descriptors per chunk.
   static let chunkSize = 1 << chunkShift
+  /// ``pristine``: unchanged since the baseline.
+  static let baseline: UInt8 = 1
+  /// ``pristine``: unchanged since ``appendUnused(count:)`` (zero descriptors of free device frames).
+  static let unusedDevice: UInt8 = 2
 
   /// Descriptors reserved beyond RAM for device memory before the mapping must grow (64 GiB).
   static let deviceReserve = 16 << 20
@@ -36,10 +49,16 @@ struct FrameTable {
     self.count = count
     self.capacity = count + Self.deviceReserve
     self.base = Self.map(capacity)
-    self.unwritten = Self.unwrittenMap(capacity)
+    self.unwritten = Self.chunkMap(capacity)
+    self.pristine = Self.chunkMap(capacity)
+    self.meta = .allocate(capacity: 2)
+    meta.initialize(repeating: 0, count: 2)
+    let chunks = chunkCount
+    unwritten.update(repeating: 1, count: chunks)
+    meta[1] = chunks
   }
 
-  private static func unwrittenMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
+  private static func chunkMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
     let bytes = (descriptors >> chunkShift) + 1
     guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), raw != MAP_FAILED else {
       fatalError("cannot reserve \(bytes) bytes of host address space for the frame descriptors")
@@ -50,11 +69,24 @@ struct FrameTable {
   /// Chunks covering the descriptors in use.
   var chunkCount: Int { (count + Self.chunkSize - 1) >> Self.chunkShift }
 
-  /// Forgets which chunks were written.
-  func clearWritten() { unwritten.update(repeating: 1, count: chunkCount) }
+  /// Forgets which chunks were written (what changed since the baseline is kept in ``pristine``).
+  func clearWritten() {
+    let chunks = chunkCount
+    for chunk in 0..<chunks where unwritten[chunk] == 0 { pristine[chunk] = 0 }
+    unwritten.update(repeating: 1, count: chunks)
+    meta[0] = 1
+  }
 
-  /// Whether a descriptor of chunk `chunk` was written since ``clearWritten()``.
-  func wasWritten(chunk: Int) -> Bool { unwritten[chunk] == 0 }
+  /// Whether a descriptor of chunk `chunk` was written since ``clearWritten()`` (always true
+  /// before the first).
+  func wasWritten(chunk: Int) -> Bool { unwritten[chunk] == 0 || meta[0] == 0 }
+
+  /// Whether no descriptor of chunk `chunk` was written (or handed out for writing) since
+  /// ``appendUnused(count:)`` added it: every descriptor equals the first, a free device frame
+  /// its device memory never handed out (a zero descriptor: ``PhysicalMemory/kind(of:)`` gives it
+  /// the device's kind), which nothing maps or counts (a check may take the chunk as it is
+  /// without reading it).
+  func isPristine(chunk: Int) -> Bool { pristine[chunk] == Self.unusedDevice && unwritten[chunk] != 0 }
 
   private static func map(_ descriptors: Int) -> UnsafeMutablePointer<FrameDescriptor> {
     let bytes = descriptors * MemoryLayout<FrameDescriptor>.stride
@@ -81,35 +113,85 @@ struct FrameTable {
   /// Appends `n` copies of `descriptor`, growing the mapping when the reserve is used up (the
   /// copy skips host pages that were never written, so they stay unbacked).
   mutating func append(_ descriptor: FrameDescriptor, count n: Int) {
-    if count + n > capacity {
-      let newCapacity = max(capacity * 2, count + n + Self.deviceReserve)
-      let newBase = Self.map(newCapacity)
-      let bytes = count * MemoryLayout<FrameDescriptor>.stride
-      let old = UnsafeRawPointer(base)
-      let new = UnsafeMutableRawPointer(newBase)
-      var offset = 0
-      while offset < bytes {
-        let length = min(4096, bytes - offset)
-        let words = UnsafeRawBufferPointer(start: old + offset, count: length)
-        if words.contains(where: { $0 != 0 }) { (new + offset).copyMemory(from: old + offset, byteCount: length) }
-        offset += length
-      }
-      release()
-      base = newBase
-      capacity = newCapacity
-      unwritten = Self.unwrittenMap(newCapacity)
-    }
-    (unwritten + (count >> Self.chunkShift)).update(repeating: 0, count: ((count + n) >> Self.chunkShift) + 1 - (count >> Self.chunkShift))
+    grow(toHold: count + n)
+    let first = count >> Self.chunkShift
+    let chunks = ((count + n) >> Self.chunkShift) + 1 - first
+    (unwritten + first).update(repeating: 0, count: chunks)
+    (pristine + first).update(repeating: 0, count: chunks)
     if descriptor.refCount != 0 || descriptor.mapCount != 0 || descriptor.head != 0 || descriptor.order != 0
       || descriptor.kind != .free || !descriptor.flags.isEmpty {
       (base + count).initialize(repeating: descriptor, count: n)
     }
     count += n
+    meta[1] = max(meta[1], chunkCount)
   }
 
-  /// Unmaps the descriptors (the owner's `deinit`).
-  func release() {
+  /// Appends `n` zero descriptors (free device frames their owner has handed out to nobody)
+  /// without writing them: their chunks count as unwritten and as ``Self/unusedDevice`` until a
+  /// descriptor of theirs is written.
+  /// - Precondition: the table ends at a chunk boundary and `n` is a multiple of ``chunkSize``.
+  mutating func appendUnused(count n: Int) {
+    precondition(count & (Self.chunkSize - 1) == 0 && n & (Self.chunkSize - 1) == 0, "unused device frames come in whole chunks")
+    grow(toHold: count + n)
+    let first = count >> Self.chunkShift
+    (unwritten + first).update(repeating: 1, count: n >> Self.chunkShift)
+    (pristine + first).update(repeating: Self.unusedDevice, count: n >> Self.chunkShift)
+    count += n
+    meta[1] = max(meta[1], chunkCount)
+  }
+
+  /// Moves the descriptors to a larger mapping when `total` exceed the capacity.
+  private mutating func grow(toHold total: Int) {
+    guard total > capacity else { return }
+    let newCapacity = max(capacity * 2, total + Self.deviceReserve)
+    let newBase = Self.map(newCapacity)
+    let bytes = count * MemoryLayout<FrameDescriptor>.stride
+    let old = UnsafeRawPointer(base)
+    let new = UnsafeMutableRawPointer(newBase)
+    var offset = 0
+    while offset < bytes {
+      let length = min(4096, bytes - offset)
+      let words = UnsafeRawBufferPointer(start: old + offset, count: length)
+      if words.contains(where: { $0 != 0 }) { (new + offset).copyMemory(from: old + offset, byteCount: length) }
+      offset += length
+    }
+    let newUnwritten = Self.chunkMap(newCapacity)
+    let newPristine = Self.chunkMap(newCapacity)
+    let chunks = chunkCount
+    newUnwritten.update(from: unwritten, count: chunks)
+    newPristine.update(from: pristine, count: chunks)
+    unmap()
+    base = newBase
+    capacity = newCapacity
+    unwritten = newUnwritten
+    pristine = newPristine
+  }
+
+  private func unmap() {
     munmap(UnsafeMutableRawPointer(base), capacity * MemoryLayout<FrameDescriptor>.stride)
     munmap(UnsafeMutableRawPointer(unwritten), (capacity >> Self.chunkShift) + 1)
+    munmap(UnsafeMutableRawPointer(pristine), (capacity >> Self.chunkShift) + 1)
+  }
+
+  /// Ends the table at `newCount` descriptors (those after stay as they are: the caller
+  /// cleared them).
+  mutating func truncate(to newCount: Int) {
+    precondition(newCount <= count, "a frame table only shrinks back")
+    count = newCount
+  }
+
+  /// Chunks in use at some time since the baseline (or since the table was made).
+  var chunksInUseSinceBaseline: Int { meta[1] }
+
+  /// Every chunk counts as written until the next ``clearWritten()``; `chunks` are in use.
+  func resetMeta(chunks: Int) {
+    meta[0] = 0
+    meta[1] = chunks
+  }
+
+  /// Unmaps the descriptors (when the pool does not keep the table).
+  func release() {
+    unmap()
+    meta.deallocate()
   }
 }

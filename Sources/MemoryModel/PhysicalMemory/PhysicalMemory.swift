@@ -46,6 +46,15 @@ public final class PhysicalMemory {
   public var frameCount: Int { frames.count }
   /// The number of frames of system RAM.
   public let ramFrameCount: Int
+  /// The state a fresh machine of this size starts from, when the frame table goes back to the
+  /// pool (FrameTablePool.swift) at the end.
+  private var template: FrameTemplate?
+  /// Whether the frame table came from the pool (for tests).
+  private(set) var reusesPooledFrameTable = false
+  /// Device frames' ranges, kinds, and the first frame of each that its device memory never
+  /// handed out (frames from there on keep the zero descriptors they were appended with, and
+  /// ``kind(of:)`` gives them their range's kind).
+  @exclusivity(unchecked) var deviceFrameKinds: [(frames: Range<Int>, kind: FolioKind, firstUnused: Int)] = []
 
   /// Creates physical memory of `bytes` (rounded down to 4 KiB), all free but for the zero page
   /// and the huge zero page.
@@ -53,8 +62,15 @@ public final class PhysicalMemory {
   public init(bytes: UInt64) {
     let count = Int(bytes >> PageSize.shift4K)
     precondition(count >= 1024 && count <= Int(UInt32.max), "physical memory must be 4 MiB to 16 TiB")
-    frames = FrameTable(count: count)
     ramFrameCount = count
+    let pooled = count <= FrameTablePool.maxPooledRAMFrames
+    if pooled, let (table, template) = FrameTablePool.shared.take(ramFrames: count) {
+      frames = table
+      reusesPooledFrameTable = true
+      start(from: template)
+      return
+    }
+    frames = FrameTable(count: count)
     var pfn = 0
     while pfn < count {
       var order = Self.maxBuddyOrder
@@ -68,10 +84,31 @@ public final class PhysicalMemory {
     hugeZeroPage = hugeZero
     frames[zero.index].refCount = 1
     frames[hugeZero.index].refCount = 1
+    if pooled {
+      template = FrameTablePool.shared.template(ramFrames: count) ?? FrameTablePool.shared.remember(FrameTemplate(capturing: self))
+      frames.markBaseline()
+    }
+  }
+
+  /// Takes the allocator's state from `template`, whose descriptors the frame table holds.
+  private func start(from template: FrameTemplate) {
+    for order in 0...Self.maxBuddyOrder {
+      freeListHead[order] = template.freeListHead[order]
+      freeBlocks[order] = template.freeBlocks[order]
+    }
+    freeFrameCount = template.freeFrameCount
+    statistics = template.statistics
+    zeroPage = template.zeroPage
+    hugeZeroPage = template.hugeZeroPage
+    self.template = template
   }
 
   deinit {
-    frames.release()
+    if let template {
+      FrameTablePool.shared.give(frames, template: template)
+    } else {
+      frames.release()
+    }
     freeListHead.release()
     freeBlocks.release()
   }
@@ -93,7 +130,27 @@ extension PhysicalMemory {
   public func order(ofFolio head: PFN) -> Int { Int(frames[head.index].order) }
 
   /// What the folio containing `pfn` holds (`.free` for a free frame).
-  public func kind(of pfn: PFN) -> FolioKind { frames[pfn.index].kind }
+  @inline(__always)
+  public func kind(of pfn: PFN) -> FolioKind {
+    let kind = frames[pfn.index].kind
+    if kind == .free && pfn.index >= ramFrameCount { return unusedDeviceFrameKind(pfn.index) }
+    return kind
+  }
+
+  /// The kind of frame `index` above RAM whose descriptor is zero: its range's kind when its
+  /// device memory never handed it out, else `.free` (a descriptor that was cleared).
+  @inline(never)
+  func unusedDeviceFrameKind(_ index: Int) -> FolioKind {
+    for range in deviceFrameKinds where range.frames.contains(index) { return index >= range.firstUnused ? range.kind : .free }
+    return .free
+  }
+
+  /// Device frames below `end` of the range that holds `start` are handed out from now on.
+  func markDeviceFramesUsed(_ start: Int, upTo end: Int) {
+    for i in deviceFrameKinds.indices where deviceFrameKinds[i].frames.contains(start) {
+      deviceFrameKinds[i].firstUnused = max(deviceFrameKinds[i].firstUnused, end)
+    }
+  }
 
   /// The reference count of the folio whose head is `head`.
   public func referenceCount(ofFolio head: PFN) -> Int { Int(frames[head.index].refCount) }
@@ -123,7 +180,7 @@ extension PhysicalMemory {
   public func isOnDeferredSplitQueue(_ head: PFN) -> Bool { frames[head.index].flags.contains(.deferredSplit) }
 
   /// Whether the frame is allocated (part of a folio, a page table or reserved).
-  public func isAllocated(_ pfn: PFN) -> Bool { frames[pfn.index].kind != .free }
+  public func isAllocated(_ pfn: PFN) -> Bool { kind(of: pfn) != .free }
 
   /// A value describing the folio that contains `pfn`.
   public func folio(containing pfn: PFN) -> FolioInfo {

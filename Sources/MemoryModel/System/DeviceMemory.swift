@@ -11,8 +11,13 @@ public final class DeviceMemory {
   public let pfns: Range<UInt64>
   /// What the owning driver does when the CPU touches one of its device-private pages.
   public weak var ops: (any DevicePagemapOps)?
-  @exclusivity(unchecked) var freeHuge: [UInt64]
+  /// Free 2 MiB chunks given back, used last-in first-out before any chunk not handed out yet.
+  @exclusivity(unchecked) var freeHuge: [UInt64] = []
   @exclusivity(unchecked) var freeSmall: [UInt64] = []
+  /// The first chunk never handed out: chunks from here on are free, and their descriptors are
+  /// still the zeros ``PhysicalMemory`` appended (handed out in ascending order, as test_hmm's
+  /// free list gives them).
+  @exclusivity(unchecked) var nextUnused: UInt64
   /// When set, the next allocation fails once (test_hmm's `HMM_DMIRROR_FLAG_FAIL_ALLOC`).
   public var failNextAllocation = false
   /// Whether the memory was removed (`RELEASE`); nothing can be allocated any more.
@@ -22,11 +27,13 @@ public final class DeviceMemory {
     self.owner = owner
     self.kind = kind
     self.pfns = pfns
-    freeHuge = Array(stride(from: pfns.lowerBound, to: pfns.upperBound, by: 512)).reversed()
+    nextUnused = pfns.lowerBound
   }
 
   /// Free frames.
-  public var freePageCount: Int { freeHuge.count * 512 + freeSmall.count }
+  public var freePageCount: Int { (freeHuge.count + Int((pfns.upperBound - nextUnused) / 512)) * 512 + freeSmall.count }
+  /// The frames handed out at some time (the others are free and were never used).
+  public var usedPFNs: Range<UInt64> { pfns.lowerBound..<nextUnused }
   /// Frames in all.
   public var pageCount: Int { pfns.count }
 }
@@ -70,10 +77,10 @@ extension MemorySystem {
     }
     let head: UInt64
     if order == 9 {
-      guard let chunk = region.freeHuge.popLast() else { return nil }
+      guard let chunk = takeDeviceChunk(region, whole: true) else { return nil }
       head = chunk
     } else {
-      if region.freeSmall.isEmpty, let chunk = region.freeHuge.popLast() {
+      if region.freeSmall.isEmpty, let chunk = takeDeviceChunk(region, whole: false) {
         region.freeSmall = Array((chunk..<(chunk + 512)).reversed())
       }
       guard let page = region.freeSmall.popLast() else { return nil }
@@ -82,6 +89,21 @@ extension MemorySystem {
     memory.formFolio(head: Int(head), order: order, kind: region.kind)
     memory.clearFolioContents(PFN(head))
     return PFN(head)
+  }
+
+  /// A free 2 MiB chunk of `region` (one given back first), nil when none is left. A chunk
+  /// handed out for the first time gets its free device frames' descriptors, unless the caller
+  /// makes it one folio (`whole`), which writes them all.
+  private func takeDeviceChunk(_ region: DeviceMemory, whole: Bool) -> UInt64? {
+    if let chunk = region.freeHuge.popLast() { return chunk }
+    guard region.nextUnused < region.pfns.upperBound else { return nil }
+    let chunk = region.nextUnused
+    region.nextUnused += 512
+    memory.markDeviceFramesUsed(Int(chunk), upTo: Int(chunk) + 512)
+    if !whole {
+      for pfn in Int(chunk)..<Int(chunk + 512) { memory.frames[pfn] = FrameDescriptor(kind: region.kind) }
+    }
+    return chunk
   }
 
   /// Returns a device folio to its region.
@@ -108,14 +130,18 @@ extension MemorySystem {
 }
 
 extension PhysicalMemory {
-  /// Appends device frames after RAM (2 MiB aligned) and returns their PFNs.
+  /// Appends device frames after RAM (2 MiB aligned) and returns their PFNs. Their descriptors
+  /// stay zero (``FrameTable/appendUnused(count:)``) until the device memory hands them out;
+  /// ``kind(of:)`` gives them `kind` meanwhile.
   func appendDeviceFrames(_ pages: Int, kind: FolioKind) -> Range<UInt64> {
     let start = (frames.count + 511) & ~511
-    frames.append(FrameDescriptor(kind: kind), count: start - frames.count + pages)
     // Padding frames between RAM and the device range are reserved.
+    if start > frames.count { frames.append(FrameDescriptor(kind: kind), count: start - frames.count) }
+    frames.appendUnused(count: pages)
+    deviceFrameKinds.append((start..<(start + pages), kind, start))
     return UInt64(start)..<UInt64(start + pages)
   }
 
   /// Whether `pfn` is device memory.
-  public func isDeviceMemory(_ pfn: PFN) -> Bool { contains(pfn) && frames[pfn.index].kind.isDevice }
+  public func isDeviceMemory(_ pfn: PFN) -> Bool { contains(pfn) && kind(of: pfn).isDevice }
 }

@@ -96,8 +96,14 @@ extension MemorySystem {
       let chunkEnd = min(chunkStart + FrameTable.chunkSize, frames.count)
       var chunkFree = 0
       let enteredAtStart = pfn == chunkStart
+      // [machine] Device frames never handed out, nothing wrote since they were added (zero
+      // descriptors, FrameTable.isPristine): free, and no entry may map them (isMappable), so
+      // no counter of the chunk holds anything and the per-frame checks would find nothing.
+      if enteredAtStart && frames.isPristine(chunk: chunk) { pfn = chunkEnd }
       while pfn < chunkEnd {
-        let descriptor = frames[pfn]
+        var descriptor = frames[pfn]
+        // [machine] A zero descriptor above RAM is a device frame never handed out (PhysicalMemory.kind(of:)).
+        if descriptor.kind == .free && pfn >= memory.ramFrameCount { descriptor.kind = memory.unusedDeviceFrameKind(pfn) }
         if descriptor.flags.contains(.buddy) {
           chunkFree += 1 << Int(descriptor.order)
           pfn += 1 << Int(descriptor.order)

@@ -169,4 +169,17 @@ extension MemorySystem {
   public func shutdown() {
     for space in addressSpaces { space.exit() }
   }
+
+  /// Drops every process without ending it, for a machine nobody looks at again (a fuzz case's
+  /// at its end): no `release` invalidation, nothing zapped or freed one folio at a time. Each
+  /// address space loses its subscribers and leaves the system, so that nothing the machine
+  /// holds refers back to it: the address spaces, their page tables and the machine are freed
+  /// with the caller's last references, and the frame table goes back to its pool as it is
+  /// (FrameTablePool.swift restores it in the chunks that changed).
+  public func discard() {
+    for space in addressSpaces {
+      for notifier in space.notifiers { space.unregister(notifier) }
+    }
+    addressSpaces.removeAll()
+  }
 }

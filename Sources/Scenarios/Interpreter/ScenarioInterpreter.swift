@@ -66,6 +66,16 @@ final class ScenarioInterpreter {
     processes.removeAll()
   }
 
+  /// Drops the machine without ending its processes (``MemorySystem/discard()``), for a run
+  /// whose results are all taken: what ``shutdown()`` frees is freed as well, without the
+  /// `release` invalidations and the zapping of every mapping.
+  func discard() {
+    let spaces = machine?.addressSpaces ?? []
+    machine?.discard()
+    devices.tearDown(spaces)
+    processes.removeAll()
+  }
+
   /// Whether the machine exists yet.
   var hasMachine: Bool { machine != nil }
 

@@ -86,4 +86,10 @@ public final class ScenarioSession {
 
   /// Ends every process so that the machine and the devices can be freed.
   public func shutdown() { interpreter.shutdown() }
+
+  /// Drops the machine and the devices without ending the processes (no `release`
+  /// invalidation, no zapping: ``MemoryModel/MemorySystem/discard()``), so that they are freed
+  /// with the session, for a session nothing looks at again (a fuzz case's at its end). Costs
+  /// what the run changed, not what its processes map.
+  public func discard() { interpreter.discard() }
 }

@@ -1,0 +1,46 @@
+/// Setting a frame table back to the state a machine starts from, in work proportional to the
+/// chunks that changed, so that a dropped machine's host memory serves the next machine of its
+/// size without being unmapped, mapped again and faulted in page by page (FrameTablePool.swift).
+extension FrameTable {
+  /// Makes what the descriptors in use hold now the baseline: every chunk counts as unchanged
+  /// since (``pristine``) and, for the invariant check, as written until the first
+  /// ``clearWritten()``.
+  func markBaseline() {
+    let chunks = chunkCount
+    unwritten.update(repeating: 1, count: chunks)
+    pristine.update(repeating: Self.baseline, count: chunks)
+    resetMeta(chunks: chunks)
+  }
+
+  /// The chunks in use written since the table was made or last cleared (for a fresh table:
+  /// every chunk that can hold a non-zero descriptor).
+  func writtenChunks() -> [Int] {
+    var written: [Int] = []
+    for chunk in 0..<chunkCount where unwritten[chunk] == 0 { written.append(chunk) }
+    return written
+  }
+
+  /// Gives the descriptors their baseline again and ends the table at `ramCount`: every chunk
+  /// written since ``markBaseline()`` is cleared and gets `template`'s descriptors back; the
+  /// others already hold them (or zeros beyond RAM).
+  mutating func restoreBaseline(count ramCount: Int, template: FrameTemplate) {
+    let chunks = chunksInUseSinceBaseline
+    var entry = 0
+    for chunk in 0..<chunks where pristine[chunk] == 0 || unwritten[chunk] == 0 {
+      let start = chunk << Self.chunkShift
+      let end = min(start + Self.chunkSize, capacity)
+      UnsafeMutableRawPointer(base + start).initializeMemory(as: UInt8.self, repeating: 0, count: (end - start) * MemoryLayout<FrameDescriptor>.stride)
+      guard start < ramCount else { continue }
+      entry = template.firstEntry(atOrAfter: start, from: entry)
+      while entry < template.indices.count && Int(template.indices[entry]) < end {
+        base[Int(template.indices[entry])] = template.descriptors[entry]
+        entry += 1
+      }
+    }
+    truncate(to: ramCount)
+    let ramChunks = chunkCount
+    unwritten.update(repeating: 1, count: chunks)
+    pristine.update(repeating: Self.baseline, count: chunks)
+    resetMeta(chunks: ramChunks)
+  }
+}
