@@ -50,11 +50,21 @@ struct FrameTable {
   /// Chunks covering the descriptors in use.
   var chunkCount: Int { (count + Self.chunkSize - 1) >> Self.chunkShift }
 
-  /// Forgets which chunks were written.
-  func clearWritten() { unwritten.update(repeating: 1, count: chunkCount) }
+  /// Forgets which chunks were written (a chunk ``isPristine(chunk:)`` stays pristine).
+  func clearWritten() {
+    // [inv] 0 (written) becomes 1; 2 (pristine) stays 2.
+    for chunk in 0..<chunkCount where unwritten[chunk] == 0 { unwritten[chunk] = 1 }
+  }
 
   /// Whether a descriptor of chunk `chunk` was written since ``clearWritten()``.
   func wasWritten(chunk: Int) -> Bool { unwritten[chunk] == 0 }
+
+  // [inv] Pristine chunks, for the invariant check (MemorySystem+Invariants.swift).
+  /// Whether no descriptor of chunk `chunk` was written (or handed out for writing) since
+  /// ``append(_:count:)`` filled the whole chunk with one descriptor: all its descriptors are
+  /// still equal to its first. Only ``append(_:count:)`` sets the mark (value 2 of
+  /// ``unwritten``), and the mutable addressor clears it with the written mark.
+  func isPristine(chunk: Int) -> Bool { unwritten[chunk] == 2 }
 
   private static func map(_ descriptors: Int) -> UnsafeMutablePointer<FrameDescriptor> {
     let bytes = descriptors * MemoryLayout<FrameDescriptor>.stride
@@ -100,6 +110,10 @@ struct FrameTable {
       unwritten = Self.unwrittenMap(newCapacity)
     }
     (unwritten + (count >> Self.chunkShift)).update(repeating: 0, count: ((count + n) >> Self.chunkShift) + 1 - (count >> Self.chunkShift))
+    // [inv] The chunks the new descriptors fill whole are pristine.
+    let firstWhole = (count + Self.chunkSize - 1) >> Self.chunkShift
+    let endWhole = (count + n) >> Self.chunkShift
+    if firstWhole < endWhole { (unwritten + firstWhole).update(repeating: 2, count: endWhole - firstWhole) }
     if descriptor.refCount != 0 || descriptor.mapCount != 0 || descriptor.head != 0 || descriptor.order != 0
       || descriptor.kind != .free || !descriptor.flags.isEmpty {
       (base + count).initialize(repeating: descriptor, count: n)

@@ -36,8 +36,7 @@ extension MemorySystem {
     func fail(_ invariant: String, _ detail: String) {
       if violations.count < 20 { violations.append(InvariantViolation(invariant: invariant, detail: detail)) }
     }
-    if invariantScratch?.frameCount != memory.frameCount { invariantScratch = InvariantScratch(frameCount: memory.frameCount) }
-    guard let scratch = invariantScratch else { return violations }
+    let scratch = preparedInvariantScratch()
     var counter = MappingCounter(memory: memory, pteMaps: scratch.counts, entireMaps: scratch.entireCounts, otherRefs: scratch.otherRefs, touched: scratch.touched)
     for space in addressSpaces {
       counter.space = space.name
@@ -57,6 +56,21 @@ extension MemorySystem {
     return violations
   }
 
+  /// The invariant scratch, covering every frame: created on the first check, grown when device
+  /// memory was added since (keeping what the last check found), created again when the
+  /// frames outgrew it.
+  func preparedInvariantScratch() -> InvariantScratch {
+    let frameCount = memory.frameCount
+    if let scratch = invariantScratch, scratch.frameCount == frameCount { return scratch }
+    if let scratch = invariantScratch, frameCount > scratch.frameCount, frameCount <= scratch.capacity {
+      scratch.grow(to: frameCount)
+      return scratch
+    }
+    let scratch = InvariantScratch(frameCount: frameCount)
+    invariantScratch = scratch
+    return scratch
+  }
+
   /// What one address space's structure shows alone: entries outside every VMA, tables whose
   /// counts or links are wrong.
   static func spaceProblems(_ space: AddressSpace) -> [(invariant: String, detail: String)] {
@@ -72,6 +86,13 @@ extension MemorySystem {
     }
     for problem in table.structuralProblems() { problems.append(("page-table", "\(space.name): \(problem)")) }
     return problems
+  }
+
+  /// Whether `descriptor` is device memory no folio uses: the state ``FrameTable/append(_:count:)``
+  /// fills added device memory with (a pristine chunk of it needs no per-frame scan).
+  static func isUnusedDeviceFrame(_ descriptor: FrameDescriptor) -> Bool {
+    descriptor.kind.isDevice && descriptor.flags.isEmpty && descriptor.mapCount == 0 && descriptor.refCount == 0
+      && descriptor.head == 0 && descriptor.order == 0
   }
 
   /// Scans the frame descriptors against the counts, empties the counters again, and checks the
@@ -91,6 +112,17 @@ extension MemorySystem {
       if let skip, pfn == chunkStart && scratch.group[chunk] == Int32(chunk) && skip(chunk) {
         freeFrames += Int(scratch.free[chunk])
         pfn += Int(scratch.span[chunk]) << FrameTable.chunkShift
+        continue
+      }
+      if pfn == chunkStart && frames.isPristine(chunk: chunk) && Self.isUnusedDeviceFrame(frames[chunkStart]) {
+        // Device memory nothing wrote since it was added: every descriptor equals the first, a
+        // free device frame, which no entry may map (MappingCounter.isMappable), so no counter
+        // of the chunk holds anything, and the per-frame checks below find nothing: the whole
+        // chunk is verified by its mark (FrameTable.isPristine).
+        scratch.free[chunk] = 0
+        scratch.group[chunk] = Int32(chunk)
+        scratch.span[chunk] = 1
+        pfn = chunkStart + FrameTable.chunkSize
         continue
       }
       let chunkEnd = min(chunkStart + FrameTable.chunkSize, frames.count)
@@ -359,21 +391,27 @@ extension PageTable {
   /// at frames that are not this table's nodes.
   func structuralProblems() -> [String] {
     var problems: [String] = []
-    let free = Set(freeNodes)
-    let deposited = Set(depositedTables.values)
-    for node in 0..<nodeLevel.count where !free.contains(node) {
-      var used: Int32 = 0
-      for slot in (node << 9)..<((node + 1) << 9) where !entries[slot].isNone { used += 1 }
-      if used != nodeUsed[node] { problems.append("table \(node) (\(nodeLevel[node])) counts \(nodeUsed[node]) entries but has \(used)") }
-      if memory.kind(of: nodeFrame[node]) != .pageTable { problems.append("table \(node)'s frame \(nodeFrame[node]) is not a page-table frame") }
-      if deposited.contains(node) {
-        if used != 0 { problems.append("deposited table \(node) is not empty") }
-        continue
-      }
-      if node != root {
-        let parent = nodeParentSlot[node]
-        if parent < 0 || entries[parent].pfn != nodeFrame[node] || entries[parent].isHuge {
-          problems.append("table \(node) (\(nodeLevel[node])) is not linked from its parent slot")
+    // Each node's role, in one byte (no sets): 1 free, 2 deposited, 0 in the tree.
+    let nodes = nodeLevel.count
+    var role = [UInt8](repeating: 0, count: freeNodes.isEmpty && depositedTables.isEmpty ? 0 : nodes)
+    for node in freeNodes where node >= 0 && node < nodes { role[node] = 1 }
+    for node in depositedTables.values where node >= 0 && node < nodes && role[node] == 0 { role[node] = 2 }
+    entries.withUnsafeBufferPointer { buffer in
+      for node in 0..<nodes where role.isEmpty || role[node] != 1 {
+        var used: Int32 = 0
+        let first = node << 9
+        for slot in first..<(first + 512) where buffer[slot].rawValue != 0 { used += 1 }
+        if used != nodeUsed[node] { problems.append("table \(node) (\(nodeLevel[node])) counts \(nodeUsed[node]) entries but has \(used)") }
+        if memory.kind(of: nodeFrame[node]) != .pageTable { problems.append("table \(node)'s frame \(nodeFrame[node]) is not a page-table frame") }
+        if !role.isEmpty && role[node] == 2 {
+          if used != 0 { problems.append("deposited table \(node) is not empty") }
+          continue
+        }
+        if node != root {
+          let parent = nodeParentSlot[node]
+          if parent < 0 || parent >= buffer.count || buffer[parent].pfn != nodeFrame[node] || buffer[parent].isHuge {
+            problems.append("table \(node) (\(nodeLevel[node])) is not linked from its parent slot")
+          }
         }
       }
     }
