@@ -103,4 +103,28 @@ import Testing
       #expect(nonEmpty.contains { $0.detail.contains("deposited table \(deposited) is not empty") }, "\(nonEmpty)")
     }
   }
+
+  @Test func aFrameOfAnUnchangedPTETableGoneBadIsFoundWhileTheTableIsTakenFromTheCache() throws {
+    let system = makeSystem()
+    let space = try system.createProcess(name: "A")
+    let buf = try space.mmap(.init(length: .mib(4), protection: .readWrite, alignment: .mib(2)))
+    try space.madvise(buf, .mib(4), .nohugepage)
+    try space.touch(buf, .kib(64), write: true)
+    try space.touch(buf + .mib(2), .kib(64), write: true)
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    // Change the second PTE table only: the first one's run comes from the cache.
+    try space.touch(buf + .mib(2) + 0x10000, .kib(4), write: true)
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    let table = space.pageTable
+    let slot = try #require(table.slot(for: buf, level: .pte, allocate: false))
+    let cache = try #require(system.invariantCache[space.pid]?.tables)
+    #expect(cache.run(node: slot >> 9, generation: table.nodeGeneration[slot >> 9], first: slot & 511, count: 512) != nil,
+            "the unchanged table's run is cached")
+    // The second check of the first table's frames: one of them is freed behind the model's back.
+    let pfn = try #require(space.translate(buf + 0x5000)?.pfn)
+    system.memory.frames[pfn.index].kind = .free
+    try space.touch(buf + .mib(2) + 0x20000, .kib(4), write: true)
+    let violations = system.checkInvariants(incremental: true)
+    #expect(violations.contains { $0.invariant == "use-after-free" && $0.detail.contains("\(pfn)") }, "\(violations)")
+  }
 }

@@ -68,3 +68,4 @@ extension PageTable {
     forEachLookup(start, end, cursor: &cursor, body)
   }
 }
+

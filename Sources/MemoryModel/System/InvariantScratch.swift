@@ -82,6 +82,8 @@ final class InvariantScratch {
     var problems: [(invariant: String, detail: String)]
     /// The incremental check that last found the address space alive (``InvariantScratch/checks``).
     var stamp: UInt64 = 0
+    /// What the walk read in the table's nodes (``InvariantTableCache``).
+    var tables: InvariantTableCache?
   }
 
   /// The frames one address space's entries counted: PTE-mapped pages, PMD/PUD-mapped folio

@@ -50,14 +50,19 @@ extension MemorySystem {
       }
       counter.space = space.name
       counter.recorded = InvariantScratch.MappedFrames()
+      // Nodes unchanged since the last walk of this table are taken from its cache.
+      let tables = invariantCache[space.pid]?.tables.flatMap { $0.table === table ? $0 : nil } ?? InvariantTableCache(table: table)
+      counter.tableCache = tables
       for vma in space.vmas { table.walk(vma.start, vma.end, &counter) }
+      counter.tableCache = nil
       guard counter.problems.isEmpty, counter.recorded.valid else { return nil }
-      let problems = Self.spaceProblems(space)
+      let problems = Self.spaceProblems(space, cache: tables)
       guard problems.isEmpty else { return nil }
       var mapped = counter.recorded
       mapped.groupByChunk(chunkCount: chunkCount)
       if trusted { markChanges(from: invariantCache[space.pid]?.mapped, to: mapped, scratch) }
-      invariantCache[space.pid] = InvariantScratch.SpaceCheck(generation: table.generation, vmas: space.vmas, mapped: mapped, problems: [], stamp: stamp)
+      invariantCache[space.pid] = InvariantScratch.SpaceCheck(generation: table.generation, vmas: space.vmas, mapped: mapped, problems: [],
+                                                              stamp: stamp, tables: tables)
     }
     if invariantCache.contains(where: { $0.value.stamp != stamp }) {
       // Address spaces gone since: the frames they mapped are counted no more.

@@ -73,7 +73,9 @@ extension MemorySystem {
 
   /// What one address space's structure shows alone: entries outside every VMA, tables whose
   /// counts or links are wrong.
-  static func spaceProblems(_ space: AddressSpace) -> [(invariant: String, detail: String)] {
+  /// - Parameter cache: the incremental check's record of the table's nodes: a node unchanged
+  ///   since is not counted again.
+  static func spaceProblems(_ space: AddressSpace, cache: InvariantTableCache? = nil) -> [(invariant: String, detail: String)] {
     let table = space.pageTable
     var problems: [(invariant: String, detail: String)] = []
     var cursor = VirtualAddress(0)
@@ -84,7 +86,7 @@ extension MemorySystem {
     if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd) {
       problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA"))
     }
-    for problem in table.structuralProblems() { problems.append(("page-table", "\(space.name): \(problem)")) }
+    for problem in table.structuralProblems(cache: cache) { problems.append(("page-table", "\(space.name): \(problem)")) }
     return problems
   }
 
@@ -249,6 +251,9 @@ struct MappingCounter: PageTableVisitor {
   var counting = true
   /// The frames counted while recording.
   var recorded = InvariantScratch.MappedFrames()
+  /// While recording for the incremental check: the walked table's node cache (PTE runs of
+  /// unchanged nodes are taken from it, not checked again) and the table.
+  var tableCache: InvariantTableCache?
 
   /// Whether a frame a previous check recorded is still one an entry may map.
   func stillMappable(_ pfn: UInt32) -> Bool {
@@ -311,6 +316,30 @@ struct MappingCounter: PageTableVisitor {
   }
 
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
+    guard let cache = tableCache, recording, !counting, let first = entries.baseAddress else { return visitEntries(entries, start: start) }
+    let table = cache.table
+    let flat = UnsafePointer(table.entries.base).distance(to: first)
+    let node = flat >> 9
+    let generation = table.nodeGeneration[node]
+    if let run = cache.run(node: node, generation: generation, first: flat & 511, count: entries.count) {
+      recorded.pte.append(contentsOf: run.pte)
+      recorded.migration.append(contentsOf: run.migration)
+      return .continue
+    }
+    let pteStart = recorded.pte.count
+    let migrationStart = recorded.migration.count
+    let problemCount = problems.count
+    let wasValid = recorded.valid
+    let control = visitEntries(entries, start: start)
+    if wasValid && recorded.valid && problems.count == problemCount {
+      cache.record(InvariantTableCache.Run(generation: generation, first: flat & 511, count: entries.count,
+                                           pte: Array(recorded.pte[pteStart...]), migration: Array(recorded.migration[migrationStart...])), node: node)
+    }
+    return control
+  }
+
+  /// Checks and counts (or records) one run of PTEs.
+  private mutating func visitEntries(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
     for (i, entry) in entries.enumerated() where !entry.isNone {
       let address = start + UInt64(i) << PageSize.shift4K
       if entry.isMigration {
@@ -389,7 +418,9 @@ private struct PresentFinder: PageTableVisitor {
 extension PageTable {
   /// Structural problems: used counts that disagree with the entries, table entries that point
   /// at frames that are not this table's nodes.
-  func structuralProblems() -> [String] {
+  /// - Parameter cache: used counts of nodes counted before, by generation (the incremental
+  ///   check; nil counts every node).
+  func structuralProblems(cache: InvariantTableCache? = nil) -> [String] {
     var problems: [String] = []
     // Each node's role, in one byte (no sets): 1 free, 2 deposited, 0 in the tree.
     let nodes = nodeLevel.count
@@ -399,8 +430,13 @@ extension PageTable {
     entries.withUnsafeBufferPointer { buffer in
       for node in 0..<nodes where role.isEmpty || role[node] != 1 {
         var used: Int32 = 0
-        let first = node << 9
-        for slot in first..<(first + 512) where buffer[slot].rawValue != 0 { used += 1 }
+        if let cache, let counted = cache.usedCount(node: node, generation: nodeGeneration[node]) {
+          used = counted
+        } else {
+          let first = node << 9
+          for slot in first..<(first + 512) where buffer[slot].rawValue != 0 { used += 1 }
+          cache?.setUsedCount(used, node: node, generation: nodeGeneration[node])
+        }
         if used != nodeUsed[node] { problems.append("table \(node) (\(nodeLevel[node])) counts \(nodeUsed[node]) entries but has \(used)") }
         if memory.kind(of: nodeFrame[node]) != .pageTable { problems.append("table \(node)'s frame \(nodeFrame[node]) is not a page-table frame") }
         if !role.isEmpty && role[node] == 2 {
