@@ -128,3 +128,32 @@ import Testing
     #expect(violations.contains { $0.invariant == "use-after-free" && $0.detail.contains("\(pfn)") }, "\(violations)")
   }
 }
+
+/// The incremental check remembers runs of PTEs outside every VMA that it found empty, by node
+/// generation; an entry written there later (the node's generation moves on) is still found.
+@Suite struct InvariantGapCacheTests {
+  @Test func anEntryWrittenInAGapOfAPartlyMappedTableIsFound() throws {
+    let system = MemorySystem(memoryBytes: .mib(32))
+    let space = try system.createProcess(name: "A")
+    let buf = try space.mmap(.init(length: .mib(4), protection: .readWrite, alignment: .mib(2)))
+    try space.madvise(buf, .mib(4), .nohugepage)
+    try space.touch(buf, .kib(16), write: true)
+    try space.touch(buf + .mib(2), .kib(16), write: true)
+    // Unmap the last 1M: the second PTE table stays, half of it now outside every VMA.
+    try space.munmap(buf + .mib(3), .mib(1))
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    // Change the first table only: the second one's gap is not scanned again.
+    try space.touch(buf + 0x10000, .kib(4), write: true)
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    let slot = try #require(space.pageTable.slot(for: buf + .mib(3) + 0x4000, level: .pte, allocate: false))
+    let node = slot >> 9
+    let cache = try #require(system.invariantCache[space.pid]?.tables)
+    #expect(cache.isEmptyRun(node: node, generation: space.pageTable.nodeGeneration[node], first: 256, count: 256),
+            "the gap's empty run is cached")
+    let pfn = try #require(space.translate(buf)?.pfn)
+    space.pageTable.setEntry(.present(pfn, writable: true), at: slot)
+    try space.touch(buf + 0x20000, .kib(4), write: true)
+    let violations = system.checkInvariants(incremental: true)
+    #expect(violations.contains { $0.detail.contains("lies outside every VMA") }, "\(violations)")
+  }
+}

@@ -25,7 +25,23 @@ final class InvariantTableCache {
   /// Per node: its clean PTE runs at one generation.
   private(set) var runs: [[Run]] = []
 
+  /// Per node: runs of PTEs outside every VMA found empty, at one generation (`pte` unused).
+  private(set) var emptyRuns: [[Run]] = []
+
   init(table: PageTable) { self.table = table }
+
+  /// Whether the run of `count` entries from `first` in node `node` was found empty at `generation`.
+  func isEmptyRun(node: Int, generation: UInt64, first: Int, count: Int) -> Bool {
+    guard node < emptyRuns.count else { return false }
+    return emptyRuns[node].contains { $0.generation == generation && $0.first == first && $0.count == count }
+  }
+
+  /// Records a run found empty (runs of older generations of the node are dropped).
+  func recordEmptyRun(node: Int, generation: UInt64, first: Int, count: Int) {
+    while emptyRuns.count <= node { emptyRuns.append([]) }
+    emptyRuns[node].removeAll { $0.generation != generation || ($0.first == first && $0.count == count) }
+    emptyRuns[node].append(Run(generation: generation, first: first, count: count, pte: [], migration: []))
+  }
 
   /// The non-empty entries node `node` had at `generation`, if counted then.
   func usedCount(node: Int, generation: UInt64) -> Int32? {

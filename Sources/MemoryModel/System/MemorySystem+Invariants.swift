@@ -80,10 +80,10 @@ extension MemorySystem {
     var problems: [(invariant: String, detail: String)] = []
     var cursor = VirtualAddress(0)
     for vma in space.vmas {
-      if let found = Self.entryOutside(table, cursor, vma.start) { problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA")) }
+      if let found = Self.entryOutside(table, cursor, vma.start, cache: cache) { problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA")) }
       cursor = vma.end
     }
-    if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd) {
+    if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd, cache: cache) {
       problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA"))
     }
     for problem in table.structuralProblems(cache: cache) { problems.append(("page-table", "\(space.name): \(problem)")) }
@@ -390,9 +390,13 @@ struct MappingCounter: PageTableVisitor {
 
 extension MemorySystem {
   /// The first entry of `[start, end)` (entries outside every VMA are a bug).
-  static func entryOutside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress) -> VirtualAddress? {
+  /// - Parameter cache: the incremental check's record of the table's nodes: a run of PTEs found
+  ///   empty at the node's generation is not scanned again.
+  static func entryOutside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress,
+                           cache: InvariantTableCache? = nil) -> VirtualAddress? {
     guard start < end else { return nil }
     var finder = PresentFinder()
+    finder.cache = cache
     table.walk(start, end, &finder)
     return finder.found
   }
@@ -401,11 +405,23 @@ extension MemorySystem {
 /// Finds the first non-empty entry of a walk.
 private struct PresentFinder: PageTableVisitor {
   var found: VirtualAddress?
+  /// Runs of PTEs found empty before, by node generation (the incremental check).
+  var cache: InvariantTableCache?
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
+    var key: (node: Int, generation: UInt64, first: Int)?
+    if let cache, let base = entries.baseAddress {
+      let table = cache.table
+      let flat = UnsafePointer(table.entries.base).distance(to: base)
+      let node = flat >> 9
+      let generation = table.nodeGeneration[node]
+      if cache.isEmptyRun(node: node, generation: generation, first: flat & 511, count: entries.count) { return .continue }
+      key = (node, generation, flat & 511)
+    }
     if let index = entries.firstIndex(where: { !$0.isNone }) {
       found = start + UInt64(index) << PageSize.shift4K
       return .stop
     }
+    if let cache, let key { cache.recordEmptyRun(node: key.node, generation: key.generation, first: key.first, count: entries.count) }
     return .continue
   }
   mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
