@@ -56,48 +56,54 @@ public final class SafetyOracle: MMUNotifier {
         if let last = clean[key], last == state { continue }
         // Visit the page table in place: no array of every mapping after every step.
         let before = violations.count
-        device.pageTable.forEachMapping { checkCPUCovers($0, device: device, space: space, into: &violations) }
+        var cursor = PageTable.LookupCursor()
+        device.pageTable.forEachMapping { checkCPUCovers($0, device: device, space: space, cursor: &cursor, into: &violations) }
         clean[key] = violations.count == before ? state : nil
       } else {
-        for mapping in device.deviceMappings { checkCPUCovers(mapping, device: device, space: space, into: &violations) }
+        var cursor = PageTable.LookupCursor()
+        for mapping in device.deviceMappings { checkCPUCovers(mapping, device: device, space: space, cursor: &cursor, into: &violations) }
       }
     }
     return violations
   }
 
+  /// Invariant 1 for one device mapping: the CPU maps every page of it to the same frame
+  /// (writable where the device may write), or holds a device-private or device-exclusive entry
+  /// naming it; the first page that breaks it is reported. One CPU lookup per PTE table or leaf
+  /// (``PageTable/forEachLookup(_:_:cursor:_:)``: 4K mappings in a row share it), the PTEs of a table read in a row.
   private func checkCPUCovers(_ mapping: DeviceMapping, device: any MirroringDevice, space: AddressSpace,
-                              into violations: inout [Violation]) {
-    var address = mapping.start
-    while address < mapping.end {
-      let expected = mapping.pfn(for: address)
-      guard let cpu = space.translate(address) else {
-        // Device memory and device-exclusive pages: the CPU entry names the frame the device uses.
-        let (entry, level) = space.cpuEntry(address)
-        let offset = (address.rawValue & (level.entrySpan - 1)) >> 12
-        if let type = entry.swapType, type == .devicePrivate || type == .deviceExclusive,
-          entry.pfn + offset == expected, !mapping.isWritable || entry.isWritable
+                              cursor: inout PageTable.LookupCursor, into violations: inout [Violation]) {
+    let writable = mapping.isWritable
+    space.pageTable.forEachLookup(mapping.start, mapping.end, cursor: &cursor) { entries, level, first in
+      var address = first
+      let span = level.entrySpan
+      for entry in entries {
+        let offset = (address.rawValue & (span - 1)) >> 12
+        let expected = mapping.pfn(for: address)
+        if entry.isHardwarePresent && !entry.isSwap {
+          let pfn = entry.pfn + offset
+          if pfn != expected {
+            violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
+                                        cpuState: "pfn=\(pfn) via \(level)"))
+            return false
+          }
+          if writable && !entry.isWritable {
+            violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
+                                        cpuState: "read-only \(level) mapping of pfn=\(pfn)"))
+            return false
+          }
+        } else if let type = entry.swapType, type == .devicePrivate || type == .deviceExclusive,
+          entry.pfn + offset == expected, !writable || entry.isWritable
         {
-          address = min(address.alignedDown(to: level.entrySpan) + level.entrySpan, mapping.end)
-          continue
+          // Device memory and device-exclusive pages: the CPU entry names the frame the device uses.
+        } else {
+          violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
+                                      cpuState: entry.isNone ? "no mapping" : "\(entry.swapType.map { "\($0) entry" } ?? "non-present entry") pfn=\(entry.pfn)"))
+          return false
         }
-        violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
-                                    cpuState: entry.isNone ? "no mapping" : "\(entry.swapType.map { "\($0) entry" } ?? "non-present entry") pfn=\(entry.pfn)"))
-        return
+        address = address + (1 << 12)
       }
-      if cpu.pfn != expected {
-        violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
-                                    cpuState: "pfn=\(cpu.pfn) via \(cpu.level)"))
-        return
-      }
-      if mapping.isWritable && !cpu.isWritable {
-        violations.append(Violation(invariant: 1, device: device.name, address: address, deviceMapping: mapping.description,
-                                    cpuState: "read-only \(cpu.level) mapping of pfn=\(cpu.pfn)"))
-        return
-      }
-      // Step over the rest of the CPU leaf: its pages share frame contiguity and permission.
-      let span = cpu.level.entrySpan
-      let leafEnd = address.alignedDown(to: span) + span
-      address = min(leafEnd, mapping.end)
+      return true
     }
   }
 

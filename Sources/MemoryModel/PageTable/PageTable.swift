@@ -27,6 +27,10 @@ public final class PageTable {
   /// Changes to entries and tables so far: the incremental invariant check skips a table whose
   /// generation it has already checked.
   @exclusivity(unchecked) private(set) var generation: UInt64 = 0
+  /// [inv] Each node's ``generation`` when one of its entries was last written (or when it was
+  /// created): the incremental invariant check re-reads only nodes that changed
+  /// (PageTable+Generation.swift).
+  @exclusivity(unchecked) private(set) var nodeGeneration: [UInt64] = []
   /// The root (PGD) node index.
   public let root: Int = 0
 
@@ -68,6 +72,7 @@ public final class PageTable {
       nodeUsed.append(0)
       nodeFrame.append(frame)
       nodeParentSlot.append(parentSlot)
+      nodeGeneration.append(generation)  // [inv]
       entries.appendNode()
     }
     memory.frames[frame.index].refCount = Int32(node)
@@ -94,6 +99,7 @@ public final class PageTable {
   /// Writes the entry in a flat slot, keeping the node's used count.
   func setEntry(_ entry: PageTableEntry, at slot: Int) {
     generation &+= 1
+    nodeGeneration[slot >> 9] = generation  // [inv]
     let old = entries[slot]
     if old.isNone != entry.isNone { nodeUsed[slot >> 9] += entry.isNone ? -1 : 1 }
     entries[slot] = entry

@@ -15,8 +15,10 @@ final class InvariantScratch {
   let entireCounts: UnsafeMutablePointer<Int32>
   /// Page-cache and migration-entry references of each folio, by head (zero between checks).
   let otherRefs: UnsafeMutablePointer<Int32>
-  /// Frames covered.
-  let frameCount: Int
+  /// Frames covered (grows with device memory, up to `capacity`: ``grow(to:)``).
+  private(set) var frameCount: Int
+  /// Frames the counters have room for (host address space only: backed where written).
+  let capacity: Int
 
   /// Per chunk of ``FrameTable/chunkSize`` frames: 1 when this check scans it (the incremental
   /// check's set of chunks whose inputs may have changed), 0 between checks.
@@ -32,27 +34,43 @@ final class InvariantScratch {
   @exclusivity(unchecked) var span: [Int32]
   @exclusivity(unchecked) var free: [Int32]
   /// Chunks covered.
-  let chunkCount: Int
+  private(set) var chunkCount: Int
   /// Whether the last check was incremental and found nothing wrong: only then did it record
   /// every address space, and may the next skip chunks.
   @exclusivity(unchecked) var chunksValid = false
 
+  /// Scratch for `frameCount` frames, with room for the device memory of
+  /// ``FrameTable/deviceReserve`` more: adding device memory grows the scratch
+  /// (``grow(to:)``), which keeps what the last check found.
   init(frameCount: Int) {
     self.frameCount = frameCount
+    capacity = frameCount + FrameTable.deviceReserve
     let chunks = (frameCount + FrameTable.chunkSize - 1) >> FrameTable.chunkShift
+    let chunkCapacity = (capacity + FrameTable.chunkSize - 1) >> FrameTable.chunkShift
     chunkCount = chunks
-    touched = .allocate(capacity: max(chunks, 1))
-    touched.initialize(repeating: 0, count: max(chunks, 1))
+    touched = .allocate(capacity: chunkCapacity)
+    touched.initialize(repeating: 0, count: chunkCapacity)
     free = Array(repeating: 0, count: chunks)
     group = Array(repeating: -1, count: chunks)
     span = Array(repeating: 1, count: chunks)
-    let bytes = max(frameCount, 1) * MemoryLayout<Int32>.stride
-    guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), raw != MAP_FAILED else {
-      fatalError("cannot reserve \(bytes) bytes of host address space for the invariant check")
-    }
-    counts = raw.bindMemory(to: Int32.self, capacity: max(frameCount, 1))
-    entireCounts = Self.counters(frameCount)
-    otherRefs = Self.counters(frameCount)
+    counts = Self.counters(capacity)
+    entireCounts = Self.counters(capacity)
+    otherRefs = Self.counters(capacity)
+  }
+
+  /// Covers `frameCount` frames (more than now, at most `capacity`): the new chunks were never
+  /// scanned (the next check scans them), the others keep what the last scan found.
+  func grow(to frameCount: Int) {
+    precondition(frameCount >= self.frameCount && frameCount <= capacity, "the invariant scratch only grows, within its capacity")
+    self.frameCount = frameCount
+    let chunks = (frameCount + FrameTable.chunkSize - 1) >> FrameTable.chunkShift
+    // The old last chunk may have been partial: scan it again.
+    if chunkCount > 0 && chunks > chunkCount { group[chunkCount - 1] = -1 }
+    let added = chunks - chunkCount
+    free += repeatElement(0, count: added)
+    group += repeatElement(-1, count: added)
+    span += repeatElement(1, count: added)
+    chunkCount = chunks
   }
 
   /// The part of the check that depends on one address space alone (its table structure and
@@ -62,6 +80,10 @@ final class InvariantScratch {
     var vmas: [VMA]
     var mapped: MappedFrames
     var problems: [(invariant: String, detail: String)]
+    /// The incremental check that last found the address space alive (``InvariantScratch/checks``).
+    var stamp: UInt64 = 0
+    /// What the walk read in the table's nodes (``InvariantTableCache``).
+    var tables: InvariantTableCache?
   }
 
   /// The frames one address space's entries counted: PTE-mapped pages, PMD/PUD-mapped folio
@@ -98,6 +120,12 @@ final class InvariantScratch {
   var lastEntireMapCounts: [UInt32: Int32] = [:]
   /// The page caches' folio heads the last incremental check counted, in the order it met them.
   var lastPageCacheHeads: [UInt32] = []
+  /// Buffers the incremental check reuses (empty between checks, capacity kept): no
+  /// allocation per check.
+  var spareHeads: [UInt32] = []
+  var spareChunks: [Int] = []
+  /// Incremental checks so far (stamps ``SpaceCheck/stamp``).
+  var checks: UInt64 = 0
 
   private static func counters(_ frameCount: Int) -> UnsafeMutablePointer<Int32> {
     let bytes = max(frameCount, 1) * MemoryLayout<Int32>.stride
@@ -108,9 +136,9 @@ final class InvariantScratch {
   }
 
   deinit {
-    munmap(UnsafeMutableRawPointer(counts), max(frameCount, 1) * MemoryLayout<Int32>.stride)
-    munmap(UnsafeMutableRawPointer(entireCounts), max(frameCount, 1) * MemoryLayout<Int32>.stride)
-    munmap(UnsafeMutableRawPointer(otherRefs), max(frameCount, 1) * MemoryLayout<Int32>.stride)
+    munmap(UnsafeMutableRawPointer(counts), max(capacity, 1) * MemoryLayout<Int32>.stride)
+    munmap(UnsafeMutableRawPointer(entireCounts), max(capacity, 1) * MemoryLayout<Int32>.stride)
+    munmap(UnsafeMutableRawPointer(otherRefs), max(capacity, 1) * MemoryLayout<Int32>.stride)
     touched.deallocate()
   }
 }

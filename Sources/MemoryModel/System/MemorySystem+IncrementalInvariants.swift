@@ -20,8 +20,7 @@ extension MemorySystem {
   /// The incremental check, or nil when the full check must run (no trustworthy last check is
   /// needed for that: the first incremental check scans everything).
   func checkInvariantsIncrementally() -> [InvariantViolation]? {
-    if invariantScratch?.frameCount != memory.frameCount { invariantScratch = InvariantScratch(frameCount: memory.frameCount) }
-    guard let scratch = invariantScratch else { return nil }
+    let scratch = preparedInvariantScratch()
     let chunkCount = scratch.chunkCount
     let dirty = scratch.touched
     let frames = memory.frames
@@ -36,32 +35,45 @@ extension MemorySystem {
     var counter = MappingCounter(memory: memory, pteMaps: scratch.counts, entireMaps: scratch.entireCounts, otherRefs: scratch.otherRefs, touched: dirty)
     counter.counting = false
     counter.recording = true
-    var cache: [Int: InvariantScratch.SpaceCheck] = [:]
-    cache.reserveCapacity(addressSpaces.count)
+    // The cache is updated in place (a failed check returns nil, and the full check that
+    // follows empties it): each live address space's entry is stamped with this check.
+    scratch.checks &+= 1
+    let stamp = scratch.checks
     for space in addressSpaces {
       let table = space.pageTable
-      if let cached = invariantCache[space.pid], cached.generation == table.generation, cached.mapped.valid, cached.vmas == space.vmas {
-        cache[space.pid] = cached
-        continue
+      if let index = invariantCache.index(forKey: space.pid) {
+        let cached = invariantCache.values[index]
+        if cached.generation == table.generation, cached.mapped.valid, cached.vmas == space.vmas {
+          invariantCache.values[index].stamp = stamp
+          continue
+        }
       }
       counter.space = space.name
       counter.recorded = InvariantScratch.MappedFrames()
+      // Nodes unchanged since the last walk of this table are taken from its cache.
+      let tables = invariantCache[space.pid]?.tables.flatMap { $0.table === table ? $0 : nil } ?? InvariantTableCache(table: table)
+      counter.tableCache = tables
       for vma in space.vmas { table.walk(vma.start, vma.end, &counter) }
+      counter.tableCache = nil
       guard counter.problems.isEmpty, counter.recorded.valid else { return nil }
-      let problems = Self.spaceProblems(space)
+      let problems = Self.spaceProblems(space, cache: tables)
       guard problems.isEmpty else { return nil }
       var mapped = counter.recorded
       mapped.groupByChunk(chunkCount: chunkCount)
       if trusted { markChanges(from: invariantCache[space.pid]?.mapped, to: mapped, scratch) }
-      cache[space.pid] = InvariantScratch.SpaceCheck(generation: table.generation, vmas: space.vmas, mapped: mapped, problems: [])
+      invariantCache[space.pid] = InvariantScratch.SpaceCheck(generation: table.generation, vmas: space.vmas, mapped: mapped, problems: [],
+                                                              stamp: stamp, tables: tables)
     }
-    if trusted {
+    if invariantCache.contains(where: { $0.value.stamp != stamp }) {
       // Address spaces gone since: the frames they mapped are counted no more.
-      for (pid, old) in invariantCache where cache[pid] == nil {
+      for (_, old) in invariantCache where old.stamp != stamp && trusted {
         for pfn in old.mapped.pte { mark(pfn) }
         for pfn in old.mapped.entire { mark(pfn) }
         for pfn in old.mapped.migration { mark(pfn) }
       }
+      invariantCache = invariantCache.filter { $0.value.stamp == stamp }
+    }
+    if trusted {
       // Whole-folio map counts changed alone (no descriptor written).
       let entire = memory.entireMapCounts
       if entire != scratch.lastEntireMapCounts {
@@ -73,7 +85,8 @@ extension MemorySystem {
     // The page caches' folios, compared with the last check's list: where it changed, both the
     // old and the new folios' chunks are dirty (a list in another order counts as changed).
     var pageCacheHeads: [UInt32] = []
-    pageCacheHeads.reserveCapacity(scratch.lastPageCacheHeads.count)
+    swap(&pageCacheHeads, &scratch.spareHeads)
+    pageCacheHeads.removeAll(keepingCapacity: true)
     for file in files.values {
       for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn { pageCacheHeads.append(UInt32(truncatingIfNeeded: pfn.rawValue)) }
     }
@@ -81,19 +94,33 @@ extension MemorySystem {
       for head in scratch.lastPageCacheHeads { mark(head) }
       for head in pageCacheHeads { mark(head) }
     }
-    // A group of chunks is scanned whole or skipped whole: one changed chunk makes all dirty.
-    for chunk in 0..<chunkCount where scratch.group[chunk] < 0 || frames.wasWritten(chunk: chunk) { dirty[chunk] = 1 }
+    // Chunks the last scan did not cover whole, or where a descriptor was written, are dirty; a
+    // group of chunks is scanned whole or skipped whole: one dirty chunk makes all dirty. One
+    // pass over the chunks, through the arrays' buffers.
     var dirtyChunks: [Int] = []
-    var chunk = 0
-    while chunk < chunkCount {
-      let span = scratch.group[chunk] == Int32(chunk) ? max(1, Int(scratch.span[chunk])) : 1
-      let end = min(chunk + span, chunkCount)
-      if span > 1 && (chunk..<end).contains(where: { dirty[$0] != 0 }) { (dirty + chunk).update(repeating: 1, count: end - chunk) }
-      for c in chunk..<end where dirty[c] != 0 { dirtyChunks.append(c) }
-      chunk = end
+    swap(&dirtyChunks, &scratch.spareChunks)
+    dirtyChunks.removeAll(keepingCapacity: true)
+    scratch.group.withUnsafeBufferPointer { group in
+      scratch.span.withUnsafeBufferPointer { span in
+        var chunk = 0
+        while chunk < chunkCount {
+          let size = group[chunk] == Int32(chunk) ? max(1, Int(span[chunk])) : 1
+          let end = min(chunk + size, chunkCount)
+          var any: UInt8 = 0
+          for c in chunk..<end {
+            if group[c] < 0 || frames.wasWritten(chunk: c) { dirty[c] = 1 }
+            any |= dirty[c]
+          }
+          if any != 0 {
+            if size > 1 { (dirty + chunk).update(repeating: 1, count: end - chunk) }
+            for c in chunk..<end where dirty[c] != 0 { dirtyChunks.append(c) }
+          }
+          chunk = end
+        }
+      }
     }
     for space in addressSpaces {
-      guard let check = cache[space.pid] else { continue }
+      guard let check = invariantCache[space.pid] else { continue }
       if !counter.replay(check.mapped, dirtyChunks: dirtyChunks, dirty: dirty, chunkCount: chunkCount) {
         // A frame an entry maps is no longer mappable: empty the counters, check in full.
         scratch.counts.update(repeating: 0, count: scratch.frameCount)
@@ -108,8 +135,9 @@ extension MemorySystem {
     for head in pageCacheHeads where dirty[Int(head) >> FrameTable.chunkShift] != 0 { counter.addOtherRef(Int(head)) }
     var violations: [InvariantViolation] = []
     scanFrames(&counter, scratch, skip: { dirty[$0] == 0 }, into: &violations)
-    invariantCache = cache
-    scratch.lastPageCacheHeads = pageCacheHeads
+    swap(&dirtyChunks, &scratch.spareChunks)
+    swap(&scratch.lastPageCacheHeads, &pageCacheHeads)
+    swap(&pageCacheHeads, &scratch.spareHeads)
     scratch.lastEntireMapCounts = memory.entireMapCounts
     scratch.chunksValid = violations.isEmpty
     dirty.update(repeating: 0, count: chunkCount)

@@ -36,8 +36,7 @@ extension MemorySystem {
     func fail(_ invariant: String, _ detail: String) {
       if violations.count < 20 { violations.append(InvariantViolation(invariant: invariant, detail: detail)) }
     }
-    if invariantScratch?.frameCount != memory.frameCount { invariantScratch = InvariantScratch(frameCount: memory.frameCount) }
-    guard let scratch = invariantScratch else { return violations }
+    let scratch = preparedInvariantScratch()
     var counter = MappingCounter(memory: memory, pteMaps: scratch.counts, entireMaps: scratch.entireCounts, otherRefs: scratch.otherRefs, touched: scratch.touched)
     for space in addressSpaces {
       counter.space = space.name
@@ -57,20 +56,37 @@ extension MemorySystem {
     return violations
   }
 
+  /// The invariant scratch, covering every frame: created on the first check, grown when device
+  /// memory was added since (keeping what the last check found), created again when the
+  /// frames outgrew it.
+  func preparedInvariantScratch() -> InvariantScratch {
+    let frameCount = memory.frameCount
+    if let scratch = invariantScratch, scratch.frameCount == frameCount { return scratch }
+    if let scratch = invariantScratch, frameCount > scratch.frameCount, frameCount <= scratch.capacity {
+      scratch.grow(to: frameCount)
+      return scratch
+    }
+    let scratch = InvariantScratch(frameCount: frameCount)
+    invariantScratch = scratch
+    return scratch
+  }
+
   /// What one address space's structure shows alone: entries outside every VMA, tables whose
   /// counts or links are wrong.
-  static func spaceProblems(_ space: AddressSpace) -> [(invariant: String, detail: String)] {
+  /// - Parameter cache: the incremental check's record of the table's nodes: a node unchanged
+  ///   since is not counted again.
+  static func spaceProblems(_ space: AddressSpace, cache: InvariantTableCache? = nil) -> [(invariant: String, detail: String)] {
     let table = space.pageTable
     var problems: [(invariant: String, detail: String)] = []
     var cursor = VirtualAddress(0)
     for vma in space.vmas {
-      if let found = Self.entryOutside(table, cursor, vma.start) { problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA")) }
+      if let found = Self.entryOutside(table, cursor, vma.start, cache: cache) { problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA")) }
       cursor = vma.end
     }
-    if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd) {
+    if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd, cache: cache) {
       problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA"))
     }
-    for problem in table.structuralProblems() { problems.append(("page-table", "\(space.name): \(problem)")) }
+    for problem in table.structuralProblems(cache: cache) { problems.append(("page-table", "\(space.name): \(problem)")) }
     return problems
   }
 
@@ -93,13 +109,21 @@ extension MemorySystem {
         pfn += Int(scratch.span[chunk]) << FrameTable.chunkShift
         continue
       }
+      if pfn == chunkStart && frames.isPristine(chunk: chunk) {
+        // Device frames never handed out, nothing wrote since they were added (zero
+        // descriptors, FrameTable.isPristine; PhysicalMemory.kind(of:) gives them the device's
+        // kind): free device frames, which no entry may map (MappingCounter.isMappable), so no
+        // counter of the chunk holds anything, and the per-frame checks below find nothing: the
+        // whole chunk is verified by its mark.
+        scratch.free[chunk] = 0
+        scratch.group[chunk] = Int32(chunk)
+        scratch.span[chunk] = 1
+        pfn = chunkStart + FrameTable.chunkSize
+        continue
+      }
       let chunkEnd = min(chunkStart + FrameTable.chunkSize, frames.count)
       var chunkFree = 0
       let enteredAtStart = pfn == chunkStart
-      // [machine] Device frames never handed out, nothing wrote since they were added (zero
-      // descriptors, FrameTable.isPristine): free, and no entry may map them (isMappable), so
-      // no counter of the chunk holds anything and the per-frame checks would find nothing.
-      if enteredAtStart && frames.isPristine(chunk: chunk) { pfn = chunkEnd }
       while pfn < chunkEnd {
         var descriptor = frames[pfn]
         // [machine] A zero descriptor above RAM is a device frame never handed out (PhysicalMemory.kind(of:)).
@@ -223,6 +247,9 @@ struct MappingCounter: PageTableVisitor {
   var counting = true
   /// The frames counted while recording.
   var recorded = InvariantScratch.MappedFrames()
+  /// While recording for the incremental check: the walked table's node cache (PTE runs of
+  /// unchanged nodes are taken from it, not checked again) and the table.
+  var tableCache: InvariantTableCache?
 
   /// Whether a frame a previous check recorded is still one an entry may map.
   func stillMappable(_ pfn: UInt32) -> Bool {
@@ -285,6 +312,30 @@ struct MappingCounter: PageTableVisitor {
   }
 
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
+    guard let cache = tableCache, recording, !counting, let first = entries.baseAddress else { return visitEntries(entries, start: start) }
+    let table = cache.table
+    let flat = UnsafePointer(table.entries.base).distance(to: first)
+    let node = flat >> 9
+    let generation = table.nodeGeneration[node]
+    if let run = cache.run(node: node, generation: generation, first: flat & 511, count: entries.count) {
+      recorded.pte.append(contentsOf: run.pte)
+      recorded.migration.append(contentsOf: run.migration)
+      return .continue
+    }
+    let pteStart = recorded.pte.count
+    let migrationStart = recorded.migration.count
+    let problemCount = problems.count
+    let wasValid = recorded.valid
+    let control = visitEntries(entries, start: start)
+    if wasValid && recorded.valid && problems.count == problemCount {
+      cache.record(InvariantTableCache.Run(generation: generation, first: flat & 511, count: entries.count,
+                                           pte: Array(recorded.pte[pteStart...]), migration: Array(recorded.migration[migrationStart...])), node: node)
+    }
+    return control
+  }
+
+  /// Checks and counts (or records) one run of PTEs.
+  private mutating func visitEntries(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
     for (i, entry) in entries.enumerated() where !entry.isNone {
       let address = start + UInt64(i) << PageSize.shift4K
       if entry.isMigration {
@@ -335,9 +386,13 @@ struct MappingCounter: PageTableVisitor {
 
 extension MemorySystem {
   /// The first entry of `[start, end)` (entries outside every VMA are a bug).
-  static func entryOutside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress) -> VirtualAddress? {
+  /// - Parameter cache: the incremental check's record of the table's nodes: a run of PTEs found
+  ///   empty at the node's generation is not scanned again.
+  static func entryOutside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress,
+                           cache: InvariantTableCache? = nil) -> VirtualAddress? {
     guard start < end else { return nil }
     var finder = PresentFinder()
+    finder.cache = cache
     table.walk(start, end, &finder)
     return finder.found
   }
@@ -346,11 +401,23 @@ extension MemorySystem {
 /// Finds the first non-empty entry of a walk.
 private struct PresentFinder: PageTableVisitor {
   var found: VirtualAddress?
+  /// Runs of PTEs found empty before, by node generation (the incremental check).
+  var cache: InvariantTableCache?
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
+    var key: (node: Int, generation: UInt64, first: Int)?
+    if let cache, let base = entries.baseAddress {
+      let table = cache.table
+      let flat = UnsafePointer(table.entries.base).distance(to: base)
+      let node = flat >> 9
+      let generation = table.nodeGeneration[node]
+      if cache.isEmptyRun(node: node, generation: generation, first: flat & 511, count: entries.count) { return .continue }
+      key = (node, generation, flat & 511)
+    }
     if let index = entries.firstIndex(where: { !$0.isNone }) {
       found = start + UInt64(index) << PageSize.shift4K
       return .stop
     }
+    if let cache, let key { cache.recordEmptyRun(node: key.node, generation: key.generation, first: key.first, count: entries.count) }
     return .continue
   }
   mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
@@ -363,23 +430,36 @@ private struct PresentFinder: PageTableVisitor {
 extension PageTable {
   /// Structural problems: used counts that disagree with the entries, table entries that point
   /// at frames that are not this table's nodes.
-  func structuralProblems() -> [String] {
+  /// - Parameter cache: used counts of nodes counted before, by generation (the incremental
+  ///   check; nil counts every node).
+  func structuralProblems(cache: InvariantTableCache? = nil) -> [String] {
     var problems: [String] = []
-    let free = Set(freeNodes)
-    let deposited = Set(depositedTables.values)
-    for node in 0..<nodeLevel.count where !free.contains(node) {
-      var used: Int32 = 0
-      for slot in (node << 9)..<((node + 1) << 9) where !entries[slot].isNone { used += 1 }
-      if used != nodeUsed[node] { problems.append("table \(node) (\(nodeLevel[node])) counts \(nodeUsed[node]) entries but has \(used)") }
-      if memory.kind(of: nodeFrame[node]) != .pageTable { problems.append("table \(node)'s frame \(nodeFrame[node]) is not a page-table frame") }
-      if deposited.contains(node) {
-        if used != 0 { problems.append("deposited table \(node) is not empty") }
-        continue
-      }
-      if node != root {
-        let parent = nodeParentSlot[node]
-        if parent < 0 || entries[parent].pfn != nodeFrame[node] || entries[parent].isHuge {
-          problems.append("table \(node) (\(nodeLevel[node])) is not linked from its parent slot")
+    // Each node's role, in one byte (no sets): 1 free, 2 deposited, 0 in the tree.
+    let nodes = nodeLevel.count
+    var role = [UInt8](repeating: 0, count: freeNodes.isEmpty && depositedTables.isEmpty ? 0 : nodes)
+    for node in freeNodes where node >= 0 && node < nodes { role[node] = 1 }
+    for node in depositedTables.values where node >= 0 && node < nodes && role[node] == 0 { role[node] = 2 }
+    entries.withUnsafeBufferPointer { buffer in
+      for node in 0..<nodes where role.isEmpty || role[node] != 1 {
+        var used: Int32 = 0
+        if let cache, let counted = cache.usedCount(node: node, generation: nodeGeneration[node]) {
+          used = counted
+        } else {
+          let first = node << 9
+          for slot in first..<(first + 512) where buffer[slot].rawValue != 0 { used += 1 }
+          cache?.setUsedCount(used, node: node, generation: nodeGeneration[node])
+        }
+        if used != nodeUsed[node] { problems.append("table \(node) (\(nodeLevel[node])) counts \(nodeUsed[node]) entries but has \(used)") }
+        if memory.kind(of: nodeFrame[node]) != .pageTable { problems.append("table \(node)'s frame \(nodeFrame[node]) is not a page-table frame") }
+        if !role.isEmpty && role[node] == 2 {
+          if used != 0 { problems.append("deposited table \(node) is not empty") }
+          continue
+        }
+        if node != root {
+          let parent = nodeParentSlot[node]
+          if parent < 0 || parent >= buffer.count || buffer[parent].pfn != nodeFrame[node] || buffer[parent].isHuge {
+            problems.append("table \(node) (\(nodeLevel[node])) is not linked from its parent slot")
+          }
         }
       }
     }
