@@ -10,14 +10,8 @@ extension AddressSpace {
   ///   - write: whether the access is a write.
   /// - Throws: ``FaultError``.
   public func handleFault(at address: VirtualAddress, write: Bool) throws(FaultError) {
-    guard !hasExited, let index = vmaIndex(containing: address) else {
-      throw .segmentationFault(address, "no VMA maps this address")
-    }
+    let index = try faultingVMA(address, write: write)
     let vma = vmas[index]
-    if write && !vma.protection.contains(.write) {
-      throw .segmentationFault(address, "write to a VMA without write permission (\(vma.protection))")
-    }
-    if vma.protection.isEmpty { throw .segmentationFault(address, "access to a PROT_NONE VMA") }
     // mm_account_fault() counts a fault only when it did not fail (SIGBUS, OOM).
     system.events.pageFaults += 1
     do {
@@ -26,6 +20,45 @@ extension AddressSpace {
       system.events.pageFaults -= 1
       throw error
     }
+  }
+
+  /// ``handleFault(at:write:)`` for an address whose PTE sits in slot `pteSlot` of a PTE table
+  /// the caller just walked to (every level above it a table): the same checks, counters and
+  /// resolution, without walking down to the PTE again. Outside hugetlb VMAs `resolveFault`
+  /// would reach the same slot: the PMD points to this table, so neither the huge-PMD fault nor
+  /// the PMD-leaf paths apply.
+  /// - Returns: whether the fault was resolved at the PTE (false in a hugetlb VMA).
+  @discardableResult
+  func handleFault(at address: VirtualAddress, write: Bool, pteSlot: Int) throws(FaultError) -> Bool {
+    let index = try faultingVMA(address, write: write)
+    let vma = vmas[index]
+    system.events.pageFaults += 1
+    do {
+      if vma.isHugetlb {
+        try resolveFault(index, vma, address, write: write)
+        return false
+      }
+      try resolvePTEFault(index, address, pteSlot, write: write)
+      return true
+    } catch {
+      system.events.pageFaults -= 1
+      throw error
+    }
+  }
+
+  /// The architecture's access check before a fault (`access_error`): the index of the VMA
+  /// containing `address`, or the segmentation fault the access raises.
+  @inline(__always)
+  private func faultingVMA(_ address: VirtualAddress, write: Bool) throws(FaultError) -> Int {
+    guard !hasExited, let index = vmaIndex(containing: address) else {
+      throw .segmentationFault(address, "no VMA maps this address")
+    }
+    let protection = vmas[index].protection
+    if write && !protection.contains(.write) {
+      throw .segmentationFault(address, "write to a VMA without write permission (\(protection))")
+    }
+    if protection.isEmpty { throw .segmentationFault(address, "access to a PROT_NONE VMA") }
+    return index
   }
 
   /// The part of ``handleFault(at:write:)`` after the access check.
@@ -48,6 +81,11 @@ extension AddressSpace {
       return try handleFault(at: address, write: write)
     }
     guard let pteSlot = pageTable.pteSlot(underPMD: pmdSlot, address, allocate: true) else { throw .outOfMemory(address) }
+    try resolvePTEFault(index, address, pteSlot, write: write)
+  }
+
+  /// The PTE level of ``resolveFault(_:_:_:write:)``: the fault on the PTE in `pteSlot`.
+  private func resolvePTEFault(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool) throws(FaultError) {
     let pte = pageTable.entry(at: pteSlot)
     if pte.isNone {
       try faultEmptyPTE(index, address, pteSlot, write: write)
@@ -281,7 +319,7 @@ extension AddressSpace {
         mapEmptyPTEs(of: pfn, at: address, range, tableBase: table, writable: writable, dirty: false, accessed: false)
         continue
       }
-      let slot = table | address.index(at: .pte)
+      let slot = table | PageTable.index(address, 12)
       guard address != pageAddress, pageTable.entry(at: slot).isNone else { continue }
       pageTable.setEntry(.present(pfn, writable: writable, accessed: false), at: slot)
       addPTEMapping(pfn)
@@ -320,7 +358,7 @@ extension AddressSpace {
   /// empty; `range` lies in the PTE table whose first slot is `tableBase`.
   private func mapEmptyPTEs(of pfn: PFN, at address: VirtualAddress, _ range: (start: VirtualAddress, end: VirtualAddress),
                             tableBase: Int, writable: Bool, dirty: Bool, accessed: Bool) {
-    let base = tableBase | range.start.index(at: .pte)
+    let base = tableBase | PageTable.index(range.start, 12)
     let head = memory.folioHead(of: pfn)
     let firstPFN = head.rawValue + ((pfn.rawValue - head.rawValue) - ((address - range.start) >> PageSize.shift4K))
     for i in 0..<Int((range.end - range.start) >> PageSize.shift4K) where pageTable.entry(at: base + i).isNone {

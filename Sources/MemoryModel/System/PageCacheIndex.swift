@@ -6,19 +6,9 @@
 /// check, a folio's insertion) cost one hash lookup for the chunk and array reads after it; the
 /// last chunk used is remembered, so most lookups hash nothing. Only its file uses it.
 final class PageCacheIndex {
-  /// 512 consecutive indices: their frames (``empty`` where nothing is cached) and how many are
-  /// cached.
-  final class Chunk {
-    let frames: UnsafeMutablePointer<UInt64>
-    var count = 0
-
-    init() {
-      frames = .allocate(capacity: PageCacheIndex.chunkSize)
-      frames.initialize(repeating: PageCacheIndex.empty, count: PageCacheIndex.chunkSize)
-    }
-
-    deinit { frames.deallocate() }
-  }
+  /// 512 consecutive indices: their frames (``empty`` where nothing is cached), then how many
+  /// of them are cached, in one block this index owns (no reference counting on lookups).
+  typealias Chunk = UnsafeMutablePointer<UInt64>
 
   /// Indices per chunk.
   static let chunkSize = 512
@@ -32,6 +22,15 @@ final class PageCacheIndex {
   /// The chunk last looked up (`lastKey` is `UInt64.max` when none is remembered).
   @exclusivity(unchecked) private var lastKey = UInt64.max
   @exclusivity(unchecked) private var lastChunk: Chunk?
+
+  deinit { for chunk in chunks.values { chunk.deallocate() } }
+
+  private static func newChunk() -> Chunk {
+    let chunk = Chunk.allocate(capacity: chunkSize + 1)
+    chunk.initialize(repeating: empty, count: chunkSize)
+    chunk[chunkSize] = 0
+    return chunk
+  }
 
   /// The chunk holding `index`, if any page of it is cached.
   @inline(__always)
@@ -47,7 +46,7 @@ final class PageCacheIndex {
   subscript(index: UInt64) -> PFN? {
     get {
       guard let chunk = chunk(index >> 9) else { return nil }
-      let raw = chunk.frames[Int(index & 511)]
+      let raw = chunk[Int(index & 511)]
       return raw == Self.empty ? nil : PFN(raw)
     }
     set {
@@ -59,23 +58,24 @@ final class PageCacheIndex {
         if let existing = chunk(key) {
           target = existing
         } else {
-          target = Chunk()
+          target = Self.newChunk()
           chunks[key] = target
           lastKey = key
           lastChunk = target
         }
-        if target.frames[slot] == Self.empty {
-          target.count += 1
+        if target[slot] == Self.empty {
+          target[Self.chunkSize] += 1
           count += 1
         }
-        target.frames[slot] = newValue.rawValue
+        target[slot] = newValue.rawValue
       } else {
-        guard let target = chunk(key), target.frames[slot] != Self.empty else { return }
-        target.frames[slot] = Self.empty
-        target.count -= 1
+        guard let target = chunk(key), target[slot] != Self.empty else { return }
+        target[slot] = Self.empty
+        target[Self.chunkSize] -= 1
         count -= 1
-        if target.count == 0 {
+        if target[Self.chunkSize] == 0 {
           chunks[key] = nil
+          target.deallocate()
           lastKey = UInt64.max
           lastChunk = nil
         }
@@ -94,6 +94,7 @@ final class PageCacheIndex {
 
   /// Drops every page.
   func removeAll() {
+    for chunk in chunks.values { chunk.deallocate() }
     chunks.removeAll()
     count = 0
     lastKey = UInt64.max
@@ -108,7 +109,7 @@ final class PageCacheIndex {
     var result: [UInt64] = []
     result.reserveCapacity(count)
     for (key, chunk) in chunks {
-      for i in 0..<Self.chunkSize where chunk.frames[i] != Self.empty { result.append(key << 9 | UInt64(i)) }
+      for i in 0..<Self.chunkSize where chunk[i] != Self.empty { result.append(key << 9 | UInt64(i)) }
     }
     return result
   }
@@ -127,7 +128,7 @@ final class PageCacheIndex {
         while true {
           if let chunk = current {
             while slot < PageCacheIndex.chunkSize {
-              let raw = chunk.frames[slot]
+              let raw = chunk[slot]
               slot += 1
               if raw != PageCacheIndex.empty { return PFN(raw) }
             }
