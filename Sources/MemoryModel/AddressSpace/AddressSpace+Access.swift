@@ -25,15 +25,42 @@ extension AddressSpace {
   /// - Throws: ``FaultError`` when the fault cannot be resolved.
   @discardableResult
   public func access(_ address: VirtualAddress, write: Bool) throws(FaultError) -> PFN {
+    var cursor = PTETableCursor()
+    return try access(address, write: write, &cursor)
+  }
+
+  /// ``access(_:write:)`` with a remembered PTE table: an address in the cursor's 2 MiB reads
+  /// its PTE from that table instead of walking from the root, and a fault on it starts at the
+  /// PTE (``handleFault(at:write:pteSlot:)``). The cursor is kept across faults that only fill
+  /// or touch PTEs of the table; after any other fault (a copy-on-write, which raises an
+  /// invalidation; a software entry; anything above the PTE level) it is dropped and the next
+  /// access walks again.
+  @inline(__always)
+  func access(_ address: VirtualAddress, write: Bool, _ cursor: inout PTETableCursor) throws(FaultError) -> PFN {
     for _ in 0..<4 {
-      let (entry, level, slot) = pageTable.lookup(address)
+      let entry: PageTableEntry
+      let level: PageTableLevel
+      let slot: Int
+      if let pteSlot = cursor.slot(for: address) {
+        (entry, level, slot) = (pageTable.entry(at: pteSlot), .pte, pteSlot)
+      } else {
+        (entry, level, slot) = pageTable.lookup(address)
+        if level == .pte { cursor.remember(address, slot) }
+      }
       if entry.isHardwarePresent, !entry.isSwap, !write || entry.isWritable {
         if !entry.isAccessed || (write && !entry.isDirty) { pageTable.setEntry(entry.touched(write: write), at: slot) }
         let pfn = entry.pfn + ((address.rawValue & (level.entrySpan - 1)) >> PageSize.shift4K)
         if write && memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
         return pfn
       }
-      try handleFault(at: address, write: write)
+      if level == .pte {
+        // Filling an empty PTE outside hugetlb VMAs changes no table above it: the cursor stays.
+        let filled = try handleFault(at: address, write: write, pteSlot: slot)
+        if !(filled && entry.isNone) { cursor.forget() }
+      } else {
+        cursor.forget()
+        try handleFault(at: address, write: write)
+      }
     }
     throw .busError(address, "the fault did not resolve after repeated attempts")
   }
@@ -42,13 +69,16 @@ extension AddressSpace {
   /// CPU loads or stores would (no data is stored).
   /// - Throws: ``FaultError`` at the first page that cannot be accessed.
   /// A zero length touches nothing; a range may end at 2^64.
+  /// Each page is accessed (and faulted) on its own, in address order, as the CPU would; the
+  /// pages of one PTE table are found from the table (one walk per table, not per page).
   public func touch(_ address: VirtualAddress, _ length: UInt64, write: Bool) throws(FaultError) {
     guard length > 0 else { return }
     let last = address.rawValue.addingReportingOverflow(length - 1)
     let lastPage = VirtualAddress(last.overflow ? UInt64.max : last.partialValue).alignedDown(to: PageSize.bytes4K)
     var page = address.alignedDown(to: PageSize.bytes4K)
+    var cursor = PTETableCursor()
     while true {
-      try access(page, write: write)
+      try access(page, write: write, &cursor)
       if page >= lastPage { break }
       page = page + PageSize.bytes4K
     }

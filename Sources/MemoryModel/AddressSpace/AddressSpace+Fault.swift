@@ -10,14 +10,8 @@ extension AddressSpace {
   ///   - write: whether the access is a write.
   /// - Throws: ``FaultError``.
   public func handleFault(at address: VirtualAddress, write: Bool) throws(FaultError) {
-    guard !hasExited, let index = vmaIndex(containing: address) else {
-      throw .segmentationFault(address, "no VMA maps this address")
-    }
+    let index = try faultingVMA(address, write: write)
     let vma = vmas[index]
-    if write && !vma.protection.contains(.write) {
-      throw .segmentationFault(address, "write to a VMA without write permission (\(vma.protection))")
-    }
-    if vma.protection.isEmpty { throw .segmentationFault(address, "access to a PROT_NONE VMA") }
     // mm_account_fault() counts a fault only when it did not fail (SIGBUS, OOM).
     system.events.pageFaults += 1
     do {
@@ -26,6 +20,45 @@ extension AddressSpace {
       system.events.pageFaults -= 1
       throw error
     }
+  }
+
+  /// ``handleFault(at:write:)`` for an address whose PTE sits in slot `pteSlot` of a PTE table
+  /// the caller just walked to (every level above it a table): the same checks, counters and
+  /// resolution, without walking down to the PTE again. Outside hugetlb VMAs `resolveFault`
+  /// would reach the same slot: the PMD points to this table, so neither the huge-PMD fault nor
+  /// the PMD-leaf paths apply.
+  /// - Returns: whether the fault was resolved at the PTE (false in a hugetlb VMA).
+  @discardableResult
+  func handleFault(at address: VirtualAddress, write: Bool, pteSlot: Int) throws(FaultError) -> Bool {
+    let index = try faultingVMA(address, write: write)
+    let vma = vmas[index]
+    system.events.pageFaults += 1
+    do {
+      if vma.isHugetlb {
+        try resolveFault(index, vma, address, write: write)
+        return false
+      }
+      try resolvePTEFault(index, address, pteSlot, write: write)
+      return true
+    } catch {
+      system.events.pageFaults -= 1
+      throw error
+    }
+  }
+
+  /// The architecture's access check before a fault (`access_error`): the index of the VMA
+  /// containing `address`, or the segmentation fault the access raises.
+  @inline(__always)
+  private func faultingVMA(_ address: VirtualAddress, write: Bool) throws(FaultError) -> Int {
+    guard !hasExited, let index = vmaIndex(containing: address) else {
+      throw .segmentationFault(address, "no VMA maps this address")
+    }
+    let protection = vmas[index].protection
+    if write && !protection.contains(.write) {
+      throw .segmentationFault(address, "write to a VMA without write permission (\(protection))")
+    }
+    if protection.isEmpty { throw .segmentationFault(address, "access to a PROT_NONE VMA") }
+    return index
   }
 
   /// The part of ``handleFault(at:write:)`` after the access check.
@@ -48,6 +81,11 @@ extension AddressSpace {
       return try handleFault(at: address, write: write)
     }
     guard let pteSlot = pageTable.pteSlot(underPMD: pmdSlot, address, allocate: true) else { throw .outOfMemory(address) }
+    try resolvePTEFault(index, address, pteSlot, write: write)
+  }
+
+  /// The PTE level of ``resolveFault(_:_:_:write:)``: the fault on the PTE in `pteSlot`.
+  private func resolvePTEFault(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool) throws(FaultError) {
     let pte = pageTable.entry(at: pteSlot)
     if pte.isNone {
       try faultEmptyPTE(index, address, pteSlot, write: write)
@@ -237,12 +275,12 @@ extension AddressSpace {
       addPTEMapping(pfn)
       if !write && wasCached {
         // do_read_fault(): fault-around maps the cached page, its whole folio where it fits, and its neighbours.
-        faultAround(vma, file, pageAddress)
+        faultAround(vma, file, pageAddress, pteSlot)
         return
       }
       // A page read in now (fault-around ran before it was cached and found only its neighbours),
       // or a shared write fault: finish_fault() maps the whole folio where it fits (Linux 6.18).
-      if !write { faultAround(vma, file, pageAddress, excluding: memory.folioHead(of: pfn)) }
+      if !write { faultAround(vma, file, pageAddress, pteSlot, excluding: memory.folioHead(of: pfn)) }
       mapRestOfFileFolio(vma, pfn, pageAddress, pteSlot, dirty: write)
     }
   }
@@ -263,23 +301,26 @@ extension AddressSpace {
   /// fault-around window, the VMA and the PMD; a large folio that the window touches is mapped
   /// whole where it lies inside the VMA and one page table (`filemap_map_folio_range()`, Linux
   /// 6.18), every empty PTE of it. `excluding` is a folio the window skips (read in after it ran).
-  private func faultAround(_ vma: VMA, _ file: File, _ pageAddress: VirtualAddress, excluding: PFN? = nil) {
+  /// The window lies in the PTE table of `pteSlot` (the faulting page's): its slots are found
+  /// from that table, not by a walk per page.
+  private func faultAround(_ vma: VMA, _ file: File, _ pageAddress: VirtualAddress, _ pteSlot: Int, excluding: PFN? = nil) {
     let window = system.settings.faultAroundBytes
     guard window > PageSize.bytes4K else { return }
     let pmdStart = pageAddress.alignedDown(to: PageSize.size2M.bytes)
     let start = max(pageAddress.alignedDown(to: window), vma.start, pmdStart)
     let end = min(start + window, vma.end, pmdStart + PageSize.size2M.bytes)
     let writable = vma.isShared && vma.protection.contains(.write)
+    let table = pteSlot & ~511
     var address = start
     while address < end {
       defer { address = address + PageSize.bytes4K }
       guard let pfn = file.cachedPage(vma.pageIndex(of: address)), memory.folioHead(of: pfn) != excluding else { continue }
       if memory.order(ofFolio: memory.folioHead(of: pfn)) > 0, let range = fileFolioRange(vma, pfn, address) {
-        mapEmptyPTEs(of: pfn, at: address, range, writable: writable, dirty: false, accessed: false)
+        mapEmptyPTEs(of: pfn, at: address, range, tableBase: table, writable: writable, dirty: false, accessed: false)
         continue
       }
-      guard address != pageAddress, let slot = pageTable.slot(for: address, level: .pte, allocate: false), pageTable.entry(at: slot).isNone
-      else { continue }
+      let slot = table | PageTable.index(address, 12)
+      guard address != pageAddress, pageTable.entry(at: slot).isNone else { continue }
       pageTable.setEntry(.present(pfn, writable: writable, accessed: false), at: slot)
       addPTEMapping(pfn)
     }
@@ -295,7 +336,8 @@ extension AddressSpace {
     for slot in first..<(first + count) where slot != pteSlot {
       guard pageTable.entry(at: slot).isNone else { return }
     }
-    mapEmptyPTEs(of: pfn, at: pageAddress, range, writable: vma.isShared && vma.protection.contains(.write), dirty: dirty, accessed: true)
+    mapEmptyPTEs(of: pfn, at: pageAddress, range, tableBase: pteSlot & ~511,
+                 writable: vma.isShared && vma.protection.contains(.write), dirty: dirty, accessed: true)
   }
 
   /// The virtual range of the folio holding `pfn` (mapped at `address`) when it lies inside
@@ -312,10 +354,11 @@ extension AddressSpace {
     return (start, end)
   }
 
-  /// Maps every page of the folio holding `pfn` (mapped at `address`) over `range` whose PTE is empty.
+  /// Maps every page of the folio holding `pfn` (mapped at `address`) over `range` whose PTE is
+  /// empty; `range` lies in the PTE table whose first slot is `tableBase`.
   private func mapEmptyPTEs(of pfn: PFN, at address: VirtualAddress, _ range: (start: VirtualAddress, end: VirtualAddress),
-                            writable: Bool, dirty: Bool, accessed: Bool) {
-    guard let base = pageTable.slot(for: range.start, level: .pte, allocate: false) else { return }
+                            tableBase: Int, writable: Bool, dirty: Bool, accessed: Bool) {
+    let base = tableBase | PageTable.index(range.start, 12)
     let head = memory.folioHead(of: pfn)
     let firstPFN = head.rawValue + ((pfn.rawValue - head.rawValue) - ((address - range.start) >> PageSize.shift4K))
     for i in 0..<Int((range.end - range.start) >> PageSize.shift4K) where pageTable.entry(at: base + i).isNone {
@@ -340,7 +383,7 @@ extension AddressSpace {
       return
     }
     ensureAnonVMA(index)
-    try copyOnWrite(address, pteSlot, from: memory.isZeroPage(pfn) ? nil : pfn)
+    try copyOnWrite(address, pteSlot, from: memory.isZeroPage(pfn) ? nil : pfn, writable: vma.protection.contains(.write))
   }
 
   /// Whether a write fault may reuse an anonymous page instead of copying it
@@ -377,11 +420,11 @@ extension AddressSpace {
 
   /// `wp_page_copy`: replaces the page (or the zero page when `source` is nil) with a private
   /// copy, raising a `clear` invalidation for the page.
-  private func copyOnWrite(_ address: VirtualAddress, _ pteSlot: Int, from source: PFN?) throws(FaultError) {
+  /// `writable`: whether the VMA has `VM_WRITE` (the new PTE's write bit).
+  private func copyOnWrite(_ address: VirtualAddress, _ pteSlot: Int, from source: PFN?, writable: Bool) throws(FaultError) {
     let copy = try allocateAnonymousPage(address)
     if let source { memory.copyContents(from: source, to: copy) }
     let page = address.alignedDown(to: PageSize.bytes4K)
-    let writable = vma(containing: address)?.protection.contains(.write) ?? false
     invalidating(page, page + PageSize.bytes4K, .clear) {
       pageTable.setEntry(.none, at: pteSlot)
       mapNewAnonymousPage(copy, pteSlot, writable: writable)
@@ -526,7 +569,7 @@ extension MemorySystem {
       let suitable = vma.map {
         !$0.flags.contains(.noHugepage) && haddr >= $0.start && haddr + PageSize.size2M.bytes <= $0.end && $0.pageIndex(of: haddr) == base
       } ?? true
-      if suitable, base + 512 <= file.pageCount && (base..<(base + 512)).allSatisfy({ file.pageCache[$0] == nil }),
+      if suitable, base + 512 <= file.pageCount && file.pageCache.isEmptyChunk(at: base),
         let head = memory.allocateFolio(order: 9, kind: file.folioKind)
       {
         memory.clearFolioContents(head)

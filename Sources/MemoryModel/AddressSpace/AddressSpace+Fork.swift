@@ -50,7 +50,8 @@ extension AddressSpace {
         let count = Int((next - address) >> PageSize.shift4K)
         // copy_pte_range() allocates the child's PTE table for every table the parent has, even
         // an empty one (after MADV_DONTNEED): the child's PMD is not none there either.
-        guard child.pageTable.slot(for: address, level: .pte, allocate: true) != nil else { return false }
+        guard let childFirst = child.pageTable.slot(for: address, level: .pte, allocate: true) else { return false }
+        // The rest of this table's PTEs lie in the same child table: slots after the first.
         for i in 0..<count {
           var pte = pageTable.entry(at: slot + i)
           guard !pte.isNone else { continue }
@@ -59,7 +60,7 @@ extension AddressSpace {
             restoreExclusiveEntry(at: slot + i)
             pte = pageTable.entry(at: slot + i)
           }
-          guard let childSlot = child.pageTable.slot(for: address + UInt64(i) * PageSize.bytes4K, level: .pte, allocate: true) else { return false }
+          let childSlot = childFirst + i
           if cow && needsCOWForDMA(pte) {
             // copy_present_page(): the child gets its own copy of a maybe-pinned exclusive page.
             guard copyMaybePinnedPage(pte, to: child, at: childSlot, vma: vma) else { return false }

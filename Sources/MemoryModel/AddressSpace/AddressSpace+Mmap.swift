@@ -146,7 +146,9 @@ extension AddressSpace {
   /// `alignmentOffset` modulo `alignment` (`vm_unmapped_area` top-down).
   func findFreeArea(length: UInt64, alignment: UInt64, alignmentOffset: UInt64 = 0) -> VirtualAddress? {
     var gapEnd = Self.mmapBase
-    for vma in vmas.reversed() + [VMA?.none].compactMap({ $0 }) where vma.start < gapEnd {
+    // Top down, without copying the VMAs.
+    for index in vmas.indices.reversed() where vmas[index].start < gapEnd {
+      let vma = vmas[index]
       if let address = fit(length, alignment, alignmentOffset, gapStart: max(vma.end, Self.mmapMinimum), gapEnd: gapEnd) {
         return address
       }

@@ -113,7 +113,7 @@ public final class PageTable {
     var node = root
     var current = PageTableLevel.pgd
     while true {
-      let slot = node << 9 | address.index(at: current)
+      let slot = node << 9 | Self.index(address, current.shift)
       if current == level { return slot }
       let entry = entries[slot]
       if entry.isNone {
@@ -148,7 +148,7 @@ public final class PageTable {
     } else {
       node = self.node(for: entry)
     }
-    return node << 9 | address.index(at: .pte)
+    return node << 9 | Self.index(address, 12)
   }
 
   /// Frees the tables on the path to `address` that have become empty, bottom-up, as
@@ -215,17 +215,23 @@ public final class PageTable {
   /// at an empty entry above the PTE level, that entry (`.none`) and its level are returned.
   public func lookup(_ address: VirtualAddress) -> (entry: PageTableEntry, level: PageTableLevel, slot: Int) {
     // The four levels unrolled (every CPU access starts here).
-    var slot = root << 9 | address.index(at: .pgd)
+    var slot = root << 9 | Self.index(address, 39)
     var entry = entries[slot]
     if Self.endsWalk(entry) { return (entry, .pgd, slot) }
-    slot = node(for: entry) << 9 | address.index(at: .pud)
+    slot = node(for: entry) << 9 | Self.index(address, 30)
     entry = entries[slot]
     if Self.endsWalk(entry) { return (entry, .pud, slot) }
-    slot = node(for: entry) << 9 | address.index(at: .pmd)
+    slot = node(for: entry) << 9 | Self.index(address, 21)
     entry = entries[slot]
     if Self.endsWalk(entry) { return (entry, .pmd, slot) }
-    slot = node(for: entry) << 9 | address.index(at: .pte)
+    slot = node(for: entry) << 9 | Self.index(address, 12)
     return (entries[slot], .pte, slot)
+  }
+
+  /// `address.index(at:)` for a level given by its shift, always inlined (the walks' hot path).
+  @inline(__always)
+  static func index(_ address: VirtualAddress, _ shift: UInt64) -> Int {
+    Int(truncatingIfNeeded: (address.rawValue >> shift) & 511)
   }
 
   /// Whether a walk stops at `entry` above the PTE level: `isNone || isHuge || isSwap ||

@@ -22,16 +22,16 @@ public final class File {
   /// The kind of file.
   public let kind: Kind
   /// The size in bytes.
-  public internal(set) var size: UInt64
+  @exclusivity(unchecked) public internal(set) var size: UInt64
   /// Whether the page cache allocates PMD-sized folios where the file's extent allows
   /// (`huge=always` for shmem, large-folio support for regular files).
   public let largeFolios: Bool
   /// For hugetlbfs files, the page size.
   public let hugetlbPageSize: PageSize?
   /// The page cache: every cached page index maps to the frame that holds it.
-  @exclusivity(unchecked) var pageCache: [UInt64: PFN] = [:]
+  let pageCache = PageCacheIndex()
   /// Whether the file was unlinked (its cache is freed once nothing maps it).
-  public internal(set) var isDeleted = false
+  @exclusivity(unchecked) public internal(set) var isDeleted = false
 
   init(id: Int, name: String, kind: Kind, size: UInt64, largeFolios: Bool, hugetlbPageSize: PageSize?) {
     self.id = id

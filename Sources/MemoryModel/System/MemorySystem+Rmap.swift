@@ -31,7 +31,9 @@ private struct SiteFinder: PageTableVisitor {
   var found: [(VirtualAddress, PageTableLevel)] = []
 
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    for (i, entry) in entries.enumerated() where entry.mappedFrame == pfn {
+    // The PFN bits first (one compare per entry); only a match asks whether it maps the frame.
+    let bits = pfn.rawValue << 12
+    for i in entries.indices where entries[i].rawValue & PageTableEntry.pfnMask == bits && entries[i].mappedFrame == pfn {
       found.append((start + UInt64(i) << 12, .pte))
     }
     return .continue

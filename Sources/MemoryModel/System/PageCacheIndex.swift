@@ -1,0 +1,145 @@
+/// One file's page cache index (the `i_pages` xarray): page index → the frame caching it.
+///
+/// Indices are kept in chunks of 512 consecutive pages (one PMD's worth, as a leaf node of the
+/// xarray holds a run of neighbours), each a flat array of frames, so that the lookups a fault
+/// makes around one index (fault-around's window, a PMD-sized folio's "is all of it uncached"
+/// check, a folio's insertion) cost one hash lookup for the chunk and array reads after it; the
+/// last chunk used is remembered, so most lookups hash nothing. Only its file uses it.
+final class PageCacheIndex {
+  /// 512 consecutive indices: their frames (``empty`` where nothing is cached), then how many
+  /// of them are cached, in one block this index owns (no reference counting on lookups).
+  typealias Chunk = UnsafeMutablePointer<UInt64>
+
+  /// Indices per chunk.
+  static let chunkSize = 512
+  /// The frame value of an index that caches nothing (no PFN is this large).
+  static let empty = UInt64.max
+
+  /// The chunks that cache at least one page, by `index / 512`.
+  @exclusivity(unchecked) private(set) var chunks: [UInt64: Chunk] = [:]
+  /// The number of cached pages.
+  @exclusivity(unchecked) private(set) var count = 0
+  /// The chunk last looked up (`lastKey` is `UInt64.max` when none is remembered).
+  @exclusivity(unchecked) private var lastKey = UInt64.max
+  @exclusivity(unchecked) private var lastChunk: Chunk?
+
+  deinit { for chunk in chunks.values { chunk.deallocate() } }
+
+  private static func newChunk() -> Chunk {
+    let chunk = Chunk.allocate(capacity: chunkSize + 1)
+    chunk.initialize(repeating: empty, count: chunkSize)
+    chunk[chunkSize] = 0
+    return chunk
+  }
+
+  /// The chunk holding `index`, if any page of it is cached.
+  @inline(__always)
+  private func chunk(_ key: UInt64) -> Chunk? {
+    if key == lastKey { return lastChunk }
+    let found = chunks[key]
+    lastKey = key
+    lastChunk = found
+    return found
+  }
+
+  /// The frame caching page `index`; setting nil drops it.
+  subscript(index: UInt64) -> PFN? {
+    get {
+      guard let chunk = chunk(index >> 9) else { return nil }
+      let raw = chunk[Int(index & 511)]
+      return raw == Self.empty ? nil : PFN(raw)
+    }
+    set {
+      let key = index >> 9
+      let slot = Int(index & 511)
+      if let newValue {
+        precondition(newValue.rawValue != Self.empty, "PFN out of range for the page cache")
+        let target: Chunk
+        if let existing = chunk(key) {
+          target = existing
+        } else {
+          target = Self.newChunk()
+          chunks[key] = target
+          lastKey = key
+          lastChunk = target
+        }
+        if target[slot] == Self.empty {
+          target[Self.chunkSize] += 1
+          count += 1
+        }
+        target[slot] = newValue.rawValue
+      } else {
+        guard let target = chunk(key), target[slot] != Self.empty else { return }
+        target[slot] = Self.empty
+        target[Self.chunkSize] -= 1
+        count -= 1
+        if target[Self.chunkSize] == 0 {
+          chunks[key] = nil
+          target.deallocate()
+          lastKey = UInt64.max
+          lastChunk = nil
+        }
+      }
+    }
+  }
+
+  /// Whether no page of `[first, first + 512)` is cached, `first` a multiple of 512 (one chunk).
+  func isEmptyChunk(at first: UInt64) -> Bool {
+    precondition(first & 511 == 0, "a chunk starts at a multiple of 512")
+    return chunk(first >> 9) == nil
+  }
+
+  /// Whether nothing is cached.
+  var isEmpty: Bool { count == 0 }
+
+  /// Drops every page.
+  func removeAll() {
+    for chunk in chunks.values { chunk.deallocate() }
+    chunks.removeAll()
+    count = 0
+    lastKey = UInt64.max
+    lastChunk = nil
+  }
+
+  /// The cached frames (chunk by chunk, in index order inside a chunk), without copying them.
+  var values: Values { Values(chunks: chunks.values) }
+
+  /// The cached page indices (chunk by chunk, in order inside a chunk).
+  var keys: [UInt64] {
+    var result: [UInt64] = []
+    result.reserveCapacity(count)
+    for (key, chunk) in chunks {
+      for i in 0..<Self.chunkSize where chunk[i] != Self.empty { result.append(key << 9 | UInt64(i)) }
+    }
+    return result
+  }
+
+  /// The cached frames of a ``PageCacheIndex``.
+  struct Values: Sequence {
+    let chunks: Dictionary<UInt64, Chunk>.Values
+
+    /// Walks the chunks and, in each, its cached slots.
+    struct Iterator: IteratorProtocol {
+      var chunks: Dictionary<UInt64, Chunk>.Values.Iterator
+      var current: Chunk?
+      var slot = PageCacheIndex.chunkSize
+
+      mutating func next() -> PFN? {
+        while true {
+          if let chunk = current {
+            while slot < PageCacheIndex.chunkSize {
+              let raw = chunk[slot]
+              slot += 1
+              if raw != PageCacheIndex.empty { return PFN(raw) }
+            }
+          }
+          guard let chunk = chunks.next() else { return nil }
+          current = chunk
+          slot = 0
+        }
+      }
+    }
+
+    func makeIterator() -> Iterator { Iterator(chunks: chunks.makeIterator()) }
+  }
+}
