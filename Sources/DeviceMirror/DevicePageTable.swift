@@ -186,7 +186,10 @@ public final class DevicePageTable {
   /// building a list.
   public func unmap(_ start: VirtualAddress, _ end: VirtualAddress, removed: (DeviceMapping) -> Void) {
     guard start < end else { return }
-    generation &+= 1
+    // The generation moves only when a mapping goes: an invalidation of a range the device does
+    // not map (most CPU changes) leaves the safety oracle's last verdict on this table valid.
+    let before = countsBySize
+    defer { if countsBySize != before { generation &+= 1 } }
     if !gigantic.isEmpty {
       // Cost what is mapped: visit the 1G keys of the range, or the mappings, whichever is fewer.
       let first = start.rawValue >> 30

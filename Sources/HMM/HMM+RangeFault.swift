@@ -38,11 +38,10 @@ public enum HMM {
       case .fault(let start, let end, let write):
         let vma = space.vma(containing: start)
         if write && !(vma?.protection.contains(.write) ?? false) { throw .permission(start) }
-        var address = start
-        while address < end {
-          do { try space.handleFault(at: address, write: write) } catch { throw .fault(address) }
-          range.statistics.pagesFaulted += 1
-          address = address + 4096
+        // handle_mm_fault() for each page in turn (hmm_vma_fault()), the first failure ending
+        // the call with -EFAULT.
+        if let failure = space.handleFaults(start, end, write: write, faulted: &range.statistics.pagesFaulted) {
+          throw .fault(failure.address)
         }
         restartsAtSameAddress = start == last ? restartsAtSameAddress + 1 : 0
         last = start

@@ -153,6 +153,27 @@ struct DeviceFixture {
     #expect(removed.map(\.size) == [.size2M, .size64K])
     #expect(table.mappings.map(\.start) == [VirtualAddress(0x41_0000)])
   }
+
+  /// The generation (what the safety oracle compares to skip an unchanged device) moves when a
+  /// mapping is added or removed, and not for an unmap that removes nothing.
+  @Test func devicePageTableGenerationMovesOnlyWhenMappingsChange() {
+    let table = DevicePageTable()
+    let empty = table.generation
+    table.unmap(VirtualAddress(0), VirtualAddress(1 << 40)) { _ in }
+    #expect(table.generation == empty)
+    table.map(DeviceMapping(start: VirtualAddress(0x20_0000), size: .size2M, pfn: PFN(512), isWritable: true))
+    table.map(DeviceMapping(start: VirtualAddress(0x40_0000), size: .size4K, pfn: PFN(7), isWritable: false))
+    let mapped = table.generation
+    #expect(mapped != empty)
+    #expect(table.unmap(VirtualAddress(0x60_0000), VirtualAddress(0x80_0000)).isEmpty)
+    #expect(table.unmap(VirtualAddress(0x40_1000), VirtualAddress(0x40_2000)).isEmpty)
+    #expect(table.generation == mapped, "nothing was removed")
+    #expect(table.unmap(VirtualAddress(0x40_0000), VirtualAddress(0x40_1000)).count == 1)
+    #expect(table.generation != mapped)
+    let afterSmall = table.generation
+    #expect(table.unmap(VirtualAddress(0x3F_F000), VirtualAddress(0x20_1000 + 0x20_0000)).count == 1)
+    #expect(table.generation != afterSmall)
+  }
 }
 
 @Suite struct PlacementTests {

@@ -93,6 +93,47 @@ import Testing
     #expect(!write || batched.recorder.count(.clear) > 0, "the writes broke COW with invalidations")
   }
 
+  /// After the first page of a 2 MiB block faults in a THP (or finds a PMD leaf that allows the
+  /// access), the block's other pages are counted without a walk each: the counts and the state
+  /// must be those of one fault per page, also for a range that starts and ends inside blocks,
+  /// after a read made the huge zero page, and under a fork's write protection.
+  @Test(arguments: [false, true])
+  func handleFaultsOverPMDLeavesCountsEveryPage(write: Bool) throws {
+    func run(batched: Bool) throws -> String {
+      let system = makeSystem()
+      let space = try system.createProcess(name: "A")
+      let recorder = InvalidationRecorder()
+      space.register(recorder)
+      let base = try mapAnon(space, .mib(8))
+      var lines: [String] = []
+      func fault(_ start: VirtualAddress, _ end: VirtualAddress, write: Bool) throws {
+        if batched {
+          var faulted = 0
+          #expect(space.handleFaults(start, end, write: write, faulted: &faulted) == nil)
+          #expect(faulted == Int((end - start) / 4096))
+        } else {
+          var page = start
+          while page < end {
+            try space.handleFault(at: page, write: write)
+            page = page + 4096
+          }
+        }
+        lines.append("events \(system.events) free \(system.memory.freeFrameCount)")
+        lines.append(space.snapshot(base, base + .mib(8)).map(\.description).joined(separator: "; "))
+      }
+      try fault(base + .kib(12), base + .mib(3) + .kib(20), write: write)
+      try fault(base + .mib(4), base + .mib(6), write: false)
+      try fault(base + .mib(4) + .kib(4), base + .mib(6), write: true)
+      let child = try space.fork(childName: "B")
+      try fault(base, base + .mib(8), write: write)
+      lines.append("child \(child.snapshot(base, base + .mib(8)).map(\.description).joined(separator: "; "))")
+      lines.append("invalidations \(recorder.ranges) \(recorder.completed)")
+      #expect(system.checkInvariants().isEmpty)
+      return lines.joined(separator: "\n")
+    }
+    #expect(try run(batched: true) == run(batched: false))
+  }
+
   @Test func handleFaultsStopsAtTheFirstFailingPage() throws {
     let fixture = try Fixture()
     // The anonymous VMA ends 4 MiB in; the page after it has no VMA.

@@ -29,6 +29,13 @@ extension AddressSpace {
             if !(filled && entry.isNone) { cursor.forget() }
           } else {
             try handleFault(at: address, write: write)
+            let rest = pagesResolvedByPMDLeaf(after: address, end, write: write)
+            if rest > 0 {
+              system.events.pageFaults += rest
+              faulted += 1 + rest
+              address = address + UInt64(1 + rest) * PageSize.bytes4K
+              continue
+            }
           }
         }
       } catch {
@@ -38,5 +45,24 @@ extension AddressSpace {
       address = address + PageSize.bytes4K
     }
     return nil
+  }
+
+  /// How many pages after `address` (up to `end`, within its 2 MiB block) would each fault on a
+  /// PMD leaf that needs nothing: after the fault at `address`, the PMD maps the block huge,
+  /// with write permission where `write` asks for it, accessed (and dirty on a write) already,
+  /// in one non-hugetlb VMA that allows the access. ``handleFault(at:write:)`` at each of them
+  /// would pass the access check, count the fault and set the entry to the value it holds
+  /// (`huge_pmd_set_accessed()` on an entry that is young and dirty): nothing but the count.
+  /// Zero when any of that does not hold.
+  private func pagesResolvedByPMDLeaf(after address: VirtualAddress, _ end: VirtualAddress, write: Bool) -> Int {
+    let blockEnd = VirtualAddress((address.rawValue | ((1 << 21) - 1)) + 1)
+    let last = min(blockEnd, end)
+    guard last.rawValue > address.rawValue + PageSize.bytes4K, !hasExited else { return 0 }
+    let (entry, level, _) = pageTable.lookup(address)
+    guard level == .pmd, entry.isHuge, !write || entry.isWritable, entry.touched(write: write) == entry else { return 0 }
+    guard let index = vmaIndex(containing: address), vmaIndex(containing: last - PageSize.bytes4K) == index else { return 0 }
+    let vma = vmas[index]
+    guard !vma.isHugetlb, !vma.protection.isEmpty, !write || vma.protection.contains(.write) else { return 0 }
+    return Int((last.rawValue - address.rawValue) / PageSize.bytes4K) - 1
   }
 }
