@@ -157,3 +157,44 @@ import Testing
     #expect(violations.contains { $0.detail.contains("lies outside every VMA") }, "\(violations)")
   }
 }
+
+/// The incremental check takes the page caches' folio list from its last check while no page
+/// cache index changed (`PageCacheIndex.generation`) and no descriptor of a cached frame's chunk
+/// was written; a page cache changed behind the model's back must still be found.
+@Suite struct InvariantPageCacheShortcutTests {
+  @Test func aPageDroppedFromThePageCacheIsFoundAfterUnchangedChecks() throws {
+    let system = MemorySystem(memoryBytes: .mib(32))
+    let file = system.createFile(name: "F", size: .mib(1))
+    for page in stride(from: UInt64(0), to: UInt64.kib(64), by: 4096) { try system.write(file, offset: page, bytes: [7]) }
+    let space = try system.createProcess(name: "A")
+    let mapped = try space.mmap(.init(length: .mib(1), protection: .readWrite, file: file))
+    try space.touch(mapped, .kib(16), write: false)
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    #expect(system.checkInvariants(incremental: true).isEmpty, "a second check takes the list as it was")
+    let generation = file.pageCache.generation
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    #expect(file.pageCache.generation == generation, "checks do not change the index")
+    // Uncache page 9 (unmapped) without freeing its frame: the frame's reference is nobody's.
+    let pfn = try #require(file.pageCache[9])
+    file.pageCache[9] = nil
+    #expect(file.pageCache.generation != generation)
+    let violations = system.checkInvariants(incremental: true)
+    #expect(violations.contains { $0.invariant == "reference-count" && $0.detail.contains("\(pfn)") }, "\(violations)")
+    #expect(system.checkInvariants(incremental: false).contains { $0.invariant == "reference-count" })
+  }
+
+  @Test func aCachedFrameWhoseDescriptorChangedIsRescanned() throws {
+    let system = MemorySystem(memoryBytes: .mib(32))
+    let file = system.createFile(name: "F", size: .mib(1))
+    for page in stride(from: UInt64(0), to: UInt64.kib(32), by: 4096) { try system.write(file, offset: page, bytes: [7]) }
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    // A cached frame's reference count changed through the descriptor (the index did not move).
+    let pfn = try #require(file.pageCache[3])
+    let generation = file.pageCache.generation
+    system.memory.frames[pfn.index].refCount += 1
+    #expect(file.pageCache.generation == generation)
+    let violations = system.checkInvariants(incremental: true)
+    #expect(violations.contains { $0.invariant == "reference-count" && $0.detail.contains("\(pfn)") }, "\(violations)")
+  }
+}

@@ -120,6 +120,14 @@ final class InvariantScratch {
   var lastEntireMapCounts: [UInt32: Int32] = [:]
   /// The page caches' folio heads the last incremental check counted, in the order it met them.
   var lastPageCacheHeads: [UInt32] = []
+  /// The ``PageCacheIndex/generation`` of each page cache index ``lastPageCacheHeads`` was
+  /// collected from, in order.
+  var lastPageCacheIndexes: [UInt64] = []
+  /// The frame chunks of every page cached then (ascending, each once): while none of their
+  /// descriptors was written, every cached frame is still the head it was, or not.
+  var lastPageCacheChunks: [Int] = []
+  /// Scratch for the next list of indexes.
+  var spareIndexes: [UInt64] = []
   /// Buffers the incremental check reuses (empty between checks, capacity kept): no
   /// allocation per check.
   var spareHeads: [UInt32] = []

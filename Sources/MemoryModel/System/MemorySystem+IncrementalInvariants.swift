@@ -87,9 +87,35 @@ extension MemorySystem {
     var pageCacheHeads: [UInt32] = []
     swap(&pageCacheHeads, &scratch.spareHeads)
     pageCacheHeads.removeAll(keepingCapacity: true)
-    for file in files.values {
-      for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn { pageCacheHeads.append(UInt32(truncatingIfNeeded: pfn.rawValue)) }
+    // The same indexes at the same generations, and no descriptor of a cached frame's chunk
+    // written: the list is the last one (a frame's head is read from its own descriptor).
+    var indexes: [UInt64] = []
+    swap(&indexes, &scratch.spareIndexes)
+    indexes.removeAll(keepingCapacity: true)
+    for file in files.values { indexes.append(file.pageCache.generation) }
+    if trusted && indexes == scratch.lastPageCacheIndexes && !scratch.lastPageCacheChunks.contains(where: { frames.wasWritten(chunk: $0) }) {
+      pageCacheHeads.append(contentsOf: scratch.lastPageCacheHeads)
+    } else {
+      var chunks: [Int] = []
+      swap(&chunks, &scratch.lastPageCacheChunks)
+      chunks.removeAll(keepingCapacity: true)
+      for file in files.values {
+        for pfn in file.pageCache.values {
+          chunks.append(pfn.index >> FrameTable.chunkShift)
+          if memory.folioHead(of: pfn) == pfn { pageCacheHeads.append(UInt32(truncatingIfNeeded: pfn.rawValue)) }
+        }
+      }
+      chunks.sort()
+      var unique = 0
+      for i in chunks.indices where unique == 0 || chunks[unique - 1] != chunks[i] {
+        chunks[unique] = chunks[i]
+        unique += 1
+      }
+      chunks.removeLast(chunks.count - unique)
+      swap(&chunks, &scratch.lastPageCacheChunks)
     }
+    swap(&indexes, &scratch.lastPageCacheIndexes)
+    swap(&indexes, &scratch.spareIndexes)
     if !trusted || pageCacheHeads != scratch.lastPageCacheHeads {
       for head in scratch.lastPageCacheHeads { mark(head) }
       for head in pageCacheHeads { mark(head) }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One file's page cache index (the `i_pages` xarray): page index → the frame caching it.
 ///
 /// Indices are kept in chunks of 512 consecutive pages (one PMD's worth, as a leaf node of the
@@ -19,6 +21,15 @@ final class PageCacheIndex {
   @exclusivity(unchecked) private(set) var chunks: [UInt64: Chunk] = [:]
   /// The number of cached pages.
   @exclusivity(unchecked) private(set) var count = 0
+  /// A value no other index and no earlier state of this one had (drawn from one counter for
+  /// the process at every change of what is cached): the incremental invariant check takes the
+  /// page caches' folio list from its last check while no index moved and no descriptor of the
+  /// cached frames changed.
+  @exclusivity(unchecked) private(set) var generation = PageCacheIndex.nextGeneration()
+
+  private static let generations = Atomic<UInt64>(0)
+
+  private static func nextGeneration() -> UInt64 { generations.wrappingAdd(1, ordering: .relaxed).newValue }
   /// The chunk last looked up (`lastKey` is `UInt64.max` when none is remembered).
   @exclusivity(unchecked) private var lastKey = UInt64.max
   @exclusivity(unchecked) private var lastChunk: Chunk?
@@ -52,6 +63,7 @@ final class PageCacheIndex {
     set {
       let key = index >> 9
       let slot = Int(index & 511)
+      generation = Self.nextGeneration()
       if let newValue {
         precondition(newValue.rawValue != Self.empty, "PFN out of range for the page cache")
         let target: Chunk
@@ -94,6 +106,7 @@ final class PageCacheIndex {
 
   /// Drops every page.
   func removeAll() {
+    generation = Self.nextGeneration()
     for chunk in chunks.values { chunk.deallocate() }
     chunks.removeAll()
     count = 0
