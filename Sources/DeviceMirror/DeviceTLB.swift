@@ -106,25 +106,14 @@ public struct DeviceTLB {
   /// Looks `address` up; on a hit returns the frame and whether the entry allows writes.
   @inline(__always)
   public mutating func lookup(_ address: VirtualAddress) -> (pfn: PFN, writable: Bool)? {
-    clock &+= 1
-    for a in arrays.indices {
-      let array = arrays[a]
-      let vpn = address.rawValue >> array.shift
-      let tag = vpn &+ 1
-      var way = firstSlot(array, vpn)
-      let end = way &+ array.ways
-      while way < end {
-        if slots[way].tag == tag {
-          slots[way].stamp = clock
-          statistics.hits &+= 1
-          let offset = (address.rawValue >> 12) & array.pageMask
-          return (PFN(slots[way].pfn &+ offset), slots[way].writable)
-        }
-        way &+= 1
-      }
+    // The probe finds the entry (largest size first); the lookup counts it: the clock moves,
+    // a hit entry becomes the most recent of its set.
+    guard let hit = probe(address) else {
+      countMiss()
+      return nil
     }
-    statistics.misses += 1
-    return nil
+    countHits(hit, times: 1)
+    return (hit.pfn, hit.writable)
   }
 
   /// Caches `mapping` (if the TLB has an array for its size).

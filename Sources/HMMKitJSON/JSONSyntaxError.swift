@@ -74,51 +74,43 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     mutating func object(depth: Int) throws(JSONSyntaxError) {
-      index += 1
-      skipWhitespace()
-      if current == UInt8(ascii: "}") {
-        index += 1
-        return
-      }
-      while true {
-        guard current == UInt8(ascii: "\"") else { throw error("expected a member name in double quotes") }
-        try string()
-        skipWhitespace()
-        guard current == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
-        index += 1
-        skipWhitespace()
-        try value(depth: depth + 1)
-        skipWhitespace()
-        switch current {
-        case UInt8(ascii: ","):
-          index += 1
-          skipWhitespace()
-        case UInt8(ascii: "}"):
-          index += 1
-          return
-        default: throw error("expected ',' or '}' after an object member")
-        }
+      try elements(close: UInt8(ascii: "}"), after: "an object member") { (reader: inout Reader) throws(JSONSyntaxError) in
+        guard reader.current == UInt8(ascii: "\"") else { throw reader.error("expected a member name in double quotes") }
+        try reader.string()
+        reader.skipWhitespace()
+        guard reader.current == UInt8(ascii: ":") else { throw reader.error("expected ':' after a member name") }
+        reader.index += 1
+        reader.skipWhitespace()
+        try reader.value(depth: depth + 1)
       }
     }
 
     mutating func array(depth: Int) throws(JSONSyntaxError) {
+      try elements(close: UInt8(ascii: "]"), after: "an array element") { (reader: inout Reader) throws(JSONSyntaxError) in
+        try reader.value(depth: depth + 1)
+      }
+    }
+
+    /// The elements of an object or array after its opening bracket, separated by commas, up to
+    /// `close`: `element` reads one.
+    mutating func elements(close: UInt8, after what: String, _ element: (inout Reader) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
       index += 1
       skipWhitespace()
-      if current == UInt8(ascii: "]") {
+      if current == close {
         index += 1
         return
       }
       while true {
-        try value(depth: depth + 1)
+        try element(&self)
         skipWhitespace()
-        switch current {
-        case UInt8(ascii: ","):
+        if current == UInt8(ascii: ",") {
           index += 1
           skipWhitespace()
-        case UInt8(ascii: "]"):
+        } else if current == close {
           index += 1
           return
-        default: throw error("expected ',' or ']' after an array element")
+        } else {
+          throw error("expected ',' or '\(Character(Unicode.Scalar(close)))' after \(what)")
         }
       }
     }

@@ -5,25 +5,9 @@ import Testing
 @testable import Scenarios
 
 /// The fuzzer ends a case with `ScenarioSession.discard()` (no exit, no zapping): the machine
-/// must still be freed, and its frame table must go back to the pool.
+/// must still be freed (for generated cases: FuzzMemoryTests), and its frame table must go back
+/// to the pool.
 @Suite struct FuzzDiscardTests {
-  @Test(arguments: 0..<12)
-  func aDiscardedCasesMachineIsFreed(_ index: Int) throws {
-    let configuration = FuzzConfiguration(seed: 1, policies: ["base", "map-order", "scan"])
-    let fuzzCase = ScenarioGenerator.generate(configuration, index: index)
-    weak var memory: PhysicalMemory?
-    weak var system: MemorySystem?
-    do {
-      let session = ScenarioSession(options: ScenarioRunner.Options(checkInvariants: false))
-      for step in fuzzCase.steps { for command in step.commands { _ = session.execute(command) } }
-      system = session.interpreter.system
-      memory = session.interpreter.system.memory
-      session.discard()
-    }
-    #expect(system == nil, "case \(index)'s MemorySystem outlives its session:\n\(fuzzCase.text)")
-    #expect(memory == nil, "case \(index)'s PhysicalMemory outlives its session")
-  }
-
   @Test(arguments: [
     "process p1\np1: r = mmap 4K rw\ndevice d1 pages=4K,2M policy=base\nd1: mirror p1\nd1: read r 4K\n",
     "process p1\np1: r = mmap 4K rw\np1: f = open hmm_dmirror0\nf: migrate r 4K\n",

@@ -7,8 +7,10 @@ import Testing
 /// A fuzz worker runs thousands of cases in one process: a case's machine must be freed when
 /// the case ends (a leaked machine keeps its frame descriptors and device memory backed).
 @Suite struct FuzzMemoryTests {
-  @Test(arguments: 0..<12)
-  func aCasesMachineIsFreedWhenTheCaseEnds(_ index: Int) throws {
+  /// Also when the case ends with `ScenarioSession.discard()` (what the fuzzer does: no exit,
+  /// no zapping) instead of `shutdown()`.
+  @Test(arguments: 0..<12, [false, true])
+  func aCasesMachineIsFreedWhenTheCaseEnds(_ index: Int, discard: Bool) throws {
     let configuration = FuzzConfiguration(seed: 1, policies: ["base", "map-order", "scan"])
     let fuzzCase = ScenarioGenerator.generate(configuration, index: index)
     weak var memory: PhysicalMemory?
@@ -18,7 +20,7 @@ import Testing
       for step in fuzzCase.steps { for command in step.commands { _ = session.execute(command) } }
       system = session.interpreter.system
       memory = session.interpreter.system.memory
-      session.shutdown()
+      if discard { session.discard() } else { session.shutdown() }
     }
     #expect(system == nil, "case \(index)'s MemorySystem outlives its session:\n\(fuzzCase.text)")
     #expect(memory == nil, "case \(index)'s PhysicalMemory outlives its session")

@@ -8,6 +8,7 @@ extension AddressSpace {
   /// - Parameters:
   ///   - start: the first page (4 KiB aligned).
   ///   - end: the end of the run (4 KiB aligned).
+  ///   - write: whether each fault is a write fault.
   ///   - faulted: counts each page whose fault was resolved.
   /// - Returns: nil when every page's fault was resolved; otherwise the first page whose fault
   ///   failed and its error (the pages before it were resolved).

@@ -88,7 +88,7 @@ public final class ScenarioSession {
   public func shutdown() { interpreter.shutdown() }
 
   /// Drops the machine and the devices without ending the processes (no `release`
-  /// invalidation, no zapping: ``MemoryModel/MemorySystem/discard()``), so that they are freed
+  /// invalidation, no zapping: `MemorySystem.discard()`), so that they are freed
   /// with the session, for a session nothing looks at again (a fuzz case's at its end). Costs
   /// what the run changed, not what its processes map.
   public func discard() { interpreter.discard() }
