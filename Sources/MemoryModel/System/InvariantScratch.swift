@@ -126,6 +126,9 @@ final class InvariantScratch {
   /// The frame chunks of every page cached then (ascending, each once): while none of their
   /// descriptors was written, every cached frame is still the head it was, or not.
   var lastPageCacheChunks: [Int] = []
+  /// Every frame cached then, in the order the indexes gave them: with the same generations,
+  /// the frames cached now.
+  var lastPageCacheFrames: [UInt32] = []
   /// Scratch for the next list of indexes.
   var spareIndexes: [UInt64] = []
   /// Buffers the incremental check reuses (empty between checks, capacity kept): no

@@ -93,15 +93,21 @@ extension MemorySystem {
     swap(&indexes, &scratch.spareIndexes)
     indexes.removeAll(keepingCapacity: true)
     for file in files.values { indexes.append(file.pageCache.generation) }
-    if trusted && indexes == scratch.lastPageCacheIndexes && !scratch.lastPageCacheChunks.contains(where: { frames.wasWritten(chunk: $0) }) {
+    let sameIndexes = trusted && indexes == scratch.lastPageCacheIndexes
+    if sameIndexes && !scratch.lastPageCacheChunks.contains(where: { frames.wasWritten(chunk: $0) }) {
       pageCacheHeads.append(contentsOf: scratch.lastPageCacheHeads)
+    } else if sameIndexes {
+      // The same frames are cached (in the same order); only which of them are heads may differ.
+      for pfn in scratch.lastPageCacheFrames where memory.folioHead(of: PFN(UInt64(pfn))) == PFN(UInt64(pfn)) { pageCacheHeads.append(pfn) }
     } else {
       var chunks: [Int] = []
       swap(&chunks, &scratch.lastPageCacheChunks)
       chunks.removeAll(keepingCapacity: true)
+      scratch.lastPageCacheFrames.removeAll(keepingCapacity: true)
       for file in files.values {
         for pfn in file.pageCache.values {
           chunks.append(pfn.index >> FrameTable.chunkShift)
+          scratch.lastPageCacheFrames.append(UInt32(truncatingIfNeeded: pfn.rawValue))
           if memory.folioHead(of: pfn) == pfn { pageCacheHeads.append(UInt32(truncatingIfNeeded: pfn.rawValue)) }
         }
       }
