@@ -202,18 +202,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     do {
       result = try HMM.faultAndCommit(&range, retryBudget: retryBudget, variant: driverLoopVariant, scheduler: scheduler) {
         (range: inout HMMRange) throws(HMMError) in
-        var created = (0, 0, 0, 0)
         for mapping in policy.mappings(for: range.pfns, start: range.start, sizes: pageSizes, memory: memory) {
           pageTable.map(mapping)
-          switch mapping.size {
-          case .size4K: created.0 += 1
-          case .size64K: created.1 += 1
-          case .size2M: created.2 += 1
-          case .size1G: created.3 += 1
-          }
+          counters.created[mapping.size] += 1
         }
-        // One dictionary update per size, not one per mapping.
-        counters.created.add(created)
       }
     } catch {
       counters.hmmCalls += 1
@@ -243,21 +235,19 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// Drops the device's mappings of `[start, end)` (whole) and shoots down the TLB over what they
   /// covered (the range itself when there were none).
   private func unmapForMigration(_ start: VirtualAddress, _ end: VirtualAddress) {
-    var low: VirtualAddress?
-    var high: VirtualAddress?
-    var removed = (0, 0, 0, 0)
+    let extent = unmapCounted(start, end)
+    tlb.invalidate(extent?.low ?? start, extent?.high ?? end)
+  }
+
+  /// Drops the device's mappings that overlap `[start, end)` (whole), counting them by size in
+  /// ``DeviceCounters/mappingsRemoved``; returns the range they covered, nil when there were none.
+  private func unmapCounted(_ start: VirtualAddress, _ end: VirtualAddress) -> (low: VirtualAddress, high: VirtualAddress)? {
+    var extent: (low: VirtualAddress, high: VirtualAddress)?
     pageTable.unmap(start, end) { mapping in
-      switch mapping.size {
-      case .size4K: removed.0 += 1
-      case .size64K: removed.1 += 1
-      case .size2M: removed.2 += 1
-      case .size1G: removed.3 += 1
-      }
-      low = min(low ?? mapping.start, mapping.start)
-      high = max(high ?? mapping.end, mapping.end)
+      counters.removed[mapping.size] += 1
+      extent = (min(extent?.low ?? mapping.start, mapping.start), max(extent?.high ?? mapping.end, mapping.end))
     }
-    counters.removed.add(removed)
-    tlb.invalidate(low ?? start, high ?? end)
+    return extent
   }
 
   /// `migrate_to_ram`: the CPU touched one of this device's pages; move it back and drop the
@@ -318,21 +308,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     counters.invalidations += 1
     if range.event == .migrate && range.owner == ownerID { return true }
     if driverLoopVariant.setsSequence { notifier.setSequence(currentSequence) }
-    var low = range.start
-    var high = range.end
-    var removed = (0, 0, 0, 0)
-    pageTable.unmap(range.start, range.end) { mapping in
-      switch mapping.size {
-      case .size4K: removed.0 += 1
-      case .size64K: removed.1 += 1
-      case .size2M: removed.2 += 1
-      case .size1G: removed.3 += 1
-      }
-      low = min(low, mapping.start)
-      high = max(high, mapping.end)
-    }
-    counters.removed.add(removed)
-    tlb.invalidate(low, high)
+    let extent = unmapCounted(range.start, range.end)
+    tlb.invalidate(min(range.start, extent?.low ?? range.start), max(range.end, extent?.high ?? range.end))
     if range.event == .release { mirroredSpace = nil }
     return true
   }

@@ -98,14 +98,6 @@ extension DeviceCounters {
       }
     }
 
-    /// Adds counts in the same order.
-    mutating func add(_ bySize: (Int, Int, Int, Int)) {
-      counts.0 += bySize.0
-      counts.1 += bySize.1
-      counts.2 += bySize.2
-      counts.3 += bySize.3
-    }
-
     var total: Int { counts.0 + counts.1 + counts.2 + counts.3 }
 
     /// The non-zero counts.

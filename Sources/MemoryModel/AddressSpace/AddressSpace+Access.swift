@@ -38,15 +38,7 @@ extension AddressSpace {
   @inline(__always)
   func access(_ address: VirtualAddress, write: Bool, _ cursor: inout PTETableCursor) throws(FaultError) -> PFN {
     for _ in 0..<4 {
-      let entry: PageTableEntry
-      let level: PageTableLevel
-      let slot: Int
-      if let pteSlot = cursor.slot(for: address) {
-        (entry, level, slot) = (pageTable.entry(at: pteSlot), .pte, pteSlot)
-      } else {
-        (entry, level, slot) = pageTable.lookup(address)
-        if level == .pte { cursor.remember(address, slot) }
-      }
+      let (entry, level, slot) = cursor.lookup(address, in: pageTable)
       if entry.isHardwarePresent, !entry.isSwap, !write || entry.isWritable {
         if !entry.isAccessed || (write && !entry.isDirty) { pageTable.setEntry(entry.touched(write: write), at: slot) }
         let pfn = entry.pfn + ((address.rawValue & (level.entrySpan - 1)) >> PageSize.shift4K)
@@ -54,9 +46,7 @@ extension AddressSpace {
         return pfn
       }
       if level == .pte {
-        // Filling an empty PTE outside hugetlb VMAs changes no table above it: the cursor stays.
-        let filled = try handleFault(at: address, write: write, pteSlot: slot)
-        if !(filled && entry.isNone) { cursor.forget() }
+        try handleFault(at: address, write: write, pteSlot: slot, wasNone: entry.isNone, &cursor)
       } else {
         cursor.forget()
         try handleFault(at: address, write: write)

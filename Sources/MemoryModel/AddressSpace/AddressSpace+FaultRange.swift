@@ -18,25 +18,17 @@ extension AddressSpace {
     var address = start
     while address < end {
       do {
-        if let slot = cursor.slot(for: address) {
-          let wasNone = pageTable.entry(at: slot).isNone
-          let filled = try handleFault(at: address, write: write, pteSlot: slot)
-          if !(filled && wasNone) { cursor.forget() }
+        let (entry, level, slot) = cursor.lookup(address, in: pageTable)
+        if level == .pte {
+          try handleFault(at: address, write: write, pteSlot: slot, wasNone: entry.isNone, &cursor)
         } else {
-          let (entry, level, slot) = pageTable.lookup(address)
-          if level == .pte {
-            cursor.remember(address, slot)
-            let filled = try handleFault(at: address, write: write, pteSlot: slot)
-            if !(filled && entry.isNone) { cursor.forget() }
-          } else {
-            try handleFault(at: address, write: write)
-            let rest = pagesResolvedByPMDLeaf(after: address, end, write: write)
-            if rest > 0 {
-              system.events.pageFaults += rest
-              faulted += 1 + rest
-              address = address + UInt64(1 + rest) * PageSize.bytes4K
-              continue
-            }
+          try handleFault(at: address, write: write)
+          let rest = pagesResolvedByPMDLeaf(after: address, end, write: write)
+          if rest > 0 {
+            system.events.pageFaults += rest
+            faulted += 1 + rest
+            address = address + UInt64(1 + rest) * PageSize.bytes4K
+            continue
           }
         }
       } catch {
@@ -56,7 +48,7 @@ extension AddressSpace {
   /// (`huge_pmd_set_accessed()` on an entry that is young and dirty): nothing but the count.
   /// Zero when any of that does not hold.
   private func pagesResolvedByPMDLeaf(after address: VirtualAddress, _ end: VirtualAddress, write: Bool) -> Int {
-    let blockEnd = VirtualAddress((address.rawValue | ((1 << 21) - 1)) + 1)
+    let blockEnd = address.alignedDown(to: PageSize.size2M.bytes) + PageSize.size2M.bytes
     let last = min(blockEnd, end)
     guard last.rawValue > address.rawValue + PageSize.bytes4K, !hasExited else { return 0 }
     let (entry, level, _) = pageTable.lookup(address)
@@ -65,5 +57,16 @@ extension AddressSpace {
     let vma = vmas[index]
     guard !vma.isHugetlb, !vma.protection.isEmpty, !write || vma.protection.contains(.write) else { return 0 }
     return Int((last.rawValue - address.rawValue) / PageSize.bytes4K) - 1
+  }
+
+  /// ``handleFault(at:write:pteSlot:)`` for a PTE `cursor` found; `wasNone`: the PTE was empty
+  /// before the fault. Filling an empty PTE outside hugetlb VMAs changes no table above it, so
+  /// the cursor stays; after any other fault (a copy-on-write with its invalidation, a software
+  /// entry, a hugetlb fault) it is dropped and the next access walks again.
+  @inline(__always)
+  func handleFault(at address: VirtualAddress, write: Bool, pteSlot: Int, wasNone: Bool,
+                   _ cursor: inout PTETableCursor) throws(FaultError) {
+    let filled = try handleFault(at: address, write: write, pteSlot: pteSlot)
+    if !(filled && wasNone) { cursor.forget() }
   }
 }

@@ -24,4 +24,14 @@ struct PTETableCursor {
   /// Forgets the table.
   @inline(__always)
   mutating func forget() { region = UInt64.max }
+
+  /// `table.lookup(address)`, from the remembered table when `address` lies in it; a lookup that
+  /// ends at a PTE remembers its table.
+  @inline(__always)
+  mutating func lookup(_ address: VirtualAddress, in table: PageTable) -> (entry: PageTableEntry, level: PageTableLevel, slot: Int) {
+    if let slot = slot(for: address) { return (table.entry(at: slot), .pte, slot) }
+    let found = table.lookup(address)
+    if found.level == .pte { remember(address, found.slot) }
+    return found
+  }
 }
