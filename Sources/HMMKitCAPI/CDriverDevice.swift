@@ -99,19 +99,22 @@ public func capiOracleUnwatch(_ handle: OpaquePointer?, _ driver: UnsafeMutableR
 /// `hmmkit_oracle_check()`.
 @_cdecl("hmmkit_oracle_check")
 public func capiOracleCheck(_ handle: OpaquePointer?, _ message: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int32 {
-  guard let machine = CAPI.machine(handle, "hmmkit_oracle_check") else { return -Errno.EINVAL.rawValue }
-  guard CAPI.outsideCallbacks("hmmkit_oracle_check") else { return -CAPI.EDEADLK.rawValue }
-  let violations = machine.oracleViolations()
-  CAPI.copy(violations.first ?? "", to: message, size: size)
-  return Int32(violations.count)
+  reportViolations(handle, "hmmkit_oracle_check", message, size) { $0.oracleViolations() }
 }
 
 /// `hmmkit_check_invariants()`.
 @_cdecl("hmmkit_check_invariants")
 public func capiCheckInvariants(_ handle: OpaquePointer?, _ message: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int32 {
-  guard let machine = CAPI.machine(handle, "hmmkit_check_invariants") else { return -Errno.EINVAL.rawValue }
-  guard CAPI.outsideCallbacks("hmmkit_check_invariants") else { return -CAPI.EDEADLK.rawValue }
-  let violations = machine.invariantViolations()
+  reportViolations(handle, "hmmkit_check_invariants", message, size) { $0.invariantViolations() }
+}
+
+/// A checking call of the harness: the number of violations `check` finds on the machine, the
+/// first copied into `message`; `-EINVAL` for a bad handle, `-EDEADLK` inside a callback.
+private func reportViolations(_ handle: OpaquePointer?, _ name: String, _ message: UnsafeMutablePointer<CChar>?, _ size: Int,
+                              _ check: (CMachine) -> [String]) -> Int32 {
+  guard let machine = CAPI.machine(handle, name) else { return -Errno.EINVAL.rawValue }
+  guard CAPI.outsideCallbacks(name) else { return -CAPI.EDEADLK.rawValue }
+  let violations = check(machine)
   CAPI.copy(violations.first ?? "", to: message, size: size)
   return Int32(violations.count)
 }

@@ -10,9 +10,8 @@ extension PageTable {
   /// up, so that the next call in the same region costs no walk from the root. Valid while the
   /// table does not change: make a fresh one for each pass over an unchanged table.
   public struct LookupCursor {
-    /// The 2 MiB region (address >> 21) whose PTE table starts at flat slot `base`, or `UInt64.max`.
-    var region = UInt64.max
-    var base = 0
+    /// The PTE table last looked up (the one CPU accesses over a range use).
+    var table = PTETableCursor()
     /// A cursor that remembers nothing yet.
     public init() {}
   }
@@ -29,22 +28,7 @@ extension PageTable {
     let pmdSpan = PageTableLevel.pmd.entrySpan
     entries.withUnsafeBufferPointer { buffer in
       while address < end {
-        let entry: PageTableEntry
-        let level: PageTableLevel
-        let slot: Int
-        if address.rawValue >> PageTableLevel.pmd.shift == cursor.region {
-          slot = cursor.base | address.index(at: .pte)
-          entry = buffer[slot]
-          level = .pte
-        } else {
-          (entry, level, slot) = lookup(address)
-          if level == .pte {
-            cursor.region = address.rawValue >> PageTableLevel.pmd.shift
-            cursor.base = slot & ~511
-          } else {
-            cursor.region = UInt64.max
-          }
-        }
+        let (entry, level, slot) = cursor.table.lookup(address, in: self)
         let span = level.entrySpan
         if level == .pte {
           // The rest of this PTE table: the path from the root is the same for all of it.

@@ -19,6 +19,12 @@ struct FrameDescriptor: Sendable {
   var kind: FolioKind = .free
   var flags: FrameFlags = []
   var pad: UInt8 = 0
+
+  /// Whether every field is zero: the descriptor a zero-filled frame table holds, a free frame
+  /// (nothing needs to be written to make one).
+  var isZero: Bool {
+    refCount == 0 && mapCount == 0 && head == 0 && order == 0 && kind == .free && flags.isEmpty && pad == 0
+  }
 }
 
 /// Per-frame flag bits (`PG_*` in spirit).

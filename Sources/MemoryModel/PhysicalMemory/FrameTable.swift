@@ -118,8 +118,7 @@ struct FrameTable {
     let chunks = ((count + n) >> Self.chunkShift) + 1 - first
     (unwritten + first).update(repeating: 0, count: chunks)
     (pristine + first).update(repeating: 0, count: chunks)
-    if descriptor.refCount != 0 || descriptor.mapCount != 0 || descriptor.head != 0 || descriptor.order != 0
-      || descriptor.kind != .free || !descriptor.flags.isEmpty {
+    if !descriptor.isZero {
       (base + count).initialize(repeating: descriptor, count: n)
     }
     count += n

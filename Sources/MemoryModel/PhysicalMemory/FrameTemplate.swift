@@ -31,8 +31,7 @@ final class FrameTemplate: @unchecked Sendable {
       let start = chunk << FrameTable.chunkShift
       for index in start..<min(start + FrameTable.chunkSize, frames.count) {
         let descriptor = frames[index]
-        if descriptor.refCount != 0 || descriptor.mapCount != 0 || descriptor.head != 0 || descriptor.order != 0
-          || descriptor.kind != .free || !descriptor.flags.isEmpty || descriptor.pad != 0 {
+        if !descriptor.isZero {
           indices.append(Int32(index))
           descriptors.append(descriptor)
         }

@@ -30,6 +30,14 @@ final class InvariantTableCache {
 
   init(table: PageTable) { self.table = table }
 
+  /// Where a run of PTEs a walk of ``table`` handed over lies: its node, the node's generation
+  /// now, and the run's first entry in the node.
+  func position(of entries: UnsafeBufferPointer<PageTableEntry>) -> (node: Int, generation: UInt64, first: Int)? {
+    guard let base = entries.baseAddress else { return nil }
+    let flat = UnsafePointer(table.entries.base).distance(to: base)
+    return (flat >> 9, table.nodeGeneration[flat >> 9], flat & 511)
+  }
+
   /// Whether the run of `count` entries from `first` in node `node` was found empty at `generation`.
   func isEmptyRun(node: Int, generation: UInt64, first: Int, count: Int) -> Bool {
     guard node < emptyRuns.count else { return false }

@@ -312,12 +312,10 @@ struct MappingCounter: PageTableVisitor {
   }
 
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    guard let cache = tableCache, recording, !counting, let first = entries.baseAddress else { return visitEntries(entries, start: start) }
-    let table = cache.table
-    let flat = UnsafePointer(table.entries.base).distance(to: first)
-    let node = flat >> 9
-    let generation = table.nodeGeneration[node]
-    if let run = cache.run(node: node, generation: generation, first: flat & 511, count: entries.count) {
+    guard let cache = tableCache, recording, !counting, let (node, generation, first) = cache.position(of: entries) else {
+      return visitEntries(entries, start: start)
+    }
+    if let run = cache.run(node: node, generation: generation, first: first, count: entries.count) {
       recorded.pte.append(contentsOf: run.pte)
       recorded.migration.append(contentsOf: run.migration)
       return .continue
@@ -328,7 +326,7 @@ struct MappingCounter: PageTableVisitor {
     let wasValid = recorded.valid
     let control = visitEntries(entries, start: start)
     if wasValid && recorded.valid && problems.count == problemCount {
-      cache.record(InvariantTableCache.Run(generation: generation, first: flat & 511, count: entries.count,
+      cache.record(InvariantTableCache.Run(generation: generation, first: first, count: entries.count,
                                            pte: Array(recorded.pte[pteStart...]), migration: Array(recorded.migration[migrationStart...])), node: node)
     }
     return control
@@ -404,14 +402,9 @@ private struct PresentFinder: PageTableVisitor {
   /// Runs of PTEs found empty before, by node generation (the incremental check).
   var cache: InvariantTableCache?
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    var key: (node: Int, generation: UInt64, first: Int)?
-    if let cache, let base = entries.baseAddress {
-      let table = cache.table
-      let flat = UnsafePointer(table.entries.base).distance(to: base)
-      let node = flat >> 9
-      let generation = table.nodeGeneration[node]
-      if cache.isEmptyRun(node: node, generation: generation, first: flat & 511, count: entries.count) { return .continue }
-      key = (node, generation, flat & 511)
+    let key = cache?.position(of: entries)
+    if let cache, let key, cache.isEmptyRun(node: key.node, generation: key.generation, first: key.first, count: entries.count) {
+      return .continue
     }
     if let index = entries.firstIndex(where: { !$0.isNone }) {
       found = start + UInt64(index) << PageSize.shift4K
