@@ -2,16 +2,33 @@ import Scenarios
 
 extension ScenarioGenerator {
   /// A live process and a region it maps, if there is one.
+  ///
+  /// Counts the candidates and walks to the chosen one (no arrays are built: this runs for most
+  /// steps), drawing exactly what picking from the filtered lists would.
   mutating func pickRegion(of process: Int? = nil) -> (Int, Region)? {
-    let candidates = regions.indices.filter { index in
-      regions[index].processes.contains { processes[$0].alive && (process == nil || $0 == process) }
-    }
-    guard !candidates.isEmpty else { return nil }
+    func owns(_ owner: Int) -> Bool { processes[owner].alive && (process == nil || owner == process) }
+    func isCandidate(_ region: Region) -> Bool { region.processes.contains(where: owns) }
+    let count = regions.reduce(0) { isCandidate($1) ? $0 + 1 : $0 }
+    guard count > 0 else { return nil }
     // Recent regions are more interesting: half the draws take one of the last three.
-    let index = random.percent(50) ? candidates[max(0, candidates.count - 1 - random.below(min(3, candidates.count)))] : random.pick(candidates)
-    let region = regions[index]
-    let owners = region.processes.filter { processes[$0].alive && (process == nil || $0 == process) }
-    return (random.pick(owners), region)
+    let chosen = random.percent(50) ? max(0, count - 1 - random.below(min(3, count))) : random.below(count)
+    var seen = 0
+    var found = regions.startIndex
+    for index in regions.indices where isCandidate(regions[index]) {
+      if seen == chosen {
+        found = index
+        break
+      }
+      seen += 1
+    }
+    let region = regions[found]
+    let owners = region.processes.reduce(0) { owns($1) ? $0 + 1 : $0 }
+    var pick = random.below(owners)
+    for owner in region.processes where owns(owner) {
+      if pick == 0 { return (owner, region) }
+      pick -= 1
+    }
+    return nil
   }
 
   /// A size for a new mapping, biased to the boundaries that matter.

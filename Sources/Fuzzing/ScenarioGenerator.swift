@@ -101,6 +101,7 @@ public struct ScenarioGenerator {
   /// Generates case `index` of the run configured by `configuration`.
   public static func generate(_ configuration: FuzzConfiguration, index: Int) -> FuzzCase {
     var generator = ScenarioGenerator(configuration: configuration, index: index)
+    generator.steps.reserveCapacity(configuration.steps + 8)
     generator.header()
     for _ in 0..<configuration.steps { generator.step() }
     return FuzzCase(runSeed: configuration.seed, index: index, steps: generator.steps)
@@ -167,7 +168,7 @@ public struct ScenarioGenerator {
   // MARK: One step
 
   mutating func step() {
-    guard !liveProcesses.isEmpty else { return newProcess() }
+    guard processes.contains(where: \.alive) else { return newProcess() }
     guard totalWeight > 0 else { return }
     var draw = random.below(totalWeight)
     var chosen = FuzzCommandKind.mmapAnon
