@@ -31,6 +31,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   }
   /// The policy as ``DriverFaultRules``, if it is one (found once per policy, not per fault).
   @exclusivity(unchecked) var rules: (any DriverFaultRules)?
+  /// Which built-in policy the policy is, if it is one (its mappings go to ``mappingBuffer``).
+  @exclusivity(unchecked) var builtInPolicy: BuiltInPolicy?
+  /// The mappings of the last fault, kept for the next one (no array per fault).
+  @exclusivity(unchecked) var mappingBuffer: [DeviceMapping] = []
   /// Whether the policy is ``PTEBatchPolicy``.
   var policyIsPTEBatch = false
   /// The bytes a device fault asks HMM for (a power of two).
@@ -97,6 +101,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// Caches what the fault and invalidation paths ask of the policy.
   private func policyChanged() {
     rules = policy as? any DriverFaultRules
+    builtInPolicy = BuiltInPolicy(policy)
     policyIsPTEBatch = policy is PTEBatchPolicy
   }
 
@@ -145,6 +150,11 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   func translateMissed(_ address: VirtualAddress, write: Bool) throws(HMMError) -> PFN {
     counters.tlbMisses += 1
     if let pfn = walk(address, write: write) { return pfn }
+    return try faultAndReplay(address, write: write)
+  }
+
+  /// The rest of a missed access whose walk found no translation: fault, then walk again.
+  func faultAndReplay(_ address: VirtualAddress, write: Bool) throws(HMMError) -> PFN {
     // The device replays the faulting access after the fault is handled; an invalidation that
     // landed after the fault programmed the table (possible only when a scheduler runs CPU
     // commands between the driver loop's steps) makes it fault again.
@@ -158,7 +168,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   }
 
   /// Walks the device page table and fills the TLB on success.
-  private func walk(_ address: VirtualAddress, write: Bool) -> PFN? {
+  @inline(__always)
+  func walk(_ address: VirtualAddress, write: Bool) -> PFN? {
     guard let mapping = pageTable.lookup(address) else {
       counters.walkSteps += 4
       return nil
@@ -202,10 +213,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     do {
       result = try HMM.faultAndCommit(&range, retryBudget: retryBudget, variant: driverLoopVariant, scheduler: scheduler) {
         (range: inout HMMRange) throws(HMMError) in
-        for mapping in policy.mappings(for: range.pfns, start: range.start, sizes: pageSizes, memory: memory) {
-          pageTable.map(mapping)
-          counters.created[mapping.size] += 1
-        }
+        commitMappings(range.pfns, start: range.start, memory: memory)
       }
     } catch {
       counters.hmmCalls += 1

@@ -75,6 +75,7 @@ public final class DevicePageTable {
     }
   }
 
+  @inline(__always)
   private func adjustCount(_ size: DevicePageSize, by delta: Int) {
     switch size {
     case .size4K: countsBySize.0 += delta
@@ -131,7 +132,11 @@ public final class DevicePageTable {
         block = existing
         // What overlaps in this block goes first (whole: a 64K mapping under a 4K one).
         let first = Int((mapping.start.rawValue >> 12) & 511)
-        let cleared = block.slots[first..<(first + mapping.size.pageCount)].contains { !$0.isEmpty }
+        var cleared = false
+        for i in first..<(first + mapping.size.pageCount) where !block.slots[i].isEmpty {
+          cleared = true
+          break
+        }
         if cleared { clearSlots(block, first, first + mapping.size.pageCount, blockStart: key << 21) { _ in } }
       case .huge(let old):
         setBlock(key, nil)

@@ -118,7 +118,9 @@ public struct DeviceTLB {
 
   /// Caches `mapping` (if the TLB has an array for its size).
   public mutating func fill(_ mapping: DeviceMapping) {
-    guard let a = arrays.firstIndex(where: { $0.size == mapping.size }) else { return }
+    var a = 0
+    while a < arrays.count && arrays[a].size != mapping.size { a += 1 }
+    guard a < arrays.count else { return }
     clock &+= 1
     let array = arrays[a]
     let vpn = mapping.start.rawValue >> array.shift

@@ -82,7 +82,13 @@ public enum HMM {
       defer { filled = walker.filled }
       var cursor = from
       let vmas = space.vmas
-      var index = vmas.firstIndex { $0.end > cursor } ?? vmas.count
+      // find_vma: the first VMA that ends above the cursor (VMAs are sorted and disjoint).
+      var index = 0
+      var high = vmas.count
+      while index < high {
+        let mid = (index + high) / 2
+        if vmas[mid].end <= cursor { index = mid + 1 } else { high = mid }
+      }
       while cursor < end {
         guard index < vmas.count, vmas[index].start < end else {
           // No VMA from here to the end (hmm_vma_walk_hole with no vma).

@@ -149,11 +149,17 @@ public final class NotifierSubscriptions: MMUNotifier {
   /// `mn_itree_inv_start_range` and the callbacks.
   public func invalidateRangeStart(_ range: InvalidationRange, in space: AddressSpace) {
     activeInvalidations += 1
-    let hits = tree.overlapping(start: range.start.rawValue, last: range.end.rawValue &- 1)
-    if !hits.isEmpty { sequence |= 1 }
+    let first = range.start.rawValue
+    let last = range.end.rawValue &- 1
+    guard tree.containsOverlap(start: first, last: last) else { return }
+    sequence |= 1
     let current = sequence
-    for notifier in hits {
-      notifier.countsByEvent[Int(range.event.rawValue)] += 1
+    // The callbacks cannot change the tree: with the sequence odd, inserts and removes are
+    // deferred to the last invalidateRangeEnd. A copy keeps the iteration independent anyway.
+    let hits = tree
+    let event = Int(range.event.rawValue)
+    hits.forEachOverlapping(start: first, last: last) { notifier in
+      notifier.countsByEvent[event] += 1
       if !notifier.ops.invalidate(notifier, range: range, currentSequence: current) && range.isBlockable {
         notifier.refusedBlockable += 1
       }

@@ -1,0 +1,91 @@
+import HMM
+import MemoryModel
+import Testing
+@testable import DeviceMirror
+
+/// The device's buffered commit gives the mappings each built-in policy returns, and the
+/// page table's visit without key lists finds what filtering every mapping finds.
+@Suite struct BufferedCommitTests {
+  struct Random {
+    var state: UInt64
+    mutating func next(_ bound: UInt64) -> UInt64 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return (state >> 33) % bound
+    }
+  }
+
+  /// Outputs with PMD-order entries, PTE runs, holes, errors, read-only stretches and PFN breaks.
+  func outputs(_ random: inout Random, count: Int) -> [HMMPFN] {
+    var pfns: [HMMPFN] = []
+    var pfn: UInt64 = random.next(2) == 0 ? 0x40000 : 0x1000 + random.next(1000)
+    while pfns.count < count {
+      let n = min(count - pfns.count, 1 + Int(random.next(random.next(3) == 0 ? 600 : 40)))
+      let kind = random.next(6)
+      for _ in 0..<n {
+        switch kind {
+        case 0: pfns.append(.none)
+        case 1: pfns.append(.error)
+        case 2: pfns.append(HMMPFN(rawValue: pfn | HMMPFN.valid.rawValue | HMMPFN.write.rawValue | 9 << HMMPFN.orderShift))
+        case 3: pfns.append(HMMPFN(rawValue: pfn | HMMPFN.valid.rawValue))
+        default: pfns.append(HMMPFN(rawValue: pfn | HMMPFN.valid.rawValue | HMMPFN.write.rawValue))
+        }
+        pfn += 1
+      }
+      if random.next(3) == 0 { pfn += random.next(3000) }
+    }
+    return pfns
+  }
+
+  @Test func builtInPoliciesAppendWhatTheyReturn() {
+    let memory = MemorySystem(memoryBytes: .mib(64)).memory
+    var random = Random(state: 7)
+    let policies: [any MappingPolicy] = [BasePolicy(), MapOrderPolicy(), ScanPolicy(), PTEBatchPolicy()]
+    let ladders: [DevicePageSizes] = [.base, .nvidia, .xe, .amd, DevicePageSizes([.size4K, .size64K])]
+    for round in 0..<16 {
+      let pfns = outputs(&random, count: round < 8 ? 512 : 1 + Int(random.next(1100)))
+      let start = VirtualAddress(0x7f00_0000_0000 + (round % 2 == 0 ? 0 : UInt64(round) << 12))
+      for policy in policies {
+        guard let builtIn = BuiltInPolicy(policy) else {
+          Issue.record("\(policy.name) is built in")
+          continue
+        }
+        for sizes in ladders {
+          var buffer = [DeviceMapping(start: VirtualAddress(0), size: .size4K, pfn: PFN(1), isWritable: true)]
+          buffer.removeAll(keepingCapacity: true)
+          builtIn.appendMappings(for: pfns, start: start, sizes: sizes, into: &buffer)
+          #expect(buffer == policy.mappings(for: pfns, start: start, sizes: sizes, memory: memory), "\(policy.name) \(sizes) round \(round)")
+        }
+      }
+    }
+    #expect(BuiltInPolicy(FolioOrderPolicy()) == nil)
+    #expect(BuiltInPolicy(DriverPreset.gpusvm.makePolicy()) == nil)
+  }
+
+  /// Tables of 4K, 64K, 2M (and 1G) mappings; ranges inside one block, across blocks, past
+  /// every block, and unaligned.
+  @Test(arguments: [false, true])
+  func forEachMappingMatchesFilter(gigantic: Bool) {
+    var random = Random(state: gigantic ? 11 : 5)
+    let table = DevicePageTable()
+    let base: UInt64 = 0x7f00_0000_0000
+    for _ in 0..<300 {
+      let size: DevicePageSize = [.size4K, .size4K, .size64K, .size2M][Int(random.next(4))]
+      let block = random.next(24)
+      let start = base + block << 21 + (size == .size2M ? 0 : (random.next(512) << 12) & ~(size.bytes - 1))
+      table.map(DeviceMapping(start: VirtualAddress(start), size: size, pfn: PFN(0x100000 + random.next(1 << 16) << 9), isWritable: random.next(2) == 0))
+    }
+    if gigantic { table.map(DeviceMapping(start: VirtualAddress(base + (1 << 30)), size: .size1G, pfn: PFN(1 << 18), isWritable: true)) }
+    let all = table.mappings
+    for round in 0..<300 {
+      let start = base + random.next(30 << 21) + (round % 3 == 0 ? random.next(4096) : 0)
+      let length = round % 10 == 0 ? 1 << 32 : 1 + random.next(round % 2 == 0 ? 8192 : 6 << 21)
+      var visited: [DeviceMapping] = []
+      table.forEachMapping(overlapping: VirtualAddress(start), VirtualAddress(start + length)) { visited.append($0) }
+      let expected = all.filter { $0.start.rawValue < start + length && start < $0.end.rawValue }
+      #expect(visited == expected, "round \(round)")
+    }
+    var every: [DeviceMapping] = []
+    table.forEachMapping { every.append($0) }
+    #expect(every == all)
+  }
+}
