@@ -6,21 +6,21 @@ extension Device {
   /// result, counting them by size: a built-in policy appends them to a buffer kept from fault
   /// to fault; any other policy returns its array.
   func commitMappings(_ pfns: [HMMPFN], start: VirtualAddress, memory: PhysicalMemory) {
-    var buffer: [DeviceMapping] = []
-    if let builtInPolicy {
-      swap(&buffer, &mappingBuffer)
-      buffer.removeAll(keepingCapacity: true)
-      builtInPolicy.appendMappings(for: pfns, start: start, sizes: pageSizes, into: &buffer)
-    } else {
-      buffer = policy.mappings(for: pfns, start: start, sizes: pageSizes, memory: memory)
-    }
     let table = pageTable
-    buffer.withUnsafeBufferPointer { mappings in
-      for mapping in mappings {
+    guard let builtInPolicy else {
+      for mapping in policy.mappings(for: pfns, start: start, sizes: pageSizes, memory: memory) {
         table.map(mapping)
         counters.created[mapping.size] += 1
       }
+      return
     }
-    if builtInPolicy != nil { swap(&buffer, &mappingBuffer) }
+    // Nothing else touches the buffer while the table is programmed (map calls no device code).
+    mappingBuffer.removeAll(keepingCapacity: true)
+    builtInPolicy.appendMappings(for: pfns, start: start, sizes: pageSizes, into: &mappingBuffer)
+    for i in mappingBuffer.indices {
+      let mapping = mappingBuffer[i]
+      table.map(mapping)
+      counters.created[mapping.size] += 1
+    }
   }
 }

@@ -10,6 +10,11 @@ import MemoryModel
 /// VMA), runs the driver loop of `hmm_range_fault()` over it and lets the policy choose the
 /// device mappings. Invalidations remove every device mapping that overlaps the range — a large
 /// mapping only partly inside is removed whole, and refaults later — and shoot the TLB down.
+///
+/// The stored properties the fault path reads on every fault are `@exclusivity(unchecked)`: each
+/// is a plain value (or a closure, or a counter struct) that is only read, assigned whole, or
+/// changed by a one-statement `+=`; none is ever passed `inout` or held in an access across a
+/// call, so no two accesses to one of them can overlap.
 public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOps {
   /// Where a device fault puts the data.
   public enum Placement: String, Sendable, CaseIterable {
@@ -36,16 +41,16 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// The mappings of the last fault, kept for the next one (no array per fault).
   @exclusivity(unchecked) var mappingBuffer: [DeviceMapping] = []
   /// Whether the policy is ``PTEBatchPolicy``.
-  var policyIsPTEBatch = false
+  @exclusivity(unchecked) var policyIsPTEBatch = false
   /// The bytes a device fault asks HMM for (a power of two).
   public let faultWindow: UInt64
   /// Attempts of the driver loop before a fault fails with `-EBUSY`.
-  public var retryBudget = 16
+  @exclusivity(unchecked) public var retryBudget = 16
   /// The driver loop the fault path runs (`HMM.DriverLoopVariant.correct` unless a
   /// known-wrong one is chosen for demonstration).
-  public var driverLoopVariant = DriverLoopVariant.correct
+  @exclusivity(unchecked) public var driverLoopVariant = DriverLoopVariant.correct
   /// Hears every interleaving point of the fault path's driver loop (nil: none).
-  public var scheduler: ((DriverLoopPoint) -> Void)?
+  @exclusivity(unchecked) public var scheduler: ((DriverLoopPoint) -> Void)?
   /// The device page table.
   public let pageTable = DevicePageTable()
   /// The TLB.
@@ -53,16 +58,16 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// Counters.
   @exclusivity(unchecked) public internal(set) var counters = DeviceCounters()
   /// Where device faults put data.
-  public var placement: Placement
+  @exclusivity(unchecked) public var placement: Placement
   /// The order its `hmm_range_fault()` calls ask for on PTE-mapped pages (`hmm-order=`; the
   /// `pte-batch` policy always asks for `HMM.HMMOrderHint.pteBatch`).
-  public var hmmOrderHint = HMMOrderHint.mapOrder
+  @exclusivity(unchecked) public var hmmOrderHint = HMMOrderHint.mapOrder
   /// Device-private memory (created when mirroring starts, if `deviceMemoryBytes` > 0).
   @exclusivity(unchecked) public private(set) var deviceMemory: DeviceMemory?
   /// Bytes of device memory to create.
   public let deviceMemoryBytes: UInt64
   /// Pages migrated each way.
-  public internal(set) var migration = MigrationCounters()
+  @exclusivity(unchecked) public internal(set) var migration = MigrationCounters()
   /// The mirrored address space.
   @exclusivity(unchecked) public private(set) var mirroredSpace: AddressSpace?
   @exclusivity(unchecked) var notifier: IntervalNotifier?
