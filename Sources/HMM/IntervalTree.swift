@@ -83,6 +83,17 @@ public struct IntervalTree<Element> {
     collect(node: 2 * node + 1, nodeLow: mid, nodeHigh: nodeHigh, limit: limit, start: start, into: &result)
   }
 
+  /// Whether the `index`th interval (in tree order) overlaps `[start, last]`, by the descent's
+  /// test (`last + 1 > start`, wrapping as `maxLast` does).
+  @inline(__always)
+  public func overlaps(at index: Int, start: UInt64, last: UInt64) -> Bool {
+    starts[index] <= last && lasts[index] &+ 1 > start
+  }
+
+  /// The `index`th element in tree order.
+  @inline(__always)
+  public func element(at index: Int) -> Element { elements[index] }
+
   /// Whether some interval overlaps `[start, last]` (what ``overlapping(start:last:)`` would
   /// find, without building the list).
   public func containsOverlap(start: UInt64, last: UInt64) -> Bool {
@@ -102,7 +113,7 @@ public struct IntervalTree<Element> {
       // A few notifiers (the usual case): a scan in start order reports the same elements in
       // the same order as the pruned descent, with its test (`last + 1 > start`, wrapping as
       // the descent's `maxLast` does).
-      for i in 0..<count where starts[i] <= last && lasts[i] &+ 1 > start { body(elements[i]) }
+      for i in 0..<count where overlaps(at: i, start: start, last: last) { body(elements[i]) }
       return
     }
     var low = 0
