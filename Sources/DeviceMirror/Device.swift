@@ -38,9 +38,9 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   @exclusivity(unchecked) var rules: (any DriverFaultRules)?
   /// Which built-in policy the policy is, if it is one (its mappings go to ``mappingBuffer``).
   @exclusivity(unchecked) var builtInPolicy: BuiltInPolicy?
-  /// Whether a one-page fault that needs no CPU fault takes the short path (tests turn it off
-  /// to compare it with the whole path).
-  @exclusivity(unchecked) var allowsOnePageShortcut = true
+  /// Whether a fault that needs no CPU fault takes the short path (tests turn it off to compare
+  /// it with the whole path).
+  @exclusivity(unchecked) var allowsFaultShortcut = true
   /// The mappings of the last fault, kept for the next one (no array per fault).
   @exclusivity(unchecked) var mappingBuffer: [DeviceMapping] = []
   /// Whether the policy is ``PTEBatchPolicy``.
@@ -199,7 +199,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
 
   /// A device fault at `address`: HMM over the fault window, then the policy's mappings.
   public func handleFault(at address: VirtualAddress, write: Bool) throws(HMMError) {
-    if faultWindow == 4096 && faultOnePageWithoutCPUFault(at: address, write: write) { return }
+    if faultWithoutCPUFault(at: address, write: write) { return }
     counters.faults += 1
     guard let space = mirroredSpace, let notifier, let vma = space.vma(containing: address) else {
       throw .fault(address)
