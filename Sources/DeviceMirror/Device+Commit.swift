@@ -17,10 +17,9 @@ extension Device {
     // Nothing else touches the buffer while the table is programmed (map calls no device code).
     mappingBuffer.removeAll(keepingCapacity: true)
     builtInPolicy.appendMappings(for: pfns, start: start, sizes: pageSizes, into: &mappingBuffer)
-    for i in mappingBuffer.indices {
-      let mapping = mappingBuffer[i]
-      table.map(mapping)
-      counters.created[mapping.size] += 1
+    mappingBuffer.withUnsafeBufferPointer { mappings in
+      table.map(mappings)
+      for mapping in mappings { counters.created[mapping.size] += 1 }
     }
   }
 }

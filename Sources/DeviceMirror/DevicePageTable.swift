@@ -157,6 +157,31 @@ public final class DevicePageTable {
     adjustCount(mapping.size, by: 1)
   }
 
+  /// ``map(_:)`` for each of `mappings` in order, with a run of 4 KiB mappings into one small
+  /// block written through that block directly (one block lookup for the run, not one each):
+  /// the same slots, counts and generation as mapping them one by one.
+  func map(_ mappings: UnsafeBufferPointer<DeviceMapping>) {
+    var current: (key: UInt64, block: SmallBlock)?
+    for mapping in mappings {
+      let key = mapping.start.rawValue >> 21
+      guard mapping.size == .size4K, gigantic.isEmpty, let run = current, run.key == key else {
+        map(mapping)
+        // The block a 4K (or 64K) mapping went into, for the next one.
+        if mapping.size < .size2M, case .small(let block) = self.block(key) { current = (key, block) } else { current = nil }
+        continue
+      }
+      // map(mapping) for a 4K mapping into a small block (gigantic is empty, so nothing to unmap
+      // above it): clear what overlaps the slot, then fill it.
+      generation &+= 1
+      let index = Int((mapping.start.rawValue >> 12) & 511)
+      let block = run.block
+      if !block.slots[index].isEmpty { clearSlots(block, index, index + 1, blockStart: key << 21) { _ in } }
+      block.slots[index] = Slot(pfn: mapping.pfn.rawValue, order: 0, writable: mapping.isWritable)
+      block.used += 1
+      countsBySize.0 += 1
+    }
+  }
+
   /// Removes the mappings that overlap slots `[from, to)` of `block` (whole), counting them out.
   private func clearSlots(_ block: SmallBlock, _ from: Int, _ to: Int, blockStart: UInt64, removed: (DeviceMapping) -> Void) {
     var index = from

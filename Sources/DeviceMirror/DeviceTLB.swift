@@ -125,16 +125,23 @@ public struct DeviceTLB {
     let array = arrays[a]
     let vpn = mapping.start.rawValue >> array.shift
     let first = firstSlot(array, vpn)
-    var victim = first
-    for way in first..<(first + array.ways) {
-      if slots[way].tag == vpn &+ 1 || slots[way].tag == 0 {
-        victim = way
-        break
+    let tag = vpn &+ 1
+    let filled = Slot(tag: tag, pfn: mapping.pfn.rawValue, stamp: clock, writable: mapping.isWritable)
+    let evicted = slots.withUnsafeMutableBufferPointer { slots -> Bool in
+      // The entry's own slot or the first empty one, else the least recently used way.
+      var victim = first
+      for way in first..<(first + array.ways) {
+        if slots[way].tag == tag || slots[way].tag == 0 {
+          victim = way
+          break
+        }
+        if slots[way].stamp < slots[victim].stamp { victim = way }
       }
-      if slots[way].stamp < slots[victim].stamp { victim = way }
+      let evicted = slots[victim].tag != 0 && slots[victim].tag != tag
+      slots[victim] = filled
+      return evicted
     }
-    if slots[victim].tag != 0 && slots[victim].tag != vpn &+ 1 { statistics.evictions += 1 }
-    slots[victim] = Slot(tag: vpn &+ 1, pfn: mapping.pfn.rawValue, stamp: clock, writable: mapping.isWritable)
+    if evicted { statistics.evictions += 1 }
     statistics.fills += 1
   }
 

@@ -88,4 +88,37 @@ import Testing
     table.forEachMapping { every.append($0) }
     #expect(every == all)
   }
+
+  /// Mapping a list at once (runs of 4K mappings through their block) leaves the table as
+  /// mapping it one by one: 4K over 64K and 2M mappings, 64K over 4K, blocks that change kind,
+  /// with and without a 1G mapping.
+  @Test(arguments: [false, true])
+  func mappingAListMatchesMappingOneByOne(gigantic: Bool) {
+    var random = Random(state: gigantic ? 3 : 4)
+    let base: UInt64 = 0x7f00_0000_0000
+    let batched = DevicePageTable()
+    let single = DevicePageTable()
+    if gigantic {
+      for table in [batched, single] { table.map(DeviceMapping(start: VirtualAddress(base + (1 << 30)), size: .size1G, pfn: PFN(1 << 18), isWritable: true)) }
+    }
+    for _ in 0..<60 {
+      var list: [DeviceMapping] = []
+      var address = base + random.next(6) << 21 + random.next(512) << 12
+      for _ in 0..<(1 + Int(random.next(700))) {
+        let size: DevicePageSize = random.next(10) == 0 ? [.size64K, .size2M][Int(random.next(2))] : .size4K
+        address = (address + size.bytes - 1) & ~(size.bytes - 1)
+        list.append(DeviceMapping(start: VirtualAddress(address), size: size, pfn: PFN(0x200000 + random.next(1 << 12) << 9), isWritable: random.next(2) == 0))
+        address += random.next(8) == 0 ? size.bytes * (1 + random.next(600)) : size.bytes
+        if random.next(20) == 0 { address = base + random.next(6) << 21 }
+      }
+      list.withUnsafeBufferPointer { batched.map($0) }
+      for mapping in list { single.map(mapping) }
+      #expect(batched.mappings == single.mappings)
+      #expect(batched.counts == single.counts && batched.generation == single.generation)
+      let start = base + random.next(6) << 21
+      let end = start + random.next(3 << 21) + 4096
+      batched.unmap(VirtualAddress(start), VirtualAddress(end))
+      single.unmap(VirtualAddress(start), VirtualAddress(end))
+    }
+  }
 }
