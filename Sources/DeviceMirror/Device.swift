@@ -108,8 +108,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
 
   /// Caches what the fault and invalidation paths ask of the policy.
   private func policyChanged() {
-    rules = policy as? any DriverFaultRules
     builtInPolicy = BuiltInPolicy(policy)
+    // The built-in policies have no driver rules: no cast to the protocol (a conformance
+    // lookup) for them.
+    rules = builtInPolicy == nil ? policy as? any DriverFaultRules : nil
     policyIsPTEBatch = policy is PTEBatchPolicy
   }
 
