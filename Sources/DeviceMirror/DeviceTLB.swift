@@ -67,6 +67,9 @@ public struct DeviceTLB {
   /// Every array's slots, one flat buffer (array `a` holds `arrays[a].base ..< base + sets * ways`).
   var slots: ContiguousArray<Slot>
   var clock: UInt64 = 0
+  /// Valid entries per array (by index in ``arrays``): a shootdown skips an array with none, as
+  /// its scan would find nothing (a device that maps only 4 KiB pages never fills the others).
+  var validEntries: ContiguousArray<Int>
   /// Counters.
   public internal(set) var statistics = Statistics()
 
@@ -81,6 +84,7 @@ public struct DeviceTLB {
                    setMask: UInt64(sets - 1), pageMask: UInt64(size.pageCount - 1))
     }
     slots = ContiguousArray(repeating: Slot(), count: base)
+    validEntries = ContiguousArray(repeating: 0, count: arrays.count)
   }
 
   /// A default geometry for a ladder: 64 entries 4-way for 4K, 32 4-way for 64K and 2M, 8 fully
@@ -127,7 +131,7 @@ public struct DeviceTLB {
     let first = firstSlot(array, vpn)
     let tag = vpn &+ 1
     let filled = Slot(tag: tag, pfn: mapping.pfn.rawValue, stamp: clock, writable: mapping.isWritable)
-    let evicted = slots.withUnsafeMutableBufferPointer { slots -> Bool in
+    let (evicted, wasEmpty) = slots.withUnsafeMutableBufferPointer { slots -> (Bool, Bool) in
       // The entry's own slot or the first empty one, else the least recently used way.
       var victim = first
       for way in first..<(first + array.ways) {
@@ -138,22 +142,26 @@ public struct DeviceTLB {
         if slots[way].stamp < slots[victim].stamp { victim = way }
       }
       let evicted = slots[victim].tag != 0 && slots[victim].tag != tag
+      let wasEmpty = slots[victim].tag == 0
       slots[victim] = filled
-      return evicted
+      return (evicted, wasEmpty)
     }
+    if wasEmpty { validEntries[a] += 1 }
     if evicted { statistics.evictions += 1 }
     statistics.fills += 1
   }
 
   /// Drops every entry that overlaps `[start, end)`.
   public mutating func invalidate(_ start: VirtualAddress, _ end: VirtualAddress) {
-    for array in arrays {
-      if start < end, shootDownBySet(array, start, end) { continue }
+    for a in arrays.indices where validEntries[a] > 0 {
+      let array = arrays[a]
+      if start < end, shootDownBySet(a, start, end) { continue }
       let bytes = array.size.bytes
       for way in array.slotRange where slots[way].tag != 0 {
         let entryStart = (slots[way].tag &- 1) &* bytes
         if entryStart < end.rawValue && start.rawValue < entryStart &+ bytes {
           slots[way].tag = 0
+          validEntries[a] -= 1
           statistics.shootdowns += 1
         }
       }

@@ -121,4 +121,27 @@ import Testing
       single.unmap(VirtualAddress(start), VirtualAddress(end))
     }
   }
+
+  /// The TLB's valid-entry counts (which let a shootdown skip an empty array) stay equal to the
+  /// valid slots through fills, refills, evictions and shootdowns of every size.
+  @Test func tlbValidCountsFollowTheSlots() {
+    var random = Random(state: 21)
+    var tlb = DeviceTLB(geometry: [.size4K: .init(entries: 16, ways: 4), .size64K: .init(entries: 8, ways: 2),
+                                   .size2M: .init(entries: 8, ways: 4), .size1G: .init(entries: 2, ways: 2)])
+    let base: UInt64 = 0x7f00_0000_0000
+    for round in 0..<400 {
+      let size = DevicePageSize.allCases[Int(random.next(4))]
+      let start = (base + random.next(1 << 28)) & ~(size.bytes - 1)
+      tlb.fill(DeviceMapping(start: VirtualAddress(start), size: size, pfn: PFN(random.next(1 << 20) << 18), isWritable: true))
+      if round % 3 == 0 {
+        let from = base + random.next(1 << 28)
+        tlb.invalidate(VirtualAddress(from), VirtualAddress(from + [UInt64(4096), 65536, 3 << 20, 1 << 27][Int(random.next(4))]))
+      }
+      for a in tlb.arrays.indices {
+        #expect(tlb.validEntries[a] == tlb.arrays[a].slotRange.filter { tlb.slots[$0].tag != 0 }.count, "round \(round)")
+      }
+    }
+    tlb.invalidate(VirtualAddress(0), VirtualAddress(UInt64.max))
+    #expect(tlb.validEntries.allSatisfy { $0 == 0 } && tlb.entries.isEmpty)
+  }
 }
