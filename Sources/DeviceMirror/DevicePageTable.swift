@@ -215,7 +215,9 @@ public final class DevicePageTable {
   /// inside — handing each to `removed` (in the order ``unmap(_:_:)`` returns them), without
   /// building a list.
   public func unmap(_ start: VirtualAddress, _ end: VirtualAddress, removed: (DeviceMapping) -> Void) {
-    guard start < end else { return }
+    // Nothing mapped (a mirroring device before its first fault, or after a large invalidation):
+    // nothing to remove, and the generation stays.
+    guard start < end, mappingCount > 0 else { return }
     // The generation moves only when a mapping goes: an invalidation of a range the device does
     // not map (most CPU changes) leaves the safety oracle's last verdict on this table valid.
     let before = countsBySize

@@ -76,8 +76,9 @@ public struct DeviceTLB {
   /// A TLB with one array per size in `geometry`, probed largest size first.
   public init(geometry: [DevicePageSize: Geometry]) {
     var base = 0
-    arrays = geometry.keys.sorted(by: >).map { size in
-      let g = geometry[size]!
+    // Largest size first (the order of `geometry.keys.sorted(by: >)`, without the sort).
+    arrays = DevicePageSize.allCases.reversed().compactMap { size in
+      guard let g = geometry[size] else { return nil }
       defer { base += g.entries }
       let sets = g.entries / g.ways
       return Array(size: size, sets: sets, ways: g.ways, base: base, shift: UInt64(12 + size.order),
