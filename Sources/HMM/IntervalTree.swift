@@ -85,17 +85,25 @@ public struct IntervalTree<Element> {
 
   /// Whether the `index`th interval (in tree order) overlaps `[start, last]`, by the descent's
   /// test (`last + 1 > start`, wrapping as `maxLast` does).
+  /// - Parameters:
+  ///   - index: the position in tree order (below ``count``).
+  ///   - start: the first address of the query.
+  ///   - last: the last address of the query (inclusive).
   @inline(__always)
   public func overlaps(at index: Int, start: UInt64, last: UInt64) -> Bool {
     starts[index] <= last && lasts[index] &+ 1 > start
   }
 
   /// The `index`th element in tree order.
+  /// - Parameter index: the position in tree order (below ``count``).
   @inline(__always)
   public func element(at index: Int) -> Element { elements[index] }
 
   /// Whether some interval overlaps `[start, last]` (what ``overlapping(start:last:)`` would
   /// find, without building the list).
+  /// - Parameters:
+  ///   - start: the first address of the query.
+  ///   - last: the last address of the query (inclusive).
   public func containsOverlap(start: UInt64, last: UInt64) -> Bool {
     var found = false
     forEachOverlapping(start: start, last: last) { _ in found = true }
@@ -105,6 +113,10 @@ public struct IntervalTree<Element> {
   /// Calls `body` for each element whose interval overlaps `[start, last]`, in tree order (by
   /// start): the elements ``overlapping(start:last:)`` returns, without the array. `body` must
   /// not change the tree.
+  /// - Parameters:
+  ///   - start: the first address of the query.
+  ///   - last: the last address of the query (inclusive).
+  ///   - body: hears each overlapping element.
   @inline(__always)
   public func forEachOverlapping(start: UInt64, last: UInt64, _ body: (Element) -> Void) {
     let count = elements.count
