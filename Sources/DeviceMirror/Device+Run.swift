@@ -46,7 +46,10 @@ extension Device {
         tlb.countMiss()
       }
       counters.accesses += 1
-      let pfn = try translateMissed(cursor, write: write)
+      // translateMissed(cursor, write:), with the walk that finds a translation inline.
+      counters.tlbMisses += 1
+      let pfn: PFN
+      if let walked = walk(cursor, write: write) { pfn = walked } else { pfn = try faultAndReplay(cursor, write: write) }
       guard body(cursor, pfn, 1) == 1 else { return }
       left -= 1
       cursor = cursor.alignedDown(to: 4096) + 4096

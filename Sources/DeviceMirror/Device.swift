@@ -10,6 +10,11 @@ import MemoryModel
 /// VMA), runs the driver loop of `hmm_range_fault()` over it and lets the policy choose the
 /// device mappings. Invalidations remove every device mapping that overlaps the range — a large
 /// mapping only partly inside is removed whole, and refaults later — and shoot the TLB down.
+///
+/// The stored properties the fault path reads on every fault are `@exclusivity(unchecked)`: each
+/// is a plain value (or a closure, or a counter struct) that is only read, assigned whole, or
+/// changed by a one-statement `+=`; none is ever passed `inout` or held in an access across a
+/// call, so no two accesses to one of them can overlap.
 public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOps {
   /// Where a device fault puts the data.
   public enum Placement: String, Sendable, CaseIterable {
@@ -31,17 +36,24 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   }
   /// The policy as ``DriverFaultRules``, if it is one (found once per policy, not per fault).
   @exclusivity(unchecked) var rules: (any DriverFaultRules)?
+  /// Which built-in policy the policy is, if it is one (its mappings go to ``mappingBuffer``).
+  @exclusivity(unchecked) var builtInPolicy: BuiltInPolicy?
+  /// Whether a fault that needs no CPU fault takes the short path (tests turn it off to compare
+  /// it with the whole path).
+  @exclusivity(unchecked) var allowsFaultShortcut = true
+  /// The mappings of the last fault, kept for the next one (no array per fault).
+  @exclusivity(unchecked) var mappingBuffer: [DeviceMapping] = []
   /// Whether the policy is ``PTEBatchPolicy``.
-  var policyIsPTEBatch = false
+  @exclusivity(unchecked) var policyIsPTEBatch = false
   /// The bytes a device fault asks HMM for (a power of two).
   public let faultWindow: UInt64
   /// Attempts of the driver loop before a fault fails with `-EBUSY`.
-  public var retryBudget = 16
+  @exclusivity(unchecked) public var retryBudget = 16
   /// The driver loop the fault path runs (`HMM.DriverLoopVariant.correct` unless a
   /// known-wrong one is chosen for demonstration).
-  public var driverLoopVariant = DriverLoopVariant.correct
+  @exclusivity(unchecked) public var driverLoopVariant = DriverLoopVariant.correct
   /// Hears every interleaving point of the fault path's driver loop (nil: none).
-  public var scheduler: ((DriverLoopPoint) -> Void)?
+  @exclusivity(unchecked) public var scheduler: ((DriverLoopPoint) -> Void)?
   /// The device page table.
   public let pageTable = DevicePageTable()
   /// The TLB.
@@ -49,16 +61,16 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// Counters.
   @exclusivity(unchecked) public internal(set) var counters = DeviceCounters()
   /// Where device faults put data.
-  public var placement: Placement
+  @exclusivity(unchecked) public var placement: Placement
   /// The order its `hmm_range_fault()` calls ask for on PTE-mapped pages (`hmm-order=`; the
   /// `pte-batch` policy always asks for `HMM.HMMOrderHint.pteBatch`).
-  public var hmmOrderHint = HMMOrderHint.mapOrder
+  @exclusivity(unchecked) public var hmmOrderHint = HMMOrderHint.mapOrder
   /// Device-private memory (created when mirroring starts, if `deviceMemoryBytes` > 0).
   @exclusivity(unchecked) public private(set) var deviceMemory: DeviceMemory?
   /// Bytes of device memory to create.
   public let deviceMemoryBytes: UInt64
   /// Pages migrated each way.
-  public internal(set) var migration = MigrationCounters()
+  @exclusivity(unchecked) public internal(set) var migration = MigrationCounters()
   /// The mirrored address space.
   @exclusivity(unchecked) public private(set) var mirroredSpace: AddressSpace?
   @exclusivity(unchecked) var notifier: IntervalNotifier?
@@ -96,7 +108,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
 
   /// Caches what the fault and invalidation paths ask of the policy.
   private func policyChanged() {
-    rules = policy as? any DriverFaultRules
+    builtInPolicy = BuiltInPolicy(policy)
+    // The built-in policies have no driver rules: no cast to the protocol (a conformance
+    // lookup) for them.
+    rules = builtInPolicy == nil ? policy as? any DriverFaultRules : nil
     policyIsPTEBatch = policy is PTEBatchPolicy
   }
 
@@ -145,6 +160,11 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   func translateMissed(_ address: VirtualAddress, write: Bool) throws(HMMError) -> PFN {
     counters.tlbMisses += 1
     if let pfn = walk(address, write: write) { return pfn }
+    return try faultAndReplay(address, write: write)
+  }
+
+  /// The rest of a missed access whose walk found no translation: fault, then walk again.
+  func faultAndReplay(_ address: VirtualAddress, write: Bool) throws(HMMError) -> PFN {
     // The device replays the faulting access after the fault is handled; an invalidation that
     // landed after the fault programmed the table (possible only when a scheduler runs CPU
     // commands between the driver loop's steps) makes it fault again.
@@ -158,7 +178,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   }
 
   /// Walks the device page table and fills the TLB on success.
-  private func walk(_ address: VirtualAddress, write: Bool) -> PFN? {
+  @inline(__always)
+  func walk(_ address: VirtualAddress, write: Bool) -> PFN? {
     guard let mapping = pageTable.lookup(address) else {
       counters.walkSteps += 4
       return nil
@@ -180,6 +201,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
 
   /// A device fault at `address`: HMM over the fault window, then the policy's mappings.
   public func handleFault(at address: VirtualAddress, write: Bool) throws(HMMError) {
+    if faultWithoutCPUFault(at: address, write: write) { return }
     counters.faults += 1
     guard let space = mirroredSpace, let notifier, let vma = space.vma(containing: address) else {
       throw .fault(address)
@@ -202,10 +224,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     do {
       result = try HMM.faultAndCommit(&range, retryBudget: retryBudget, variant: driverLoopVariant, scheduler: scheduler) {
         (range: inout HMMRange) throws(HMMError) in
-        for mapping in policy.mappings(for: range.pfns, start: range.start, sizes: pageSizes, memory: memory) {
-          pageTable.map(mapping)
-          counters.created[mapping.size] += 1
-        }
+        commitMappings(range.pfns, start: range.start, memory: memory)
       }
     } catch {
       counters.hmmCalls += 1

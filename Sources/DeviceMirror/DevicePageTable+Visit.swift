@@ -7,6 +7,24 @@ extension DevicePageTable {
   /// visited — not the size of the range, and no array of every mapping.
   public func forEachMapping(overlapping start: VirtualAddress, _ end: VirtualAddress, _ body: (DeviceMapping) -> Void) {
     guard start < end else { return }
+    if gigantic.isEmpty {
+      // No 1G mappings: the blocks in address order, by key when the range spans no more keys
+      // than blocks exist (no list of keys built), else the existing keys sorted.
+      let firstBlock = start.rawValue >> 21
+      let lastBlock = (end.rawValue - 1) >> 21
+      guard !blocks.isEmpty else { return }
+      if lastBlock - firstBlock < UInt64(blocks.count) {
+        var key = firstBlock
+        while true {
+          visitBlock(key, start, end, body)
+          if key == lastBlock { break }
+          key += 1
+        }
+      } else {
+        for key in blocks.keys.filter({ $0 >= firstBlock && $0 <= lastBlock }).sorted() { visitBlock(key, start, end, body) }
+      }
+      return
+    }
     let firstGigantic = start.rawValue >> 30
     let lastGigantic = (end.rawValue - 1) >> 30
     let gigantics: [UInt64] = gigantic.isEmpty ? []
@@ -38,7 +56,7 @@ extension DevicePageTable {
   }
 
   private func visitBlock(_ key: UInt64, _ start: VirtualAddress, _ end: VirtualAddress, _ body: (DeviceMapping) -> Void) {
-    guard let block = blocks[key] else { return }
+    guard let block = block(key) else { return }
     switch block {
     case .huge(let mapping):
       body(mapping)

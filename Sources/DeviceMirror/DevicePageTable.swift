@@ -75,6 +75,7 @@ public final class DevicePageTable {
     }
   }
 
+  @inline(__always)
   private func adjustCount(_ size: DevicePageSize, by delta: Int) {
     switch size {
     case .size4K: countsBySize.0 += delta
@@ -131,7 +132,11 @@ public final class DevicePageTable {
         block = existing
         // What overlaps in this block goes first (whole: a 64K mapping under a 4K one).
         let first = Int((mapping.start.rawValue >> 12) & 511)
-        let cleared = block.slots[first..<(first + mapping.size.pageCount)].contains { !$0.isEmpty }
+        var cleared = false
+        for i in first..<(first + mapping.size.pageCount) where !block.slots[i].isEmpty {
+          cleared = true
+          break
+        }
         if cleared { clearSlots(block, first, first + mapping.size.pageCount, blockStart: key << 21) { _ in } }
       case .huge(let old):
         setBlock(key, nil)
@@ -150,6 +155,31 @@ public final class DevicePageTable {
       block.used += mapping.size.pageCount
     }
     adjustCount(mapping.size, by: 1)
+  }
+
+  /// ``map(_:)`` for each of `mappings` in order, with a run of 4 KiB mappings into one small
+  /// block written through that block directly (one block lookup for the run, not one each):
+  /// the same slots, counts and generation as mapping them one by one.
+  func map(_ mappings: UnsafeBufferPointer<DeviceMapping>) {
+    var current: (key: UInt64, block: SmallBlock)?
+    for mapping in mappings {
+      let key = mapping.start.rawValue >> 21
+      guard mapping.size == .size4K, gigantic.isEmpty, let run = current, run.key == key else {
+        map(mapping)
+        // The block a 4K (or 64K) mapping went into, for the next one.
+        if mapping.size < .size2M, case .small(let block) = self.block(key) { current = (key, block) } else { current = nil }
+        continue
+      }
+      // map(mapping) for a 4K mapping into a small block (gigantic is empty, so nothing to unmap
+      // above it): clear what overlaps the slot, then fill it.
+      generation &+= 1
+      let index = Int((mapping.start.rawValue >> 12) & 511)
+      let block = run.block
+      if !block.slots[index].isEmpty { clearSlots(block, index, index + 1, blockStart: key << 21) { _ in } }
+      block.slots[index] = Slot(pfn: mapping.pfn.rawValue, order: 0, writable: mapping.isWritable)
+      block.used += 1
+      countsBySize.0 += 1
+    }
   }
 
   /// Removes the mappings that overlap slots `[from, to)` of `block` (whole), counting them out.
@@ -185,7 +215,9 @@ public final class DevicePageTable {
   /// inside — handing each to `removed` (in the order ``unmap(_:_:)`` returns them), without
   /// building a list.
   public func unmap(_ start: VirtualAddress, _ end: VirtualAddress, removed: (DeviceMapping) -> Void) {
-    guard start < end else { return }
+    // Nothing mapped (a mirroring device before its first fault, or after a large invalidation):
+    // nothing to remove, and the generation stays.
+    guard start < end, mappingCount > 0 else { return }
     // The generation moves only when a mapping goes: an invalidation of a range the device does
     // not map (most CPU changes) leaves the safety oracle's last verdict on this table valid.
     let before = countsBySize

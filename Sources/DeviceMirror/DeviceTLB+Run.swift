@@ -55,13 +55,14 @@ extension DeviceTLB {
 }
 
 extension DeviceTLB {
-  /// Drops the entries of `array` that overlap `[start, end)` by probing only the sets their
+  /// Drops the entries of array `index` that overlap `[start, end)` by probing only the sets their
   /// virtual page numbers fall in, when the range covers fewer of this size's pages than the
   /// array has sets (each set is then probed for one page number at most, so every overlapping
   /// entry is found once, as the full scan finds it).
   /// - Returns: false, changing nothing, when the range is too large for that (scan instead).
   /// - Precondition: `start < end`.
-  mutating func shootDownBySet(_ array: Array, _ start: VirtualAddress, _ end: VirtualAddress) -> Bool {
+  mutating func shootDownBySet(_ index: Int, _ start: VirtualAddress, _ end: VirtualAddress) -> Bool {
+    let array = arrays[index]
     let first = start.rawValue >> array.shift
     let last = (end.rawValue &- 1) >> array.shift
     guard last &- first < UInt64(array.sets) else { return false }
@@ -71,6 +72,7 @@ extension DeviceTLB {
       let set = firstSlot(array, vpn)
       for way in set..<(set &+ array.ways) where slots[way].tag == tag {
         slots[way].tag = 0
+        validEntries[index] -= 1
         statistics.shootdowns += 1
       }
       if vpn == last { break }

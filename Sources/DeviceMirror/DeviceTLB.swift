@@ -67,20 +67,25 @@ public struct DeviceTLB {
   /// Every array's slots, one flat buffer (array `a` holds `arrays[a].base ..< base + sets * ways`).
   var slots: ContiguousArray<Slot>
   var clock: UInt64 = 0
+  /// Valid entries per array (by index in ``arrays``): a shootdown skips an array with none, as
+  /// its scan would find nothing (a device that maps only 4 KiB pages never fills the others).
+  var validEntries: ContiguousArray<Int>
   /// Counters.
   public internal(set) var statistics = Statistics()
 
   /// A TLB with one array per size in `geometry`, probed largest size first.
   public init(geometry: [DevicePageSize: Geometry]) {
     var base = 0
-    arrays = geometry.keys.sorted(by: >).map { size in
-      let g = geometry[size]!
+    // Largest size first (the order of `geometry.keys.sorted(by: >)`, without the sort).
+    arrays = DevicePageSize.allCases.reversed().compactMap { size in
+      guard let g = geometry[size] else { return nil }
       defer { base += g.entries }
       let sets = g.entries / g.ways
       return Array(size: size, sets: sets, ways: g.ways, base: base, shift: UInt64(12 + size.order),
                    setMask: UInt64(sets - 1), pageMask: UInt64(size.pageCount - 1))
     }
     slots = ContiguousArray(repeating: Slot(), count: base)
+    validEntries = ContiguousArray(repeating: 0, count: arrays.count)
   }
 
   /// A default geometry for a ladder: 64 entries 4-way for 4K, 32 4-way for 64K and 2M, 8 fully
@@ -118,33 +123,46 @@ public struct DeviceTLB {
 
   /// Caches `mapping` (if the TLB has an array for its size).
   public mutating func fill(_ mapping: DeviceMapping) {
-    guard let a = arrays.firstIndex(where: { $0.size == mapping.size }) else { return }
+    var a = 0
+    while a < arrays.count && arrays[a].size != mapping.size { a += 1 }
+    guard a < arrays.count else { return }
     clock &+= 1
     let array = arrays[a]
     let vpn = mapping.start.rawValue >> array.shift
     let first = firstSlot(array, vpn)
-    var victim = first
-    for way in first..<(first + array.ways) {
-      if slots[way].tag == vpn &+ 1 || slots[way].tag == 0 {
-        victim = way
-        break
+    let tag = vpn &+ 1
+    let filled = Slot(tag: tag, pfn: mapping.pfn.rawValue, stamp: clock, writable: mapping.isWritable)
+    let (evicted, wasEmpty) = slots.withUnsafeMutableBufferPointer { slots -> (Bool, Bool) in
+      // The entry's own slot or the first empty one, else the least recently used way.
+      var victim = first
+      for way in first..<(first + array.ways) {
+        if slots[way].tag == tag || slots[way].tag == 0 {
+          victim = way
+          break
+        }
+        if slots[way].stamp < slots[victim].stamp { victim = way }
       }
-      if slots[way].stamp < slots[victim].stamp { victim = way }
+      let evicted = slots[victim].tag != 0 && slots[victim].tag != tag
+      let wasEmpty = slots[victim].tag == 0
+      slots[victim] = filled
+      return (evicted, wasEmpty)
     }
-    if slots[victim].tag != 0 && slots[victim].tag != vpn &+ 1 { statistics.evictions += 1 }
-    slots[victim] = Slot(tag: vpn &+ 1, pfn: mapping.pfn.rawValue, stamp: clock, writable: mapping.isWritable)
+    if wasEmpty { validEntries[a] += 1 }
+    if evicted { statistics.evictions += 1 }
     statistics.fills += 1
   }
 
   /// Drops every entry that overlaps `[start, end)`.
   public mutating func invalidate(_ start: VirtualAddress, _ end: VirtualAddress) {
-    for array in arrays {
-      if start < end, shootDownBySet(array, start, end) { continue }
+    for a in arrays.indices where validEntries[a] > 0 {
+      let array = arrays[a]
+      if start < end, shootDownBySet(a, start, end) { continue }
       let bytes = array.size.bytes
       for way in array.slotRange where slots[way].tag != 0 {
         let entryStart = (slots[way].tag &- 1) &* bytes
         if entryStart < end.rawValue && start.rawValue < entryStart &+ bytes {
           slots[way].tag = 0
+          validEntries[a] -= 1
           statistics.shootdowns += 1
         }
       }

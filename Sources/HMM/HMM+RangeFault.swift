@@ -82,7 +82,13 @@ public enum HMM {
       defer { filled = walker.filled }
       var cursor = from
       let vmas = space.vmas
-      var index = vmas.firstIndex { $0.end > cursor } ?? vmas.count
+      // find_vma: the first VMA that ends above the cursor (VMAs are sorted and disjoint).
+      var index = 0
+      var high = vmas.count
+      while index < high {
+        let mid = (index + high) / 2
+        if vmas[mid].end <= cursor { index = mid + 1 } else { high = mid }
+      }
       while cursor < end {
         guard index < vmas.count, vmas[index].start < end else {
           // No VMA from here to the end (hmm_vma_walk_hole with no vma).
@@ -102,13 +108,40 @@ public enum HMM {
         } else {
           walker.vmaEnd = stop
           walker.hugetlbSize = vma.hugetlbPageSize
-          space.pageTable.walk(cursor, stop, &walker)
+          if stop.rawValue &- cursor.rawValue == 4096 {
+            walkOnePage(space.pageTable, cursor, &walker)
+          } else {
+            space.pageTable.walk(cursor, stop, &walker)
+          }
           if let outcome = walker.outcome { return outcome }
         }
         cursor = stop
         index += 1
       }
       return .done
+    }
+  }
+}
+
+extension HMM {
+  /// `pageTable.walk(address, address + 4K, &walker)` for one page, from one unrolled lookup:
+  /// the one callback the walk would make — the PTE, the leaf above it, or the hole at the level
+  /// the lookup stopped at. (A fault window of one page walks once per device fault.) Falls back
+  /// to the walk for any entry the walk would descend through.
+  @inline(__always)
+  static func walkOnePage(_ pageTable: PageTable, _ address: VirtualAddress, _ walker: inout HMMWalker) {
+    let (entry, level, _) = pageTable.lookup(address)
+    let end = address + 4096
+    switch level {
+    case .pte:
+      var pte = entry
+      _ = withUnsafePointer(to: &pte) { walker.visitPTEs(UnsafeBufferPointer(start: $0, count: 1), start: address) }
+    case _ where entry.isNone:
+      _ = walker.visitHole(start: address, end: end, level: level)
+    case _ where level != .pgd && (entry.isHuge || entry.isSwap || entry.isProtNone):
+      _ = walker.visitLeaf(entry, level: level, start: address, end: end)
+    default:
+      pageTable.walk(address, end, &walker)
     }
   }
 }
@@ -121,7 +154,9 @@ struct HMMWalker: PageTableVisitor {
   let mask: UInt64
   let mayFault: Bool
   let owner: Int?
-  let system: MemorySystem
+  /// Unowned: the walker lives inside one walk of an address space of this system, which the
+  /// caller holds (no retain and release per walk).
+  unowned(unsafe) let system: MemorySystem
   let zeroPage: PFN
   var vmaEnd = VirtualAddress(0)
   var hugetlbSize: PageSize?

@@ -11,8 +11,14 @@ extension HMMRange {
     precondition(start.isAligned(to: 4096) && end.isAligned(to: 4096) && start < end, "an HMM range is page aligned and not empty")
     var pfns: [HMMPFN] = []
     swap(&pfns, &buffer)
-    pfns.removeAll(keepingCapacity: true)
-    pfns.append(contentsOf: repeatElement(.none, count: Int((end - start) >> 12)))
+    let count = Int((end - start) >> 12)
+    if pfns.count == count {
+      // The same size as last time (one fault window after another): zero in place.
+      pfns.withUnsafeMutableBufferPointer { entries in entries.update(repeating: .none) }
+    } else {
+      pfns.removeAll(keepingCapacity: true)
+      pfns.append(contentsOf: repeatElement(.none, count: count))
+    }
     self.init(notifier: notifier, notifierSequence: notifierSequence, start: start, end: end, defaultFlags: defaultFlags,
               pfnFlagsMask: pfnFlagsMask, devicePrivateOwner: devicePrivateOwner, pfns: pfns)
   }

@@ -39,33 +39,7 @@ extension HMM {
   /// - Complexity: O(number of runs + order-0 entries).
   public static func runsByMapOrder(_ pfns: [HMMPFN], start: VirtualAddress) -> [HMMRun] {
     var runs: [HMMRun] = []
-    pfns.withUnsafeBufferPointer { entries in
-      var i = 0
-      let count = entries.count
-      while i < count {
-        let entry = entries[i]
-        let flags = entry.flags
-        let address = start + UInt64(i) << 12
-        if entry.isValid && entry.mapOrder > 0 {
-          let pages = 1 << entry.mapOrder
-          let blockEnd = (Int(address.pageNumber) & ~(pages - 1)) + pages
-          let n = min(blockEnd - Int(address.pageNumber), count - i)
-          runs.append(HMMRun(start: address, size: UInt64(n) << 12, flags: flags, order: entry.mapOrder, pfn: entry.pfn))
-          i += n
-          continue
-        }
-        var n = 1
-        let valid = entry.isValid
-        while i + n < count {
-          let next = entries[i + n]
-          guard next.flags == flags, next.mapOrder == 0 || !next.isValid else { break }
-          if valid && next.pfn.rawValue != entry.pfn.rawValue &+ UInt64(n) { break }
-          n += 1
-        }
-        runs.append(HMMRun(start: address, size: UInt64(n) << 12, flags: flags, order: 0, pfn: valid ? entry.pfn : PFN(0)))
-        i += n
-      }
-    }
+    forEachRunByMapOrder(pfns, start: start) { runs.append($0) }
     return runs
   }
 
@@ -77,54 +51,7 @@ extension HMM {
   /// - Complexity: O(entries): every entry is read.
   public static func runsByScanning(_ pfns: [HMMPFN], start: VirtualAddress) -> [HMMRun] {
     var runs: [HMMRun] = []
-    pfns.withUnsafeBufferPointer { entries in
-      var i = 0
-      let count = entries.count
-      while i < count {
-        let address = start + UInt64(i) << 12
-        var matched = false
-        for order in [18, 9] {
-          let pages = 1 << order
-          guard address.isAligned(to: UInt64(pages) << 12), i + pages <= count else { continue }
-          let first = entries[i]
-          guard first.isValid, first.pfn.rawValue & UInt64(pages - 1) == 0 else { continue }
-          var contiguous = true
-          for k in 1..<pages {
-            let entry = entries[i + k]
-            if entry.flags != first.flags || entry.pfn.rawValue != first.pfn.rawValue &+ UInt64(k) {
-              contiguous = false
-              break
-            }
-          }
-          if contiguous {
-            runs.append(HMMRun(start: address, size: UInt64(pages) << 12, flags: first.flags, order: order, pfn: first.pfn))
-            i += pages
-            matched = true
-            break
-          }
-        }
-        if matched { continue }
-        let entry = entries[i]
-        let flags = entry.flags
-        let valid = entry.isValid
-        var n = 1
-        // Stop at the next 2 MiB boundary so that a following large block is still found.
-        while i + n < count && !(start + UInt64(i + n) << 12).isAligned(to: 2 << 20) {
-          let next = entries[i + n]
-          guard next.flags == flags else { break }
-          if valid && next.pfn.rawValue != entry.pfn.rawValue &+ UInt64(n) { break }
-          n += 1
-        }
-        if let last = runs.last, last.order == 0, last.end == address, last.flags == flags,
-          !valid || last.pfn.rawValue &+ UInt64(last.pageCount) == entry.pfn.rawValue
-        {
-          runs[runs.count - 1].size += UInt64(n) << 12
-        } else {
-          runs.append(HMMRun(start: address, size: UInt64(n) << 12, flags: flags, order: 0, pfn: valid ? entry.pfn : PFN(0)))
-        }
-        i += n
-      }
-    }
+    forEachRunByScanning(pfns, start: start) { runs.append($0) }
     return runs
   }
 }

@@ -149,11 +149,35 @@ public final class NotifierSubscriptions: MMUNotifier {
   /// `mn_itree_inv_start_range` and the callbacks.
   public func invalidateRangeStart(_ range: InvalidationRange, in space: AddressSpace) {
     activeInvalidations += 1
-    let hits = tree.overlapping(start: range.start.rawValue, last: range.end.rawValue &- 1)
-    if !hits.isEmpty { sequence |= 1 }
+    let first = range.start.rawValue
+    let last = range.end.rawValue &- 1
+    let event = Int(range.event.rawValue)
+    let count = tree.count
+    if count <= 8 {
+      // A few notifiers (the usual case): the tree in order, as IntervalTree.forEachOverlapping
+      // scans it. The callbacks cannot change the tree: with the sequence odd, inserts and
+      // removes are deferred to the last invalidateRangeEnd, so the indices stay valid.
+      var hit = 0
+      while hit < count && !tree.overlaps(at: hit, start: first, last: last) { hit += 1 }
+      guard hit < count else { return }
+      sequence |= 1
+      let current = sequence
+      for i in hit..<count where tree.overlaps(at: i, start: first, last: last) {
+        let notifier = tree.element(at: i)
+        notifier.countsByEvent[event] += 1
+        if !notifier.ops.invalidate(notifier, range: range, currentSequence: current) && range.isBlockable {
+          notifier.refusedBlockable += 1
+        }
+      }
+      return
+    }
+    guard tree.containsOverlap(start: first, last: last) else { return }
+    sequence |= 1
     let current = sequence
-    for notifier in hits {
-      notifier.countsByEvent[Int(range.event.rawValue)] += 1
+    // A copy keeps the iteration independent of the tree (which cannot change, as above).
+    let hits = tree
+    hits.forEachOverlapping(start: first, last: last) { notifier in
+      notifier.countsByEvent[event] += 1
       if !notifier.ops.invalidate(notifier, range: range, currentSequence: current) && range.isBlockable {
         notifier.refusedBlockable += 1
       }

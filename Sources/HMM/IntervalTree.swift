@@ -83,6 +83,71 @@ public struct IntervalTree<Element> {
     collect(node: 2 * node + 1, nodeLow: mid, nodeHigh: nodeHigh, limit: limit, start: start, into: &result)
   }
 
+  /// Whether the `index`th interval (in tree order) overlaps `[start, last]`, by the descent's
+  /// test (`last + 1 > start`, wrapping as `maxLast` does).
+  /// - Parameters:
+  ///   - index: the position in tree order (below ``count``).
+  ///   - start: the first address of the query.
+  ///   - last: the last address of the query (inclusive).
+  @inline(__always)
+  public func overlaps(at index: Int, start: UInt64, last: UInt64) -> Bool {
+    starts[index] <= last && lasts[index] &+ 1 > start
+  }
+
+  /// The `index`th element in tree order.
+  /// - Parameter index: the position in tree order (below ``count``).
+  @inline(__always)
+  public func element(at index: Int) -> Element { elements[index] }
+
+  /// Whether some interval overlaps `[start, last]` (what ``overlapping(start:last:)`` would
+  /// find, without building the list).
+  /// - Parameters:
+  ///   - start: the first address of the query.
+  ///   - last: the last address of the query (inclusive).
+  public func containsOverlap(start: UInt64, last: UInt64) -> Bool {
+    var found = false
+    forEachOverlapping(start: start, last: last) { _ in found = true }
+    return found
+  }
+
+  /// Calls `body` for each element whose interval overlaps `[start, last]`, in tree order (by
+  /// start): the elements ``overlapping(start:last:)`` returns, without the array. `body` must
+  /// not change the tree.
+  /// - Parameters:
+  ///   - start: the first address of the query.
+  ///   - last: the last address of the query (inclusive).
+  ///   - body: hears each overlapping element.
+  @inline(__always)
+  public func forEachOverlapping(start: UInt64, last: UInt64, _ body: (Element) -> Void) {
+    let count = elements.count
+    guard count > 0 else { return }
+    if count <= 8 {
+      // A few notifiers (the usual case): a scan in start order reports the same elements in
+      // the same order as the pruned descent, with its test (`last + 1 > start`, wrapping as
+      // the descent's `maxLast` does).
+      for i in 0..<count where overlaps(at: i, start: start, last: last) { body(elements[i]) }
+      return
+    }
+    var low = 0
+    var high = count
+    while low < high {
+      let mid = (low + high) / 2
+      if starts[mid] <= last { low = mid + 1 } else { high = mid }
+    }
+    visit(node: 1, nodeLow: 0, nodeHigh: capacity, limit: low, start: start, body)
+  }
+
+  private func visit(node: Int, nodeLow: Int, nodeHigh: Int, limit: Int, start: UInt64, _ body: (Element) -> Void) {
+    guard nodeLow < limit, maxLast[node] > start else { return }  // maxLast is last + 1
+    if nodeHigh - nodeLow == 1 {
+      body(elements[nodeLow])
+      return
+    }
+    let mid = (nodeLow + nodeHigh) / 2
+    visit(node: 2 * node, nodeLow: nodeLow, nodeHigh: mid, limit: limit, start: start, body)
+    visit(node: 2 * node + 1, nodeLow: mid, nodeHigh: nodeHigh, limit: limit, start: start, body)
+  }
+
   /// Every element, in tree order.
   public var all: [Element] { elements }
 }
