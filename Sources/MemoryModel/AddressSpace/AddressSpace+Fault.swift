@@ -50,8 +50,15 @@ extension AddressSpace {
   /// containing `address`, or the segmentation fault the access raises.
   @inline(__always)
   private func faultingVMA(_ address: VirtualAddress, write: Bool) throws(FaultError) -> Int {
-    guard !hasExited, let index = vmaIndex(containing: address) else {
-      throw .segmentationFault(address, "no VMA maps this address")
+    guard !hasExited else { throw .segmentationFault(address, "no VMA maps this address") }
+    let index: Int
+    let hint = lastFaultVMA
+    if hint < vmas.count, vmas[hint].start <= address, address < vmas[hint].end {
+      index = hint
+    } else {
+      guard let found = vmaIndex(containing: address) else { throw .segmentationFault(address, "no VMA maps this address") }
+      index = found
+      lastFaultVMA = found
     }
     let protection = vmas[index].protection
     if write && !protection.contains(.write) {

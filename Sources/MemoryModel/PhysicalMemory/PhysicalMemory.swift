@@ -23,6 +23,10 @@ public final class PhysicalMemory {
   /// Contents of frames that have been written with data, by PFN, stored as patterns where they
   /// are patterns; absent frames read as zeros.
   @exclusivity(unchecked) var contents: [UInt32: PageData] = [:]
+  /// The frames that have an entry in ``contents`` (a bit test before any hash lookup).
+  /// Unchecked exclusivity: it is only read and written inside this class's own methods, which
+  /// never call out while they hold an access to it.
+  @exclusivity(unchecked) var hasContents = FrameBitmap()
   /// The frames ``fragment(percent:)`` holds, by 2 MiB region.
   var fragmentFrames: [Int: Int] = [:]
   /// The PFN of the shared zero page.
@@ -111,6 +115,7 @@ public final class PhysicalMemory {
     }
     freeListHead.release()
     freeBlocks.release()
+    hasContents.release()
   }
 
   /// Bytes of physical memory.
