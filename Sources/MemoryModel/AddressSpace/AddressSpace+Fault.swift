@@ -415,9 +415,13 @@ extension AddressSpace {
     let last = head.rawValue + UInt64(1 << order)
     for slot in (node << 9)..<((node + 1) << 9) {
       let entry = pageTable.entry(at: slot)
-      if entry.isPresent && entry.pfn >= head && entry.pfn.rawValue < last { here += 1 }
+      // A table's entries are some of the folio's mappings (here <= mapped): once all are found
+      // here, the rest of the table cannot change the answer.
+      if entry.isPresent && entry.pfn >= head && entry.pfn.rawValue < last {
+        here += 1
+        if here == mapped { return true }
+      }
     }
-    if here == mapped { return true }
     // Otherwise (after an mremap to an address that is not 2M aligned, say) walk this address
     // space: the folio is this MM's alone if all its mappings are found here.
     var counter = FolioMappingCounter(head: head, end: last)

@@ -18,10 +18,8 @@ extension AddressSpace {
 
   /// A PTE now maps `pfn`.
   func addPTEMapping(_ pfn: PFN) {
-    let kind = memory.kind(of: pfn)
+    let kind = memory.countPTEMapping(pfn)
     guard kind != .zero else { return }
-    memory.addPTEMapping(pfn, 1)
-    memory.addReference(memory.folioHead(of: pfn))
     account(kind, pages: 1)
   }
 

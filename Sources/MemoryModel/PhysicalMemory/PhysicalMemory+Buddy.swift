@@ -88,6 +88,7 @@ extension PhysicalMemory {
     let folio = frames.mutableDescriptors(start, count: 1 << order)
     for i in 0..<(1 << order) {
       precondition(folio[i].mapCount == 0, "freeing frame \(start + i) while PTEs map it")
+      if folio[i].flags.contains(.lazyFree) { lazyFreeMarks -= 1 }
       folio[i] = FrameDescriptor()
     }
     if order > Self.maxBuddyOrder {

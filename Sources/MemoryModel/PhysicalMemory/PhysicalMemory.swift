@@ -27,6 +27,10 @@ public final class PhysicalMemory {
   /// Unchecked exclusivity: it is only read and written inside this class's own methods, which
   /// never call out while they hold an access to it.
   @exclusivity(unchecked) var hasContents = FrameBitmap()
+  /// At least the number of frames marked lazily freeable (``setLazyFree(_:_:)`` counts each
+  /// mark it sets and clears, ``freeFolio(_:)`` each it wipes; nothing else sets one): while it is
+  /// zero no frame is marked, and a CPU write need not read the frame's descriptor to find out.
+  @exclusivity(unchecked) var lazyFreeMarks = 0
   /// The frames ``fragment(percent:)`` holds, by 2 MiB region.
   var fragmentFrames: [Int: Int] = [:]
   /// The PFN of the shared zero page.
@@ -217,6 +221,20 @@ extension PhysicalMemory {
 
   func addPTEMapping(_ pfn: PFN, _ delta: Int32) { frames[pfn.index].mapCount += delta }
 
+  /// A PTE now maps `pfn`: counts the mapping and its folio's reference (nothing for a zero
+  /// page) and returns the frame's kind (``addPTEMapping(_:_:)`` and ``addReference(_:_:)`` in
+  /// one pass over the two descriptors).
+  @inline(__always)
+  func countPTEMapping(_ pfn: PFN) -> FolioKind {
+    let kind = self.kind(of: pfn)
+    guard kind != .zero else { return kind }
+    let page = frames.mutableDescriptors(pfn.index, count: 1)
+    page.pointee.mapCount += 1
+    let head = Int(page.pointee.head)
+    frames.mutableDescriptors(head, count: 1).pointee.refCount += 1
+    return kind
+  }
+
   func addEntireMapping(_ head: PFN, _ delta: Int32) {
     let key = UInt32(truncatingIfNeeded: head.rawValue)
     let value = (entireMapCounts[key] ?? 0) + delta
@@ -234,10 +252,18 @@ extension PhysicalMemory {
   func isInPageCache(_ head: PFN) -> Bool { frames[head.index].flags.contains(.pageCache) }
 
   func setLazyFree(_ pfn: PFN, _ lazy: Bool) {
-    if lazy { frames[pfn.index].flags.insert(.lazyFree) } else { frames[pfn.index].flags.remove(.lazyFree) }
+    let was = frames[pfn.index].flags.contains(.lazyFree)
+    if lazy {
+      frames[pfn.index].flags.insert(.lazyFree)
+      if !was { lazyFreeMarks += 1 }
+    } else {
+      frames[pfn.index].flags.remove(.lazyFree)
+      if was { lazyFreeMarks -= 1 }
+    }
   }
 
-  func isLazyFree(_ pfn: PFN) -> Bool { frames[pfn.index].flags.contains(.lazyFree) }
+  @inline(__always)
+  func isLazyFree(_ pfn: PFN) -> Bool { lazyFreeMarks > 0 && frames[pfn.index].flags.contains(.lazyFree) }
 
   /// Drops `count` references to a folio; returns true when the count reached zero (the caller
   /// then frees it, since only the caller knows where a hugetlb folio goes back to).
