@@ -80,6 +80,15 @@ extension AddressSpace {
           let pfn = PFN(leafPFN + ((page.rawValue - leafStart) >> PageSize.shift4K))
           if memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
         }
+      } else if let slot = cursor.slot(for: page) {
+        // The rest of the remembered PTE table, up to the last page, in one pass.
+        let tableLeft = 512 - (slot & 511)
+        let left = (lastPage.rawValue - page.rawValue) >> PageSize.shift4K
+        let count = left < UInt64(tableLeft) ? Int(left) + 1 : tableLeft
+        let done = try touchRun(page, slot: slot, count: count, write: write, &cursor)
+        if done == count && page.rawValue + (UInt64(count - 1) << PageSize.shift4K) >= lastPage.rawValue { break }
+        page = page + (UInt64(done) << PageSize.shift4K)
+        continue
       } else if let leaf = try accessThroughLeaf(page, write: write, &cursor) {
         leafStart = leaf.start
         leafEnd = leaf.end
