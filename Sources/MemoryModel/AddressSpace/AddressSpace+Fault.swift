@@ -50,15 +50,8 @@ extension AddressSpace {
   /// containing `address`, or the segmentation fault the access raises.
   @inline(__always)
   private func faultingVMA(_ address: VirtualAddress, write: Bool) throws(FaultError) -> Int {
-    guard !hasExited else { throw .segmentationFault(address, "no VMA maps this address") }
-    let index: Int
-    let hint = lastFaultVMA
-    if hint < vmas.count, vmas[hint].start <= address, address < vmas[hint].end {
-      index = hint
-    } else {
-      guard let found = vmaIndex(containing: address) else { throw .segmentationFault(address, "no VMA maps this address") }
-      index = found
-      lastFaultVMA = found
+    guard !hasExited, let index = hintedVMAIndex(containing: address) else {
+      throw .segmentationFault(address, "no VMA maps this address")
     }
     let protection = vmas[index].protection
     if write && !protection.contains(.write) {
@@ -66,6 +59,16 @@ extension AddressSpace {
     }
     if protection.isEmpty { throw .segmentationFault(address, "access to a PROT_NONE VMA") }
     return index
+  }
+
+  /// ``vmaIndex(containing:)``, trying the VMA of the last fault (``lastFaultVMA``) first.
+  @inline(__always)
+  func hintedVMAIndex(containing address: VirtualAddress) -> Int? {
+    let hint = lastFaultVMA
+    if hint < vmas.count, vmas[hint].start <= address, address < vmas[hint].end { return hint }
+    guard let found = vmaIndex(containing: address) else { return nil }
+    lastFaultVMA = found
+    return found
   }
 
   /// The part of ``handleFault(at:write:)`` after the access check.

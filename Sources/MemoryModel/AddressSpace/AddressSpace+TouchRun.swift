@@ -19,7 +19,7 @@ extension AddressSpace {
     // the VMAs and settings it checked hold for the whole run.
     var fastPages = 0
     var vmaIndex = 0
-    if !hasExited, let index = self.vmaIndex(containing: address) {
+    if !hasExited, let index = hintedVMAIndex(containing: address) {
       let vma = vmas[index]
       if case .anonymous = vma.backing, !vma.isHugetlb, !vma.protection.isEmpty,
         !write || (vma.protection.contains(.write) && !system.settings.mthp.enablesSmallOrders)

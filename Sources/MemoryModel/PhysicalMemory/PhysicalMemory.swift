@@ -209,6 +209,16 @@ extension PhysicalMemory {
     return mapped
   }
 
+  /// Whether some page of the folio whose head is `head` is mapped by a PTE and some is not
+  /// (``mappedPageCount(ofFolio:)`` strictly between 0 and the folio's size when no whole-folio
+  /// mapping exists), stopping at the first page that differs from the head.
+  func hasMappedAndUnmappedPages(ofFolio head: PFN) -> Bool {
+    let first = head.index
+    let headMapped = frames[first].mapCount > 0
+    for i in 1..<(1 << order(ofFolio: head)) where (frames[first + i].mapCount > 0) != headMapped { return true }
+    return false
+  }
+
   // Internal mutators used by the memory model.
 
   func addReference(_ head: PFN, _ count: Int32 = 1) {
