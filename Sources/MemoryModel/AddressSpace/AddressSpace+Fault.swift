@@ -416,11 +416,13 @@ extension AddressSpace {
     var here = 0
     let node = pteSlot >> 9
     let last = head.rawValue + UInt64(1 << order)
+    let size = last &- head.rawValue
     for slot in (node << 9)..<((node + 1) << 9) {
       let entry = pageTable.entry(at: slot)
       // A table's entries are some of the folio's mappings (here <= mapped): once all are found
-      // here, the rest of the table cannot change the answer.
-      if entry.isPresent && entry.pfn >= head && entry.pfn.rawValue < last {
+      // here, the rest of the table cannot change the answer. (The frame range is tested on the
+      // raw bits first: `head <= pfn < last`.)
+      if ((entry.rawValue & PageTableEntry.pfnMask) >> 12) &- head.rawValue < size && entry.isPresent {
         here += 1
         if here == mapped { return true }
       }
