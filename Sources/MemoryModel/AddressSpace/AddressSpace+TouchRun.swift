@@ -54,7 +54,7 @@ extension AddressSpace {
           pageTable.setEntry(.present(memory.zeroPage, writable: false, special: true), at: slot + i)
         }
       } else {
-        try access(page, write: write, &cursor)
+        _ = try access(page, write: write, &cursor)
         return i + 1
       }
       page = page + PageSize.bytes4K
