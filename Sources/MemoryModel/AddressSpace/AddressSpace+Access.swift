@@ -67,11 +67,62 @@ extension AddressSpace {
     let lastPage = VirtualAddress(last.overflow ? UInt64.max : last.partialValue).alignedDown(to: PageSize.bytes4K)
     var page = address.alignedDown(to: PageSize.bytes4K)
     var cursor = PTETableCursor()
+    // A leaf above the PTE level that the last access went through without a fault (its span:
+    // `leafStart..<leafEnd`, its first frame `leafPFN`): the pages after it in its span find the
+    // same entry, already touched, so that their accesses only clear the lazy-free marks a write
+    // clears (nothing runs between two accesses that could change the entry).
+    var leafStart: UInt64 = 0
+    var leafEnd: UInt64 = 0
+    var leafPFN: UInt64 = 0
     while true {
-      try access(page, write: write, &cursor)
+      if page.rawValue >= leafStart && page.rawValue < leafEnd {
+        if write {
+          let pfn = PFN(leafPFN + ((page.rawValue - leafStart) >> PageSize.shift4K))
+          if memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
+        }
+      } else if let slot = cursor.slot(for: page) {
+        // The rest of the remembered PTE table, up to the last page, in one pass.
+        let tableLeft = 512 - (slot & 511)
+        let left = (lastPage.rawValue - page.rawValue) >> PageSize.shift4K
+        let count = left < UInt64(tableLeft) ? Int(left) + 1 : tableLeft
+        let done = try touchRun(page, slot: slot, count: count, write: write, &cursor)
+        if done == count && page.rawValue + (UInt64(count - 1) << PageSize.shift4K) >= lastPage.rawValue { break }
+        page = page + (UInt64(done) << PageSize.shift4K)
+        continue
+      } else if let leaf = try accessThroughLeaf(page, write: write, &cursor) {
+        leafStart = leaf.start
+        leafEnd = leaf.end
+        leafPFN = leaf.pfn
+      }
       if page >= lastPage { break }
       page = page + PageSize.bytes4K
     }
+  }
+
+  /// ``access(_:write:_:)`` that also tells, when the access ends at a present leaf above the
+  /// PTE level, the span the leaf maps (`end` is 0 when it reaches 2^64) and its first frame.
+  @inline(__always)
+  private func accessThroughLeaf(_ address: VirtualAddress, write: Bool,
+                                 _ cursor: inout PTETableCursor) throws(FaultError) -> (start: UInt64, end: UInt64, pfn: UInt64)? {
+    for _ in 0..<4 {
+      let (entry, level, slot) = cursor.lookup(address, in: pageTable)
+      if entry.isHardwarePresent, !entry.isSwap, !write || entry.isWritable {
+        if !entry.isAccessed || (write && !entry.isDirty) { pageTable.setEntry(entry.touched(write: write), at: slot) }
+        let span = level.entrySpan
+        let pfn = entry.pfn + ((address.rawValue & (span - 1)) >> PageSize.shift4K)
+        if write && memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
+        guard level != .pte else { return nil }
+        let start = address.rawValue & ~(span - 1)
+        return (start, start &+ span, entry.pfn.rawValue)
+      }
+      if level == .pte {
+        try handleFault(at: address, write: write, pteSlot: slot, wasNone: entry.isNone, &cursor)
+      } else {
+        cursor.forget()
+        try handleFault(at: address, write: write)
+      }
+    }
+    throw .busError(address, "the fault did not resolve after repeated attempts")
   }
 
   /// Reads `count` bytes at `address` as the CPU would (faulting pages in).

@@ -50,7 +50,7 @@ extension AddressSpace {
   /// containing `address`, or the segmentation fault the access raises.
   @inline(__always)
   private func faultingVMA(_ address: VirtualAddress, write: Bool) throws(FaultError) -> Int {
-    guard !hasExited, let index = vmaIndex(containing: address) else {
+    guard !hasExited, let index = hintedVMAIndex(containing: address) else {
       throw .segmentationFault(address, "no VMA maps this address")
     }
     let protection = vmas[index].protection
@@ -59,6 +59,16 @@ extension AddressSpace {
     }
     if protection.isEmpty { throw .segmentationFault(address, "access to a PROT_NONE VMA") }
     return index
+  }
+
+  /// ``vmaIndex(containing:)``, trying the VMA of the last fault (``lastFaultVMA``) first.
+  @inline(__always)
+  func hintedVMAIndex(containing address: VirtualAddress) -> Int? {
+    let hint = lastFaultVMA
+    if hint < vmas.count, vmas[hint].start <= address, address < vmas[hint].end { return hint }
+    guard let found = vmaIndex(containing: address) else { return nil }
+    lastFaultVMA = found
+    return found
   }
 
   /// The part of ``handleFault(at:write:)`` after the access check.
@@ -406,11 +416,17 @@ extension AddressSpace {
     var here = 0
     let node = pteSlot >> 9
     let last = head.rawValue + UInt64(1 << order)
+    let size = last &- head.rawValue
     for slot in (node << 9)..<((node + 1) << 9) {
       let entry = pageTable.entry(at: slot)
-      if entry.isPresent && entry.pfn >= head && entry.pfn.rawValue < last { here += 1 }
+      // A table's entries are some of the folio's mappings (here <= mapped): once all are found
+      // here, the rest of the table cannot change the answer. (The frame range is tested on the
+      // raw bits first: `head <= pfn < last`.)
+      if ((entry.rawValue & PageTableEntry.pfnMask) >> 12) &- head.rawValue < size && entry.isPresent {
+        here += 1
+        if here == mapped { return true }
+      }
     }
-    if here == mapped { return true }
     // Otherwise (after an mremap to an address that is not 2M aligned, say) walk this address
     // space: the folio is this MM's alone if all its mappings are found here.
     var counter = FolioMappingCounter(head: head, end: last)

@@ -18,10 +18,8 @@ extension AddressSpace {
 
   /// A PTE now maps `pfn`.
   func addPTEMapping(_ pfn: PFN) {
-    let kind = memory.kind(of: pfn)
+    let kind = memory.countPTEMapping(pfn)
     guard kind != .zero else { return }
-    memory.addPTEMapping(pfn, 1)
-    memory.addReference(memory.folioHead(of: pfn))
     account(kind, pages: 1)
   }
 
@@ -92,8 +90,8 @@ extension MemorySystem {
     guard order > 0, order <= PhysicalMemory.maxBuddyOrder, memory.kind(of: head) == .anonymous,
       !memory.isOnDeferredSplitQueue(head), memory.entireMapCount(ofFolio: head) == 0
     else { return }
-    let mapped = memory.mappedPageCount(ofFolio: head)
-    guard mapped > 0 && mapped < (1 << order) else { return }
+    // Mapped only in part (with no whole-folio mapping): some page has a PTE, some has none.
+    guard memory.hasMappedAndUnmappedPages(ofFolio: head) else { return }
     memory.setDeferredSplit(head, true)
     deferredSplitQueue.append(head)
     // deferred_split_folio(): thp_deferred_split_page counts PMD-sized folios only.

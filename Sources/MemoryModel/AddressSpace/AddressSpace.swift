@@ -22,6 +22,10 @@ public final class AddressSpace {
   /// `MMF_HAS_PINNED`: a `pin_user_pages()` caller pinned this address space's pages (fork then
   /// copies maybe-pinned exclusive anonymous pages instead of sharing them).
   @exclusivity(unchecked) public internal(set) var hasPinned = false
+  /// The index in ``vmas`` of the VMA the last fault was in: a hint the fault path checks before
+  /// it searches (a run of faults stays in one VMA). Any value is safe: it is used only when that
+  /// VMA contains the address, which identifies it since VMAs never overlap.
+  @exclusivity(unchecked) var lastFaultVMA = 0
   /// The top of the area `mmap` hands out addresses from, going down (`mmap_base`).
   public static let mmapBase = VirtualAddress(0x7F00_0000_0000)
   /// The lowest address `mmap` chooses (`mmap_min_addr` as the LSM default raises it, 64 KiB);

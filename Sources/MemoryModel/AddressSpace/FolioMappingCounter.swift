@@ -10,7 +10,10 @@ struct FolioMappingCounter: PageTableVisitor {
   var count = 0
 
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    for entry in entries where entry.isPresent && entry.pfn >= head && entry.pfn.rawValue < end { count += 1 }
+    // The frame range first, from the raw bits (one subtraction and compare per entry).
+    let first = head.rawValue
+    let size = end &- first
+    for entry in entries where ((entry.rawValue & PageTableEntry.pfnMask) >> 12) &- first < size && entry.isPresent { count += 1 }
     return .continue
   }
 

@@ -14,7 +14,7 @@ public final class PageTable {
   /// Each node's level.
   @exclusivity(unchecked) var nodeLevel: [PageTableLevel] = []
   /// Each node's count of non-none entries.
-  @exclusivity(unchecked) var nodeUsed: [Int32] = []
+  @exclusivity(unchecked) var nodeUsed = PageTableNodeArray<Int32>()
   /// Each node's frame.
   @exclusivity(unchecked) var nodeFrame: [PFN] = []
   /// Each node's parent slot (a flat index into `entries`), or -1 for the root.
@@ -30,7 +30,7 @@ public final class PageTable {
   /// [inv] Each node's ``generation`` when one of its entries was last written (or when it was
   /// created): the incremental invariant check re-reads only nodes that changed
   /// (PageTable+Generation.swift).
-  @exclusivity(unchecked) private(set) var nodeGeneration: [UInt64] = []
+  @exclusivity(unchecked) private(set) var nodeGeneration = PageTableNodeArray<UInt64>()
   /// The root (PGD) node index.
   public let root: Int = 0
 
@@ -43,7 +43,11 @@ public final class PageTable {
     }
   }
 
-  deinit { entries.release() }
+  deinit {
+    entries.release()
+    nodeUsed.release()
+    nodeGeneration.release()
+  }
 
   /// The number of table nodes allocated (including deposited PTE tables).
   public var tableCount: Int { nodeLevel.count - freeNodes.count }

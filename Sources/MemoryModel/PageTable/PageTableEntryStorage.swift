@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The entries of every node of one ``PageTable``, 512 per node, in one block of memory the
 /// page table owns: reads and writes are a load or a store (no copy-on-write check, no dynamic
 /// exclusivity check), and the block grows by whole nodes. Only the owning page table uses it,
@@ -11,7 +17,16 @@ struct PageTableEntryStorage {
   /// Empty storage with room for `nodes` nodes.
   init(nodes: Int = 4) {
     capacity = nodes << 9
-    base = .allocate(capacity: capacity)
+    base = Self.reallocate(nil, capacity)
+  }
+
+  /// `realloc` of the block to `entries` entries (a large block grows without a copy where the
+  /// C library can remap it; entries are plain 64-bit values, so moving their bytes is moving them).
+  private static func reallocate(_ block: UnsafeMutablePointer<PageTableEntry>?, _ entries: Int) -> UnsafeMutablePointer<PageTableEntry> {
+    guard let raw = realloc(block, entries * MemoryLayout<PageTableEntry>.stride) else {
+      fatalError("cannot allocate \(entries) page-table entries")
+    }
+    return raw.bindMemory(to: PageTableEntry.self, capacity: entries)
   }
 
   /// The entry in flat slot `slot`.
@@ -31,10 +46,7 @@ struct PageTableEntryStorage {
   mutating func appendNode() {
     if count + 512 > capacity {
       let newCapacity = capacity * 2
-      let newBase = UnsafeMutablePointer<PageTableEntry>.allocate(capacity: newCapacity)
-      newBase.moveInitialize(from: base, count: count)
-      base.deallocate()
-      base = newBase
+      base = Self.reallocate(base, newCapacity)
       capacity = newCapacity
     }
     (base + count).initialize(repeating: .none, count: 512)
@@ -47,5 +59,5 @@ struct PageTableEntryStorage {
   }
 
   /// Frees the block (the owner's `deinit`).
-  func release() { base.deallocate() }
+  func release() { free(base) }
 }

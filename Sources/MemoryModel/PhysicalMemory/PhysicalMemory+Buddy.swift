@@ -2,12 +2,13 @@
 /// (as Linux threads them through `page->lru`), allocation by splitting, freeing by merging.
 extension PhysicalMemory {
   func pushFree(_ pfn: Int, order: Int) {
-    frames[pfn].flags = .buddy
-    frames[pfn].order = UInt8(order)
-    frames[pfn].kind = .free
+    let block = frames.mutableDescriptors(pfn, count: 1)
+    block.pointee.flags = .buddy
+    block.pointee.order = UInt8(order)
+    block.pointee.kind = .free
     let next = freeListHead[order]
-    frames[pfn].refCount = Int32(truncatingIfNeeded: next)  // next
-    frames[pfn].mapCount = -1  // prev
+    block.pointee.refCount = Int32(truncatingIfNeeded: next)  // next
+    block.pointee.mapCount = -1  // prev
     if next >= 0 { frames[Int(next)].mapCount = Int32(pfn) }
     freeListHead[order] = Int64(pfn)
     freeBlocks[order] += 1
@@ -19,9 +20,10 @@ extension PhysicalMemory {
     let prev = Int(frames[pfn].mapCount)
     if prev >= 0 { frames[prev].refCount = Int32(next) } else { freeListHead[order] = Int64(next) }
     if next >= 0 { frames[next].mapCount = Int32(prev) }
-    frames[pfn].flags = []
-    frames[pfn].refCount = 0
-    frames[pfn].mapCount = 0
+    let block = frames.mutableDescriptors(pfn, count: 1)
+    block.pointee.flags = []
+    block.pointee.refCount = 0
+    block.pointee.mapCount = 0
     freeBlocks[order] -= 1
     freeFrameCount -= 1 << order
   }
@@ -62,11 +64,10 @@ extension PhysicalMemory {
 
   func formFolio(head: Int, order: Int, kind: FolioKind) {
     let head32 = UInt32(head)
-    for i in head..<(head + (1 << order)) {
-      frames[i] = FrameDescriptor(
-        refCount: 0, mapCount: 0, head: head32, order: i == head ? UInt8(order) : 0, kind: kind,
-        flags: i == head ? .head : .tail)
-    }
+    let folio = frames.mutableDescriptors(head, count: 1 << order)
+    folio[0] = FrameDescriptor(refCount: 0, mapCount: 0, head: head32, order: UInt8(order), kind: kind, flags: .head)
+    let tail = FrameDescriptor(refCount: 0, mapCount: 0, head: head32, order: 0, kind: kind, flags: .tail)
+    for i in 1..<(1 << order) { folio[i] = tail }
   }
 
   /// Returns a folio's frames to the buddy allocator, merging buddies.
@@ -77,13 +78,18 @@ extension PhysicalMemory {
     precondition(frames[start].flags.contains(.head), "freeing \(head), which is not a folio head")
     precondition(entireMapCount(ofFolio: head) == 0, "freeing folio \(head) while it is mapped")
     statistics.frees[order] += 1
-    if !contents.isEmpty {
-      for i in start..<(start + (1 << order)) { contents[UInt32(i)] = nil }
+    if !contents.isEmpty && hasContents.containsAny(start..<(start + (1 << order))) {
+      for i in start..<(start + (1 << order)) where hasContents.contains(i) {
+        contents[UInt32(i)] = nil
+        hasContents.remove(i)
+      }
     }
     if order > 0 { entireMapCounts[UInt32(start)] = nil }
-    for i in start..<(start + (1 << order)) {
-      precondition(frames[i].mapCount == 0, "freeing frame \(i) while PTEs map it")
-      frames[i] = FrameDescriptor()
+    let folio = frames.mutableDescriptors(start, count: 1 << order)
+    for i in 0..<(1 << order) {
+      precondition(folio[i].mapCount == 0, "freeing frame \(start + i) while PTEs map it")
+      if folio[i].flags.contains(.lazyFree) { lazyFreeMarks -= 1 }
+      folio[i] = FrameDescriptor()
     }
     if order > Self.maxBuddyOrder {
       var pfn = start

@@ -6,7 +6,7 @@ extension PhysicalMemory {
   /// - Precondition: `offset + count <= 4096`.
   public func read(_ pfn: PFN, offset: Int, count: Int, into buffer: inout [UInt8]) {
     precondition(offset >= 0 && count >= 0 && offset + count <= 4096, "read crosses a page")
-    if let page = contents[UInt32(truncatingIfNeeded: pfn.rawValue)] {
+    if hasContents.contains(Self.bit(pfn)), let page = contents[UInt32(truncatingIfNeeded: pfn.rawValue)] {
       page.append(offset, count, to: &buffer)
     } else {
       buffer.append(contentsOf: repeatElement(0, count: count))
@@ -20,6 +20,7 @@ extension PhysicalMemory {
     precondition(offset >= 0 && offset + bytes.count <= 4096, "write crosses a page")
     precondition(!isZeroPage(pfn), "writing to the zero page")
     let key = UInt32(truncatingIfNeeded: pfn.rawValue)
+    hasContents.insert(Self.bit(pfn))
     if offset == 0 && bytes.count == 4096 {
       contents[key] = .bytes(Array(bytes))
       return
@@ -31,7 +32,8 @@ extension PhysicalMemory {
 
   /// The whole contents of frame `pfn`.
   public func page(_ pfn: PFN) -> PageData {
-    contents[UInt32(truncatingIfNeeded: pfn.rawValue)] ?? .zero
+    guard hasContents.contains(Self.bit(pfn)) else { return .zero }
+    return contents[UInt32(truncatingIfNeeded: pfn.rawValue)] ?? .zero
   }
 
   /// Replaces the whole contents of frame `pfn` (a zero page is stored as nothing).
@@ -40,23 +42,32 @@ extension PhysicalMemory {
     precondition(!isZeroPage(pfn), "writing to the zero page")
     let key = UInt32(truncatingIfNeeded: pfn.rawValue)
     if data == .zero {
-      if !contents.isEmpty { contents[key] = nil }
+      clearContents(pfn)
     } else {
       contents[key] = data
+      hasContents.insert(Self.bit(pfn))
     }
   }
 
   /// Copies the contents of frame `source` to frame `destination` (`copy_highpage`).
   public func copyContents(from source: PFN, to destination: PFN) {
+    guard hasContents.contains(Self.bit(source)) else { return clearContents(destination) }
     let key = UInt32(truncatingIfNeeded: destination.rawValue)
     contents[key] = contents[UInt32(truncatingIfNeeded: source.rawValue)]
+    hasContents.insert(Self.bit(destination))
   }
 
   /// Clears frame `pfn` to zeros (`clear_highpage`).
   public func clearContents(_ pfn: PFN) {
-    if !contents.isEmpty { contents[UInt32(truncatingIfNeeded: pfn.rawValue)] = nil }
+    guard hasContents.contains(Self.bit(pfn)) else { return }
+    contents[UInt32(truncatingIfNeeded: pfn.rawValue)] = nil
+    hasContents.remove(Self.bit(pfn))
   }
 
   /// Frames that hold non-zero data (for reports; the model's own memory use).
   public var framesWithContents: Int { contents.count }
+
+  /// The bit of ``hasContents`` for frame `pfn` (the contents dictionary's key).
+  @inline(__always)
+  static func bit(_ pfn: PFN) -> Int { Int(UInt32(truncatingIfNeeded: pfn.rawValue)) }
 }

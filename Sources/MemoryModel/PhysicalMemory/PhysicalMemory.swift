@@ -23,6 +23,14 @@ public final class PhysicalMemory {
   /// Contents of frames that have been written with data, by PFN, stored as patterns where they
   /// are patterns; absent frames read as zeros.
   @exclusivity(unchecked) var contents: [UInt32: PageData] = [:]
+  /// The frames that have an entry in ``contents`` (a bit test before any hash lookup).
+  /// Unchecked exclusivity: it is only read and written inside this class's own methods, which
+  /// never call out while they hold an access to it.
+  @exclusivity(unchecked) var hasContents = FrameBitmap()
+  /// At least the number of frames marked lazily freeable (``setLazyFree(_:_:)`` counts each
+  /// mark it sets and clears, ``freeFolio(_:)`` each it wipes; nothing else sets one): while it is
+  /// zero no frame is marked, and a CPU write need not read the frame's descriptor to find out.
+  @exclusivity(unchecked) var lazyFreeMarks = 0
   /// The frames ``fragment(percent:)`` holds, by 2 MiB region.
   var fragmentFrames: [Int: Int] = [:]
   /// The PFN of the shared zero page.
@@ -111,6 +119,7 @@ public final class PhysicalMemory {
     }
     freeListHead.release()
     freeBlocks.release()
+    hasContents.release()
   }
 
   /// Bytes of physical memory.
@@ -200,6 +209,16 @@ extension PhysicalMemory {
     return mapped
   }
 
+  /// Whether some page of the folio whose head is `head` is mapped by a PTE and some is not
+  /// (``mappedPageCount(ofFolio:)`` strictly between 0 and the folio's size when no whole-folio
+  /// mapping exists), stopping at the first page that differs from the head.
+  func hasMappedAndUnmappedPages(ofFolio head: PFN) -> Bool {
+    let first = head.index
+    let headMapped = frames[first].mapCount > 0
+    for i in 1..<(1 << order(ofFolio: head)) where (frames[first + i].mapCount > 0) != headMapped { return true }
+    return false
+  }
+
   // Internal mutators used by the memory model.
 
   func addReference(_ head: PFN, _ count: Int32 = 1) {
@@ -211,6 +230,20 @@ extension PhysicalMemory {
   }
 
   func addPTEMapping(_ pfn: PFN, _ delta: Int32) { frames[pfn.index].mapCount += delta }
+
+  /// A PTE now maps `pfn`: counts the mapping and its folio's reference (nothing for a zero
+  /// page) and returns the frame's kind (``addPTEMapping(_:_:)`` and ``addReference(_:_:)`` in
+  /// one pass over the two descriptors).
+  @inline(__always)
+  func countPTEMapping(_ pfn: PFN) -> FolioKind {
+    let kind = self.kind(of: pfn)
+    guard kind != .zero else { return kind }
+    let page = frames.mutableDescriptors(pfn.index, count: 1)
+    page.pointee.mapCount += 1
+    let head = Int(page.pointee.head)
+    frames.mutableDescriptors(head, count: 1).pointee.refCount += 1
+    return kind
+  }
 
   func addEntireMapping(_ head: PFN, _ delta: Int32) {
     let key = UInt32(truncatingIfNeeded: head.rawValue)
@@ -229,10 +262,18 @@ extension PhysicalMemory {
   func isInPageCache(_ head: PFN) -> Bool { frames[head.index].flags.contains(.pageCache) }
 
   func setLazyFree(_ pfn: PFN, _ lazy: Bool) {
-    if lazy { frames[pfn.index].flags.insert(.lazyFree) } else { frames[pfn.index].flags.remove(.lazyFree) }
+    let was = frames[pfn.index].flags.contains(.lazyFree)
+    if lazy {
+      frames[pfn.index].flags.insert(.lazyFree)
+      if !was { lazyFreeMarks += 1 }
+    } else {
+      frames[pfn.index].flags.remove(.lazyFree)
+      if was { lazyFreeMarks -= 1 }
+    }
   }
 
-  func isLazyFree(_ pfn: PFN) -> Bool { frames[pfn.index].flags.contains(.lazyFree) }
+  @inline(__always)
+  func isLazyFree(_ pfn: PFN) -> Bool { lazyFreeMarks > 0 && frames[pfn.index].flags.contains(.lazyFree) }
 
   /// Drops `count` references to a folio; returns true when the count reached zero (the caller
   /// then frees it, since only the caller knows where a hugetlb folio goes back to).

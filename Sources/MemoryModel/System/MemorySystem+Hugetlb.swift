@@ -65,7 +65,7 @@ extension MemorySystem {
 extension PhysicalMemory {
   /// Clears the contents of every frame of a folio.
   func clearFolioContents(_ head: PFN) {
-    guard !contents.isEmpty else { return }
+    guard !contents.isEmpty, hasContents.containsAny(head.index..<(head.index + (1 << order(ofFolio: head)))) else { return }
     for i in 0..<(1 << order(ofFolio: head)) { clearContents(head + UInt64(i)) }
   }
 }

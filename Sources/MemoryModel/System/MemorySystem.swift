@@ -13,7 +13,14 @@ public final class MemorySystem {
   /// Address spaces by PID, in creation order.
   public private(set) var addressSpaces: [AddressSpace] = []
   /// Files by ID.
-  @exclusivity(unchecked) public internal(set) var files: [Int: File] = [:]
+  @exclusivity(unchecked) public internal(set) var files: [Int: File] = [:] {
+    didSet { lastFileID = 0 }
+  }
+  /// The last ``file(id:)`` lookup (`lastFileID` 0 when none: file IDs start at 1), forgotten
+  /// whenever ``files`` changes, so that the faults of a run over one file hash nothing.
+  /// Unchecked exclusivity: only ``file(id:)`` and the observer of ``files`` touch them.
+  @exclusivity(unchecked) private var lastFileID = 0
+  @exclusivity(unchecked) private var lastFile: File?
   /// Free hugetlb pages per page size (head PFNs, used last-in first-out).
   var hugetlbFree: [PageSize: [PFN]] = [:]
   /// hugetlb pages per page size, free or in use.
@@ -137,7 +144,13 @@ public final class MemorySystem {
   }
 
   /// The file with `id`.
-  public func file(id: Int) -> File? { files[id] }
+  public func file(id: Int) -> File? {
+    if id == lastFileID && id != 0 { return lastFile }
+    let file = files[id]
+    lastFileID = id
+    lastFile = file
+    return file
+  }
 
   /// The file named `name`.
   public func file(named name: String) -> File? { files.values.first { $0.name == name && !$0.isDeleted } }

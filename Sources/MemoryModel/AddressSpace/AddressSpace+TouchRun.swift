@@ -1,0 +1,64 @@
+/// ``AddressSpace/touch(_:_:write:)``'s inner loop over the pages of one PTE table: each page is
+/// accessed exactly as ``AddressSpace/access(_:write:)`` would access it, but the PTEs are read
+/// from the table in one pass, and the commonest fault, a write to an empty PTE of a private
+/// anonymous VMA (or a read of one, which maps the zero page), is resolved in the loop with the
+/// access check made once for the run.
+extension AddressSpace {
+  /// Accesses up to `count` pages from `address`, whose PTE is in slot `slot` of a table the
+  /// cursor remembers (the pages lie in that table); stops after the first page that needs a
+  /// fault the loop does not resolve itself (that page is accessed through
+  /// ``access(_:write:_:)``, which may drop the cursor).
+  /// - Returns: how many pages were accessed (at least one).
+  /// - Throws: ``FaultError`` at the first page that cannot be accessed.
+  func touchRun(_ address: VirtualAddress, slot: Int, count: Int, write: Bool,
+                _ cursor: inout PTETableCursor) throws(FaultError) -> Int {
+    // The empty-PTE shortcut's access check, once for the run: the VMA that holds the first
+    // page, private anonymous, not hugetlb, allowing the access, with no mTHP size enabled (a
+    // fault would consider a large folio); pages past its end take the full path. Nothing the
+    // shortcut does calls out of the model (no notifier runs for a fault on an empty PTE), so
+    // the VMAs and settings it checked hold for the whole run.
+    var fastPages = 0
+    var vmaIndex = 0
+    if !hasExited, let index = hintedVMAIndex(containing: address) {
+      let vma = vmas[index]
+      if case .anonymous = vma.backing, !vma.isHugetlb, !vma.protection.isEmpty,
+        !write || (vma.protection.contains(.write) && !system.settings.mthp.enablesSmallOrders)
+      {
+        fastPages = Int(min((vma.end.rawValue - address.rawValue) >> PageSize.shift4K, UInt64(count)))
+        vmaIndex = index
+      }
+    }
+    var page = address
+    for i in 0..<count {
+      let entry = pageTable.entry(at: slot + i)
+      if entry.isHardwarePresent, !entry.isSwap, !write || entry.isWritable {
+        if !entry.isAccessed || (write && !entry.isDirty) { pageTable.setEntry(entry.touched(write: write), at: slot + i) }
+        if write {
+          let pfn = entry.pfn
+          if memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
+        }
+      } else if entry.isNone && i < fastPages {
+        // handleFault(at:write:pteSlot:) -> faultEmptyPTE() for an anonymous VMA; the access
+        // after it finds the new entry accessed (and dirty), a new frame is never lazily free.
+        system.events.pageFaults += 1
+        lastFaultVMA = vmaIndex
+        if write {
+          ensureAnonVMA(vmaIndex)
+          guard let pfn = memory.allocateFolio(order: 0, kind: .anonymous) else {
+            system.events.pageFaults -= 1
+            throw .outOfMemory(page)
+          }
+          memory.clearContents(pfn)
+          mapNewAnonymousPage(pfn, slot + i, writable: true)
+        } else {
+          pageTable.setEntry(.present(memory.zeroPage, writable: false, special: true), at: slot + i)
+        }
+      } else {
+        _ = try access(page, write: write, &cursor)
+        return i + 1
+      }
+      page = page + PageSize.bytes4K
+    }
+    return count
+  }
+}
