@@ -31,13 +31,18 @@ import Testing
     steps.append { try parent.touch(buf, .mib(2), write: true) }
     steps.append { try parent.touch(mapped, .kib(64), write: false) }
     steps.append { try system.write(file, offset: 0x3000, bytes: [1, 2, 3]) }
-    steps.append { _ = try parent.fork(childName: "B") }
+    var child: AddressSpace?
+    steps.append { child = try parent.fork(childName: "B") }
+    steps.append { try child?.touch(buf, .kib(64), write: true) }  // COW in the child
     steps.append { try parent.touch(buf + .kib(512), .kib(256), write: true) }  // COW after fork
     steps.append { try parent.mprotect(buf, .mib(1), .read) }
     steps.append { try parent.madvise(buf + .mib(1), .kib(512), .dontneed) }
     steps.append { try parent.munmap(buf + .mib(2), .mib(1)) }
     steps.append { try parent.touch(thp + .mib(2), .kib(8), write: true) }
     steps.append { try parent.munmap(thp + .mib(1), .kib(4)) }  // splits the THP's mapping
+    steps.append { try parent.touch(buf + .mib(1) + .kib(512), .kib(512), write: true) }
+    steps.append { _ = try parent.mremap(buf + .mib(1) + .kib(512), oldSize: .kib(512), newSize: .mib(1), mayMove: true) }
+    steps.append { child?.exit() }
     for (i, step) in steps.enumerated() {
       try step()
       #expect(system.checkInvariants(incremental: true).isEmpty, "step \(i)")

@@ -5,11 +5,11 @@ final class InvariantFileRecord {
   /// The page cache recorded.
   let index: PageCacheIndex
   /// Its ``PageCacheIndex/generation`` then (`UInt64.max`: never).
-  var generation = UInt64.max
+  @exclusivity(unchecked) var generation = UInt64.max
   /// The incremental check that last found the file.
-  var stamp: UInt64 = 0
+  @exclusivity(unchecked) var stamp: UInt64 = 0
   /// Copies of the index's chunks then, by key (512 raw slots each).
-  var copy: [UInt64: [UInt64]] = [:]
+  @exclusivity(unchecked) var copy: [UInt64: [UInt64]] = [:]
 
   init(index: PageCacheIndex) { self.index = index }
 

@@ -196,11 +196,11 @@ final class InvariantScratch {
   var spareHeads: [UInt32] = []
   var spareChunks: [Int] = []
   /// Heads whose `otherRefs` this check counted (emptied again after it).
-  var countedHeads: [Int] = []
+  @exclusivity(unchecked) var countedHeads: [Int] = []
   /// Chunks written since the last check (from the frame table).
-  var writtenChunks: [Int] = []
+  @exclusivity(unchecked) var writtenChunks: [Int] = []
   /// Incremental checks so far (stamps ``SpaceCheck/stamp``).
-  var checks: UInt64 = 0
+  @exclusivity(unchecked) var checks: UInt64 = 0
 
   /// Empties the ledger: every count back to zero (the host pages are dropped), no table
   /// recorded, every chunk to be scanned.

@@ -3,27 +3,30 @@
 /// then, and the table's generation and the address space's VMAs then. The check updates the
 /// ledger (``InvariantScratch/pteRefs`` and the others) by the difference between a changed
 /// node's copy and its entries now, so what it costs is what changed.
+///
+/// Its properties are read and written by the invariant check alone, one access at a time (no
+/// access is held across a call), so they skip the dynamic exclusivity checks.
 final class InvariantTableRecord {
   /// The table recorded (another table, say after exec, gets a record of its own).
   let table: PageTable
   /// The table's ``PageTable/generation`` at the last check (`UInt64.max`: never checked).
-  var generation = UInt64.max
+  @exclusivity(unchecked) var generation = UInt64.max
   /// The address space's VMAs at the last check.
-  var vmas: [VMA] = []
+  @exclusivity(unchecked) var vmas: [VMA] = []
   /// The incremental check that last found the table among the address spaces.
-  var stamp: UInt64 = 0
+  @exclusivity(unchecked) var stamp: UInt64 = 0
   /// Copies of the nodes' entries, 512 per node (nodes not recorded hold empty entries).
-  private(set) var mirror: UnsafeMutablePointer<PageTableEntry>
+  @exclusivity(unchecked) private(set) var mirror: UnsafeMutablePointer<PageTableEntry>
   /// Nodes the copy has room for.
-  private(set) var capacity: Int
+  @exclusivity(unchecked) private(set) var capacity: Int
   /// Per node: 0 not recorded (free), else the level's raw value + 1 at the time of the copy.
-  var level: [UInt8] = []
+  @exclusivity(unchecked) var level: [UInt8] = []
   /// Per node: non-empty entries of the copy.
-  var used: [Int32] = []
+  @exclusivity(unchecked) var used: [Int32] = []
   /// Per node: the frame marked in ``InvariantScratch/tableNodeAt`` for it (`UInt32.max`: none).
-  var frame: [UInt32] = []
+  @exclusivity(unchecked) var frame: [UInt32] = []
   /// Entries of recorded nodes a walk descends through (table pointers).
-  var pointers = 0
+  @exclusivity(unchecked) var pointers = 0
 
   init(table: PageTable) {
     self.table = table

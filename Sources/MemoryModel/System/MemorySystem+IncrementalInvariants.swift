@@ -195,6 +195,9 @@ extension MemorySystem {
       scratch.free[chunk] = Int32(value)
     }
     let ramFrameCount = memory.ramFrameCount
+    // Side tables most checks find empty: looked up only when not.
+    let noWholeFolioMaps = memory.entireMapCounts.isEmpty
+    let noGUP = gupHolds.isEmpty
     var pfn = 0
     for dirtyChunk in scratch.dirtyList {
       let dirtyStart = dirtyChunk << FrameTable.chunkShift
@@ -230,7 +233,7 @@ extension MemorySystem {
           if descriptor.mapCount != mapped && kind != .free { return false }
           if descriptor.flags.contains(.head) {
             let head = PFN(UInt64(pfn))
-            let entire = Int32(memory.entireMapCount(ofFolio: head))
+            let entire = noWholeFolioMaps || order == 0 ? 0 : Int32(memory.entireMapCount(ofFolio: head))
             if entire != scratch.leafRefs[pfn] && kind != .zero { return false }
             if kind.isCounted {
               guard pfn + (1 << order) <= count else { return false }
@@ -238,8 +241,8 @@ extension MemorySystem {
               for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
               // Page-cache references count at a frame that is its folio's head (as the full check counts them).
               let cached = descriptor.head == UInt32(truncatingIfNeeded: pfn) ? scratch.cacheRefs[pfn] : 0
-              let expected = pteMaps + entire + scratch.otherRefs[pfn] + cached + gupReferences(ofFolio: head)
-              if order > 0 && frames[pfn + 1].refCount != gupPins(ofFolio: head) { return false }
+              let expected = pteMaps + entire + scratch.otherRefs[pfn] + cached + (noGUP ? 0 : gupReferences(ofFolio: head))
+              if order > 0 && frames[pfn + 1].refCount != (noGUP ? 0 : gupPins(ofFolio: head)) { return false }
               let isFreeHugetlb = kind == .hugetlb && expected == 0
               if descriptor.refCount != expected && !isFreeHugetlb { return false }
               if descriptor.refCount < 0 { return false }
@@ -341,6 +344,26 @@ struct InvariantLedgerUpdate {
       }
     default:
       record.pointers += Int(sign)
+    }
+  }
+
+  /// How ``account(_:_:_:_:)`` counts `entry` in a node at level `code`: which count (0 none,
+  /// 1 a PTE mapping, 2 a leaf mapping, 3 a migration entry, 4 a table pointer, 5 an entry that
+  /// counts nothing but must lie in a VMA) and the frame it names.
+  @inline(__always)
+  private static func counted(_ entry: PageTableEntry, _ code: UInt8) -> UInt64 {
+    guard !entry.isNone else { return 0 }
+    let frame = entry.pfn.rawValue << 3
+    switch code {
+    case 1:
+      if entry.isMigration { return frame | 3 }
+      return entry.mappedFrame != nil ? frame | 1 : 5
+    case 2, 3:
+      guard entry.isHuge || entry.isSwap || entry.isProtNone else { return 4 }
+      if entry.isMigration { return frame | 3 }
+      return entry.mappedFrame != nil ? frame | 2 : 5
+    default:
+      return 4
     }
   }
 
@@ -513,10 +536,13 @@ struct InvariantLedgerUpdate {
       let new = now[i]
       let old = copy[i]
       if new == old { continue }
+      copy[i] = new
+      // The same frame counted the same way (only the A, D or W bits moved): nothing to count
+      // again, and the entry was inside a VMA already.
+      if Self.counted(old, code) == Self.counted(new, code) { continue }
       account(old, code, -1, record)
       account(new, code, 1, record)
       if old.isNone != new.isNone { used += new.isNone ? -1 : 1 }
-      copy[i] = new
       // Entries the full check's gap search would find must lie inside one VMA.
       guard !new.isNone, code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
       if base == nil { base = Self.base(of: node, table) }
