@@ -18,6 +18,9 @@ extension DeviceTLB {
   /// Whether a valid entry overlaps `[start, end)`: the sets the range's pages fall in are
   /// probed (all slots only when the range has as many pages of the size as the array has sets),
   /// so that the check after every invalidation costs the range, not the TLB.
+  /// - Parameters:
+  ///   - start: the range's first address.
+  ///   - end: one past its last address.
   public func hasEntry(overlapping start: VirtualAddress, _ end: VirtualAddress) -> Bool {
     guard start < end else { return false }
     for array in arrays {

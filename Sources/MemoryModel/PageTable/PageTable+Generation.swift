@@ -68,6 +68,7 @@ extension PageTable {
   }
 
   /// Records the table as it is now in `tracker`.
+  /// - Parameter tracker: the tracker to fill (what it held before is replaced).
   public func record(_ tracker: inout RegionTracker) {
     tracker.generation = generation
     tracker.pmdCopies.removeAll(keepingCapacity: true)
@@ -84,6 +85,10 @@ extension PageTable {
   /// of the entries that differ from the copy. Returns false, having called `body` for some
   /// regions or none, when that cannot be told (nothing recorded, or a table above the PMD level
   /// changed): then the caller looks at everything and records again.
+  /// - Parameters:
+  ///   - tracker: what the caller recorded; brought up to the table's generation when the
+  ///     regions could be told.
+  ///   - body: called with the start of each changed region.
   public func forEachChangedRegion(_ tracker: inout RegionTracker, _ body: (VirtualAddress) -> Void) -> Bool {
     guard tracker.generation != UInt64.max else { return false }
     guard tracker.generation != generation else { return true }
