@@ -198,6 +198,10 @@ extension MemorySystem {
     // Side tables most checks find empty: looked up only when not.
     let noWholeFolioMaps = memory.entireMapCounts.isEmpty
     let noGUP = gupHolds.isEmpty
+    // Migration entries' references are counted by head only when there are any; page-cache
+    // slots only when a page cache is recorded (otherwise both are zero everywhere).
+    let noOtherRefs = scratch.countedHeads.isEmpty
+    let noCache = scratch.fileRecords.isEmpty
     var pfn = 0
     for dirtyChunk in scratch.dirtyList {
       let dirtyStart = dirtyChunk << FrameTable.chunkShift
@@ -240,8 +244,9 @@ extension MemorySystem {
               var pteMaps: Int32 = 0
               for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
               // Page-cache references count at a frame that is its folio's head (as the full check counts them).
-              let cached = descriptor.head == UInt32(truncatingIfNeeded: pfn) ? scratch.cacheRefs[pfn] : 0
-              let expected = pteMaps + entire + scratch.otherRefs[pfn] + cached + (noGUP ? 0 : gupReferences(ofFolio: head))
+              let cached = noCache || descriptor.head != UInt32(truncatingIfNeeded: pfn) ? 0 : scratch.cacheRefs[pfn]
+              let other = noOtherRefs ? 0 : scratch.otherRefs[pfn]
+              let expected = pteMaps + entire + other + cached + (noGUP ? 0 : gupReferences(ofFolio: head))
               if order > 0 && frames[pfn + 1].refCount != (noGUP ? 0 : gupPins(ofFolio: head)) { return false }
               let isFreeHugetlb = kind == .hugetlb && expected == 0
               if descriptor.refCount != expected && !isFreeHugetlb { return false }
