@@ -40,6 +40,22 @@ import Testing
     #expect(f.oracle.check().count == 1)
   }
 
+  @Test func aBreakUnderAnOldMappingIsFoundWhenTheDeviceTableChangedToo() throws {
+    let (f, buf) = try fixture()
+    // The device maps more (its table changes), and the CPU breaks a PTE under an old mapping.
+    let other = try f.space.mmap(.init(length: .mib(2), protection: .readWrite, alignment: .mib(2)))
+    try f.space.touch(other, .kib(16), write: true)
+    try f.device.touch(other, .kib(16), write: false)
+    #expect(f.oracle.check().isEmpty, "the old mappings are taken as checked, the new ones are checked")
+    try f.device.touch(other + .kib(16), .kib(16), write: false)
+    let address = buf + .mib(3) + 0x2000
+    let slot = try #require(f.space.pageTable.slot(for: address, level: .pte, allocate: false))
+    f.space.pageTable.setEntry(.present(PFN(11), writable: true), at: slot)
+    let violations = f.oracle.check()
+    #expect(violations.count == 1)
+    #expect(violations.first?.address == address && violations.first?.cpuState == "pfn=\(PFN(11)) via PTE", "\(violations)")
+  }
+
   @Test func aTLBEntryLeftAfterAnInvalidationIsFound() throws {
     let (f, buf) = try fixture()
     try f.device.access(buf + 0x3000, write: false)

@@ -103,13 +103,14 @@ extension PageTable {
           body(VirtualAddress(base))
           continue
         }
-        var copy = tracker.pmdCopies[node] ?? []
-        if copy.count != 512 { copy = [PageTableEntry](repeating: .none, count: 512) }
-        for i in 0..<512 where buffer[(node << 9) | i] != copy[i] {
-          body(VirtualAddress(base + UInt64(i) << PageTableLevel.pmd.shift))
-          copy[i] = buffer[(node << 9) | i]
+        if tracker.pmdCopies[node]?.count != 512 { tracker.pmdCopies[node] = [PageTableEntry](repeating: .none, count: 512) }
+        // In place (no copy of the copy).
+        tracker.pmdCopies[node]!.withUnsafeMutableBufferPointer { copy in
+          for i in 0..<512 where buffer[(node << 9) | i] != copy[i] {
+            body(VirtualAddress(base + UInt64(i) << PageTableLevel.pmd.shift))
+            copy[i] = buffer[(node << 9) | i]
+          }
         }
-        tracker.pmdCopies[node] = copy
       }
       return true
     }
