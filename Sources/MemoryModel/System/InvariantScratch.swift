@@ -48,6 +48,8 @@ final class InvariantScratch {
   /// Whether the ledger's counts are exactly what the records hold (false once an entry named
   /// a frame beyond physical memory: a reset then drops the pages instead of uncounting).
   @exclusivity(unchecked) var ledgerConsistent = true
+  /// False once a full check found a violation: its per-frame counters may not all be empty.
+  @exclusivity(unchecked) var countersEmpty = true
   /// Whether the ledger may hold anything (a table was recorded since the last reset).
   @exclusivity(unchecked) var ledgerTouched = false
   /// The recorded tables, in the order of the address spaces at the last check.
@@ -246,6 +248,12 @@ final class InvariantScratch {
     // Back to zero, for the pool: what the records counted is uncounted (O(what they hold));
     // after a check that handed over, the counts may not match the records: drop the pages.
     if ledgerTouched { resetLedger() }
+    if !countersEmpty {
+      // A full check that found something may have left counts behind (a counted frame its
+      // scan did not pass): drop those pages rather than hand them to the next machine.
+      let bytes = max(capacity, 1) * MemoryLayout<Int32>.stride
+      for array in [counts, entireCounts, otherRefs] { madvise(UnsafeMutableRawPointer(array), bytes, MADV_DONTNEED) }
+    }
     for record in records { record.release() }
     touched.update(repeating: 0, count: chunkCapacityCount)
     InvariantScratchPool.shared.give(InvariantScratchPool.Buffers(
