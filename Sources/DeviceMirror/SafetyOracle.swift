@@ -35,6 +35,39 @@ public final class SafetyOracle: MMUNotifier {
   /// is not checked again.
   private var clean: [ObjectIdentifier: (space: ObjectIdentifier, cpu: UInt64, device: UInt64)] = [:]
 
+  /// Per device (by identity), the CPU table as its last clean check saw it: while the device
+  /// table is unchanged, only the device mappings in the 2 MiB regions the CPU table changed since
+  /// are checked again.
+  private var trackers: [ObjectIdentifier: PageTable.RegionTracker] = [:]
+  /// Regions found changed (scratch).
+  private var regions: [UInt64] = []
+
+  /// Invariant 1 for the device mappings in the regions `space`'s table changed since the
+  /// device's last clean check (its device table unchanged): true when they all hold; false
+  /// when the regions cannot be told or one does not hold (the caller checks every mapping, which
+  /// reports the violations in their order).
+  private func checkChangedRegions(_ device: Device, _ space: AddressSpace, _ key: ObjectIdentifier) -> Bool {
+    guard var tracker = trackers[key] else { return false }
+    regions.removeAll(keepingCapacity: true)
+    let told = space.pageTable.forEachChangedRegion(&tracker) { regions.append($0.rawValue) }
+    trackers[key] = told ? tracker : nil
+    guard told else { return false }
+    regions.sort()
+    var violations: [Violation] = []
+    var cursor = PageTable.LookupCursor()
+    var last = UInt64.max
+    let span = PageTableLevel.pmd.entrySpan
+    for region in regions where region != last {
+      last = region
+      let (end, overflow) = region.addingReportingOverflow(span)
+      device.pageTable.forEachMapping(overlapping: VirtualAddress(region), VirtualAddress(overflow ? UInt64.max : end)) {
+        checkCPUCovers($0, device: device, space: space, cursor: &cursor, into: &violations)
+      }
+      if !violations.isEmpty { return false }
+    }
+    return true
+  }
+
   /// An oracle with no devices.
   public init() {}
 
@@ -54,11 +87,23 @@ public final class SafetyOracle: MMUNotifier {
         let key = ObjectIdentifier(device)
         let state = (space: ObjectIdentifier(space), cpu: space.pageTable.changeGeneration, device: device.pageTable.generation)
         if let last = clean[key], last == state { continue }
+        if let last = clean[key], last.space == state.space, last.device == state.device, checkChangedRegions(device, space, key) {
+          // Only the CPU table changed, and the device mappings where it did are covered.
+          clean[key] = state
+          continue
+        }
         // Visit the page table in place: no array of every mapping after every step.
         let before = violations.count
         var cursor = PageTable.LookupCursor()
         device.pageTable.forEachMapping { checkCPUCovers($0, device: device, space: space, cursor: &cursor, into: &violations) }
         clean[key] = violations.count == before ? state : nil
+        if violations.count == before {
+          var tracker = trackers[key] ?? PageTable.RegionTracker()
+          space.pageTable.record(&tracker)
+          trackers[key] = tracker
+        } else {
+          trackers[key] = nil
+        }
       } else {
         var cursor = PageTable.LookupCursor()
         for mapping in device.deviceMappings { checkCPUCovers(mapping, device: device, space: space, cursor: &cursor, into: &violations) }
@@ -120,6 +165,8 @@ public final class SafetyOracle: MMUNotifier {
           invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(mapping.start, range.start),
                                                   deviceMapping: mapping.description, cpuState: "invalidated by \(range)"))
         }
+        // Most invalidations find no entry: probe the range's sets first, list in slot order only then.
+        guard device.tlb.hasEntry(overlapping: range.start, range.end) else { continue }
         device.tlb.forEachEntry(overlapping: range.start, range.end) { start, size in
           invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(start, range.start),
                                                   deviceMapping: "TLB entry \(start) \(size)", cpuState: "invalidated by \(range)"))

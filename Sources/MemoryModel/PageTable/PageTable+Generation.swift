@@ -53,3 +53,83 @@ extension PageTable {
   }
 }
 
+
+extension PageTable {
+  /// What a checker recorded of a table, to find later the 2 MiB regions whose lookups may give
+  /// something else since (``forEachChangedRegion(_:_:)``): the table's generation then and a
+  /// copy of every PMD table's entries.
+  public struct RegionTracker: Sendable {
+    /// The generation recorded (`UInt64.max`: nothing recorded).
+    var generation = UInt64.max
+    /// Copies of the PMD tables' entries then, by node.
+    var pmdCopies: [Int: [PageTableEntry]] = [:]
+    /// A tracker that recorded nothing.
+    public init() {}
+  }
+
+  /// Records the table as it is now in `tracker`.
+  /// - Parameter tracker: the tracker to fill (what it held before is replaced).
+  public func record(_ tracker: inout RegionTracker) {
+    tracker.generation = generation
+    tracker.pmdCopies.removeAll(keepingCapacity: true)
+    entries.withUnsafeBufferPointer { buffer in
+      for node in 0..<nodeLevel.count where nodeLevel[node] == .pmd && nodeParentSlot[node] >= 0 {
+        tracker.pmdCopies[node] = Array(buffer[(node << 9)..<((node + 1) << 9)])
+      }
+    }
+  }
+
+  /// Calls `body` with the start of every 2 MiB region whose translation may have changed since
+  /// `tracker` recorded the table (a region may come more than once), and brings the tracker up
+  /// to date: a PTE table written since gives its region, a PMD table written since the regions
+  /// of the entries that differ from the copy. Returns false, having called `body` for some
+  /// regions or none, when that cannot be told (nothing recorded, or a table above the PMD level
+  /// changed): then the caller looks at everything and records again.
+  /// - Parameters:
+  ///   - tracker: what the caller recorded; brought up to the table's generation when the
+  ///     regions could be told.
+  ///   - body: called with the start of each changed region.
+  public func forEachChangedRegion(_ tracker: inout RegionTracker, _ body: (VirtualAddress) -> Void) -> Bool {
+    guard tracker.generation != UInt64.max else { return false }
+    guard tracker.generation != generation else { return true }
+    let since = tracker.generation
+    let done = entries.withUnsafeBufferPointer { buffer -> Bool in
+      for node in 0..<nodeLevel.count where nodeGeneration[node] > since {
+        // A freed node (no parent slot) is not looked up; its parent's entry changed.
+        if node != root && nodeParentSlot[node] < 0 { continue }
+        let level = nodeLevel[node]
+        guard level == .pte || level == .pmd, let base = regionBase(of: node) else { return false }
+        if level == .pte {
+          body(VirtualAddress(base))
+          continue
+        }
+        if tracker.pmdCopies[node]?.count != 512 { tracker.pmdCopies[node] = [PageTableEntry](repeating: .none, count: 512) }
+        // In place (no copy of the copy).
+        tracker.pmdCopies[node]!.withUnsafeMutableBufferPointer { copy in
+          for i in 0..<512 where buffer[(node << 9) | i] != copy[i] {
+            body(VirtualAddress(base + UInt64(i) << PageTableLevel.pmd.shift))
+            copy[i] = buffer[(node << 9) | i]
+          }
+        }
+      }
+      return true
+    }
+    if done { tracker.generation = generation }
+    return done
+  }
+
+  /// The virtual address a node's span starts at, from the parent slots (nil when they do not
+  /// lead to the root).
+  private func regionBase(of node: Int) -> UInt64? {
+    var address: UInt64 = 0
+    var current = node
+    for _ in 0..<4 {
+      if current == root { return address }
+      let slot = nodeParentSlot[current]
+      guard slot >= 0 && slot < nodeLevel.count << 9 else { return nil }
+      address += UInt64(slot & 511) << nodeLevel[slot >> 9].shift
+      current = slot >> 9
+    }
+    return current == root ? address : nil
+  }
+}

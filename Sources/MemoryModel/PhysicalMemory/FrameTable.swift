@@ -77,6 +77,38 @@ struct FrameTable {
     meta[0] = 1
   }
 
+  /// [inv] Calls `body` with every chunk ``wasWritten(chunk:)`` reports, in ascending order
+  /// (eight chunks' marks read at a time): what the incremental invariant check rescans.
+  func forEachWrittenChunk(_ body: (Int) -> Void) {
+    let chunks = chunkCount
+    guard meta[0] != 0 else {
+      for chunk in 0..<chunks { body(chunk) }
+      return
+    }
+    let unwritten = UnsafeRawPointer(self.unwritten)
+    var chunk = 0
+    while chunk + 8 <= chunks {
+      if unwritten.loadUnaligned(fromByteOffset: chunk, as: UInt64.self) != 0x0101_0101_0101_0101 {
+        for c in chunk..<(chunk + 8) where self.unwritten[c] == 0 { body(c) }
+      }
+      chunk += 8
+    }
+    while chunk < chunks {
+      if self.unwritten[chunk] == 0 { body(chunk) }
+      chunk += 1
+    }
+  }
+
+  /// [inv] ``clearWritten()`` when `written` are all the chunks written since the last one
+  /// (``forEachWrittenChunk(_:)``, nothing written since): costs those chunks, not the table.
+  func clearWritten(_ written: [Int]) {
+    guard meta[0] != 0 else { return clearWritten() }
+    for chunk in written {
+      pristine[chunk] = 0
+      unwritten[chunk] = 1
+    }
+  }
+
   /// Whether a descriptor of chunk `chunk` was written since ``clearWritten()`` (always true
   /// before the first).
   func wasWritten(chunk: Int) -> Bool { unwritten[chunk] == 0 || meta[0] == 0 }

@@ -1,210 +1,639 @@
 /// The incremental invariant check: the cost of what changed since the last check, not of what
 /// is mapped.
 ///
-/// What the full check computes for a chunk of ``FrameTable/chunkSize`` frames depends on the
-/// chunk's descriptors, on the entries that map its frames, and on the side tables (whole-folio
-/// map counts, GUP holds, page caches). The last incremental check found every chunk consistent;
-/// this one scans again only the chunks where one of those inputs may differ:
-/// - a descriptor of the chunk was written;
-/// - an address space whose table or VMAs changed maps a different multiset of the chunk's
-///   frames than it did (its old and new records are compared frame by frame), or an address
-///   space that mapped some of them is gone;
-/// - a whole-folio map count of a folio there changed, the page caches' list of folios changed
-///   there, or a GUP caller holds a folio there (always looked at);
-/// - the last scan did not cover the chunk in a group of whole chunks (``InvariantScratch/group``),
-///   or another chunk of its group is dirty.
-/// Only frames in those chunks are counted, from each address space's record (an unchanged table
-/// is not walked). Anything wrong found on the way makes the caller run the full check, whose
-/// messages name every problem exactly.
+/// It keeps a ledger across checks (``InvariantScratch/pteRefs``, ``InvariantScratch/leafRefs``,
+/// ``InvariantScratch/migrationRefs``): how many entries of all recorded page tables name each
+/// frame, with a copy of every recorded node's entries (``InvariantTableRecord``). A check
+/// updates it by the difference of each node whose ``PageTable/nodeGeneration`` moved since
+/// (the copy's entries minus, the node's entries plus), and marks the chunks of
+/// ``FrameTable/chunkSize`` frames whose counts changed. When the last check found everything
+/// consistent, the ledger equals what the full check's walk counts, provided that
+/// - every non-empty PTE and every PMD/PUD leaf lies inside one VMA (each changed entry is
+///   looked up in the VMAs; where the VMAs changed, the addresses they no longer cover are
+///   walked, and a new VMA boundary inside a huge leaf is refused);
+/// - the table's structure is what the walk follows: every node not free is linked from its
+///   parent slot at the level above, its frame is a page-table frame naming it, used counts
+///   agree, deposited tables are empty, and the table pointers are as many as the linked nodes
+///   (looked at for every node of a table whose generation moved, and for the table frames of
+///   written chunks).
+/// Only chunks whose inputs may differ are scanned: a descriptor written, a count of the
+/// ledger changed, a whole-folio map count, the page caches' list of folios or a GUP hold
+/// there, the last scan not covering the chunk in a whole group (``InvariantScratch/group``),
+/// or another chunk of its group dirty. A frame the ledger counts in a scanned chunk must still
+/// be mappable. Anything unexpected makes the caller run the full check (whose messages name
+/// every problem exactly), and the next incremental check starts the ledger again.
 extension MemorySystem {
   /// The incremental check, or nil when the full check must run (no trustworthy last check is
-  /// needed for that: the first incremental check scans everything).
+  /// needed for that: the first incremental check records and scans everything).
   func checkInvariantsIncrementally() -> [InvariantViolation]? {
     let scratch = preparedInvariantScratch()
-    let chunkCount = scratch.chunkCount
-    let dirty = scratch.touched
-    let frames = memory.frames
-    // Only a clean incremental check recorded every address space: otherwise scan everything.
-    let trusted = scratch.chunksValid
-    if !trusted { dirty.update(repeating: 1, count: chunkCount) }
-    func mark(_ pfn: UInt32) {
-      let chunk = Int(pfn) >> FrameTable.chunkShift
-      if chunk < chunkCount { dirty[chunk] = 1 }
+    if !scratch.ledgerValid { scratch.resetLedger() }
+    let ok = updateLedgerAndScan(scratch)
+    // Counters and marks of this check are emptied either way.
+    for head in scratch.countedHeads { scratch.otherRefs[head] = 0 }
+    scratch.countedHeads.removeAll(keepingCapacity: true)
+    for chunk in scratch.dirtyList { scratch.touched[chunk] = 0 }
+    scratch.dirtyList.removeAll(keepingCapacity: true)
+    guard ok else {
+      scratch.writtenChunks.removeAll(keepingCapacity: true)
+      scratch.ledgerValid = false
+      scratch.fallbacks += 1
+      return nil
     }
-
-    var counter = MappingCounter(memory: memory, pteMaps: scratch.counts, entireMaps: scratch.entireCounts, otherRefs: scratch.otherRefs, touched: dirty)
-    counter.counting = false
-    counter.recording = true
-    // The cache is updated in place (a failed check returns nil, and the full check that
-    // follows empties it): each live address space's entry is stamped with this check.
-    scratch.checks &+= 1
-    let stamp = scratch.checks
-    for space in addressSpaces {
-      let table = space.pageTable
-      if let index = invariantCache.index(forKey: space.pid) {
-        let cached = invariantCache.values[index]
-        if cached.generation == table.generation, cached.mapped.valid, cached.vmas == space.vmas {
-          invariantCache.values[index].stamp = stamp
-          continue
-        }
-      }
-      counter.space = space.name
-      counter.recorded = InvariantScratch.MappedFrames()
-      // Nodes unchanged since the last walk of this table are taken from its cache.
-      let tables = invariantCache[space.pid]?.tables.flatMap { $0.table === table ? $0 : nil } ?? InvariantTableCache(table: table)
-      counter.tableCache = tables
-      for vma in space.vmas { table.walk(vma.start, vma.end, &counter) }
-      counter.tableCache = nil
-      guard counter.problems.isEmpty, counter.recorded.valid else { return nil }
-      let problems = Self.spaceProblems(space, cache: tables)
-      guard problems.isEmpty else { return nil }
-      var mapped = counter.recorded
-      mapped.groupByChunk(chunkCount: chunkCount)
-      if trusted { markChanges(from: invariantCache[space.pid]?.mapped, to: mapped, scratch) }
-      invariantCache[space.pid] = InvariantScratch.SpaceCheck(generation: table.generation, vmas: space.vmas, mapped: mapped, problems: [],
-                                                              stamp: stamp, tables: tables)
-    }
-    if invariantCache.contains(where: { $0.value.stamp != stamp }) {
-      // Address spaces gone since: the frames they mapped are counted no more.
-      for (_, old) in invariantCache where old.stamp != stamp && trusted {
-        for pfn in old.mapped.pte { mark(pfn) }
-        for pfn in old.mapped.entire { mark(pfn) }
-        for pfn in old.mapped.migration { mark(pfn) }
-      }
-      invariantCache = invariantCache.filter { $0.value.stamp == stamp }
-    }
-    if trusted {
-      // Whole-folio map counts changed alone (no descriptor written).
-      let entire = memory.entireMapCounts
-      if entire != scratch.lastEntireMapCounts {
-        for (head, count) in entire where scratch.lastEntireMapCounts[head] != count { mark(head) }
-        for (head, count) in scratch.lastEntireMapCounts where entire[head] != count { mark(head) }
-      }
-    }
-    for head in gupHolds.keys { mark(head) }
-    // The page caches' folios, compared with the last check's list: where it changed, both the
-    // old and the new folios' chunks are dirty (a list in another order counts as changed).
-    var pageCacheHeads: [UInt32] = []
-    swap(&pageCacheHeads, &scratch.spareHeads)
-    pageCacheHeads.removeAll(keepingCapacity: true)
-    // The same indexes at the same generations, and no descriptor of a cached frame's chunk
-    // written: the list is the last one (a frame's head is read from its own descriptor).
-    var indexes: [UInt64] = []
-    swap(&indexes, &scratch.spareIndexes)
-    indexes.removeAll(keepingCapacity: true)
-    for file in files.values { indexes.append(file.pageCache.generation) }
-    let sameIndexes = trusted && indexes == scratch.lastPageCacheIndexes
-    if sameIndexes && !scratch.lastPageCacheChunks.contains(where: { frames.wasWritten(chunk: $0) }) {
-      pageCacheHeads.append(contentsOf: scratch.lastPageCacheHeads)
-    } else if sameIndexes {
-      // The same frames are cached (in the same order); only which of them are heads may differ.
-      for pfn in scratch.lastPageCacheFrames where memory.folioHead(of: PFN(UInt64(pfn))) == PFN(UInt64(pfn)) { pageCacheHeads.append(pfn) }
-    } else {
-      var chunks: [Int] = []
-      swap(&chunks, &scratch.lastPageCacheChunks)
-      chunks.removeAll(keepingCapacity: true)
-      scratch.lastPageCacheFrames.removeAll(keepingCapacity: true)
-      for file in files.values {
-        for pfn in file.pageCache.values {
-          chunks.append(pfn.index >> FrameTable.chunkShift)
-          scratch.lastPageCacheFrames.append(UInt32(truncatingIfNeeded: pfn.rawValue))
-          if memory.folioHead(of: pfn) == pfn { pageCacheHeads.append(UInt32(truncatingIfNeeded: pfn.rawValue)) }
-        }
-      }
-      chunks.sort()
-      var unique = 0
-      for i in chunks.indices where unique == 0 || chunks[unique - 1] != chunks[i] {
-        chunks[unique] = chunks[i]
-        unique += 1
-      }
-      chunks.removeLast(chunks.count - unique)
-      swap(&chunks, &scratch.lastPageCacheChunks)
-    }
-    swap(&indexes, &scratch.lastPageCacheIndexes)
-    swap(&indexes, &scratch.spareIndexes)
-    if !trusted || pageCacheHeads != scratch.lastPageCacheHeads {
-      for head in scratch.lastPageCacheHeads { mark(head) }
-      for head in pageCacheHeads { mark(head) }
-    }
-    // Chunks the last scan did not cover whole, or where a descriptor was written, are dirty; a
-    // group of chunks is scanned whole or skipped whole: one dirty chunk makes all dirty. One
-    // pass over the chunks, through the arrays' buffers.
-    var dirtyChunks: [Int] = []
-    swap(&dirtyChunks, &scratch.spareChunks)
-    dirtyChunks.removeAll(keepingCapacity: true)
-    scratch.group.withUnsafeBufferPointer { group in
-      scratch.span.withUnsafeBufferPointer { span in
-        var chunk = 0
-        while chunk < chunkCount {
-          let size = group[chunk] == Int32(chunk) ? max(1, Int(span[chunk])) : 1
-          let end = min(chunk + size, chunkCount)
-          var any: UInt8 = 0
-          for c in chunk..<end {
-            if group[c] < 0 || frames.wasWritten(chunk: c) { dirty[c] = 1 }
-            any |= dirty[c]
-          }
-          if any != 0 {
-            if size > 1 { (dirty + chunk).update(repeating: 1, count: end - chunk) }
-            for c in chunk..<end where dirty[c] != 0 { dirtyChunks.append(c) }
-          }
-          chunk = end
-        }
-      }
-    }
-    for space in addressSpaces {
-      guard let check = invariantCache[space.pid] else { continue }
-      if !counter.replay(check.mapped, dirtyChunks: dirtyChunks, dirty: dirty, chunkCount: chunkCount) {
-        // A frame an entry maps is no longer mappable: empty the counters, check in full.
-        scratch.counts.update(repeating: 0, count: scratch.frameCount)
-        scratch.entireCounts.update(repeating: 0, count: scratch.frameCount)
-        scratch.otherRefs.update(repeating: 0, count: scratch.frameCount)
-        dirty.update(repeating: 0, count: chunkCount)
-        scratch.chunksValid = false
-        invariantCache = [:]
-        return nil
-      }
-    }
-    for head in pageCacheHeads where dirty[Int(head) >> FrameTable.chunkShift] != 0 { counter.addOtherRef(Int(head)) }
-    var violations: [InvariantViolation] = []
-    scanFrames(&counter, scratch, skip: { dirty[$0] == 0 }, into: &violations)
-    swap(&dirtyChunks, &scratch.spareChunks)
-    swap(&scratch.lastPageCacheHeads, &pageCacheHeads)
-    swap(&pageCacheHeads, &scratch.spareHeads)
-    scratch.lastEntireMapCounts = memory.entireMapCounts
-    scratch.chunksValid = violations.isEmpty
-    dirty.update(repeating: 0, count: chunkCount)
-    frames.clearWritten()
-    return violations
+    memory.frames.clearWritten(scratch.writtenChunks)
+    scratch.writtenChunks.removeAll(keepingCapacity: true)
+    scratch.pageCacheTrusted = true
+    return []
   }
 
-  /// Marks the chunks where `new` maps a different multiset of frames than `old` did (`old`
-  /// nil: an address space the last check did not see). The per-frame counters serve as the
-  /// difference and are empty again afterwards.
-  private func markChanges(from old: InvariantScratch.MappedFrames?, to new: InvariantScratch.MappedFrames, _ scratch: InvariantScratch) {
+  private func updateLedgerAndScan(_ scratch: InvariantScratch) -> Bool {
+    let chunkCount = scratch.chunkCount
+    let dirty = scratch.touched
+    var ledger = InvariantLedgerUpdate(scratch: scratch, memory: memory)
+    scratch.checks &+= 1
+    let stamp = scratch.checks
+    var matched = scratch.records.count == addressSpaces.count
+    for (i, space) in addressSpaces.enumerated() {
+      let table = space.pageTable
+      let record: InvariantTableRecord
+      if i < scratch.records.count && scratch.records[i].table === table {
+        record = scratch.records[i]
+      } else if let found = scratch.records.first(where: { $0.table === table }) {
+        record = found
+        matched = false
+      } else {
+        record = InvariantTableRecord(table: table)
+        scratch.records.append(record)
+        scratch.ledgerTouched = true
+        matched = false
+      }
+      record.stamp = stamp
+      if record.generation == table.generation && record.vmas == space.vmas { continue }
+      guard ledger.update(record, space) else { return false }
+    }
+    if !matched {
+      // In the address spaces' order; the tables gone since count no more.
+      var ordered: [InvariantTableRecord] = []
+      for space in addressSpaces {
+        if let record = scratch.records.first(where: { $0.table === space.pageTable }), !ordered.contains(where: { $0 === record }) {
+          ordered.append(record)
+        }
+      }
+      for record in scratch.records where record.stamp != stamp {
+        ledger.forget(record)
+        record.release()
+      }
+      scratch.records = ordered
+    }
+    func mark(_ pfn: UInt32) { ledger.mark(Int(pfn) >> FrameTable.chunkShift) }
+    // Whole-folio map counts changed alone (no descriptor written).
+    let entire = memory.entireMapCounts
+    if entire != scratch.lastEntireMapCounts {
+      for (head, count) in entire where scratch.lastEntireMapCounts[head] != count { mark(head) }
+      for (head, count) in scratch.lastEntireMapCounts where entire[head] != count { mark(head) }
+    }
+    for head in gupHolds.keys { mark(head) }
+    let frames = memory.frames
+    frames.forEachWrittenChunk { scratch.writtenChunks.append($0) }
+    // The page caches, by the difference of the slots of each index whose generation moved.
+    var filesMatched = scratch.fileRecords.count == files.count
+    var position = 0
+    for file in files.values {
+      let index = file.pageCache
+      let record: InvariantFileRecord
+      if position < scratch.fileRecords.count && scratch.fileRecords[position].index === index {
+        record = scratch.fileRecords[position]
+      } else if let found = scratch.fileRecords.first(where: { $0.index === index }) {
+        record = found
+        filesMatched = false
+      } else {
+        record = InvariantFileRecord(index: index)
+        scratch.fileRecords.append(record)
+        scratch.ledgerTouched = true
+        filesMatched = false
+      }
+      position += 1
+      record.stamp = stamp
+      if record.generation != index.generation { ledger.update(record) }
+    }
+    if !filesMatched {
+      var ordered: [InvariantFileRecord] = []
+      for file in files.values {
+        if let record = scratch.fileRecords.first(where: { $0.index === file.pageCache }), !ordered.contains(where: { $0 === record }) {
+          ordered.append(record)
+        }
+      }
+      for record in scratch.fileRecords where record.stamp != stamp { ledger.forget(record) }
+      scratch.fileRecords = ordered
+    }
+    scratch.lastEntireMapCounts = entire
+    // Written chunks and those the last scan left unsettled are dirty; a group of chunks is
+    // scanned whole or skipped whole: one dirty chunk makes all of it dirty.
+    for chunk in scratch.writtenChunks { ledger.mark(chunk) }
+    for chunk in scratch.unsettled { ledger.mark(chunk) }
+    var next = 0
+    while next < scratch.dirtyList.count {
+      let chunk = scratch.dirtyList[next]
+      next += 1
+      let start = Int(scratch.group[chunk])
+      guard start >= 0 && start < chunkCount else { continue }
+      let end = min(start + max(1, Int(scratch.span[start])), chunkCount)
+      if end - start > 1 || start != chunk {
+        for c in start..<end where dirty[c] == 0 { ledger.mark(c) }
+      }
+    }
+    guard !ledger.failed else { return false }
+    scratch.dirtyList.sort()
+    guard checkReferencedFrames(scratch) else { return false }
+    return scanDirtyChunks(scratch)
+  }
+
+  /// In the dirty chunks: every frame an entry names is still one an entry may map (and a
+  /// huge leaf's a folio head); every recorded table frame is still that table node's. Counts
+  /// the migration entries' references by folio head.
+  private func checkReferencedFrames(_ scratch: InvariantScratch) -> Bool {
+    let frames = memory.frames
+    let frameCount = scratch.frameCount
+    for chunk in scratch.dirtyList {
+      let first = chunk << FrameTable.chunkShift
+      let end = min(first + FrameTable.chunkSize, frameCount)
+      if scratch.chunkRefs[chunk] != 0 {
+        for pfn in first..<end where scratch.pteRefs[pfn] | scratch.leafRefs[pfn] | scratch.migrationRefs[pfn] != 0 {
+          let kind = memory.kind(of: PFN(UInt64(pfn)))
+          if kind == .free || kind == .pageTable || kind == .reserved { return false }
+          if kind.isDevice && !frames[pfn].flags.contains(.head) && !frames[pfn].flags.contains(.tail) { return false }
+          if scratch.leafRefs[pfn] != 0 && Int(frames[pfn].head) != pfn { return false }
+          let migrations = scratch.migrationRefs[pfn]
+          if migrations != 0 {
+            let head = Int(frames[pfn].head)
+            guard migrations > 0, head < frameCount else { return false }
+            scratch.otherRefs[head] += migrations
+            scratch.countedHeads.append(head)
+          }
+        }
+      }
+      if scratch.chunkTables[chunk] != 0 {
+        for pfn in first..<end where scratch.tableClaims[pfn] != 0 {
+          guard scratch.tableClaims[pfn] == 1, frames[pfn].kind == .pageTable, frames[pfn].refCount == scratch.tableNodeAt[pfn] - 1 else { return false }
+        }
+      }
+    }
+    return true
+  }
+
+  /// Scans the dirty chunks' descriptors against the ledger as the full check's scan does
+  /// (``scanFrames(_:_:skip:into:)``), keeping the groups and their free frames, and checks the
+  /// free lists' total; false at the first difference.
+  private func scanDirtyChunks(_ scratch: InvariantScratch) -> Bool {
+    let frames = memory.frames
+    let count = frames.count
     let dirty = scratch.touched
     let chunkCount = scratch.chunkCount
-    let frameCount = scratch.frameCount
-    func mark(_ pfn: UInt32) {
-      let chunk = Int(pfn) >> FrameTable.chunkShift
-      if chunk < chunkCount { dirty[chunk] = 1 }
+    scratch.unsettled.removeAll(keepingCapacity: true)
+    func setFree(_ chunk: Int, _ value: Int) {
+      scratch.freeTotal += value - Int(scratch.free[chunk])
+      scratch.free[chunk] = Int32(value)
     }
-    func difference(_ before: [UInt32], _ after: [UInt32], _ delta: UnsafeMutablePointer<Int32>) {
-      for pfn in before where Int(pfn) < frameCount { delta[Int(pfn)] -= 1 }
-      for pfn in after { delta[Int(pfn)] += 1 }
-      for pfn in before where Int(pfn) < frameCount {
-        if delta[Int(pfn)] != 0 { mark(pfn) }
-        delta[Int(pfn)] = 0
+    let ramFrameCount = memory.ramFrameCount
+    // Side tables most checks find empty: looked up only when not.
+    let noWholeFolioMaps = memory.entireMapCounts.isEmpty
+    let noGUP = gupHolds.isEmpty
+    // Migration entries' references are counted by head only when there are any; page-cache
+    // slots only when a page cache is recorded (otherwise both are zero everywhere).
+    let noOtherRefs = scratch.countedHeads.isEmpty
+    let noCache = scratch.fileRecords.isEmpty
+    var pfn = 0
+    for dirtyChunk in scratch.dirtyList {
+      let dirtyStart = dirtyChunk << FrameTable.chunkShift
+      if dirtyStart + FrameTable.chunkSize <= pfn { continue }
+      if pfn < dirtyStart { pfn = dirtyStart }
+      while pfn < count {
+        let chunk = pfn >> FrameTable.chunkShift
+        let chunkStart = chunk << FrameTable.chunkShift
+        if pfn == chunkStart && dirty[chunk] == 0 && scratch.group[chunk] == Int32(chunk) { break }
+        if pfn == chunkStart && frames.isPristine(chunk: chunk) {
+          // Free device frames never handed out (scanFrames says why nothing there can be wrong).
+          setFree(chunk, 0)
+          scratch.group[chunk] = Int32(chunk)
+          scratch.span[chunk] = 1
+          pfn = chunkStart + FrameTable.chunkSize
+          continue
+        }
+        let chunkEnd = min(chunkStart + FrameTable.chunkSize, count)
+        var chunkFree = 0
+        let enteredAtStart = pfn == chunkStart
+        while pfn < chunkEnd {
+          var descriptor = frames[pfn]
+          if descriptor.kind == .free && pfn >= ramFrameCount { descriptor.kind = memory.unusedDeviceFrameKind(pfn) }
+          let order = Int(descriptor.order)
+          if descriptor.flags.contains(.buddy) {
+            chunkFree += 1 << order
+            pfn += 1 << order
+            continue
+          }
+          let kind = descriptor.kind
+          // The zero pages' PTEs are not counted (MappingCounter), though the ledger has them.
+          let mapped = kind == .zero ? 0 : scratch.pteRefs[pfn]
+          if descriptor.mapCount != mapped && kind != .free { return false }
+          if descriptor.flags.contains(.head) {
+            let head = PFN(UInt64(pfn))
+            let entire = noWholeFolioMaps || order == 0 ? 0 : Int32(memory.entireMapCount(ofFolio: head))
+            if entire != scratch.leafRefs[pfn] && kind != .zero { return false }
+            if kind.isCounted {
+              guard pfn + (1 << order) <= count else { return false }
+              var pteMaps: Int32 = 0
+              for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
+              // Page-cache references count at a frame that is its folio's head (as the full check counts them).
+              let cached = noCache || descriptor.head != UInt32(truncatingIfNeeded: pfn) ? 0 : scratch.cacheRefs[pfn]
+              let other = noOtherRefs ? 0 : scratch.otherRefs[pfn]
+              let expected = pteMaps + entire + other + cached + (noGUP ? 0 : gupReferences(ofFolio: head))
+              if order > 0 && frames[pfn + 1].refCount != (noGUP ? 0 : gupPins(ofFolio: head)) { return false }
+              let isFreeHugetlb = kind == .hugetlb && expected == 0
+              if descriptor.refCount != expected && !isFreeHugetlb { return false }
+              if descriptor.refCount < 0 { return false }
+              if (kind == .anonymous || kind.isDevice) && descriptor.refCount == 0 { return false }
+            }
+            pfn += 1 << order
+            continue
+          }
+          if kind == .free { return false }
+          pfn += 1
+        }
+        let whole = enteredAtStart && (pfn & (FrameTable.chunkSize - 1) == 0 || pfn >= count)
+        let groupEnd = min((pfn + FrameTable.chunkSize - 1) >> FrameTable.chunkShift, chunkCount)
+        setFree(chunk, chunkFree)
+        scratch.group[chunk] = whole ? Int32(chunk) : -1
+        scratch.span[chunk] = Int32(groupEnd - chunk)
+        if !whole { scratch.unsettled.append(chunk) }
+        for covered in (chunk + 1)..<max(chunk + 1, groupEnd) {
+          scratch.group[covered] = whole ? Int32(chunk) : -1
+          setFree(covered, 0)
+          if !whole { scratch.unsettled.append(covered) }
+        }
       }
-      for pfn in after {
-        if delta[Int(pfn)] != 0 { mark(pfn) }
-        delta[Int(pfn)] = 0
-      }
-      for pfn in before where Int(pfn) >= frameCount { mark(pfn) }
     }
-    difference(old?.pte ?? [], new.pte, scratch.counts)
-    difference(old?.entire ?? [], new.entire, scratch.entireCounts)
-    for pfn in old?.migration ?? [] { mark(pfn) }
-    for pfn in new.migration { mark(pfn) }
+    return scratch.freeTotal == memory.freeFrameCount
+  }
+}
+
+/// One check's updates of the ledger (MemorySystem+IncrementalInvariants.swift): the differences
+/// of changed nodes, and the chunks they make dirty.
+struct InvariantLedgerUpdate {
+  let scratch: InvariantScratch
+  let memory: PhysicalMemory
+  let frameCount: Int
+  let chunkCount: Int
+  let dirty: UnsafeMutablePointer<UInt8>
+  /// An entry names a frame beyond physical memory, or another problem was met.
+  var failed = false
+
+  init(scratch: InvariantScratch, memory: PhysicalMemory) {
+    self.scratch = scratch
+    self.memory = memory
+    frameCount = scratch.frameCount
+    chunkCount = scratch.chunkCount
+    dirty = scratch.touched
+  }
+
+  /// Makes chunk `chunk` dirty (scanned by this check).
+  @inline(__always)
+  func mark(_ chunk: Int) {
+    guard chunk < chunkCount, dirty[chunk] == 0 else { return }
+    dirty[chunk] = 1
+    scratch.dirtyList.append(chunk)
+  }
+
+  /// Adds `sign` (1 or -1) to the count of `refs` for frame `pfn`.
+  @inline(__always)
+  private mutating func refer(_ refs: UnsafeMutablePointer<Int32>, _ pfn: PFN, _ sign: Int32, migration: Bool = false) {
+    let index = Int(truncatingIfNeeded: pfn.rawValue)
+    guard pfn.rawValue < UInt64(frameCount) else {
+      if sign > 0 {
+        // Beyond physical memory: the full check says where.
+        failed = true
+        scratch.ledgerConsistent = false
+      }
+      return
+    }
+    refs[index] += sign
+    scratch.chunkRefs[index >> FrameTable.chunkShift] += sign
+    mark(index >> FrameTable.chunkShift)
+    if migration {
+      // The folio the reference is counted at, as the frames say now.
+      let head = Int(memory.frames[index].head)
+      if head < frameCount { mark(head >> FrameTable.chunkShift) }
+    }
+  }
+
+  /// Counts (`sign` 1) or uncounts (-1) one entry of a node at level `code` (raw value + 1),
+  /// as the full check's walk would count it.
+  @inline(__always)
+  private mutating func account(_ entry: PageTableEntry, _ code: UInt8, _ sign: Int32, _ record: InvariantTableRecord) {
+    guard !entry.isNone else { return }
+    switch code {
+    case 1:
+      if entry.isMigration {
+        refer(scratch.migrationRefs, entry.pfn, sign, migration: true)
+      } else if let frame = entry.mappedFrame {
+        refer(scratch.pteRefs, frame, sign)
+      }
+    case 2, 3:
+      if entry.isHuge || entry.isSwap || entry.isProtNone {
+        if entry.isMigration {
+          refer(scratch.migrationRefs, entry.pfn, sign, migration: true)
+        } else if entry.mappedFrame != nil {
+          refer(scratch.leafRefs, entry.pfn, sign)
+        }
+      } else {
+        record.pointers += Int(sign)
+      }
+    default:
+      record.pointers += Int(sign)
+    }
+  }
+
+  /// How ``account(_:_:_:_:)`` counts `entry` in a node at level `code`: which count (0 none,
+  /// 1 a PTE mapping, 2 a leaf mapping, 3 a migration entry, 4 a table pointer, 5 an entry that
+  /// counts nothing but must lie in a VMA) and the frame it names.
+  @inline(__always)
+  private static func counted(_ entry: PageTableEntry, _ code: UInt8) -> UInt64 {
+    guard !entry.isNone else { return 0 }
+    let frame = entry.pfn.rawValue << 3
+    switch code {
+    case 1:
+      if entry.isMigration { return frame | 3 }
+      return entry.mappedFrame != nil ? frame | 1 : 5
+    case 2, 3:
+      guard entry.isHuge || entry.isSwap || entry.isProtNone else { return 4 }
+      if entry.isMigration { return frame | 3 }
+      return entry.mappedFrame != nil ? frame | 2 : 5
+    default:
+      return 4
+    }
+  }
+
+  /// Whether the walk descends through `entry`, in a node at `level`.
+  @inline(__always)
+  private static func descends(_ entry: PageTableEntry, _ level: PageTableLevel) -> Bool {
+    guard !entry.isNone else { return false }
+    return level == .pgd || !(entry.isHuge || entry.isSwap || entry.isProtNone)
+  }
+
+  /// Uncounts every entry of the node's copy and forgets the node.
+  private mutating func untrack(_ record: InvariantTableRecord, _ node: Int) {
+    let code = record.level[node]
+    let copy = record.mirror + (node << 9)
+    for i in 0..<512 where !copy[i].isNone {
+      account(copy[i], code, -1, record)
+      copy[i] = .none
+    }
+    record.used[node] = 0
+    record.level[node] = 0
+    unmarkFrame(record, node)
+  }
+
+  private func unmarkFrame(_ record: InvariantTableRecord, _ node: Int) {
+    let frame = record.frame[node]
+    guard frame != UInt32.max else { return }
+    let index = Int(frame)
+    scratch.tableClaims[index] -= 1
+    if scratch.tableClaims[index] == 0 { scratch.tableNodeAt[index] = 0 }
+    scratch.chunkTables[index >> FrameTable.chunkShift] -= 1
+    record.frame[node] = UInt32.max
+  }
+
+  /// Brings `record` up to its index: the slots that changed are uncounted and counted.
+  mutating func update(_ record: InvariantFileRecord) {
+    let index = record.index
+    let empty = PageCacheIndex.empty
+    for (key, chunk) in index.chunks {
+      var slots = record.copy[key] ?? [UInt64](repeating: empty, count: PageCacheIndex.chunkSize)
+      for slot in 0..<PageCacheIndex.chunkSize where slots[slot] != chunk[slot] {
+        cache(slots[slot], -1)
+        cache(chunk[slot], 1)
+        slots[slot] = chunk[slot]
+      }
+      record.copy[key] = slots
+    }
+    if record.copy.count != index.chunks.count {
+      for (key, slots) in record.copy where index.chunks[key] == nil {
+        for raw in slots { cache(raw, -1) }
+        record.copy[key] = nil
+      }
+    }
+    record.generation = index.generation
+  }
+
+  /// Counts (`sign` 1) or uncounts a page-cache slot's frame.
+  private mutating func cache(_ raw: UInt64, _ sign: Int32) {
+    guard raw != PageCacheIndex.empty else { return }
+    guard raw < UInt64(frameCount) else {
+      if sign > 0 {
+        failed = true
+        scratch.ledgerConsistent = false
+      }
+      return
+    }
+    scratch.cacheRefs[Int(raw)] += sign
+    mark(Int(raw) >> FrameTable.chunkShift)
+  }
+
+  /// Forgets a page cache that is gone.
+  mutating func forget(_ record: InvariantFileRecord) {
+    for slots in record.copy.values {
+      for raw in slots { cache(raw, -1) }
+    }
+    record.copy = [:]
+  }
+
+  /// Forgets a table that is gone: its entries count no more.
+  mutating func forget(_ record: InvariantTableRecord) {
+    for node in 0..<record.level.count where record.level[node] != 0 { untrack(record, node) }
+  }
+
+  /// Brings `record` up to `space`'s table and VMAs; false when the full check must look.
+  mutating func update(_ record: InvariantTableRecord, _ space: AddressSpace) -> Bool {
+    let table = space.pageTable
+    let vmas = space.vmas
+    let vmasChanged = record.vmas != vmas
+    if vmasChanged {
+      // Sorted, non-empty and apart (what the full check's walk and gap search assume).
+      var end = VirtualAddress(0)
+      for vma in vmas {
+        guard vma.start < vma.end, vma.start >= end else { return false }
+        end = vma.end
+      }
+    }
+    if record.generation != table.generation {
+      guard updateNodes(record, table, vmas) else { return false }
+    }
+    if vmasChanged {
+      guard Self.uncoveredRangesAreEmpty(table, from: record.vmas, to: vmas) else { return false }
+    }
+    record.generation = table.generation
+    record.vmas = vmas
+    return !failed
+  }
+
+  /// The addresses the old VMAs covered and the new do not hold no entry, and no new VMA
+  /// boundary cuts a huge leaf.
+  private static func uncoveredRangesAreEmpty(_ table: PageTable, from old: [VMA], to new: [VMA]) -> Bool {
+    var j = 0
+    for vma in old {
+      var cursor = vma.start
+      while cursor < vma.end {
+        while j < new.count && new[j].end <= cursor { j += 1 }
+        if j == new.count || new[j].start >= vma.end {
+          if MemorySystem.entryOutside(table, cursor, vma.end) != nil { return false }
+          break
+        }
+        if new[j].start > cursor, MemorySystem.entryOutside(table, cursor, new[j].start) != nil { return false }
+        cursor = new[j].end
+      }
+    }
+    func isOldBoundary(_ address: VirtualAddress) -> Bool {
+      var low = 0
+      var high = old.count
+      while low < high {
+        let mid = (low + high) / 2
+        if old[mid].end < address { low = mid + 1 } else { high = mid }
+      }
+      return low < old.count && (old[low].end == address || old[low].start == address)
+        || low + 1 < old.count && old[low + 1].start == address
+    }
+    for vma in new {
+      for boundary in [vma.start, vma.end] where !isOldBoundary(boundary) {
+        let (entry, level, _) = table.lookup(boundary)
+        if level != .pte && !entry.isNone && boundary.rawValue & (level.entrySpan - 1) != 0 { return false }
+      }
+    }
+    return true
+  }
+
+  /// The virtual address node `node` starts at, from its parent slots (nil when they do not
+  /// lead to the root).
+  private static func base(of node: Int, _ table: PageTable) -> UInt64? {
+    var address: UInt64 = 0
+    var current = node
+    for _ in 0..<4 {
+      if current == table.root { return address }
+      let slot = table.nodeParentSlot[current]
+      guard slot >= 0 && slot < table.nodeLevel.count << 9 else { return nil }
+      let parent = slot >> 9
+      address += UInt64(slot & 511) << table.nodeLevel[parent].shift
+      current = parent
+    }
+    return current == table.root ? address : nil
+  }
+
+  /// Applies the difference between node `node`'s copy and its entries now (a node not
+  /// recorded has an empty copy); false when a changed entry lies outside every VMA.
+  private mutating func diff(_ record: InvariantTableRecord, _ node: Int, _ code: UInt8,
+                             _ entries: UnsafePointer<PageTableEntry>, _ table: PageTable, _ vmas: [VMA]) -> Bool {
+    let copy = record.mirror + (node << 9)
+    let now = entries + (node << 9)
+    let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
+    let shift = level.shift
+    var base: UInt64?
+    var vma = -1
+    var used = record.used[node]
+    for i in 0..<512 {
+      let new = now[i]
+      let old = copy[i]
+      if new == old { continue }
+      copy[i] = new
+      // The same frame counted the same way (only the A, D or W bits moved): nothing to count
+      // again, and the entry was inside a VMA already.
+      if Self.counted(old, code) == Self.counted(new, code) { continue }
+      account(old, code, -1, record)
+      account(new, code, 1, record)
+      if old.isNone != new.isNone { used += new.isNone ? -1 : 1 }
+      // Entries the full check's gap search would find must lie inside one VMA.
+      guard !new.isNone, code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
+      if base == nil { base = Self.base(of: node, table) }
+      guard let base else { return false }
+      let start = base + UInt64(i) << shift
+      let end = start + (1 << shift)
+      if vma < 0 {
+        var low = 0
+        var high = vmas.count
+        while low < high {
+          let mid = (low + high) / 2
+          if vmas[mid].end.rawValue <= start { low = mid + 1 } else { high = mid }
+        }
+        vma = low
+      }
+      while vma < vmas.count && vmas[vma].end.rawValue <= start { vma += 1 }
+      guard vma < vmas.count, vmas[vma].start.rawValue <= start, end <= vmas[vma].end.rawValue else { return false }
+    }
+    record.used[node] = used
+    return true
+  }
+
+  /// The differences of every node of a table whose generation moved, and its structure.
+  private mutating func updateNodes(_ record: InvariantTableRecord, _ table: PageTable, _ vmas: [VMA]) -> Bool {
+    let nodes = table.nodeLevel.count
+    record.reserve(nodes)
+    if scratch.roles.count < nodes { scratch.roles += repeatElement(0, count: nodes - scratch.roles.count) }
+    let roles = scratch.roles.withUnsafeMutableBufferPointer { $0.baseAddress! }
+    for node in table.freeNodes where node >= 0 && node < nodes { roles[node] = 1 }
+    for node in table.depositedTables.values where node >= 0 && node < nodes && roles[node] == 0 { roles[node] = 2 }
+    defer {
+      for node in table.freeNodes where node >= 0 && node < nodes { roles[node] = 0 }
+      for node in table.depositedTables.values where node >= 0 && node < nodes { roles[node] = 0 }
+    }
+    let seen = record.generation
+    let frames = memory.frames
+    let frameCount = UInt64(self.frameCount)
+    return table.entries.withUnsafeBufferPointer { buffer -> Bool in
+      guard let entries = buffer.baseAddress else { return false }
+      var linked = 0
+      for node in 0..<nodes {
+        let role = roles[node]
+        if role == 1 {
+          if record.level[node] != 0 { untrack(record, node) }
+          continue
+        }
+        let level = table.nodeLevel[node]
+        let code = UInt8(level.rawValue + 1)
+        if record.level[node] != code {
+          if record.level[node] != 0 { untrack(record, node) }
+          record.level[node] = code
+          guard diff(record, node, code, entries, table, vmas) else { return false }
+        } else if seen == UInt64.max || table.nodeGeneration[node] > seen {
+          guard diff(record, node, code, entries, table, vmas) else { return false }
+        }
+        let frame = table.nodeFrame[node]
+        guard frame.rawValue < frameCount else { return false }
+        let index = Int(frame.rawValue)
+        if record.frame[node] != UInt32(index) {
+          unmarkFrame(record, node)
+          scratch.tableClaims[index] += 1
+          scratch.tableNodeAt[index] = Int32(node + 1)
+          scratch.chunkTables[index >> FrameTable.chunkShift] += 1
+          record.frame[node] = UInt32(index)
+        }
+        // What structuralProblems looks at, and that the walk reaches the node from its parent.
+        guard record.used[node] == table.nodeUsed[node], frames[index].kind == .pageTable else { return false }
+        if role == 2 {
+          guard record.used[node] == 0 else { return false }
+          continue
+        }
+        if node == table.root {
+          guard level == .pgd else { return false }
+          continue
+        }
+        let slot = table.nodeParentSlot[node]
+        guard slot >= 0 && slot < buffer.count else { return false }
+        let parent = slot >> 9
+        let entry = buffer[slot]
+        guard entry.pfn == frame, roles[parent] == 0, table.nodeLevel[parent].rawValue == level.rawValue + 1,
+          Self.descends(entry, table.nodeLevel[parent]), frames[index].refCount == Int32(node)
+        else { return false }
+        linked += 1
+      }
+      return record.pointers == linked && !failed
+    }
   }
 }
 

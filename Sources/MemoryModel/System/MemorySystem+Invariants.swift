@@ -51,6 +51,8 @@ extension MemorySystem {
     }
     scanFrames(&counter, scratch, skip: nil, into: &violations)
     scratch.chunksValid = false
+    scratch.ledgerValid = false
+    if !violations.isEmpty { scratch.countersEmpty = false }
     scratch.touched.update(repeating: 0, count: scratch.chunkCount)
     memory.frames.clearWritten()
     return violations

@@ -1,0 +1,99 @@
+/// What the incremental invariant check recorded of one page table: a copy of every node's
+/// entries as the last check saw them (free nodes are not recorded), each node's level and frame
+/// then, and the table's generation and the address space's VMAs then. The check updates the
+/// ledger (``InvariantScratch/pteRefs`` and the others) by the difference between a changed
+/// node's copy and its entries now, so what it costs is what changed.
+///
+/// Its properties are read and written by the invariant check alone, one access at a time (no
+/// access is held across a call), so they skip the dynamic exclusivity checks.
+final class InvariantTableRecord {
+  /// The table recorded (another table, say after exec, gets a record of its own).
+  let table: PageTable
+  /// The table's ``PageTable/generation`` at the last check (`UInt64.max`: never checked).
+  @exclusivity(unchecked) var generation = UInt64.max
+  /// The address space's VMAs at the last check.
+  @exclusivity(unchecked) var vmas: [VMA] = []
+  /// The incremental check that last found the table among the address spaces.
+  @exclusivity(unchecked) var stamp: UInt64 = 0
+  /// Copies of the nodes' entries, 512 per node (nodes not recorded hold empty entries).
+  @exclusivity(unchecked) private(set) var mirror: UnsafeMutablePointer<PageTableEntry>
+  /// Nodes the copy has room for.
+  @exclusivity(unchecked) private(set) var capacity: Int
+  /// Per node: 0 not recorded (free), else the level's raw value + 1 at the time of the copy.
+  @exclusivity(unchecked) var level: [UInt8] = []
+  /// Per node: non-empty entries of the copy.
+  @exclusivity(unchecked) var used: [Int32] = []
+  /// Per node: the frame marked in ``InvariantScratch/tableNodeAt`` for it (`UInt32.max`: none).
+  @exclusivity(unchecked) var frame: [UInt32] = []
+  /// Entries of recorded nodes a walk descends through (table pointers).
+  @exclusivity(unchecked) var pointers = 0
+
+  init(table: PageTable) {
+    self.table = table
+    capacity = 0
+    mirror = .allocate(capacity: 1)
+  }
+
+  /// Makes room for `nodes` nodes (new nodes are not recorded, their copies empty).
+  func reserve(_ nodes: Int) {
+    guard nodes > level.count else { return }
+    if nodes > capacity {
+      let newCapacity = max(nodes, capacity * 2, 8)
+      let newMirror = UnsafeMutablePointer<PageTableEntry>.allocate(capacity: newCapacity << 9)
+      if capacity > 0 { newMirror.moveInitialize(from: mirror, count: level.count << 9) }
+      mirror.deallocate()
+      mirror = newMirror
+      capacity = newCapacity
+    }
+    (mirror + (level.count << 9)).initialize(repeating: .none, count: (nodes - level.count) << 9)
+    let added = nodes - level.count
+    level += repeatElement(0, count: added)
+    used += repeatElement(0, count: added)
+    frame += repeatElement(UInt32.max, count: added)
+  }
+
+  /// Uncounts every recorded entry from `scratch`'s ledger and unmarks the recorded frames,
+  /// without marking chunks (a scratch going back to the pool: its ledger is zero again).
+  func uncountAll(_ scratch: InvariantScratch) {
+    let frameCount = UInt64(scratch.frameCount)
+    for node in 0..<level.count where level[node] != 0 {
+      let code = level[node]
+      let copy = mirror + (node << 9)
+      for i in 0..<512 where !copy[i].isNone {
+        let entry = copy[i]
+        var refs: UnsafeMutablePointer<Int32>?
+        if code == 1 || ((code == 2 || code == 3) && (entry.isHuge || entry.isSwap || entry.isProtNone)) {
+          if entry.isMigration {
+            refs = scratch.migrationRefs
+          } else if entry.mappedFrame != nil {
+            refs = code == 1 ? scratch.pteRefs : scratch.leafRefs
+          }
+        }
+        guard let refs, entry.pfn.rawValue < frameCount else { continue }
+        let index = Int(entry.pfn.rawValue)
+        refs[index] -= 1
+        scratch.chunkRefs[index >> FrameTable.chunkShift] -= 1
+      }
+      if frame[node] != UInt32.max {
+        let index = Int(frame[node])
+        scratch.tableClaims[index] -= 1
+        if scratch.tableClaims[index] == 0 { scratch.tableNodeAt[index] = 0 }
+        scratch.chunkTables[index >> FrameTable.chunkShift] -= 1
+        frame[node] = UInt32.max
+      }
+      level[node] = 0
+    }
+  }
+
+  /// Frees the copy (the scratch's deinit and reset).
+  func release() {
+    mirror.deallocate()
+    mirror = .allocate(capacity: 1)
+    capacity = 0
+    level = []
+    used = []
+    frame = []
+  }
+
+  deinit { mirror.deallocate() }
+}
