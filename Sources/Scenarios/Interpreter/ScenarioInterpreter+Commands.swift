@@ -10,7 +10,7 @@ extension ScenarioInterpreter {
       let space = try syscall { () throws(SyscallError) in try system.createProcess(name: name.name) }
       processes[name.name] = space
       subscribe(space, as: name.name)
-      result.output.append("pid \(space.pid)")
+      if recordsOutput { result.output.append("pid \(space.pid)") }
     case .file(let definition):
       let kind: File.Kind = definition.hugetlb != nil ? .hugetlb : definition.shmem ? .shmem : .regular
       let file = system.createFile(
@@ -23,7 +23,7 @@ extension ScenarioInterpreter {
       for setting in settings { try apply(setting, into: &result) }
     case .split:
       let count = system.processDeferredSplitQueue()
-      result.output.append("split \(count) folio\(count == 1 ? "" : "s")")
+      if recordsOutput { result.output.append("split \(count) folio\(count == 1 ? "" : "s")") }
     case .mmap(let mmap):
       try map(mmap, into: &result)
     case .munmap(let name, let range):
@@ -50,9 +50,9 @@ extension ScenarioInterpreter {
       }
       if let name = mremap.name {
         regions[name.name] = address
-        result.output.append("\(name) = \(address)")
+        if recordsOutput { result.output.append("\(name) = \(address)") }
       } else if address != start {
-        result.output.append("moved to \(address)")
+        if recordsOutput { result.output.append("moved to \(address)") }
       }
     case .fork(let parent, let child):
       let space = try process(parent)
@@ -60,7 +60,7 @@ extension ScenarioInterpreter {
       processes[child.name] = forked
       subscribe(forked, as: child.name)
       processControl.parents[child.name] = parent.name
-      result.output.append("pid \(forked.pid)")
+      if recordsOutput { result.output.append("pid \(forked.pid)") }
     case .exit(let name):
       try end(name, status: .exited(0))
     case .kill(let name, let target, let signal):
@@ -175,7 +175,7 @@ extension ScenarioInterpreter {
       try syscall { () throws(SyscallError) in try space.insertDriverPages(address, VirtualAddress(mmap.size).alignedUp(to: 4096).rawValue) }
     }
     regions[mmap.name.name] = address
-    result.output.append("\(mmap.name) = \(address)")
+    if recordsOutput { result.output.append("\(mmap.name) = \(address)") }
   }
 
   /// The data of `pattern` for `count` bytes starting `offset` bytes past its origin.

@@ -33,6 +33,10 @@ final class ScenarioInterpreter {
   let devices = DeviceState()
   /// Whether oracle violations are only recorded (`system oracle=record`) rather than failing.
   var recordOracleViolations = false
+  /// Whether commands write their readable output lines (`pid 3`, `buf = 0x...`): a
+  /// ``ScenarioSession`` never reads them and turns this off, so that the fuzzer's steps format
+  /// no text (the model's behaviour is the same either way).
+  var recordsOutput = true
   /// Parents, ended children and wait statuses (`kill`, `waitpid`, `expect PROC wait`).
   var processControl = ProcessControlState()
   /// The scenario's `#> at` and `#> loop` directives, and the results of statements a device

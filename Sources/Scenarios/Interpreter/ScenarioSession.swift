@@ -25,6 +25,7 @@ public final class ScenarioSession {
   /// otherwise). `options.checkInvariants` is ignored: the caller checks.
   public init(options: ScenarioRunner.Options = ScenarioRunner.Options()) {
     interpreter = ScenarioInterpreter(options: options)
+    interpreter.recordsOutput = false
     let location = SourceLocation(file: "", line: 0, column: 0)
     placeholder = Statement(command: .split, text: "", location: location)
     scratch = StepResult(statement: placeholder, status: .ok)
