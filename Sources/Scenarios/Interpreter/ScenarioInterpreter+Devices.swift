@@ -421,9 +421,10 @@ extension ScenarioInterpreter {
     }
   }
 
-  /// The step failure an `HMMError` gives.
+  /// The step failure an `HMMError` gives (a session, which reads only the errno's name, gets
+  /// no reason text).
   func hmmFailure(_ error: HMMError) -> StepFailure {
-    StepFailure(error: CommandError(name: error.errno.name, errno: error.errno, reason: error.description))
+    StepFailure(error: CommandError(name: error.errno.name, errno: error.errno, reason: recordsOutput ? error.description : ""))
   }
 
   static func unknown(_ what: String, _ name: Identifier) -> StepFailure {
