@@ -100,7 +100,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     self.pageSizes = pageSizes
     self.policy = policy
     self.faultWindow = window
-    self.tlb = DeviceTLB(geometry: tlbGeometry ?? DeviceTLB.defaultGeometry(for: pageSizes))
+    self.tlb = tlbGeometry.map { DeviceTLB(geometry: $0) } ?? DeviceTLB(defaultFor: pageSizes)
     self.placement = placement
     self.deviceMemoryBytes = deviceMemoryBytes
     policyChanged()

@@ -92,13 +92,7 @@ public struct DeviceTLB {
   /// associative for 1G.
   public static func defaultGeometry(for sizes: DevicePageSizes) -> [DevicePageSize: Geometry] {
     var geometry: [DevicePageSize: Geometry] = [:]
-    for size in sizes.sizes {
-      switch size {
-      case .size4K: geometry[size] = Geometry(entries: 64, ways: 4)
-      case .size64K, .size2M: geometry[size] = Geometry(entries: 32, ways: 4)
-      case .size1G: geometry[size] = Geometry(entries: 8, ways: 8)
-      }
-    }
+    for size in sizes.sizes { geometry[size] = defaultGeometry(of: size) }
     return geometry
   }
 

@@ -58,18 +58,10 @@ public struct FuzzExecutor: Sendable {
         start = timings.map { _ in FuzzTimings.now() } ?? 0
         defer { timings?.add("<compare>", since: start) }
         failed.append(false)
-        var reference: (name: String, bytes: [UInt8])?
-        for device in devices {
-          guard let bytes = session.deviceRead(device.name, range) else { continue }
-          guard let first = reference else {
-            reference = (device.name, bytes)
-            continue
-          }
-          if bytes != first.bytes {
-            let at = bytes.indices.first { $0 >= first.bytes.count || bytes[$0] != first.bytes[$0] } ?? 0
-            let detail = "\(first.name) and \(device.name) read different data at byte \(at) of \(ScenarioPrinter.range(range))"
-            return Outcome(finding: FuzzFinding(kind: .differential, step: index, detail: detail, signature: "differential"), steps: count, failed: failed)
-          }
+        // Each device's read compared with the first's page by page, not as byte arrays.
+        if let difference = session.firstReadDifference(devices.lazy.map(\.name), range) {
+          let detail = "\(difference.reference) and \(difference.device) read different data at byte \(difference.byte) of \(ScenarioPrinter.range(range))"
+          return Outcome(finding: FuzzFinding(kind: .differential, step: index, detail: detail, signature: "differential"), steps: count, failed: failed)
         }
       }
       start = timings.map { _ in FuzzTimings.now() } ?? 0

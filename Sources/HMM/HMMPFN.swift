@@ -88,7 +88,9 @@ public struct HMMPFN: RawRepresentable, Hashable, Sendable, CustomStringConverti
 
 extension HMMPFN: ExpressibleByArrayLiteral {
   /// The union of flags: `[.requestFault, .requestWrite]`.
-  public init(arrayLiteral elements: HMMPFN...) {
-    rawValue = elements.reduce(0) { $0 | $1.rawValue }
+  @inlinable public init(arrayLiteral elements: HMMPFN...) {
+    var raw: UInt64 = 0
+    for element in elements { raw |= element.rawValue }
+    rawValue = raw
   }
 }

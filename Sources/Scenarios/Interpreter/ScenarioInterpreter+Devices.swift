@@ -10,6 +10,11 @@ extension ScenarioInterpreter {
       let space = try process(name)
       let (start, end) = try pageRange(range)
       let flags: HMMPFN = fault == .none ? .none : fault == .read ? .requestFault : [.requestFault, .requestWrite]
+      guard recordsOutput else {
+        // The same walks, faults and retries; only the runs, which are text, are not gathered.
+        _ = try hmmPieces(space, start, end, flags: flags) { _, _, _ in }
+        return
+      }
       let (runs, retries) = try hmmRuns(space, start, end, flags: flags)
       for run in runs {
         result.output.append("hmm \(describe(run.start, relativeTo: range.address)) \(SizeFormatter.string(run.size)) \(Self.describe(run, system.memory))")
@@ -41,7 +46,7 @@ extension ScenarioInterpreter {
                           placement: Device.Placement(rawValue: definition.placement) ?? .system, deviceMemoryBytes: definition.memory)
       devices.devices[definition.name.name] = device
       if definition.hmmOrder == "pte-batch" { device.hmmOrderHint = .pteBatch }
-      result.output.append("device \(device.name) pages=\(sizes) policy=\(policy.name) tlb=\(device.tlb.geometryDescription) window=\(SizeFormatter.string(device.faultWindow)) placement=\(device.placement.rawValue)")
+      if recordsOutput { result.output.append("device \(device.name) pages=\(sizes) policy=\(policy.name) tlb=\(device.tlb.geometryDescription) window=\(SizeFormatter.string(device.faultWindow)) placement=\(device.placement.rawValue)") }
     case .mirror(let deviceName, let processName):
       let device = try self.device(deviceName)
       let space = try process(processName)
@@ -52,6 +57,7 @@ extension ScenarioInterpreter {
     case .snapshot(let deviceName, let range):
       let device = try self.device(deviceName)
       let (start, end) = try resolve(range)
+      guard recordsOutput else { return }
       let mappings = device.deviceMappings.filter { $0.start < end && start < $0.end }
       if mappings.isEmpty { result.output.append("\(device.name): nothing mapped") }
       for mapping in mappings {
@@ -64,8 +70,9 @@ extension ScenarioInterpreter {
       let file = try hmmCall { () throws(HMMError) in try DMirror(device: device, space: space) }
       devices.files[name.name] = file
       devices.watch(file, in: space)
-      result.output.append("\(name) = open \(device.name) (\(device.memoryType == .devicePrivate ? "device-private" : "device-coherent"))")
+      if recordsOutput { result.output.append("\(name) = open \(device.name) (\(device.memoryType == .devicePrivate ? "device-private" : "device-coherent"))") }
     case .stats:
+      guard recordsOutput else { return }
       let names = devices.devices.keys.sorted()
       let rows: [(String, (Device) -> String)] = [
         ("policy", { $0.policy.name }), ("faults", { "\($0.counters.faults)" }), ("hmm calls", { "\($0.counters.hmmCalls)" }),
@@ -84,7 +91,7 @@ extension ScenarioInterpreter {
       }
     case .openGUPTest(let name, let processName):
       devices.gupFiles[name.name] = GUPTestFile(process: processName.name, space: try process(processName))
-      result.output.append("\(name) = open gup_test")
+      if recordsOutput { result.output.append("\(name) = open gup_test") }
     case .gupTest(let name, let test, let range, let write, let longterm, let pagesPerCall):
       try gupTest(name, test, range, write: write, longterm: longterm, pagesPerCall: pagesPerCall, into: &result)
     case .gupPin(let name, let range, let write, let fast):
@@ -138,7 +145,7 @@ extension ScenarioInterpreter {
       file.close()
       devices.files[name] = nil
       devices.results[name] = IoctlOutcome(returnCode: 0, cpages: 0, faults: 0, data: [])
-      result.output.append("\(name): close ret=0")
+      if recordsOutput { result.output.append("\(name): close ret=0") }
       return
     }
     devices.results[name] = IoctlOutcome(outcome)
@@ -149,6 +156,7 @@ extension ScenarioInterpreter {
       if outcome.pages.isEmpty { buffer.copyOut(outcome.bytes) } else { buffer.copyOut(outcome.pages) }
       devices.buffers[name] = buffer
     }
+    guard recordsOutput else { return }
     var line = "\(name): \(operation.rawValue) ret=\(outcome.returnCode == 0 ? "0" : "-\(outcome.errno?.name ?? "?")") cpages=\(outcome.cpages) faults=\(outcome.faults)"
     if operation == .snapshot, outcome.returnCode == 0 {
       line += " bytes=" + Self.compress(outcome.bytes)
@@ -163,7 +171,7 @@ extension ScenarioInterpreter {
     if let pattern {
       // Page by page as `writePage`/`write` or `readPage`/`read` would go, one run of pages a
       // translation maps at a time (Device.accessPages).
-      if !write { result.expected = "data \(pattern)" }
+      if !write && recordsOutput { result.expected = "data \(pattern)" }
       var bad: (offset: UInt64, actual: UInt8, expected: UInt8)?
       if start < end {
         guard let memory = device.mirroredSpace?.system.memory else { throw hmmFailure(.fault(start)) }
@@ -342,7 +350,7 @@ extension ScenarioInterpreter {
     let found = devices.oracle.check().filter { !known.contains($0) }
     guard !found.isEmpty else { return }
     devices.violations += found
-    for violation in found { result.output.append("oracle: \(violation)") }
+    if recordsOutput { for violation in found { result.output.append("oracle: \(violation)") } }
     if !recordOracleViolations {
       result.violations += found.map(\.description)
       result.status = .failed
@@ -413,9 +421,10 @@ extension ScenarioInterpreter {
     }
   }
 
-  /// The step failure an `HMMError` gives.
+  /// The step failure an `HMMError` gives (a session, which reads only the errno's name, gets
+  /// no reason text).
   func hmmFailure(_ error: HMMError) -> StepFailure {
-    StepFailure(error: CommandError(name: error.errno.name, errno: error.errno, reason: error.description))
+    StepFailure(error: CommandError(name: error.errno.name, errno: error.errno, reason: recordsOutput ? error.description : ""))
   }
 
   static func unknown(_ what: String, _ name: Identifier) -> StepFailure {
