@@ -39,9 +39,6 @@ final class InvariantScratch {
   /// Whether the ledger matches the recorded tables and the last check found everything
   /// consistent (false: the next incremental check starts the ledger again).
   @exclusivity(unchecked) var ledgerValid = false
-  /// Whether the page-cache lists of the last check may be taken as they are (false after a
-  /// reset: a full check forgot which chunks were written).
-  @exclusivity(unchecked) var pageCacheTrusted = false
   /// Incremental checks that handed over to the full check (for tests: a clean run has none
   /// after its first).
   @exclusivity(unchecked) var fallbacks = 0
@@ -135,80 +132,20 @@ final class InvariantScratch {
     chunkCount = chunks
   }
 
-  /// The part of the check that depends on one address space alone (its table structure and
-  /// entries outside VMAs), with what it was computed from.
-  struct SpaceCheck {
-    var generation: UInt64
-    var vmas: [VMA]
-    var mapped: MappedFrames
-    var problems: [(invariant: String, detail: String)]
-    /// The incremental check that last found the address space alive (``InvariantScratch/checks``).
-    var stamp: UInt64 = 0
-    /// What the walk read in the table's nodes (``InvariantTableCache``).
-    var tables: InvariantTableCache?
-  }
-
-  /// The frames one address space's entries counted: PTE-mapped pages, PMD/PUD-mapped folio
-  /// heads, and frames of migration entries.
-  struct MappedFrames {
-    /// PTE-mapped frames; after ``groupByChunk(chunkCount:)``, in order of their chunk.
-    var pte: [UInt32] = []
-    var entire: [UInt32] = []
-    var migration: [UInt32] = []
-    /// False when the walk found a problem: such a table is walked again, never replayed.
-    var valid = true
-    /// After grouping: `pte[pteOffsets[c]..<pteOffsets[c + 1]]` are the frames of chunk `c`.
-    var pteOffsets: [Int32] = []
-
-    /// Orders `pte` by chunk (a counting sort: O(frames + chunks)) and fills `pteOffsets`.
-    mutating func groupByChunk(chunkCount: Int) {
-      var offsets = [Int32](repeating: 0, count: chunkCount + 1)
-      for pfn in pte { offsets[Int(pfn) >> FrameTable.chunkShift + 1] += 1 }
-      for c in 0..<chunkCount { offsets[c + 1] += offsets[c] }
-      var next = offsets
-      var grouped = [UInt32](repeating: 0, count: pte.count)
-      for pfn in pte {
-        let c = Int(pfn) >> FrameTable.chunkShift
-        grouped[Int(next[c])] = pfn
-        next[c] += 1
-      }
-      pte = grouped
-      pteOffsets = offsets
-    }
-  }
-
   /// The whole-folio map counts the last incremental check saw (a change there alone, with no
   /// descriptor written, must still make the check look at the folio).
   var lastEntireMapCounts: [UInt32: Int32] = [:]
-  /// The page caches' folio heads the last incremental check counted, in the order it met them.
-  var lastPageCacheHeads: [UInt32] = []
-  /// The ``PageCacheIndex/generation`` of each page cache index ``lastPageCacheHeads`` was
-  /// collected from, in order.
-  var lastPageCacheIndexes: [UInt64] = []
-  /// The frame chunks of every page cached then (ascending, each once): while none of their
-  /// descriptors was written, every cached frame is still the head it was, or not.
-  var lastPageCacheChunks: [Int] = []
-  /// Every frame cached then, in the order the indexes gave them: with the same generations,
-  /// the frames cached now.
-  var lastPageCacheFrames: [UInt32] = []
-  /// Scratch for the next list of indexes.
-  var spareIndexes: [UInt64] = []
-  /// Buffers the incremental check reuses (empty between checks, capacity kept): no
-  /// allocation per check.
-  var spareHeads: [UInt32] = []
-  var spareChunks: [Int] = []
   /// Heads whose `otherRefs` this check counted (emptied again after it).
   @exclusivity(unchecked) var countedHeads: [Int] = []
   /// Chunks written since the last check (from the frame table).
   @exclusivity(unchecked) var writtenChunks: [Int] = []
-  /// Incremental checks so far (stamps ``SpaceCheck/stamp``).
+  /// Incremental checks so far (stamps the records each check met).
   @exclusivity(unchecked) var checks: UInt64 = 0
 
   /// Empties the ledger: every count back to zero (the host pages are dropped), no table
   /// recorded, every chunk to be scanned.
   func resetLedger() {
     defer {
-      pageCacheTrusted = false
       writtenChunks.removeAll(keepingCapacity: true)
       for c in 0..<chunkCount {
         group[c] = -1
@@ -241,8 +178,6 @@ final class InvariantScratch {
     records = []
     fileRecords = []
   }
-
-
 
   deinit {
     // Back to zero, for the pool: what the records counted is uncounted (O(what they hold));

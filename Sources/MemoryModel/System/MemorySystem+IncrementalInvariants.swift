@@ -42,7 +42,6 @@ extension MemorySystem {
     }
     memory.frames.clearWritten(scratch.writtenChunks)
     scratch.writtenChunks.removeAll(keepingCapacity: true)
-    scratch.pageCacheTrusted = true
     return []
   }
 

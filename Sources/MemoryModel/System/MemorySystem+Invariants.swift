@@ -43,8 +43,6 @@ extension MemorySystem {
       for vma in space.vmas { space.pageTable.walk(vma.start, vma.end, &counter) }
       for problem in Self.spaceProblems(space) { fail(problem.invariant, problem.detail) }
     }
-    // A full check records no frames to replay: it leaves nothing for an incremental one to trust.
-    invariantCache = [:]
     for problem in counter.problems { fail("use-after-free", problem) }
     for file in files.values {
       for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn { counter.addOtherRef(pfn.index) }
@@ -75,20 +73,18 @@ extension MemorySystem {
 
   /// What one address space's structure shows alone: entries outside every VMA, tables whose
   /// counts or links are wrong.
-  /// - Parameter cache: the incremental check's record of the table's nodes: a node unchanged
-  ///   since is not counted again.
-  static func spaceProblems(_ space: AddressSpace, cache: InvariantTableCache? = nil) -> [(invariant: String, detail: String)] {
+  static func spaceProblems(_ space: AddressSpace) -> [(invariant: String, detail: String)] {
     let table = space.pageTable
     var problems: [(invariant: String, detail: String)] = []
     var cursor = VirtualAddress(0)
     for vma in space.vmas {
-      if let found = Self.entryOutside(table, cursor, vma.start, cache: cache) { problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA")) }
+      if let found = Self.entryOutside(table, cursor, vma.start) { problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA")) }
       cursor = vma.end
     }
-    if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd, cache: cache) {
+    if let found = Self.entryOutside(table, cursor, VirtualAddress.userSpaceEnd) {
       problems.append(("use-after-free", "\(space.name): an entry at \(found) lies outside every VMA"))
     }
-    for problem in table.structuralProblems(cache: cache) { problems.append(("page-table", "\(space.name): \(problem)")) }
+    for problem in table.structuralProblems() { problems.append(("page-table", "\(space.name): \(problem)")) }
     return problems
   }
 
@@ -242,61 +238,9 @@ struct MappingCounter: PageTableVisitor {
   /// Page-cache and migration-entry references counted per folio head.
   let otherRefs: UnsafeMutablePointer<Int32>
   var problems: [String] = []
-  /// Whether counted frames are also recorded (for the incremental check's cache).
-  var recording = false
-  /// Whether the walk counts what it finds (false: it only checks and records, and the
-  /// incremental check counts from the records).
-  var counting = true
-  /// The frames counted while recording.
-  var recorded = InvariantScratch.MappedFrames()
-  /// While recording for the incremental check: the walked table's node cache (PTE runs of
-  /// unchanged nodes are taken from it, not checked again) and the table.
-  var tableCache: InvariantTableCache?
 
-  /// Whether a frame a previous check recorded is still one an entry may map.
-  func stillMappable(_ pfn: UInt32) -> Bool {
-    let frame = PFN(UInt64(pfn))
-    guard memory.contains(frame) else { return false }
-    let kind = memory.kind(of: frame)
-    if kind == .free || kind == .pageTable || kind == .reserved { return false }
-    return !kind.isDevice || memory.frames[frame.index].flags.contains(.head) || memory.frames[frame.index].flags.contains(.tail)
-  }
-
-  /// Counts the recorded frames of `frames` that lie in chunks `dirty` marks, each checked to be
-  /// still mappable (and each PMD/PUD-mapped one still a folio head); returns false when one is
-  /// not (what was counted stays counted: the caller empties the counters).
-  mutating func replay(_ frames: InvariantScratch.MappedFrames, dirtyChunks: [Int], dirty: UnsafeMutablePointer<UInt8>,
-                       chunkCount: Int) -> Bool {
-    let offsets = frames.pteOffsets
-    for chunk in dirtyChunks where chunk + 1 < offsets.count {
-      let from = Int(offsets[chunk])
-      let to = Int(offsets[chunk + 1])
-      guard from < to else { continue }
-      for i in from..<to {
-        let pfn = frames.pte[i]
-        guard stillMappable(pfn) else { return false }
-        pteMaps[Int(pfn)] += 1
-      }
-    }
-    for head in frames.entire where Int(head >> UInt32(FrameTable.chunkShift)) < chunkCount && dirty[Int(head) >> FrameTable.chunkShift] != 0 {
-      guard stillMappable(head), memory.folioHead(of: PFN(UInt64(head))).rawValue == UInt64(head) else { return false }
-      addEntire(Int(head))
-    }
-    for pfn in frames.migration {
-      guard stillMappable(pfn) else { return false }
-      let head = memory.folioHead(of: PFN(UInt64(pfn))).index
-      if head >> FrameTable.chunkShift < chunkCount && dirty[head >> FrameTable.chunkShift] != 0 { addOtherRef(head) }
-    }
-    return true
-  }
-
+  /// Whether an entry at `address` may map `pfn` (when not, the problem is recorded).
   mutating func check(_ pfn: PFN, _ address: VirtualAddress) -> Bool {
-    let ok = isMappable(pfn, address)
-    if !ok { recorded.valid = false }  // a table with a problem is walked again, never replayed
-    return ok
-  }
-
-  private mutating func isMappable(_ pfn: PFN, _ address: VirtualAddress) -> Bool {
     guard memory.contains(pfn) else {
       problems.append("\(space): \(address) maps frame \(pfn), beyond physical memory")
       return false
@@ -313,45 +257,20 @@ struct MappingCounter: PageTableVisitor {
     return true
   }
 
+  /// Checks and counts one run of PTEs.
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    guard let cache = tableCache, recording, !counting, let (node, generation, first) = cache.position(of: entries) else {
-      return visitEntries(entries, start: start)
-    }
-    if let run = cache.run(node: node, generation: generation, first: first, count: entries.count) {
-      recorded.pte.append(contentsOf: run.pte)
-      recorded.migration.append(contentsOf: run.migration)
-      return .continue
-    }
-    let pteStart = recorded.pte.count
-    let migrationStart = recorded.migration.count
-    let problemCount = problems.count
-    let wasValid = recorded.valid
-    let control = visitEntries(entries, start: start)
-    if wasValid && recorded.valid && problems.count == problemCount {
-      cache.record(InvariantTableCache.Run(generation: generation, first: first, count: entries.count,
-                                           pte: Array(recorded.pte[pteStart...]), migration: Array(recorded.migration[migrationStart...])), node: node)
-    }
-    return control
-  }
-
-  /// Checks and counts (or records) one run of PTEs.
-  private mutating func visitEntries(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
     for (i, entry) in entries.enumerated() where !entry.isNone {
       let address = start + UInt64(i) << PageSize.shift4K
       if entry.isMigration {
         if check(entry.pfn, address) {
-          if counting { addOtherRef(memory.folioHead(of: entry.pfn).index) }
-          if recording { recorded.migration.append(UInt32(entry.pfn.rawValue)) }
+          addOtherRef(memory.folioHead(of: entry.pfn).index)
         }
         continue
       }
       guard let frame = entry.mappedFrame, check(frame, address) else { continue }
       if !memory.isZeroPage(frame) {
-        if counting {
-          pteMaps[frame.index] += 1
-          touched[frame.index >> FrameTable.chunkShift] = 1
-        }
-        if recording { recorded.pte.append(UInt32(frame.rawValue)) }
+        pteMaps[frame.index] += 1
+        touched[frame.index >> FrameTable.chunkShift] = 1
       }
     }
     return .continue
@@ -360,8 +279,7 @@ struct MappingCounter: PageTableVisitor {
   mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
     if entry.isMigration {
       if check(entry.pfn, start) {
-        if counting { addOtherRef(memory.folioHead(of: entry.pfn).index) }
-        if recording { recorded.migration.append(UInt32(entry.pfn.rawValue)) }
+        addOtherRef(memory.folioHead(of: entry.pfn).index)
       }
       return .continue
     }
@@ -369,14 +287,9 @@ struct MappingCounter: PageTableVisitor {
     let head = memory.folioHead(of: entry.pfn)
     if head != entry.pfn {
       problems.append("\(space): the \(level) leaf at \(start) maps \(entry.pfn), not a folio head")
-      recording = false
-      recorded.valid = false  // never replay a table with a problem: walk it again next time
     }
-    if counting {
-      addEntire(head.index)
-      touched[entry.pfn.index >> FrameTable.chunkShift] = 1
-    }
-    if recording { recorded.entire.append(UInt32(head.rawValue)) }
+    addEntire(head.index)
+    touched[entry.pfn.index >> FrameTable.chunkShift] = 1
     return .continue
   }
 
@@ -386,13 +299,9 @@ struct MappingCounter: PageTableVisitor {
 
 extension MemorySystem {
   /// The first entry of `[start, end)` (entries outside every VMA are a bug).
-  /// - Parameter cache: the incremental check's record of the table's nodes: a run of PTEs found
-  ///   empty at the node's generation is not scanned again.
-  static func entryOutside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress,
-                           cache: InvariantTableCache? = nil) -> VirtualAddress? {
+  static func entryOutside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress) -> VirtualAddress? {
     guard start < end else { return nil }
     var finder = PresentFinder()
-    finder.cache = cache
     table.walk(start, end, &finder)
     return finder.found
   }
@@ -401,18 +310,11 @@ extension MemorySystem {
 /// Finds the first non-empty entry of a walk.
 private struct PresentFinder: PageTableVisitor {
   var found: VirtualAddress?
-  /// Runs of PTEs found empty before, by node generation (the incremental check).
-  var cache: InvariantTableCache?
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    let key = cache?.position(of: entries)
-    if let cache, let key, cache.isEmptyRun(node: key.node, generation: key.generation, first: key.first, count: entries.count) {
-      return .continue
-    }
     if let index = entries.firstIndex(where: { !$0.isNone }) {
       found = start + UInt64(index) << PageSize.shift4K
       return .stop
     }
-    if let cache, let key { cache.recordEmptyRun(node: key.node, generation: key.generation, first: key.first, count: entries.count) }
     return .continue
   }
   mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
@@ -425,9 +327,7 @@ private struct PresentFinder: PageTableVisitor {
 extension PageTable {
   /// Structural problems: used counts that disagree with the entries, table entries that point
   /// at frames that are not this table's nodes.
-  /// - Parameter cache: used counts of nodes counted before, by generation (the incremental
-  ///   check; nil counts every node).
-  func structuralProblems(cache: InvariantTableCache? = nil) -> [String] {
+  func structuralProblems() -> [String] {
     var problems: [String] = []
     // Each node's role, in one byte (no sets): 1 free, 2 deposited, 0 in the tree.
     let nodes = nodeLevel.count
@@ -437,13 +337,8 @@ extension PageTable {
     entries.withUnsafeBufferPointer { buffer in
       for node in 0..<nodes where role.isEmpty || role[node] != 1 {
         var used: Int32 = 0
-        if let cache, let counted = cache.usedCount(node: node, generation: nodeGeneration[node]) {
-          used = counted
-        } else {
-          let first = node << 9
-          for slot in first..<(first + 512) where buffer[slot].rawValue != 0 { used += 1 }
-          cache?.setUsedCount(used, node: node, generation: nodeGeneration[node])
-        }
+        let first = node << 9
+        for slot in first..<(first + 512) where buffer[slot].rawValue != 0 { used += 1 }
         if used != nodeUsed[node] { problems.append("table \(node) (\(nodeLevel[node])) counts \(nodeUsed[node]) entries but has \(used)") }
         if memory.kind(of: nodeFrame[node]) != .pageTable { problems.append("table \(node)'s frame \(nodeFrame[node]) is not a page-table frame") }
         if !role.isEmpty && role[node] == 2 {

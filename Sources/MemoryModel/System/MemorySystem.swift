@@ -42,8 +42,6 @@ public final class MemorySystem {
   var nextPID = 1
   /// The invariant check's per-frame counters, kept between checks.
   @exclusivity(unchecked) var invariantScratch: InvariantScratch?
-  /// What the last invariant check found in each address space's own structure, by pid.
-  @exclusivity(unchecked) var invariantCache: [Int: InvariantScratch.SpaceCheck] = [:]
   var nextFileID = 1
   @exclusivity(unchecked) var nextAnonID = 1
 
