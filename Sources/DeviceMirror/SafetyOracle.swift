@@ -28,6 +28,9 @@ public final class SafetyOracle: MMUNotifier {
 
   /// The devices watched.
   public private(set) var devices: [any MirroringDevice] = []
+  /// `devices[i]` as a ``Device`` when it is one (nil otherwise): the invalidation receiver,
+  /// which runs inside every COW fault, reads it without a dynamic cast per device.
+  private var builtIn: [Device?] = []
   /// Violations of invariant 2 found during invalidations.
   public private(set) var invalidationViolations: [Violation] = []
   /// Per device (by identity), the CPU and device page-table generations of its last clean
@@ -73,7 +76,10 @@ public final class SafetyOracle: MMUNotifier {
 
   /// Watches `device`.
   public func watch(_ device: any MirroringDevice) {
-    if !devices.contains(where: { $0 === device }) { devices.append(device) }
+    if !devices.contains(where: { $0 === device }) {
+      devices.append(device)
+      builtIn.append(device as? Device)
+    }
   }
 
   /// Invariant 1 for every watched device, plus the invariant-2 violations recorded so far
@@ -157,9 +163,10 @@ public final class SafetyOracle: MMUNotifier {
 
   /// Invariant 2: after the invalidation, no device maps or caches a page of the range.
   public func invalidateRangeEnd(_ range: InvalidationRange, in space: AddressSpace) {
-    for device in devices where device.mirroredSpace === space {
-      if range.event == .migrate { continue }  // an owner may keep its migrating pages
-      if let device = device as? Device {
+    if range.event == .migrate { return }  // an owner may keep its migrating pages
+    for index in devices.indices {
+      if let device = builtIn[index] {
+        guard device.mirroredSpace === space else { continue }
         // In place: no arrays of the overlapping mappings and of every TLB entry.
         device.pageTable.forEachMapping(overlapping: range.start, range.end) { mapping in
           invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(mapping.start, range.start),
@@ -173,6 +180,8 @@ public final class SafetyOracle: MMUNotifier {
         }
         continue
       }
+      let device = devices[index]
+      guard device.mirroredSpace === space else { continue }
       for mapping in device.deviceMappings(overlapping: range.start, range.end) {
         invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(mapping.start, range.start),
                                                 deviceMapping: mapping.description, cpuState: "invalidated by \(range)"))
