@@ -157,7 +157,7 @@ extension AddressSpace {
     guard !system.isHeldByGUP(head) else { return }
     var sites: [MigrateVMA.Site] = []
     if memory.mapCount(of: pfn) > 1 {
-      for site in system.entriesMapping(pfn) where site.level == .pte {
+      for site in system.entriesMapping(pfn, probing: address) where site.level == .pte {
         guard let otherSlot = site.space.pageTable.slot(for: site.address, level: .pte, allocate: false) else { continue }
         sites.append(MigrateVMA.Site(space: site.space, slot: otherSlot, level: .pte, original: site.space.pageTable.entry(at: otherSlot)))
       }
