@@ -428,7 +428,9 @@ extension AddressSpace {
       }
     }
     // Otherwise (after an mremap to an address that is not 2M aligned, say) walk this address
-    // space: the folio is this MM's alone if all its mappings are found here.
+    // space: the folio is this MM's alone if all its mappings are found here. (After fork the
+    // other processes' table at this address usually maps it: then it is not, without the walk.)
+    if anotherSpaceMapsFolio(head, last: last, near: pageTableAddress(ofPTESlot: pteSlot)) { return false }
     var counter = FolioMappingCounter(head: head, end: last)
     for vma in vmas where !vma.isShared { pageTable.walk(vma.start, vma.end, &counter) }
     return counter.count == mapped

@@ -116,7 +116,7 @@ extension AddressSpace {
     guard let mine = sites.first(where: { $0.space === self }) else { return }
     let head = mine.original.pfn
     installMigrationEntries(sites, frame: head)
-    m.sites[index] = sites
+    m.sites.set(sites, at: index)
     let writable = mine.original.isWritable
     m.src[index] = MigratePFN(pfn: head, flags: MigratePFN.migrate | MigratePFN.compound | (writable ? MigratePFN.write : 0))
     m.collected += 1
@@ -155,17 +155,20 @@ extension AddressSpace {
     // A pinned or GUP-referenced page is not migrated: folio_try_share_anon_rmap_pte() refuses a
     // pinned exclusive page, migrate_vma_check_page() a page with extra references.
     guard !system.isHeldByGUP(head) else { return }
-    var sites: [MigrateVMA.Site] = []
     if memory.mapCount(of: pfn) > 1 {
-      for site in system.entriesMapping(pfn) where site.level == .pte {
+      var sites: [MigrateVMA.Site] = []
+      for site in system.entriesMapping(pfn, probing: address) where site.level == .pte {
         guard let otherSlot = site.space.pageTable.slot(for: site.address, level: .pte, allocate: false) else { continue }
         sites.append(MigrateVMA.Site(space: site.space, slot: otherSlot, level: .pte, original: site.space.pageTable.entry(at: otherSlot)))
       }
+      installMigrationEntries(sites, frame: pfn)
+      m.sites.set(sites, at: index)
     } else {
-      sites = [MigrateVMA.Site(space: self, slot: slot, level: .pte, original: pte)]
+      // Only this PTE maps the page: one site, no array.
+      let site = MigrateVMA.Site(space: self, slot: slot, level: .pte, original: pte)
+      installMigrationEntry(site, frame: pfn)
+      m.sites.set(site, at: index)
     }
-    installMigrationEntries(sites, frame: pfn)
-    m.sites[index] = sites
     m.src[index] = MigratePFN(pfn: pfn, flags: MigratePFN.migrate | (pte.isWritable ? MigratePFN.write : 0))
     m.collected += 1
   }
@@ -174,18 +177,21 @@ extension AddressSpace {
   /// migration entry that holds a reference but no mapping; sites in other processes get their
   /// own `clear` invalidation (this process's range is already being invalidated).
   private func installMigrationEntries(_ sites: [MigrateVMA.Site], frame: PFN) {
-    for site in sites {
-      let install = {
-        self.memory.addReference(self.memory.folioHead(of: frame))
-        site.space.pageTable.setEntry(.swap(.migration, pfn: frame, writable: site.original.isWritable), at: site.slot)
-        if site.level == .pmd { site.space.removeEntireMapping(frame) } else { site.space.removePTEMapping(frame) }
-      }
-      if site.space === self {
-        install()
-      } else {
-        let address = site.level == .pmd ? site.space.pageTableAddress(ofPMDSlot: site.slot) : site.space.pageTableAddress(ofPTESlot: site.slot)
-        site.space.invalidating(address, address + site.level.entrySpan, .clear) { install() }
-      }
+    for site in sites { installMigrationEntry(site, frame: frame) }
+  }
+
+  /// ``installMigrationEntries(_:frame:)`` for one site.
+  private func installMigrationEntry(_ site: MigrateVMA.Site, frame: PFN) {
+    let install = {
+      self.memory.addReference(self.memory.folioHead(of: frame))
+      site.space.pageTable.setEntry(.swap(.migration, pfn: frame, writable: site.original.isWritable), at: site.slot)
+      if site.level == .pmd { site.space.removeEntireMapping(frame) } else { site.space.removePTEMapping(frame) }
+    }
+    if site.space === self {
+      install()
+    } else {
+      let address = site.level == .pmd ? site.space.pageTableAddress(ofPMDSlot: site.slot) : site.space.pageTableAddress(ofPTESlot: site.slot)
+      site.space.invalidating(address, address + site.level.entrySpan, .clear) { install() }
     }
   }
 
@@ -227,7 +233,7 @@ extension AddressSpace {
 
   /// Splits a collected whole-folio source into 512 migration PTEs and 512 order-0 pages.
   private func splitCollectedPMD(_ m: inout MigrateVMA, _ index: Int) {
-    guard let sites = m.sites[index], sites.count == 1, let site = sites.first, site.space === self, site.level == .pmd,
+    guard let site = m.sites.single(at: index), site.space === self, site.level == .pmd,
       let node = pageTable.withdrawDeposit(site.slot)
     else {
       m.src[index].rawValue &= ~MigratePFN.migrate
@@ -244,7 +250,7 @@ extension AddressSpace {
       let original: PageTableEntry = site.original.isSwap
         ? .swap(.devicePrivate, pfn: head + UInt64(k), writable: writable)
         : .present(head + UInt64(k), writable: writable, dirty: site.original.isDirty)
-      m.sites[index + k] = [MigrateVMA.Site(space: self, slot: node << 9 | k, level: .pte, original: original)]
+      m.sites.set(MigrateVMA.Site(space: self, slot: node << 9 | k, level: .pte, original: original), at: index + k)
       m.src[index + k] = MigratePFN(pfn: head + UInt64(k), flags: MigratePFN.migrate | (writable ? MigratePFN.write : 0))
     }
   }
@@ -298,10 +304,10 @@ extension AddressSpace {
     for i in 0..<m.pageCount {
       let source = m.src[i]
       let destination = m.dst[i]
-      if source.isValid, let sites = m.sites[i] {
+      if source.isValid, let siteCount = m.sites.count(at: i) {
         let oldHead = memory.folioHead(of: source.pfn)
         let migrated = source.isMigrating && destination.isValid
-        for site in sites {
+        m.sites.forEach(at: i) { site in
           if migrated {
             let newPFN = destination.pfn
             let kind = memory.kind(of: newPFN)
@@ -312,7 +318,7 @@ extension AddressSpace {
               : .present(newPFN, writable: writable, huge: huge, dirty: true)
             site.space.pageTable.setEntry(entry, at: site.slot)
             if huge { site.space.addEntireMapping(newPFN) } else { site.space.addPTEMapping(newPFN) }
-            let exclusive = sites.count == 1
+            let exclusive = siteCount == 1
             for k in 0..<UInt64(huge ? 512 : 1) { memory.setAnonExclusive(newPFN + k, exclusive) }
           } else {
             site.space.pageTable.setEntry(site.original, at: site.slot)

@@ -21,7 +21,7 @@ public struct MigrateVMA {
   public internal(set) var collected = 0
 
   /// Where each collected page was mapped: the migration entries to replace at finalize.
-  var sites: [Int: [Site]] = [:]
+  var sites: MigrateSiteTable
 
   struct Site {
     let space: AddressSpace
@@ -39,6 +39,7 @@ public struct MigrateVMA {
     let count = Int((end - start) >> 12)
     src = Array(repeating: MigratePFN(rawValue: 0), count: count)
     dst = Array(repeating: MigratePFN(rawValue: 0), count: count)
+    sites = MigrateSiteTable(pageCount: count)
   }
 
   /// The number of pages in the range.
