@@ -202,7 +202,7 @@ extension AddressSpace {
         offset += pmdSpan
         continue
       }
-      let (entry, level, slot) = pageTable.lookup(from)
+      let (entry, level, _) = pageTable.lookup(from)
       let span = level.entrySpan
       guard !entry.isNone || level == .pte else {
         offset += min(remaining, from.alignedDown(to: span) + span - from)
