@@ -1,6 +1,7 @@
 // Benchmarks of model-only fuzzing: cases of `hmmkit fuzz` (seed 1, 40 steps, base/map-order/scan
 // devices) generated and run in this process with the model's oracles, as the fuzz worker's hot
-// loop does. One iteration is 100 cases (about 4,900 steps).
+// loop does. One iteration is 100 cases (about 4,900 steps); each benchmark runs cases 0, 100, 200, ...
+// in its iterations, so the rows with the same policies run the same cases.
 //
 // Custom metrics: `steps per s`, scenario commands run per second of wall-clock time in the
 // measured region; `steps per CPU s`, per second of this thread's CPU time (one core's rate,
@@ -24,8 +25,16 @@ private func threadCPUSeconds() -> Double {
   return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 private let casesPerIteration = 100
-/// The next case to run: every iteration runs new cases.
-nonisolated(unsafe) private var next = 0
+/// The next case each benchmark runs (by name): every iteration runs new cases, and every
+/// benchmark runs the same sequence of cases (0, 100, 200, ...), so that their rates compare.
+nonisolated(unsafe) private var next: [String: Int] = [:]
+
+/// The first case of `benchmark`'s next iteration (and moves its counter on).
+private func nextFirst(_ benchmark: Benchmark) -> Int {
+  let first = next[benchmark.name, default: 0]
+  next[benchmark.name] = first + casesPerIteration
+  return first
+}
 
 /// Runs `casesPerIteration` cases starting at `first` and records steps per second.
 private func measure(_ benchmark: Benchmark, first: Int, policies: [String], interval: Int, generateOnly: Bool = false) {
@@ -59,22 +68,18 @@ let benchmarks: @Sendable () -> Void = {
     metrics: metrics, units: [stepsPerSecond: .count, stepsPerCPUSecond: .count], warmupIterations: 1, maxDuration: .seconds(10), maxIterations: 20)
 
   Benchmark("fuzz 100 cases, oracles after every step", configuration: configuration) { benchmark in
-    measure(benchmark, first: next, policies: ["base", "map-order", "scan"], interval: 1)
-    next += casesPerIteration
+    measure(benchmark, first: nextFirst(benchmark), policies: ["base", "map-order", "scan"], interval: 1)
   }
 
   Benchmark("fuzz 100 cases, invariants every 16 steps", configuration: configuration) { benchmark in
-    measure(benchmark, first: next, policies: ["base", "map-order", "scan"], interval: 16)
-    next += casesPerIteration
+    measure(benchmark, first: nextFirst(benchmark), policies: ["base", "map-order", "scan"], interval: 16)
   }
 
   Benchmark("fuzz 100 CPU-only cases, oracles after every step", configuration: configuration) { benchmark in
-    measure(benchmark, first: next, policies: [], interval: 1)
-    next += casesPerIteration
+    measure(benchmark, first: nextFirst(benchmark), policies: [], interval: 1)
   }
 
   Benchmark("generate 100 cases", configuration: configuration) { benchmark in
-    measure(benchmark, first: next, policies: ["base", "map-order", "scan"], interval: 1, generateOnly: true)
-    next += casesPerIteration
+    measure(benchmark, first: nextFirst(benchmark), policies: ["base", "map-order", "scan"], interval: 1, generateOnly: true)
   }
 }
