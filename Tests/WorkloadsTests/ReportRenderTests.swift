@@ -14,7 +14,7 @@ import Testing
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("hmmkit-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out").path
-    FileManager.default.createFile(atPath: outputPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: outputPath) }
     let sink = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
     defer { try? sink.close() }
