@@ -11,10 +11,20 @@ public final class DevicePageTable {
   }
 
   /// 512 slots of 4 KiB and how many are used, changed in place (one hash lookup per change,
-  /// no copy of the slots).
+  /// no copy of the slots). The slots are one fixed allocation owned by the block: reading or
+  /// writing one is a load or a store, with no uniqueness check or copy-on-write of an array.
+  /// Every index is a 4 KiB slot number below 512 (`(address >> 12) & 511`, or a naturally
+  /// aligned run of a mapping's pages inside its 2 MiB block).
   final class SmallBlock {
-    @exclusivity(unchecked) var slots = ContiguousArray(repeating: Slot(), count: 512)
+    let slots: UnsafeMutablePointer<Slot>
     @exclusivity(unchecked) var used = 0
+
+    init() {
+      slots = .allocate(capacity: 512)
+      slots.initialize(repeating: Slot(), count: 512)
+    }
+
+    deinit { slots.deallocate() }  // Slot is a trivial type: nothing to deinitialize
   }
 
   /// A 4 KiB slot: the mapping that covers it, encoded compactly (PFN of this page, size, write).
@@ -32,6 +42,11 @@ public final class DevicePageTable {
   /// block after another cost one hash lookup, not one each.
   @exclusivity(unchecked) private var cachedKey = UInt64.max
   @exclusivity(unchecked) private var cachedBlock: Block?
+  /// The slots of ``cachedBlock`` when it is a small block (nil otherwise): ``lookup(_:)`` reads
+  /// them without copying the enum (no retain and release of the block per lookup). Valid as
+  /// long as ``cachedBlock`` holds that block, and set with it in ``block(_:)``,
+  /// ``setBlock(_:_:)`` and ``clear()``.
+  @exclusivity(unchecked) private var cachedSlots: UnsafeMutablePointer<Slot>?
   /// Mappings present, by size index (4K, 64K, 2M, 1G).
   @exclusivity(unchecked) private var countsBySize = (0, 0, 0, 0)
   /// Changes to the mappings so far: the safety oracle skips a device whose table and whose
@@ -48,14 +63,25 @@ public final class DevicePageTable {
     let block = blocks[key]
     cachedKey = key
     cachedBlock = block
+    cachedSlots = Self.slots(of: block)
     return block
+  }
+
+  /// The slots of `block` when it is a small block.
+  @inline(__always)
+  private static func slots(of block: Block?) -> UnsafeMutablePointer<Slot>? {
+    if case .small(let small) = block { return small.slots }
+    return nil
   }
 
   /// Sets or removes block `key`, keeping the cache right.
   @inline(__always)
   private func setBlock(_ key: UInt64, _ block: Block?) {
     blocks[key] = block
-    if key == cachedKey { cachedBlock = block }
+    if key == cachedKey {
+      cachedBlock = block
+      cachedSlots = Self.slots(of: block)
+    }
   }
 
   /// Mappings present, by size (sizes with none left out).
@@ -96,6 +122,16 @@ public final class DevicePageTable {
   @inline(__always)
   public func lookup(_ address: VirtualAddress) -> DeviceMapping? {
     if !gigantic.isEmpty, let mapping = gigantic[address.rawValue >> 30] { return mapping }
+    if address.rawValue >> 21 == cachedKey, let slots = cachedSlots {
+      // The small block looked up last: the slot read through its pointer.
+      let index = Int((address.rawValue >> 12) & 511)
+      let slot = slots[index]
+      guard !slot.isEmpty else { return nil }
+      let size = DevicePageSize(rawValue: Int(slot.order))!
+      let first = index & ~(size.pageCount - 1)
+      return DeviceMapping(start: VirtualAddress(address.rawValue & ~(size.bytes - 1)), size: size,
+                           pfn: PFN(slot.pfn - UInt64(index - first)), isWritable: slot.writable)
+    }
     guard let block = block(address.rawValue >> 21) else { return nil }
     switch block {
     case .huge(let mapping):
@@ -298,5 +334,6 @@ public final class DevicePageTable {
     blocks.removeAll()
     cachedKey = .max
     cachedBlock = nil
+    cachedSlots = nil
   }
 }
