@@ -52,6 +52,10 @@ public final class DevicePageTable {
   /// Changes to the mappings so far: the safety oracle skips a device whose table and whose
   /// CPU page table did not change since it last checked them.
   @exclusivity(unchecked) public private(set) var generation: UInt64 = 0
+  /// Where mappings were added since a generation (DevicePageTable+ChangeRecord.swift), noted
+  /// where ``generation`` moves for a new mapping. Unchecked like the properties above: only
+  /// this table's methods touch it, one at a time, never while another access to it is open.
+  @exclusivity(unchecked) var changeRecord = ChangeRecord()
 
   /// An empty table.
   public init() {}
@@ -152,6 +156,7 @@ public final class DevicePageTable {
   public func map(_ mapping: DeviceMapping) {
     precondition(mapping.start.isAligned(to: mapping.size.bytes), "device mappings are naturally aligned")
     generation &+= 1
+    noteMapped(mapping)
     switch mapping.size {
     case .size1G:
       _ = unmap(mapping.start, mapping.end)
@@ -209,6 +214,7 @@ public final class DevicePageTable {
       // map(mapping) for a 4K mapping into a small block (gigantic is empty, so nothing to unmap
       // above it): clear what overlaps the slot, then fill it.
       generation &+= 1
+      noteMapped(mapping)
       let index = Int((mapping.start.rawValue >> 12) & 511)
       let block = run.block
       if !block.slots[index].isEmpty { clearSlots(block, index, index + 1, blockStart: key << 21) { _ in } }

@@ -29,7 +29,7 @@ public final class SafetyOracle: MMUNotifier {
   /// The devices watched.
   public private(set) var devices: [any MirroringDevice] = []
   /// `devices[i]` as a ``Device`` when it is one (nil otherwise): the invalidation receiver,
-  /// which runs inside every COW fault, reads it without a dynamic cast per device.
+  /// which runs inside every COW fault, and ``check()`` read it without a dynamic cast per device.
   private var builtIn: [Device?] = []
   /// Violations of invariant 2 found during invalidations.
   public private(set) var invalidationViolations: [Violation] = []
@@ -38,32 +38,43 @@ public final class SafetyOracle: MMUNotifier {
   /// is not checked again.
   private var clean: [ObjectIdentifier: (space: ObjectIdentifier, cpu: UInt64, device: UInt64)] = [:]
 
-  /// Per device (by identity), the CPU table as its last clean check saw it: while the device
-  /// table is unchanged, only the device mappings in the 2 MiB regions the CPU table changed since
-  /// are checked again.
+  /// Per device (by identity), the CPU table as its last clean check saw it: only the device
+  /// mappings in the 2 MiB regions the CPU table changed since, and where the device table mapped
+  /// since (its change record), are checked again.
   private var trackers: [ObjectIdentifier: PageTable.RegionTracker] = [:]
-  /// Regions found changed (scratch).
-  private var regions: [UInt64] = []
+  /// Ranges found changed, as (start, end) (scratch).
+  private var regions: [(start: UInt64, end: UInt64)] = []
 
-  /// Invariant 1 for the device mappings in the regions `space`'s table changed since the
-  /// device's last clean check (its device table unchanged): true when they all hold; false
-  /// when the regions cannot be told or one does not hold (the caller checks every mapping, which
-  /// reports the violations in their order).
-  private func checkChangedRegions(_ device: Device, _ space: AddressSpace, _ key: ObjectIdentifier) -> Bool {
+  /// Invariant 1 for the device mappings in the ranges changed since the device's last clean
+  /// check at device-table generation `since`: the 2 MiB regions `space`'s table changed and the
+  /// ranges the device table mapped since (elsewhere the CPU table and every device mapping, so
+  /// the verdict, are as then). True when they all hold; false when the ranges cannot be told or one does not hold (the caller
+  /// checks every mapping, which reports the violations in their order).
+  private func checkChangedRegions(_ device: Device, _ space: AddressSpace, _ key: ObjectIdentifier, since: UInt64) -> Bool {
     guard var tracker = trackers[key] else { return false }
     regions.removeAll(keepingCapacity: true)
-    let told = space.pageTable.forEachChangedRegion(&tracker) { regions.append($0.rawValue) }
+    guard device.pageTable.forEachChangedRange(since: since, { regions.append(($0.rawValue, $1.rawValue)) }) else { return false }
+    let span = PageTableLevel.pmd.entrySpan
+    let told = space.pageTable.forEachChangedRegion(&tracker) {
+      let (end, overflow) = $0.rawValue.addingReportingOverflow(span)
+      regions.append(($0.rawValue, overflow ? UInt64.max : end))
+    }
     trackers[key] = told ? tracker : nil
     guard told else { return false }
-    regions.sort()
+    regions.sort { $0.start < $1.start }
     var violations: [Violation] = []
     var cursor = PageTable.LookupCursor()
-    var last = UInt64.max
-    let span = PageTableLevel.pmd.entrySpan
-    for region in regions where region != last {
-      last = region
-      let (end, overflow) = region.addingReportingOverflow(span)
-      device.pageTable.forEachMapping(overlapping: VirtualAddress(region), VirtualAddress(overflow ? UInt64.max : end)) {
+    var index = 0
+    while index < regions.count {
+      // Overlapping or touching ranges visited as one (a mapping visited once).
+      let start = regions[index].start
+      var end = regions[index].end
+      index += 1
+      while index < regions.count && regions[index].start <= end {
+        end = max(end, regions[index].end)
+        index += 1
+      }
+      device.pageTable.forEachMapping(overlapping: VirtualAddress(start), VirtualAddress(end)) {
         checkCPUCovers($0, device: device, space: space, cursor: &cursor, into: &violations)
       }
       if !violations.isEmpty { return false }
@@ -87,15 +98,17 @@ public final class SafetyOracle: MMUNotifier {
   public func check() -> [Violation] {
     var violations = invalidationViolations
     invalidationViolations.removeAll()
-    for device in devices {
+    for index in devices.indices {
+      let device = devices[index]
       guard let space = device.mirroredSpace, !space.hasExited else { continue }
-      if let device = device as? Device {
+      if let device = builtIn[index] {
         let key = ObjectIdentifier(device)
         let state = (space: ObjectIdentifier(space), cpu: space.pageTable.changeGeneration, device: device.pageTable.generation)
         if let last = clean[key], last == state { continue }
-        if let last = clean[key], last.space == state.space, last.device == state.device, checkChangedRegions(device, space, key) {
-          // Only the CPU table changed, and the device mappings where it did are covered.
+        if let last = clean[key], last.space == state.space, checkChangedRegions(device, space, key, since: last.device) {
+          // The device mappings where either table changed are covered.
           clean[key] = state
+          device.pageTable.restartChangeRecord()
           continue
         }
         // Visit the page table in place: no array of every mapping after every step.
@@ -107,6 +120,7 @@ public final class SafetyOracle: MMUNotifier {
           var tracker = trackers[key] ?? PageTable.RegionTracker()
           space.pageTable.record(&tracker)
           trackers[key] = tracker
+          device.pageTable.restartChangeRecord()
         } else {
           trackers[key] = nil
         }
