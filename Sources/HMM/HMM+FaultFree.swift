@@ -19,12 +19,7 @@ extension HMM {
                                     defaultFlags: HMMPFN, owner: Int?, into pfns: inout [HMMPFN]) -> Int? {
     guard vma.flags.isDisjoint(with: [.io, .pfnmap]), vma.protection.contains(.read) else { return nil }
     let count = Int((end - start) >> 12)
-    if pfns.count == count {
-      pfns.withUnsafeMutableBufferPointer { entries in entries.update(repeating: .none) }
-    } else {
-      pfns.removeAll(keepingCapacity: true)
-      pfns.append(contentsOf: repeatElement(.none, count: count))
-    }
+    HMMRange.clear(&pfns, count: count)
     let mayFault = defaultFlags.rawValue & HMMPFN.requestFault.rawValue != 0
     return pfns.withUnsafeMutableBufferPointer { buffer -> Int? in
       var walker = HMMWalker(

@@ -11,15 +11,19 @@ extension HMMRange {
     precondition(start.isAligned(to: 4096) && end.isAligned(to: 4096) && start < end, "an HMM range is page aligned and not empty")
     var pfns: [HMMPFN] = []
     swap(&pfns, &buffer)
-    let count = Int((end - start) >> 12)
+    HMMRange.clear(&pfns, count: Int((end - start) >> 12))
+    self.init(notifier: notifier, notifierSequence: notifierSequence, start: start, end: end, defaultFlags: defaultFlags,
+              pfnFlagsMask: pfnFlagsMask, devicePrivateOwner: devicePrivateOwner, pfns: pfns)
+  }
+
+  /// Makes `pfns` `count` empty entries, keeping its storage: the same size as last time (one
+  /// fault window after another) is zeroed in place.
+  static func clear(_ pfns: inout [HMMPFN], count: Int) {
     if pfns.count == count {
-      // The same size as last time (one fault window after another): zero in place.
       pfns.withUnsafeMutableBufferPointer { entries in entries.update(repeating: .none) }
     } else {
       pfns.removeAll(keepingCapacity: true)
       pfns.append(contentsOf: repeatElement(.none, count: count))
     }
-    self.init(notifier: notifier, notifierSequence: notifierSequence, start: start, end: end, defaultFlags: defaultFlags,
-              pfnFlagsMask: pfnFlagsMask, devicePrivateOwner: devicePrivateOwner, pfns: pfns)
   }
 }

@@ -45,12 +45,7 @@ extension AddressSpace {
         if write && memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
         return pfn
       }
-      if level == .pte {
-        try handleFault(at: address, write: write, pteSlot: slot, wasNone: entry.isNone, &cursor)
-      } else {
-        cursor.forget()
-        try handleFault(at: address, write: write)
-      }
+      try faultOnce(at: address, write: write, entry: entry, level: level, slot: slot, &cursor)
     }
     throw .busError(address, "the fault did not resolve after repeated attempts")
   }
@@ -115,12 +110,7 @@ extension AddressSpace {
         let start = address.rawValue & ~(span - 1)
         return (start, start &+ span, entry.pfn.rawValue)
       }
-      if level == .pte {
-        try handleFault(at: address, write: write, pteSlot: slot, wasNone: entry.isNone, &cursor)
-      } else {
-        cursor.forget()
-        try handleFault(at: address, write: write)
-      }
+      try faultOnce(at: address, write: write, entry: entry, level: level, slot: slot, &cursor)
     }
     throw .busError(address, "the fault did not resolve after repeated attempts")
   }
@@ -155,6 +145,18 @@ extension AddressSpace {
       memory.write(pfn, offset: offset, bytes: bytes[index..<(index + chunk)])
       cursor = cursor + UInt64(chunk)
       index += chunk
+    }
+  }
+
+  /// One fault at `address` for an access that the entry found there (`entry` at `level`, in
+  /// `slot`) did not allow: through the cursor's PTE table when the walk reached one.
+  private func faultOnce(at address: VirtualAddress, write: Bool, entry: PageTableEntry, level: PageTableLevel, slot: Int,
+                         _ cursor: inout PTETableCursor) throws(FaultError) {
+    if level == .pte {
+      try handleFault(at: address, write: write, pteSlot: slot, wasNone: entry.isNone, &cursor)
+    } else {
+      cursor.forget()
+      try handleFault(at: address, write: write)
     }
   }
 }
