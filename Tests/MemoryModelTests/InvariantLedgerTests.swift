@@ -10,6 +10,18 @@ import Testing
 @Suite struct InvariantLedgerTests {
   private func makeSystem() -> MemorySystem { MemorySystem(memoryBytes: .mib(64)) }
 
+  /// A process with 64 KiB written at the start of a 1 MiB buffer, checked clean twice (the
+  /// second incremental check starts from a ledger that saw everything).
+  private func checkedTouchedBuffer() throws -> (MemorySystem, AddressSpace, VirtualAddress) {
+    let system = makeSystem()
+    let space = try system.createProcess(name: "A")
+    let buf = try space.mmap(.init(length: .mib(1), protection: .readWrite))
+    try space.touch(buf, .kib(64), write: true)
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    #expect(system.checkInvariants(incremental: true).isEmpty)
+    return (system, space, buf)
+  }
+
   /// The incremental check's verdict, which must equal the full check's.
   private func expectBothAgree(_ system: MemorySystem, _ comment: Comment? = nil) -> [MemorySystem.InvariantViolation] {
     let incremental = system.checkInvariants(incremental: true)
@@ -85,12 +97,7 @@ import Testing
   }
 
   @Test func aTableFrameOfAnUnchangedTableGoneBadIsFound() throws {
-    let system = makeSystem()
-    let space = try system.createProcess(name: "A")
-    let buf = try space.mmap(.init(length: .mib(1), protection: .readWrite))
-    try space.touch(buf, .kib(64), write: true)
-    #expect(system.checkInvariants(incremental: true).isEmpty)
-    #expect(system.checkInvariants(incremental: true).isEmpty)
+    let (system, space, buf) = try checkedTouchedBuffer()
     let table = space.pageTable
     let slot = try #require(table.slot(for: buf, level: .pte, allocate: false))
     let frame = table.nodeFrame[slot >> 9]
@@ -115,12 +122,7 @@ import Testing
   }
 
   @Test func aMappedFrameFreedInAnUnchangedTableIsFound() throws {
-    let system = makeSystem()
-    let space = try system.createProcess(name: "A")
-    let buf = try space.mmap(.init(length: .mib(1), protection: .readWrite))
-    try space.touch(buf, .kib(64), write: true)
-    #expect(system.checkInvariants(incremental: true).isEmpty)
-    #expect(system.checkInvariants(incremental: true).isEmpty)
+    let (system, space, buf) = try checkedTouchedBuffer()
     // The ledger counts the frame; its descriptor now says free (no table changed).
     let pfn = try #require(space.translate(buf + 0x3000)?.pfn)
     system.memory.frames[pfn.index].kind = .free
