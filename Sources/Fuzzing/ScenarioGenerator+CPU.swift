@@ -4,7 +4,7 @@ extension ScenarioGenerator {
   /// `P: R = mmap ...` of anonymous memory (private or shared, maybe `align=`, `at=`,
   /// `hugetlb=`), often followed by `madvise hugepage` over it.
   mutating func mmapAnonymous(hugetlb: Command.HugePageSize?) {
-    let process = random.pick(liveProcesses)
+    let process = pickLiveProcess()
     let name = fresh("r")
     var size = mappingSize()
     let pageSize = hugetlb?.bytes ?? Self.pageSize
@@ -14,8 +14,13 @@ extension ScenarioGenerator {
     mmap.shared = random.percent(configuration.kernelSubset ? 10 : 20)
     mmap.hugetlb = hugetlb
     if random.percent(30) {
-      let alignments: [UInt64] = [Self.hugeSize, Self.hugeSize, 64 << 10, Self.pageSize, Self.gigaSize]
-      mmap.alignment = random.pick(alignments)
+      // One of 2M, 2M, 64K, 4K, 1G, drawn as a pick from that list.
+      switch random.below(5) {
+      case 0, 1: mmap.alignment = Self.hugeSize
+      case 2: mmap.alignment = 64 << 10
+      case 3: mmap.alignment = Self.pageSize
+      default: mmap.alignment = Self.gigaSize
+      }
       if configuration.profile.oddRangePercent > 0 && random.percent(configuration.profile.oddRangePercent) {
         mmap.alignment = 0
       }
@@ -75,10 +80,17 @@ extension ScenarioGenerator {
       if case .command(.fileWrite) = steps.last { return }
     }
     let file = random.pick(files)
-    let process = random.pick(liveProcesses)
+    let process = pickLiveProcess()
     let name = fresh("r")
-    let offsets: [UInt64] = [0, 0, 0, Self.pageSize, Self.hugeSize, 1 << 20]
-    let offset = random.pick(offsets) / file.pageSize * file.pageSize
+    // One of 0, 0, 0, 4K, 2M, 1M, drawn as a pick from that list.
+    var offset: UInt64
+    switch random.below(6) {
+    case 0, 1, 2: offset = 0
+    case 3: offset = Self.pageSize
+    case 4: offset = Self.hugeSize
+    default: offset = 1 << 20
+    }
+    offset = offset / file.pageSize * file.pageSize
     var size = random.percent(60) ? file.size - min(offset, file.size) : mappingSize()
     if size == 0 { size = file.pageSize }
     if file.pageSize > Self.pageSize { size = (size + file.pageSize - 1) / file.pageSize * file.pageSize }
@@ -121,8 +133,15 @@ extension ScenarioGenerator {
   /// `P: [NEW =] mremap ADDR OLD NEW [maymove] [fixed=ADDR] [dontunmap]`.
   mutating func mremap(_ process: Int, _ region: Region) {
     let old = range(in: region, limit: UInt64.max)
-    let sizes: [UInt64] = [old.size, old.size, old.size * 2, max(Self.pageSize, old.size / 2), old.size + Self.pageSize, old.size + Self.hugeSize]
-    var newSize = random.pick(sizes)
+    // One of the old size (twice), double, half, 4K more, 2M more, drawn as a pick from that list.
+    var newSize: UInt64
+    switch random.below(6) {
+    case 0, 1: newSize = old.size
+    case 2: newSize = old.size * 2
+    case 3: newSize = max(Self.pageSize, old.size / 2)
+    case 4: newSize = old.size + Self.pageSize
+    default: newSize = old.size + Self.hugeSize
+    }
     if region.pageSize > Self.pageSize { newSize = (newSize + region.pageSize - 1) / region.pageSize * region.pageSize }
     let name: Identifier? = random.percent(60) ? fresh("r") : nil
     var mremap = Command.Mremap(process: processes[process].name, name: name, range: old, newSize: newSize)
@@ -140,8 +159,8 @@ extension ScenarioGenerator {
 
   /// `P: C = fork`: the child maps every region the parent maps.
   mutating func fork() {
-    guard liveProcesses.count < 6 else { return }
-    let parent = random.pick(liveProcesses)
+    guard liveProcessCount < 6 else { return }
+    let parent = pickLiveProcess()
     let child = fresh("p")
     processes.append(Process(name: child))
     let index = processes.count - 1
@@ -164,6 +183,6 @@ extension ScenarioGenerator {
     let process = random.pick(candidates)
     processes[process].alive = false
     emit(.exit(process: processes[process].name))
-    if liveProcesses.isEmpty { newProcess() }
+    if liveProcessCount == 0 { newProcess() }
   }
 }

@@ -35,11 +35,19 @@ extension ScenarioGenerator {
   /// exited).
   mutating func mirroringDevice() -> DeviceInfo? {
     let afterExit = random.percent(configuration.profile.afterExitPercent)
-    let candidates = devices.filter { device in
+    func isCandidate(_ device: DeviceInfo) -> Bool {
       guard let process = device.process else { return false }
       return processes[process].alive || afterExit
     }
-    return candidates.isEmpty ? nil : random.pick(candidates)
+    // Drawn as `random.pick` of the candidates would, without building the list.
+    let count = devices.reduce(0) { isCandidate($1) ? $0 + 1 : $0 }
+    guard count > 0 else { return nil }
+    var pick = random.below(count)
+    for device in devices where isCandidate(device) {
+      if pick == 0 { return device }
+      pick -= 1
+    }
+    return nil
   }
 
   /// A device read or write, or the policy differential: every device mirroring a process
@@ -48,11 +56,11 @@ extension ScenarioGenerator {
     guard let device = mirroringDevice(), let process = device.process else {
       let unmirrored = devices.indices.filter { devices[$0].process == nil }
       if let index = unmirrored.first {
-        let process = random.pick(liveProcesses)
+        let process = pickLiveProcess()
         devices[index].process = process
         emit(.device(.mirror(device: devices[index].name, process: processes[process].name)))
       } else if devices.count < 4 {
-        defineDevice(policy: random.pick(configuration.policies), mirror: random.pick(liveProcesses))
+        defineDevice(policy: random.pick(configuration.policies), mirror: pickLiveProcess())
       }
       return
     }
@@ -60,10 +68,10 @@ extension ScenarioGenerator {
     guard let (_, region) = regionChoice else { return mmapAnonymous(hugetlb: nil) }
     let limit = min(configuration.profile.maximumAccess, 2 << 20)
     let range = range(in: region, limit: limit)
-    let peers = devices.filter { $0.process == process }.map(\.name)
+    let peerCount = devices.reduce(0) { $1.process == process ? $0 + 1 : $0 }
     let data = configuration.profile.maximumData
-    if peers.count > 1 && random.percent(40) && range.size <= data {
-      steps.append(.compare(devices: peers, range: range))
+    if peerCount > 1 && random.percent(40) && range.size <= data {
+      steps.append(.compare(devices: devices.filter { $0.process == process }.map(\.name), range: range))
       return
     }
     let write = random.percent(45)
@@ -80,7 +88,7 @@ extension ScenarioGenerator {
     let open = mirrorFiles.indices.filter { mirrorFiles[$0].open && (processes[mirrorFiles[$0].process].alive || afterExit) }
     if open.isEmpty || random.percent(3) {
       guard mirrorFiles.count < 4 else { return }
-      let process = random.pick(liveProcesses)
+      let process = pickLiveProcess()
       let name = fresh("f")
       mirrorFiles.append(MirrorFile(name: name, process: process))
       emit(.device(.open(name: name, process: processes[process].name, device: random.below(4))))

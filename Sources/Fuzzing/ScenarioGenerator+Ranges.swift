@@ -56,31 +56,55 @@ extension ScenarioGenerator {
 
   /// An offset into a region of `size` bytes kept to `pageSize`: 0, the last page, 2M ± 4K, a
   /// random page or 2M boundary.
+  ///
+  /// Draws what picking from the list of candidates would (the two random candidates first, then
+  /// the pick), without building the list: this runs for most steps.
   mutating func offset(in size: UInt64, pageSize: UInt64) -> UInt64 {
     let page = Self.pageSize
     let huge = Self.hugeSize
-    let candidates: [UInt64] = [
-      0, 0, 0, page, size &- page, huge &- page, huge, huge + page, 1 << 20, 64 << 10,
-      UInt64(random.below(Int(max(1, size / page)))) * page,
-      UInt64(random.below(Int(max(1, size / huge)))) * huge,
-      size / 2,
-    ]
-    var offset = random.pick(candidates)
+    let randomPage = UInt64(random.below(Int(max(1, size / page)))) * page
+    let randomHuge = UInt64(random.below(Int(max(1, size / huge)))) * huge
+    var offset: UInt64
+    switch random.below(13) {
+    case 0, 1, 2: offset = 0
+    case 3: offset = page
+    case 4: offset = size &- page
+    case 5: offset = huge &- page
+    case 6: offset = huge
+    case 7: offset = huge + page
+    case 8: offset = 1 << 20
+    case 9: offset = 64 << 10
+    case 10: offset = randomPage
+    case 11: offset = randomHuge
+    default: offset = size / 2
+    }
     if offset >= size { offset = 0 }
     return offset / pageSize * pageSize
   }
 
   /// A length for a range from `offset` in a region of `size` bytes: 4K, 64K, 1M, 2M ± 4K, to the
   /// end of the region, a random number of pages.
+  ///
+  /// Draws what picking from the list of candidates would (the random candidate first, then the
+  /// pick), without building the list.
   mutating func length(from offset: UInt64, in size: UInt64, pageSize: UInt64, limit: UInt64) -> UInt64 {
     let page = Self.pageSize
     let huge = Self.hugeSize
     let rest = size > offset ? size - offset : page
-    let candidates: [UInt64] = [
-      page, page, 2 * page, 64 << 10, 1 << 20, huge, huge, huge - page, huge + page, rest, rest, rest,
-      UInt64(1 + random.below(Int(min(1024, max(1, rest / page))))) * page, Self.gigaSize,
-    ]
-    var length = random.pick(candidates)
+    let randomPages = UInt64(1 + random.below(Int(min(1024, max(1, rest / page))))) * page
+    var length: UInt64
+    switch random.below(14) {
+    case 0, 1: length = page
+    case 2: length = 2 * page
+    case 3: length = 64 << 10
+    case 4: length = 1 << 20
+    case 5, 6: length = huge
+    case 7: length = huge - page
+    case 8: length = huge + page
+    case 9, 10, 11: length = rest
+    case 12: length = randomPages
+    default: length = Self.gigaSize
+    }
     if length > limit { length = min(rest, limit) }
     if length == 0 { length = page }
     if pageSize > page { length = (length + pageSize - 1) / pageSize * pageSize }

@@ -126,6 +126,19 @@ public struct ScenarioGenerator {
 
   var liveProcesses: [Int] { processes.indices.filter { processes[$0].alive } }
 
+  /// How many processes are alive.
+  var liveProcessCount: Int { processes.reduce(0) { $1.alive ? $0 + 1 : $0 } }
+
+  /// A live process, drawn as `random.pick(liveProcesses)` would, without building the list.
+  mutating func pickLiveProcess() -> Int {
+    var pick = random.below(liveProcessCount)
+    for index in processes.indices where processes[index].alive {
+      if pick == 0 { return index }
+      pick -= 1
+    }
+    preconditionFailure("no live process to pick")
+  }
+
   // MARK: The case's setup
 
   mutating func header() {
@@ -202,8 +215,7 @@ public struct ScenarioGenerator {
     case .system: emit(.system([.thp(random.pick(Command.ThpMode.allCases))]))
     case .device:
       guard devices.count < 4 else { return deviceAccess() }
-      let live = liveProcesses
-      defineDevice(policy: random.pick(configuration.policies), mirror: random.percent(90) ? random.pick(live) : nil)
+      defineDevice(policy: random.pick(configuration.policies), mirror: random.percent(90) ? pickLiveProcess() : nil)
     case .deviceAccess: deviceAccess()
     case .dmirror: dmirror()
     case .hmm: hmm()
