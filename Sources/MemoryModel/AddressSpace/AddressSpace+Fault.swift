@@ -251,8 +251,9 @@ extension AddressSpace {
     for i in 0..<512 { memory.setAnonExclusive(head + UInt64(i), true) }
   }
 
-  /// A fault on an empty PTE.
-  private func faultEmptyPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool) throws(FaultError) {
+  /// A fault on an empty PTE (also called from ``touchRun(_:slot:count:write:_:)``'s in-loop
+  /// file faults, after the same access check).
+  func faultEmptyPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool) throws(FaultError) {
     let vma = vmas[index]
     let writableVMA = vma.protection.contains(.write)
     switch vma.backing {
