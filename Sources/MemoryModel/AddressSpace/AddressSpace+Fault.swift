@@ -251,9 +251,17 @@ extension AddressSpace {
     for i in 0..<512 { memory.setAnonExclusive(head + UInt64(i), true) }
   }
 
-  /// A fault on an empty PTE (also called from ``touchRun(_:slot:count:write:_:)``'s in-loop
-  /// file faults, after the same access check).
-  func faultEmptyPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool) throws(FaultError) {
+  /// A fault on an empty PTE.
+  private func faultEmptyPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool) throws(FaultError) {
+    var window = FaultAroundWindow()
+    try faultEmptyPTE(index, address, pteSlot, write: write, &window)
+  }
+
+  /// ``faultEmptyPTE(_:_:_:write:)`` with the fault-around window a fault before it in the same
+  /// PTE table and VMA left settled (``FaultAroundWindow``): ``touchRun(_:slot:count:write:_:)``'s
+  /// in-loop file faults, after the same access check, keep one across a run.
+  func faultEmptyPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool,
+                     _ window: inout FaultAroundWindow) throws(FaultError) {
     let vma = vmas[index]
     let writableVMA = vma.protection.contains(.write)
     switch vma.backing {
@@ -286,12 +294,12 @@ extension AddressSpace {
       addPTEMapping(pfn)
       if !write && wasCached {
         // do_read_fault(): fault-around maps the cached page, its whole folio where it fits, and its neighbours.
-        faultAround(vma, file, pageAddress, pteSlot)
+        faultAround(vma, file, pageAddress, pteSlot, &window)
         return
       }
       // A page read in now (fault-around ran before it was cached and found only its neighbours),
       // or a shared write fault: finish_fault() maps the whole folio where it fits (Linux 6.18).
-      if !write { faultAround(vma, file, pageAddress, pteSlot, excluding: memory.folioHead(of: pfn)) }
+      if !write { faultAround(vma, file, pageAddress, pteSlot, &window, excluding: memory.folioHead(of: pfn)) }
       mapRestOfFileFolio(vma, pfn, pageAddress, pteSlot, dirty: write)
     }
   }
@@ -313,28 +321,40 @@ extension AddressSpace {
   /// whole where it lies inside the VMA and one page table (`filemap_map_folio_range()`, Linux
   /// 6.18), every empty PTE of it. `excluding` is a folio the window skips (read in after it ran).
   /// The window lies in the PTE table of `pteSlot` (the faulting page's): its slots are found
-  /// from that table, not by a walk per page.
-  private func faultAround(_ vma: VMA, _ file: File, _ pageAddress: VirtualAddress, _ pteSlot: Int, excluding: PFN? = nil) {
+  /// from that table, not by a walk per page. `settled` is the window a fault before this one in
+  /// the same table and VMA left settled, if any; this fault sets it to its own window when it
+  /// leaves that settled too (``FaultAroundWindow``).
+  private func faultAround(_ vma: VMA, _ file: File, _ pageAddress: VirtualAddress, _ pteSlot: Int,
+                           _ settled: inout FaultAroundWindow, excluding: PFN? = nil) {
     let window = system.settings.faultAroundBytes
     guard window > PageSize.bytes4K else { return }
     let pmdStart = pageAddress.alignedDown(to: PageSize.size2M.bytes)
     let start = max(pageAddress.alignedDown(to: window), vma.start, pmdStart)
     let end = min(start + window, vma.end, pmdStart + PageSize.size2M.bytes)
+    // A small folio just read in for a page of a settled window: every other cached page of the
+    // window is a small folio its PTE maps already, so the loop below would map nothing.
+    if let excluding, settled.start == start.rawValue, settled.end == end.rawValue, memory.order(ofFolio: excluding) == 0 { return }
     let writable = vma.isShared && vma.protection.contains(.write)
     let table = pteSlot & ~511
+    // Whether the window is settled after the loop: no large folio was found in it.
+    var settles = excluding.map { memory.order(ofFolio: $0) == 0 } ?? true
     var address = start
     while address < end {
       defer { address = address + PageSize.bytes4K }
       guard let pfn = file.cachedPage(vma.pageIndex(of: address)), memory.folioHead(of: pfn) != excluding else { continue }
-      if memory.order(ofFolio: memory.folioHead(of: pfn)) > 0, let range = fileFolioRange(vma, pfn, address) {
-        mapEmptyPTEs(of: pfn, at: address, range, tableBase: table, writable: writable, dirty: false, accessed: false)
-        continue
+      if memory.order(ofFolio: memory.folioHead(of: pfn)) > 0 {
+        settles = false
+        if let range = fileFolioRange(vma, pfn, address) {
+          mapEmptyPTEs(of: pfn, at: address, range, tableBase: table, writable: writable, dirty: false, accessed: false)
+          continue
+        }
       }
       let slot = table | PageTable.index(address, 12)
       guard address != pageAddress, pageTable.entry(at: slot).isNone else { continue }
       pageTable.setEntry(.present(pfn, writable: writable, accessed: false), at: slot)
       addPTEMapping(pfn)
     }
+    settled = settles ? FaultAroundWindow(start: start.rawValue, end: end.rawValue) : FaultAroundWindow()
   }
 
   /// `finish_fault()` for a large page-cache folio (Linux 6.18): after its page at `pageAddress`

@@ -25,6 +25,9 @@ extension AddressSpace {
     // VMA bounds and no table above the PTEs (it fills PTEs of this table: the page's, its
     // folio's, fault-around's), so the check and the table hold for the rest of the run.
     var filePages = 0
+    // The fault-around window the run's last file fault left settled (the table and the VMA are
+    // the run's throughout; only the run's own faults change the window in between).
+    var window = FaultAroundWindow()
     var vmaIndex = 0
     if !hasExited, let index = hintedVMAIndex(containing: address) {
       let vma = vmas[index]
@@ -71,7 +74,7 @@ extension AddressSpace {
         system.events.pageFaults += 1
         lastFaultVMA = vmaIndex
         do {
-          try faultEmptyPTE(vmaIndex, page, slot + i, write: write)
+          try faultEmptyPTE(vmaIndex, page, slot + i, write: write, &window)
         } catch {
           system.events.pageFaults -= 1
           throw error
