@@ -85,4 +85,34 @@ import Testing
     #expect(batched.system.events.pageFaults > 200)
     #expect(batched.system.checkInvariants().isEmpty)
   }
+
+  /// `handleFaults` (hmm_range_fault's faults) keeps the fault-around window across its run too:
+  /// it leaves what one `handleFault` per page leaves, and stops at the same page.
+  @Test(arguments: [false, true])
+  func handleFaultsLeavesWhatOneFaultPerPageLeaves(write: Bool) throws {
+    let batched = try Fixture()
+    let reference = try Fixture()
+    var stops: [String] = []
+    for (start, length) in batched.ranges {
+      var faulted = 0
+      let failure = batched.space.handleFaults(start, start + length, write: write, faulted: &faulted)
+      var referenceFailure: (VirtualAddress, FaultError)?
+      var referenceFaulted = 0
+      var page = start
+      while page < start + length {
+        do { try reference.space.handleFault(at: page, write: write) } catch {
+          referenceFailure = (page, error)
+          break
+        }
+        referenceFaulted += 1
+        page = page + 4096
+      }
+      #expect(faulted == referenceFaulted)
+      #expect(failure.map { "\($0.address) \($0.error)" } == referenceFailure.map { "\($0.0) \($0.1)" })
+      stops.append(failure.map { "\($0.address)" } ?? "-")
+    }
+    #expect(batched.state() == reference.state())
+    #expect(stops.dropLast().allSatisfy { $0 == "-" } && stops.last! != "-")
+    #expect(batched.system.checkInvariants().isEmpty)
+  }
 }

@@ -46,6 +46,29 @@ extension AddressSpace {
     }
   }
 
+  /// ``handleFault(at:write:pteSlot:)`` for an empty PTE, with the fault-around window a fault
+  /// before it in the same run left settled (``FaultAroundWindow``; ``handleFaults(_:_:write:faulted:)``
+  /// keeps one across its run): the same checks, counters and resolution.
+  /// - Returns: whether the fault was resolved at the PTE (false in a hugetlb VMA).
+  func handleEmptyPTEFault(at address: VirtualAddress, write: Bool, pteSlot: Int,
+                           _ window: inout FaultAroundWindow) throws(FaultError) -> Bool {
+    let index = try faultingVMA(address, write: write)
+    let vma = vmas[index]
+    system.events.pageFaults += 1
+    do {
+      if vma.isHugetlb {
+        window = FaultAroundWindow()
+        try resolveFault(index, vma, address, write: write)
+        return false
+      }
+      try faultEmptyPTE(index, address, pteSlot, write: write, &window)
+      return true
+    } catch {
+      system.events.pageFaults -= 1
+      throw error
+    }
+  }
+
   /// The architecture's access check before a fault (`access_error`): the index of the VMA
   /// containing `address`, or the segmentation fault the access raises.
   @inline(__always)
