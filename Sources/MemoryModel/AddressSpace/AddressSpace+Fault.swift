@@ -456,28 +456,43 @@ extension AddressSpace {
     var mapped = 0
     for i in 0..<(1 << order) { mapped += memory.pteMapCount(of: head + UInt64(i)) }
     guard mapped > 1, mapped == references else { return false }
-    // Usually every mapping lies in the faulting table: count there first.
-    var here = 0
+    // Usually every mapping lies in the faulting table: count there first. A table's entries are
+    // some of the folio's mappings (here <= mapped): the answer is yes as soon as all are found
+    // here, whatever order the table's slots are counted in. The slots where the folio lies if
+    // it is mapped in order around the faulting page (`expected`) are counted first.
     let node = pteSlot >> 9
+    let tableStart = node << 9
+    let tableEnd = (node + 1) << 9
     let last = head.rawValue + UInt64(1 << order)
-    let size = last &- head.rawValue
-    for slot in (node << 9)..<((node + 1) << 9) {
-      let entry = pageTable.entry(at: slot)
-      // A table's entries are some of the folio's mappings (here <= mapped): once all are found
-      // here, the rest of the table cannot change the answer. (The frame range is tested on the
-      // raw bits first: `head <= pfn < last`.)
-      if ((entry.rawValue & PageTableEntry.pfnMask) >> 12) &- head.rawValue < size && entry.isPresent {
-        here += 1
-        if here == mapped { return true }
-      }
-    }
-    // Otherwise (after an mremap to an address that is not 2M aligned, say) walk this address
-    // space: the folio is this MM's alone if all its mappings are found here. (After fork the
-    // other processes' table at this address usually maps it: then it is not, without the walk.)
+    let pageInFolio = Int(pfn.rawValue - head.rawValue)
+    let expected = max(tableStart, pteSlot - pageInFolio)..<min(tableEnd, pteSlot - pageInFolio + (1 << order))
+    var here = folioMappings(in: expected, head, last)
+    if here == mapped { return true }
+    // After fork the other processes' table at this address usually maps the folio: one such
+    // mapping is counted in `mapped` but lies in no table of this MM, so the rest of this table
+    // cannot make up `mapped` and the answer is no, without counting it or walking.
     if anotherSpaceMapsFolio(head, last: last, near: pageTableAddress(ofPTESlot: pteSlot)) { return false }
+    here += folioMappings(in: tableStart..<expected.lowerBound, head, last)
+    here += folioMappings(in: expected.upperBound..<tableEnd, head, last)
+    if here >= mapped { return true }
+    // Otherwise (after an mremap to an address that is not 2M aligned, say) walk this address
+    // space: the folio is this MM's alone if all its mappings are found here.
     var counter = FolioMappingCounter(head: head, end: last)
     for vma in vmas where !vma.isShared { pageTable.walk(vma.start, vma.end, &counter) }
     return counter.count == mapped
+  }
+
+  /// How many present PTEs in `slots` (of this address space's table) map a frame of
+  /// `head..<last` (the frame range tested on the raw bits first: `head <= pfn < last`).
+  @inline(__always)
+  private func folioMappings(in slots: Range<Int>, _ head: PFN, _ last: UInt64) -> Int {
+    let size = last &- head.rawValue
+    var count = 0
+    for slot in slots {
+      let entry = pageTable.entry(at: slot)
+      if ((entry.rawValue & PageTableEntry.pfnMask) >> 12) &- head.rawValue < size && entry.isPresent { count += 1 }
+    }
+    return count
   }
 
   /// `wp_page_copy`: replaces the page (or the zero page when `source` is nil) with a private
