@@ -1,3 +1,4 @@
+import MemoryModel
 import Testing
 
 @testable import Scenarios
@@ -48,5 +49,42 @@ import Testing
     session.discard()
     #expect(fromSession == fromRunner)
     #expect(fromRunner.filter { $0 != "ok" } == ["expectation", "SIGSEGV", "SIGBUS", "SIGSEGV", "EINVAL"])
+  }
+
+  /// Commands that alternate between processes and regions resolve each name afresh (the
+  /// interpreter's last-lookup caches of process and region names), and a region name given to
+  /// a moved range resolves to its new address.
+  @Test func alternatingNamesResolveToTheirOwnProcessAndRegion() throws {
+    let text = """
+      process A
+      process B
+      A: r = mmap 64K rw
+      A: r2 = mmap 64K rw
+      B: s = mmap 64K rw
+      A: write r2 4K
+      B: write r2 4K
+      expect error SIGSEGV
+      A: write r2 4K
+      B: write s 4K
+      A: m = mremap r2 64K 128K maymove
+      A: write m+64K 4K
+      B: write m 4K
+      expect error SIGSEGV
+      """
+    let scenario = try ScenarioParser.parse(text, file: "names.hmm")
+    let session = ScenarioSession(options: ScenarioRunner.Options(checkInvariants: false))
+    var outcomes: [String] = []
+    for statement in scenario.statements {
+      if case .expect = statement.command { continue }
+      switch session.execute(statement.command) {
+      case .completed: outcomes.append("ok")
+      case .failed(let name): outcomes.append(name)
+      }
+    }
+    #expect(outcomes == ["ok", "ok", "ok", "ok", "ok", "ok", "SIGSEGV", "ok", "ok", "ok", "ok", "SIGSEGV"])
+    let a = try #require(session.process(named: "A"))
+    let m = try #require(session.regionAddress(named: "m"))
+    #expect(a.vma(containing: m + UInt64(0x10000)) != nil)
+    session.discard()
   }
 }
