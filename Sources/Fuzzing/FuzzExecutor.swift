@@ -13,6 +13,7 @@ public struct FuzzExecutor: Sendable {
   public init(invariantInterval: Int = 1, timings: FuzzTimings? = nil) {
     self.invariantInterval = max(1, invariantInterval)
     self.timings = timings
+    HostHeap.keepFreedMemory()  // [cpu] HostHeap.swift
   }
 
   /// What running a case gave.

@@ -45,4 +45,44 @@ import Testing
     reference.removeAll()
     compare()
   }
+
+  /// A one-page table (its site kept inline, no array) answers the same way.
+  @Test func onePageTableKeepsItsSiteInline() throws {
+    let system = makeSystem()
+    let a = try system.createProcess(name: "A")
+    let b = try system.createProcess(name: "B")
+    func site(_ space: AddressSpace, _ slot: Int) -> MigrateVMA.Site {
+      MigrateVMA.Site(space: space, slot: slot, level: .pte, original: .none)
+    }
+    func seen(_ table: MigrateSiteTable) -> [String] {
+      var seen: [String] = []
+      table.forEach(at: 0) { seen.append("\($0.space.pid):\($0.slot)") }
+      return seen
+    }
+    var table = MigrateSiteTable(pageCount: 1)
+    #expect(table.count(at: 0) == nil)
+    #expect(table.single(at: 0) == nil)
+    #expect(seen(table).isEmpty)
+    table.set(site(a, 7), at: 0)
+    #expect(table.count(at: 0) == 1)
+    #expect(table.single(at: 0)?.slot == 7)
+    #expect(seen(table) == ["\(a.pid):7"])
+    // One site replaced by two, two by one, one by none.
+    table.set([site(b, 8), site(a, 9)], at: 0)
+    #expect(table.count(at: 0) == 2)
+    #expect(table.single(at: 0) == nil)
+    #expect(seen(table) == ["\(b.pid):8", "\(a.pid):9"])
+    table.set([site(b, 10)], at: 0)
+    #expect(table.count(at: 0) == 1)
+    #expect(table.single(at: 0)?.slot == 10)
+    #expect(seen(table) == ["\(b.pid):10"])
+    table.set([], at: 0)
+    #expect(table.count(at: 0) == 0)
+    #expect(table.single(at: 0) == nil)
+    #expect(seen(table).isEmpty)
+    table.set(site(a, 11), at: 0)
+    table.removeAll()
+    #expect(table.count(at: 0) == nil)
+    #expect(seen(table).isEmpty)
+  }
 }

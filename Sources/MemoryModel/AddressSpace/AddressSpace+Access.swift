@@ -37,7 +37,15 @@ extension AddressSpace {
   /// access walks again.
   @inline(__always)
   func access(_ address: VirtualAddress, write: Bool, _ cursor: inout PTETableCursor) throws(FaultError) -> PFN {
-    for _ in 0..<4 {
+    try access(address, write: write, &cursor, attempts: 4)
+  }
+
+  /// ``access(_:write:_:)`` with `attempts` lookups (each followed by a fault when the entry does
+  /// not allow the access) before it gives up: 4 for an access, fewer for one whose first fault
+  /// its caller already made.
+  @inline(__always)
+  func access(_ address: VirtualAddress, write: Bool, _ cursor: inout PTETableCursor, attempts: Int) throws(FaultError) -> PFN {
+    for _ in 0..<attempts {
       let (entry, level, slot) = cursor.lookup(address, in: pageTable)
       if entry.isHardwarePresent, !entry.isSwap, !write || entry.isWritable {
         if !entry.isAccessed || (write && !entry.isDirty) { pageTable.setEntry(entry.touched(write: write), at: slot) }

@@ -46,6 +46,29 @@ extension AddressSpace {
     }
   }
 
+  /// ``handleFault(at:write:pteSlot:)`` for an empty PTE, with the fault-around window a fault
+  /// before it in the same run left settled (``FaultAroundWindow``; ``handleFaults(_:_:write:faulted:)``
+  /// keeps one across its run): the same checks, counters and resolution.
+  /// - Returns: whether the fault was resolved at the PTE (false in a hugetlb VMA).
+  func handleEmptyPTEFault(at address: VirtualAddress, write: Bool, pteSlot: Int,
+                           _ window: inout FaultAroundWindow) throws(FaultError) -> Bool {
+    let index = try faultingVMA(address, write: write)
+    let vma = vmas[index]
+    system.events.pageFaults += 1
+    do {
+      if vma.isHugetlb {
+        window = FaultAroundWindow()
+        try resolveFault(index, vma, address, write: write)
+        return false
+      }
+      try faultEmptyPTE(index, address, pteSlot, write: write, &window)
+      return true
+    } catch {
+      system.events.pageFaults -= 1
+      throw error
+    }
+  }
+
   /// The architecture's access check before a fault (`access_error`): the index of the VMA
   /// containing `address`, or the segmentation fault the access raises.
   @inline(__always)
@@ -253,6 +276,15 @@ extension AddressSpace {
 
   /// A fault on an empty PTE.
   private func faultEmptyPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool) throws(FaultError) {
+    var window = FaultAroundWindow()
+    try faultEmptyPTE(index, address, pteSlot, write: write, &window)
+  }
+
+  /// ``faultEmptyPTE(_:_:_:write:)`` with the fault-around window a fault before it in the same
+  /// PTE table and VMA left settled (``FaultAroundWindow``): ``touchRun(_:slot:count:write:_:)``'s
+  /// in-loop file faults, after the same access check, keep one across a run.
+  func faultEmptyPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool,
+                     _ window: inout FaultAroundWindow) throws(FaultError) {
     let vma = vmas[index]
     let writableVMA = vma.protection.contains(.write)
     switch vma.backing {
@@ -285,12 +317,12 @@ extension AddressSpace {
       addPTEMapping(pfn)
       if !write && wasCached {
         // do_read_fault(): fault-around maps the cached page, its whole folio where it fits, and its neighbours.
-        faultAround(vma, file, pageAddress, pteSlot)
+        faultAround(vma, file, pageAddress, pteSlot, &window)
         return
       }
       // A page read in now (fault-around ran before it was cached and found only its neighbours),
       // or a shared write fault: finish_fault() maps the whole folio where it fits (Linux 6.18).
-      if !write { faultAround(vma, file, pageAddress, pteSlot, excluding: memory.folioHead(of: pfn)) }
+      if !write { faultAround(vma, file, pageAddress, pteSlot, &window, excluding: memory.folioHead(of: pfn)) }
       mapRestOfFileFolio(vma, pfn, pageAddress, pteSlot, dirty: write)
     }
   }
@@ -312,28 +344,40 @@ extension AddressSpace {
   /// whole where it lies inside the VMA and one page table (`filemap_map_folio_range()`, Linux
   /// 6.18), every empty PTE of it. `excluding` is a folio the window skips (read in after it ran).
   /// The window lies in the PTE table of `pteSlot` (the faulting page's): its slots are found
-  /// from that table, not by a walk per page.
-  private func faultAround(_ vma: VMA, _ file: File, _ pageAddress: VirtualAddress, _ pteSlot: Int, excluding: PFN? = nil) {
+  /// from that table, not by a walk per page. `settled` is the window a fault before this one in
+  /// the same table and VMA left settled, if any; this fault sets it to its own window when it
+  /// leaves that settled too (``FaultAroundWindow``).
+  private func faultAround(_ vma: VMA, _ file: File, _ pageAddress: VirtualAddress, _ pteSlot: Int,
+                           _ settled: inout FaultAroundWindow, excluding: PFN? = nil) {
     let window = system.settings.faultAroundBytes
     guard window > PageSize.bytes4K else { return }
     let pmdStart = pageAddress.alignedDown(to: PageSize.size2M.bytes)
     let start = max(pageAddress.alignedDown(to: window), vma.start, pmdStart)
     let end = min(start + window, vma.end, pmdStart + PageSize.size2M.bytes)
+    // A small folio just read in for a page of a settled window: every other cached page of the
+    // window is a small folio its PTE maps already, so the loop below would map nothing.
+    if let excluding, settled.start == start.rawValue, settled.end == end.rawValue, memory.order(ofFolio: excluding) == 0 { return }
     let writable = vma.isShared && vma.protection.contains(.write)
     let table = pteSlot & ~511
+    // Whether the window is settled after the loop: no large folio was found in it.
+    var settles = excluding.map { memory.order(ofFolio: $0) == 0 } ?? true
     var address = start
     while address < end {
       defer { address = address + PageSize.bytes4K }
       guard let pfn = file.cachedPage(vma.pageIndex(of: address)), memory.folioHead(of: pfn) != excluding else { continue }
-      if memory.order(ofFolio: memory.folioHead(of: pfn)) > 0, let range = fileFolioRange(vma, pfn, address) {
-        mapEmptyPTEs(of: pfn, at: address, range, tableBase: table, writable: writable, dirty: false, accessed: false)
-        continue
+      if memory.order(ofFolio: memory.folioHead(of: pfn)) > 0 {
+        settles = false
+        if let range = fileFolioRange(vma, pfn, address) {
+          mapEmptyPTEs(of: pfn, at: address, range, tableBase: table, writable: writable, dirty: false, accessed: false)
+          continue
+        }
       }
       let slot = table | PageTable.index(address, 12)
       guard address != pageAddress, pageTable.entry(at: slot).isNone else { continue }
       pageTable.setEntry(.present(pfn, writable: writable, accessed: false), at: slot)
       addPTEMapping(pfn)
     }
+    settled = settles ? FaultAroundWindow(start: start.rawValue, end: end.rawValue) : FaultAroundWindow()
   }
 
   /// `finish_fault()` for a large page-cache folio (Linux 6.18): after its page at `pageAddress`
@@ -412,28 +456,43 @@ extension AddressSpace {
     var mapped = 0
     for i in 0..<(1 << order) { mapped += memory.pteMapCount(of: head + UInt64(i)) }
     guard mapped > 1, mapped == references else { return false }
-    // Usually every mapping lies in the faulting table: count there first.
-    var here = 0
+    // Usually every mapping lies in the faulting table: count there first. A table's entries are
+    // some of the folio's mappings (here <= mapped): the answer is yes as soon as all are found
+    // here, whatever order the table's slots are counted in. The slots where the folio lies if
+    // it is mapped in order around the faulting page (`expected`) are counted first.
     let node = pteSlot >> 9
+    let tableStart = node << 9
+    let tableEnd = (node + 1) << 9
     let last = head.rawValue + UInt64(1 << order)
-    let size = last &- head.rawValue
-    for slot in (node << 9)..<((node + 1) << 9) {
-      let entry = pageTable.entry(at: slot)
-      // A table's entries are some of the folio's mappings (here <= mapped): once all are found
-      // here, the rest of the table cannot change the answer. (The frame range is tested on the
-      // raw bits first: `head <= pfn < last`.)
-      if ((entry.rawValue & PageTableEntry.pfnMask) >> 12) &- head.rawValue < size && entry.isPresent {
-        here += 1
-        if here == mapped { return true }
-      }
-    }
-    // Otherwise (after an mremap to an address that is not 2M aligned, say) walk this address
-    // space: the folio is this MM's alone if all its mappings are found here. (After fork the
-    // other processes' table at this address usually maps it: then it is not, without the walk.)
+    let pageInFolio = Int(pfn.rawValue - head.rawValue)
+    let expected = max(tableStart, pteSlot - pageInFolio)..<min(tableEnd, pteSlot - pageInFolio + (1 << order))
+    var here = folioMappings(in: expected, head, last)
+    if here == mapped { return true }
+    // After fork the other processes' table at this address usually maps the folio: one such
+    // mapping is counted in `mapped` but lies in no table of this MM, so the rest of this table
+    // cannot make up `mapped` and the answer is no, without counting it or walking.
     if anotherSpaceMapsFolio(head, last: last, near: pageTableAddress(ofPTESlot: pteSlot)) { return false }
+    here += folioMappings(in: tableStart..<expected.lowerBound, head, last)
+    here += folioMappings(in: expected.upperBound..<tableEnd, head, last)
+    if here >= mapped { return true }
+    // Otherwise (after an mremap to an address that is not 2M aligned, say) walk this address
+    // space: the folio is this MM's alone if all its mappings are found here.
     var counter = FolioMappingCounter(head: head, end: last)
     for vma in vmas where !vma.isShared { pageTable.walk(vma.start, vma.end, &counter) }
     return counter.count == mapped
+  }
+
+  /// How many present PTEs in `slots` (of this address space's table) map a frame of
+  /// `head..<last` (the frame range tested on the raw bits first: `head <= pfn < last`).
+  @inline(__always)
+  private func folioMappings(in slots: Range<Int>, _ head: PFN, _ last: UInt64) -> Int {
+    let size = last &- head.rawValue
+    var count = 0
+    for slot in slots {
+      let entry = pageTable.entry(at: slot)
+      if ((entry.rawValue & PageTableEntry.pfnMask) >> 12) &- head.rawValue < size && entry.isPresent { count += 1 }
+    }
+    return count
   }
 
   /// `wp_page_copy`: replaces the page (or the zero page when `source` is nil) with a private

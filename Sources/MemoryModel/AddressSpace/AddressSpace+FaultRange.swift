@@ -15,13 +15,21 @@ extension AddressSpace {
   public func handleFaults(_ start: VirtualAddress, _ end: VirtualAddress, write: Bool,
                            faulted: inout Int) -> (address: VirtualAddress, error: FaultError)? {
     var cursor = PTETableCursor()
+    // The fault-around window the run's last fault on an empty PTE left settled: nothing but the
+    // run's own faults runs between two of them; any other fault forgets it.
+    var window = FaultAroundWindow()
     var address = start
     while address < end {
       do {
         let (entry, level, slot) = cursor.lookup(address, in: pageTable)
-        if level == .pte {
+        if level == .pte && entry.isNone {
+          // handleFault(at:write:pteSlot:wasNone:_:) for an empty PTE, with the window.
+          if !(try handleEmptyPTEFault(at: address, write: write, pteSlot: slot, &window)) { cursor.forget() }
+        } else if level == .pte {
+          window = FaultAroundWindow()
           try handleFault(at: address, write: write, pteSlot: slot, wasNone: entry.isNone, &cursor)
         } else {
+          window = FaultAroundWindow()
           try handleFault(at: address, write: write)
           let rest = pagesResolvedByPMDLeaf(after: address, end, write: write)
           if rest > 0 {

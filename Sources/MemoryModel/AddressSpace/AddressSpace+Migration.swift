@@ -79,7 +79,9 @@ extension AddressSpace {
         i += chunkPages
         continue
       }
-      for k in 0..<chunkPages { collectPTE(&m, i + k, anonymous: anonymous) }
+      // The PTEs hang off this PMD entry: each page's slot is found from it, not by a walk from
+      // the root (the same slot; a split on the way changes PTEs, never the tables above).
+      for k in 0..<chunkPages { collectPTE(&m, i + k, pmdSlot, anonymous: anonymous) }
       i += chunkPages
     }
   }
@@ -122,9 +124,9 @@ extension AddressSpace {
     m.collected += 1
   }
 
-  private func collectPTE(_ m: inout MigrateVMA, _ index: Int, anonymous: Bool) {
+  private func collectPTE(_ m: inout MigrateVMA, _ index: Int, _ pmdSlot: Int, anonymous: Bool) {
     let address = m.address(of: index)
-    guard let slot = pageTable.slot(for: address, level: .pte, allocate: false) else { return }
+    guard let slot = pageTable.pteSlot(underPMD: pmdSlot, address, allocate: false) else { return }
     let pte = pageTable.entry(at: slot)
     if pte.isNone || (pte.isPresent && !pte.isProtNone && memory.isZeroPage(pte.pfn)) {
       if anonymous && m.select.contains(.system) {
@@ -150,7 +152,7 @@ extension AddressSpace {
       // A PTE-mapped large folio: split it first (its other PMD mappings are split too).
       guard kind == .anonymous ? system.splitFolio(head) : system.splitUnmappedDeviceFolio(head) else { return }
       // The split may have mapped this page to the zero page (remap_page): collect it afresh.
-      if kind == .anonymous { return collectPTE(&m, index, anonymous: anonymous) }
+      if kind == .anonymous { return collectPTE(&m, index, pmdSlot, anonymous: anonymous) }
     }
     // A pinned or GUP-referenced page is not migrated: folio_try_share_anon_rmap_pte() refuses a
     // pinned exclusive page, migrate_vma_check_page() a page with extra references.

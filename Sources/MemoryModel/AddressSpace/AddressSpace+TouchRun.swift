@@ -2,7 +2,9 @@
 /// accessed exactly as ``AddressSpace/access(_:write:)`` would access it, but the PTEs are read
 /// from the table in one pass, and the commonest fault, a write to an empty PTE of a private
 /// anonymous VMA (or a read of one, which maps the zero page), is resolved in the loop with the
-/// access check made once for the run.
+/// access check made once for the run. A fault on an empty PTE of a file or shmem VMA is made in
+/// the loop too (``faultEmptyPTE(_:_:_:write:)`` after the same access check), and the run goes
+/// on after it instead of ending there.
 extension AddressSpace {
   /// Accesses up to `count` pages from `address`, whose PTE is in slot `slot` of a table the
   /// cursor remembers (the pages lie in that table); stops after the first page that needs a
@@ -18,6 +20,14 @@ extension AddressSpace {
     // shortcut does calls out of the model (no notifier runs for a fault on an empty PTE), so
     // the VMAs and settings it checked hold for the whole run.
     var fastPages = 0
+    // The in-loop file faults' access check, once for the run: a file or shmem VMA (not hugetlb)
+    // that allows the access. A file fault on an empty PTE raises no invalidation and changes no
+    // VMA bounds and no table above the PTEs (it fills PTEs of this table: the page's, its
+    // folio's, fault-around's), so the check and the table hold for the rest of the run.
+    var filePages = 0
+    // The fault-around window the run's last file fault left settled (the table and the VMA are
+    // the run's throughout; only the run's own faults change the window in between).
+    var window = FaultAroundWindow()
     var vmaIndex = 0
     if !hasExited, let index = hintedVMAIndex(containing: address) {
       let vma = vmas[index]
@@ -25,6 +35,11 @@ extension AddressSpace {
         !write || (vma.protection.contains(.write) && !system.settings.mthp.enablesSmallOrders)
       {
         fastPages = Int(min((vma.end.rawValue - address.rawValue) >> PageSize.shift4K, UInt64(count)))
+        vmaIndex = index
+      } else if case .file = vma.backing, !vma.isHugetlb, !vma.protection.isEmpty,
+        !write || vma.protection.contains(.write)
+      {
+        filePages = Int(min((vma.end.rawValue - address.rawValue) >> PageSize.shift4K, UInt64(count)))
         vmaIndex = index
       }
     }
@@ -52,6 +67,27 @@ extension AddressSpace {
           mapNewAnonymousPage(pfn, slot + i, writable: true)
         } else {
           pageTable.setEntry(.present(memory.zeroPage, writable: false, special: true), at: slot + i)
+        }
+      } else if entry.isNone && i < filePages {
+        // handleFault(at:write:pteSlot:) -> faultEmptyPTE() for a file VMA (the fault keeps the
+        // cursor: it filled an empty PTE outside hugetlb), then access(_:write:_:)'s next attempt.
+        system.events.pageFaults += 1
+        lastFaultVMA = vmaIndex
+        do {
+          try faultEmptyPTE(vmaIndex, page, slot + i, write: write, &window)
+        } catch {
+          system.events.pageFaults -= 1
+          throw error
+        }
+        let after = pageTable.entry(at: slot + i)
+        guard after.isHardwarePresent, !after.isSwap, !write || after.isWritable else {
+          _ = try access(page, write: write, &cursor, attempts: 3)
+          return i + 1
+        }
+        if !after.isAccessed || (write && !after.isDirty) { pageTable.setEntry(after.touched(write: write), at: slot + i) }
+        if write {
+          let pfn = after.pfn
+          if memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
         }
       } else {
         _ = try access(page, write: write, &cursor)

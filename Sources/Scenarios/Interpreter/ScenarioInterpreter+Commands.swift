@@ -103,7 +103,7 @@ extension ScenarioInterpreter {
     do {
       return try body()
     } catch {
-      throw StepFailure(error: CommandError(error))
+      throw StepFailure(error: commandError(error))
     }
   }
 
@@ -123,10 +123,10 @@ extension ScenarioInterpreter {
       recordOracleViolations = record
     case .fragment(let percent):
       let taken = system.memory.fragment(percent: Int(percent))
-      result.output.append("fragmented: \(taken) frames taken")
+      if recordsOutput { result.output.append("fragmented: \(taken) frames taken") }
     case .hugetlbPages(let size, let count):
       let total = system.setHugetlbPool(Self.pageSize(size), count: Int(count))
-      result.output.append("hugetlb \(size) pool: \(total) pages")
+      if recordsOutput { result.output.append("hugetlb \(size) pool: \(total) pages") }
       if total < Int(count) {
         throw StepFailure(
           error: CommandError(
@@ -276,6 +276,11 @@ extension ScenarioInterpreter {
     }
     // The last byte of a range that ends at 2^64 (nothing can be mapped there).
     if reachesTop { try fault { () throws(FaultError) in try space.touch(VirtualAddress(UInt64.max), 1, write: false) } }
+    // (A session reads only the status: no text for it.)
+    if !recordsOutput {
+      if mismatch != nil { result.status = .failed }
+      return
+    }
     result.expected = "\(SizeFormatter.string(access.range.size)) of pattern \(pattern)"
     if let (address, expected, actual) = mismatch {
       result.status = .failed
@@ -329,6 +334,13 @@ extension ScenarioInterpreter {
       // Chunks without a page table are summarised: one line for each run of them.
       space.collapseChunks(max(start, vma.start).alignedUp(to: huge), min(end, vma.end), byKhugepaged: true) { address, count, outcome in
         chunks += 1
+        // (A session reads only the first failure's name: no text for it.)
+        guard recordsOutput else {
+          if case .failed(let scan, _) = outcome, firstFailure == nil {
+            firstFailure = CommandError(name: scan.errno.name, errno: scan.errno, reason: "")
+          }
+          return
+        }
         var at = describe(address, relativeTo: range.address)
         if count > 1 { at += " (\(count) x 2M)" }
         switch outcome {

@@ -18,13 +18,26 @@ final class ScenarioInterpreter {
   /// Whether the `hmm` command being run asks for the `pte-batch` order hint.
   var hmmPTEBatchHint = false
   /// Processes by name (exited ones are removed).
-  var processes: [String: AddressSpace] = [:]
+  var processes: [String: AddressSpace] = [:] {
+    didSet {
+      lastProcessName = nil
+      lastProcess = nil
+    }
+  }
+  /// The last ``process(_:)`` lookup (nil after any change of ``processes``): a command names
+  /// the process of the command before it more often than not, and comparing two short names
+  /// costs less than hashing one.
+  private var lastProcessName: String?
+  private var lastProcess: AddressSpace?
   /// The recording subscriber of every process ever created, by name, in creation order.
   var recorders: [(name: String, recorder: InvalidationRecorder)] = []
   /// How many ranges of each recorder earlier steps already reported.
   private var reported: [Int] = []
   /// Region names and their start addresses.
-  var regions: [String: VirtualAddress] = [:]
+  var regions: [String: VirtualAddress] = [:] { didSet { lastRegionName = nil } }
+  /// The last region ``resolve(_:)`` looked up (nil after any change of ``regions``).
+  private var lastRegionName: String?
+  private var lastRegionStart = VirtualAddress(0)
   /// Files by name.
   var files: [String: File] = [:]
   /// Frames in use when the machine was created (the zero pages).
@@ -48,6 +61,9 @@ final class ScenarioInterpreter {
   init(options: ScenarioRunner.Options) {
     self.options = options
     self.memoryBytes = options.memoryBytes
+    // Room for a case's names from the start (no rehashing as they come).
+    processes.reserveCapacity(4)
+    regions.reserveCapacity(24)
   }
 
   /// The machine, created on first use.
@@ -194,10 +210,13 @@ final class ScenarioInterpreter {
 
   /// The live process `name`.
   func process(_ name: Identifier) throws(StepFailure) -> AddressSpace {
+    if let lastProcess, lastProcessName == name.name { return lastProcess }
     guard let space = processes[name.name] else {
       // The validator makes this unreachable; fail softly rather than trap.
       throw StepFailure(error: CommandError(name: "ESRCH", errno: Errno(rawValue: 3), reason: "no process \(name)"))
     }
+    lastProcessName = name.name
+    lastProcess = space
     return space
   }
 
@@ -207,9 +226,15 @@ final class ScenarioInterpreter {
     switch address.base {
     case .literal(let value): base = value
     case .region(let name):
+      if lastRegionName == name.name {
+        base = lastRegionStart.rawValue
+        break
+      }
       guard let start = regions[name.name] else {
         throw StepFailure(error: CommandError(name: "EINVAL", errno: .EINVAL, reason: "no region \(name)"))
       }
+      lastRegionName = name.name
+      lastRegionStart = start
       base = start.rawValue
     }
     let (sum, overflow) = base.addingReportingOverflow(address.offset)
