@@ -10,10 +10,14 @@ public struct FuzzExecutor: Sendable {
   public var timings: FuzzTimings?
 
   /// Creates an executor.
+  ///
+  /// The first executor of a process also tunes the process's C heap (glibc's `mallopt`) to keep
+  /// freed memory for the next case instead of returning it to the kernel (`HostHeap`): a
+  /// process-wide setting, made once, that changes no result.
   public init(invariantInterval: Int = 1, timings: FuzzTimings? = nil) {
     self.invariantInterval = max(1, invariantInterval)
     self.timings = timings
-    HostHeap.keepFreedMemory()  // [cpu] HostHeap.swift
+    HostHeap.keepFreedMemory()
   }
 
   /// What running a case gave.
