@@ -27,8 +27,12 @@ extension MemorySystem {
   /// needed for that: the first incremental check records and scans everything).
   func checkInvariantsIncrementally() -> [InvariantViolation]? {
     let scratch = preparedInvariantScratch()
-    if !scratch.ledgerValid { scratch.resetLedger() }
+    if !scratch.ledgerValid {
+      scratch.resetLedger()
+      settleBaselineGroups(scratch)
+    }
     let ok = updateLedgerAndScan(scratch)
+    scratch.lastScannedChunks = scratch.dirtyList.count
     // Counters and marks of this check are emptied either way.
     for head in scratch.countedHeads { scratch.otherRefs[head] = 0 }
     scratch.countedHeads.removeAll(keepingCapacity: true)
@@ -128,7 +132,10 @@ extension MemorySystem {
     scratch.lastEntireMapCounts = entire
     // Written chunks and those the last scan left unsettled are dirty; a group of chunks is
     // scanned whole or skipped whole: one dirty chunk makes all of it dirty.
-    for chunk in scratch.writtenChunks { ledger.mark(chunk) }
+    // A chunk still holding its baseline that a group learned for it covers is listed only
+    // because this table was not checked since it was set to its baseline (every chunk counts as
+    // written then): nothing wrote there.
+    for chunk in scratch.writtenChunks where scratch.group[chunk] < 0 || !frames.holdsBaseline(chunk: chunk) { ledger.mark(chunk) }
     for chunk in scratch.unsettled { ledger.mark(chunk) }
     var next = 0
     while next < scratch.dirtyList.count {
@@ -144,7 +151,63 @@ extension MemorySystem {
     guard !ledger.failed else { return false }
     scratch.dirtyList.sort()
     guard checkReferencedFrames(scratch) else { return false }
-    return scanDirtyChunks(scratch)
+    guard scanDirtyChunks(scratch) else { return false }
+    learnBaselineGroups(scratch)
+    return true
+  }
+
+  /// After a reset of the ledger: the groups of chunks that still hold the frame table's
+  /// baseline and were learned for its template (``InvariantBaseline``) are taken as scanned, as
+  /// if the last scan had found them (nothing counts there yet: whatever this check counts in
+  /// them marks them dirty, as for any chunk a scan settled).
+  private func settleBaselineGroups(_ scratch: InvariantScratch) {
+    guard let template = memory.template, let baseline = InvariantBaseline.lookup(template) else { return }
+    let frames = memory.frames
+    let limit = min(baseline.span.count, scratch.chunkCount)
+    var settled = false
+    var chunk = 0
+    while chunk < limit {
+      guard let group = baseline.group(at: chunk), chunk + group.span <= limit,
+        (chunk..<(chunk + group.span)).allSatisfy({ frames.holdsBaseline(chunk: $0) })
+      else {
+        chunk += 1
+        continue
+      }
+      scratch.group[chunk] = Int32(chunk)
+      scratch.span[chunk] = Int32(group.span)
+      scratch.free[chunk] = Int32(group.free)
+      for covered in (chunk + 1)..<(chunk + group.span) {
+        scratch.group[covered] = Int32(chunk)
+        scratch.free[covered] = 0
+      }
+      scratch.freeTotal += group.free
+      settled = true
+      chunk += group.span
+    }
+    if settled { scratch.unsettled = (0..<scratch.chunkCount).filter { scratch.group[$0] < 0 } }
+  }
+
+  /// After a scan that passed: the groups it scanned whole in chunks that hold the frame table's
+  /// baseline, with nothing counting there (no entry names a frame of theirs, no table frame,
+  /// and no page cache, GUP hold, whole-folio map or migration entry anywhere), are what any
+  /// scan of those descriptors finds: learned for the table's template.
+  private func learnBaselineGroups(_ scratch: InvariantScratch) {
+    guard let template = memory.template, memory.entireMapCounts.isEmpty, gupHolds.isEmpty,
+      scratch.fileRecords.isEmpty, scratch.countedHeads.isEmpty
+    else { return }
+    let known = InvariantBaseline.lookup(template)
+    let frames = memory.frames
+    // Whole chunks of RAM only (a group's end there does not depend on what follows).
+    let ramChunks = min(memory.ramFrameCount >> FrameTable.chunkShift, scratch.chunkCount)
+    var learned: [(start: Int, span: Int, free: Int)] = []
+    for chunk in scratch.dirtyList where chunk < ramChunks && scratch.group[chunk] == Int32(chunk) && known?.group(at: chunk) == nil {
+      let span = Int(scratch.span[chunk])
+      guard span >= 1, chunk + span <= ramChunks,
+        (chunk..<(chunk + span)).allSatisfy({ frames.holdsBaseline(chunk: $0) && scratch.chunkRefs[$0] == 0 && scratch.chunkTables[$0] == 0 })
+      else { continue }
+      learned.append((chunk, span, Int(scratch.free[chunk])))
+    }
+    InvariantBaseline.learn(template, learned)
   }
 
   /// In the dirty chunks: every frame an entry names is still one an entry may map (and a
@@ -195,7 +258,7 @@ extension MemorySystem {
   }
 
   /// Scans the dirty chunks' descriptors against the ledger as the full check's scan does
-  /// (``scanFrames(_:_:skip:into:)``), keeping the groups and their free frames, and checks the
+  /// (``scanFrames(_:_:skip:baseline:into:)``), keeping the groups and their free frames, and checks the
   /// free lists' total; false at the first difference.
   private func scanDirtyChunks(_ scratch: InvariantScratch) -> Bool {
     let frames = memory.frames
