@@ -497,13 +497,24 @@ struct InvariantLedgerUpdate {
     let index = record.index
     let empty = PageCacheIndex.empty
     for (key, chunk) in index.chunks {
-      var slots = record.copy[key] ?? [UInt64](repeating: empty, count: PageCacheIndex.chunkSize)
-      for slot in 0..<PageCacheIndex.chunkSize where slots[slot] != chunk[slot] {
-        cache(slots[slot], -1)
-        cache(chunk[slot], 1)
-        slots[slot] = chunk[slot]
+      if record.copy[key] == nil { record.copy[key] = [UInt64](repeating: empty, count: PageCacheIndex.chunkSize) }
+      // In place (the copy is referenced by the record alone: no copy of it), runs of 16 equal
+      // slots skipped with one comparison, the others slot by slot in order as before.
+      record.copy[key]!.withUnsafeMutableBufferPointer { slots in
+        var run = 0
+        while run < PageCacheIndex.chunkSize {
+          var differs: UInt64 = 0
+          for k in run..<(run + 16) { differs |= slots[k] ^ chunk[k] }
+          if differs != 0 {
+            for slot in run..<(run + 16) where slots[slot] != chunk[slot] {
+              cache(slots[slot], -1)
+              cache(chunk[slot], 1)
+              slots[slot] = chunk[slot]
+            }
+          }
+          run += 16
+        }
       }
-      record.copy[key] = slots
     }
     if record.copy.count != index.chunks.count {
       for (key, slots) in record.copy where index.chunks[key] == nil {
@@ -673,6 +684,56 @@ struct InvariantLedgerUpdate {
     return true
   }
 
+  /// ``diff(_:_:_:_:_:_:)`` for a node whose copy is empty (not recorded, or just untracked: a
+  /// new table, a forked child's): every non-empty entry is new, so it is counted and copied
+  /// without comparing it with the copy or uncounting an empty entry (the same counts, marks and
+  /// VMA checks, in the same order).
+  private mutating func count(_ record: InvariantTableRecord, _ node: Int, _ code: UInt8,
+                              _ entries: UnsafePointer<PageTableEntry>, _ table: PageTable, _ vmas: [VMA]) -> Bool {
+    let copy = record.mirror + (node << 9)
+    let now = entries + (node << 9)
+    let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
+    let shift = level.shift
+    var base: UInt64?
+    var vma = -1
+    var used = record.used[node]
+    var run = 0
+    while run < 512 {
+      var present: UInt64 = 0
+      for k in run..<(run + 16) { present |= now[k].rawValue }
+      if present == 0 {
+        run += 16
+        continue
+      }
+      for i in run..<(run + 16) {
+        let new = now[i]
+        if new.isNone { continue }
+        copy[i] = new
+        account(new, code, 1, record)
+        used += 1
+        guard code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
+        if base == nil { base = Self.base(of: node, table) }
+        guard let base else { return false }
+        let start = base + UInt64(i) << shift
+        let end = start + (1 << shift)
+        if vma < 0 {
+          var low = 0
+          var high = vmas.count
+          while low < high {
+            let mid = (low + high) / 2
+            if vmas[mid].end.rawValue <= start { low = mid + 1 } else { high = mid }
+          }
+          vma = low
+        }
+        while vma < vmas.count && vmas[vma].end.rawValue <= start { vma += 1 }
+        guard vma < vmas.count, vmas[vma].start.rawValue <= start, end <= vmas[vma].end.rawValue else { return false }
+      }
+      run += 16
+    }
+    record.used[node] = used
+    return true
+  }
+
   /// The differences of every node of a table whose generation moved, and its structure.
   private mutating func updateNodes(_ record: InvariantTableRecord, _ table: PageTable, _ vmas: [VMA]) -> Bool {
     let nodes = table.nodeLevel.count
@@ -702,7 +763,7 @@ struct InvariantLedgerUpdate {
         if record.level[node] != code {
           if record.level[node] != 0 { untrack(record, node) }
           record.level[node] = code
-          guard diff(record, node, code, entries, table, vmas) else { return false }
+          guard count(record, node, code, entries, table, vmas) else { return false }
         } else if seen == UInt64.max || table.nodeGeneration[node] > seen {
           guard diff(record, node, code, entries, table, vmas) else { return false }
         }
