@@ -26,24 +26,29 @@ public final class SafetyOracle: MMUNotifier {
     }
   }
 
+  // The oracle's stored properties skip the dynamic exclusivity checks: it is used from one
+  // thread, and no access to them is held across a call that could reach the oracle again (the
+  // closures handed to a device's table and TLB only append a violation; the page-table
+  // lookups of `check()` run no notifier).
+
   /// The devices watched.
-  public private(set) var devices: [any MirroringDevice] = []
+  @exclusivity(unchecked) public private(set) var devices: [any MirroringDevice] = []
   /// `devices[i]` as a ``Device`` when it is one (nil otherwise): the invalidation receiver,
   /// which runs inside every COW fault, and ``check()`` read it without a dynamic cast per device.
-  private var builtIn: [Device?] = []
+  @exclusivity(unchecked) private var builtIn: [Device?] = []
   /// Violations of invariant 2 found during invalidations.
-  public private(set) var invalidationViolations: [Violation] = []
+  @exclusivity(unchecked) public private(set) var invalidationViolations: [Violation] = []
   /// Per device (by identity), the CPU and device page-table generations of its last clean
   /// check: invariant 1 depends on those two tables alone, so while neither changed the device
   /// is not checked again.
-  private var clean: [ObjectIdentifier: (space: ObjectIdentifier, cpu: UInt64, device: UInt64)] = [:]
+  @exclusivity(unchecked) private var clean: [ObjectIdentifier: (space: ObjectIdentifier, cpu: UInt64, device: UInt64)] = [:]
 
   /// Per device (by identity), the CPU table as its last clean check saw it: only the device
   /// mappings in the 2 MiB regions the CPU table changed since, and where the device table mapped
   /// since (its change record), are checked again.
-  private var trackers: [ObjectIdentifier: PageTable.RegionTracker] = [:]
+  @exclusivity(unchecked) private var trackers: [ObjectIdentifier: PageTable.RegionTracker] = [:]
   /// Ranges found changed, as (start, end) (scratch).
-  private var regions: [(start: UInt64, end: UInt64)] = []
+  @exclusivity(unchecked) private var regions: [(start: UInt64, end: UInt64)] = []
 
   /// Invariant 1 for the device mappings in the ranges changed since the device's last clean
   /// check at device-table generation `since`: the 2 MiB regions `space`'s table changed and the
@@ -51,16 +56,19 @@ public final class SafetyOracle: MMUNotifier {
   /// the verdict, are as then). True when they all hold; false when the ranges cannot be told or one does not hold (the caller
   /// checks every mapping, which reports the violations in their order).
   private func checkChangedRegions(_ device: Device, _ space: AddressSpace, _ key: ObjectIdentifier, since: UInt64) -> Bool {
-    guard var tracker = trackers[key] else { return false }
+    guard trackers[key] != nil else { return false }
     regions.removeAll(keepingCapacity: true)
     guard device.pageTable.forEachChangedRange(since: since, { regions.append(($0.rawValue, $1.rawValue)) }) else { return false }
+    // Taken out of the dictionary while it is brought up to date (one owner of its copies: no
+    // copy-on-write of them), and put back when the changes could be told.
+    guard var tracker = trackers.removeValue(forKey: key) else { return false }
     let span = PageTableLevel.pmd.entrySpan
     let told = space.pageTable.forEachChangedRegion(&tracker) {
       let (end, overflow) = $0.rawValue.addingReportingOverflow(span)
       regions.append(($0.rawValue, overflow ? UInt64.max : end))
     }
-    trackers[key] = told ? tracker : nil
     guard told else { return false }
+    trackers[key] = tracker
     regions.sort { $0.start < $1.start }
     var violations: [Violation] = []
     var cursor = PageTable.LookupCursor()
@@ -117,7 +125,7 @@ public final class SafetyOracle: MMUNotifier {
         device.pageTable.forEachMapping { checkCPUCovers($0, device: device, space: space, cursor: &cursor, into: &violations) }
         clean[key] = violations.count == before ? state : nil
         if violations.count == before {
-          var tracker = trackers[key] ?? PageTable.RegionTracker()
+          var tracker = trackers.removeValue(forKey: key) ?? PageTable.RegionTracker()
           space.pageTable.record(&tracker)
           trackers[key] = tracker
           device.pageTable.restartChangeRecord()

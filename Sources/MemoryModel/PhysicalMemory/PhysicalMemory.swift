@@ -56,7 +56,7 @@ public final class PhysicalMemory {
   public let ramFrameCount: Int
   /// The state a fresh machine of this size starts from, when the frame table goes back to the
   /// pool (FrameTablePool.swift) at the end.
-  private var template: FrameTemplate?
+  private(set) var template: FrameTemplate?
   /// Whether the frame table came from the pool (for tests).
   private(set) var reusesPooledFrameTable = false
   /// Device frames' ranges, kinds, and the first frame of each that its device memory never

@@ -141,6 +141,10 @@ final class InvariantScratch {
   @exclusivity(unchecked) var writtenChunks: [Int] = []
   /// Incremental checks so far (stamps the records each check met).
   @exclusivity(unchecked) var checks: UInt64 = 0
+  /// Chunks the last incremental check scanned, and groups of chunks the last full check took
+  /// from ``InvariantBaseline`` (for tests).
+  @exclusivity(unchecked) var lastScannedChunks = 0
+  @exclusivity(unchecked) var lastBaselineGroups = 0
 
   /// Empties the ledger: every count back to zero (the host pages are dropped), no table
   /// recorded, every chunk to be scanned.
@@ -179,10 +183,45 @@ final class InvariantScratch {
     fileRecords = []
   }
 
+  /// Zeroes the ledger's counts for the pool without uncounting the records entry by entry:
+  /// while the ledger is consistent every count is a number of recorded entries (never
+  /// negative), so a chunk whose ``chunkRefs`` sum is zero holds no PTE, leaf or migration
+  /// count, and one whose ``chunkTables`` is zero no table claim or node mark (a node mark is
+  /// only set with a claim and cleared with the last one). The page caches' copies are small
+  /// and uncounted as before.
+  private func zeroLedgerByChunk() {
+    for c in 0..<chunkCount {
+      let first = c << FrameTable.chunkShift
+      let n = min(FrameTable.chunkSize, frameCount - first)
+      guard n > 0 else { break }
+      if chunkRefs[c] != 0 {
+        (pteRefs + first).update(repeating: 0, count: n)
+        (leafRefs + first).update(repeating: 0, count: n)
+        (migrationRefs + first).update(repeating: 0, count: n)
+        chunkRefs[c] = 0
+      }
+      if chunkTables[c] != 0 {
+        (tableNodeAt + first).update(repeating: 0, count: n)
+        (tableClaims + first).update(repeating: 0, count: n)
+        chunkTables[c] = 0
+      }
+    }
+    for record in fileRecords { record.uncountAll(self) }
+    fileRecords = []
+    ledgerTouched = false
+  }
+
   deinit {
-    // Back to zero, for the pool: what the records counted is uncounted (O(what they hold));
-    // after a check that handed over, the counts may not match the records: drop the pages.
-    if ledgerTouched { resetLedger() }
+    // Back to zero, for the pool: the chunks whose per-chunk sums say they hold a count are
+    // zeroed (O(chunks in use), the records' copies not read again); after a check that handed
+    // over, the counts may not match the records: drop the pages.
+    if ledgerTouched {
+      if ledgerConsistent {
+        zeroLedgerByChunk()
+      } else {
+        resetLedger()
+      }
+    }
     if !countersEmpty {
       // A full check that found something may have left counts behind (a counted frame its
       // scan did not pass): drop those pages rather than hand them to the next machine.
@@ -190,7 +229,8 @@ final class InvariantScratch {
       for array in [counts, entireCounts, otherRefs] { madvise(UnsafeMutableRawPointer(array), bytes, MADV_DONTNEED) }
     }
     for record in records { record.release() }
-    touched.update(repeating: 0, count: chunkCapacityCount)
+    // Only chunks below chunkCount are ever marked (InvariantLedgerUpdate.mark, MappingCounter).
+    touched.update(repeating: 0, count: chunkCount)
     InvariantScratchPool.shared.give(InvariantScratchPool.Buffers(
       capacity: capacity, touched: touched, counters: [counts, entireCounts, otherRefs, pteRefs, leafRefs, migrationRefs, tableNodeAt, tableClaims, cacheRefs],
       chunkCounters: [chunkRefs, chunkTables]))

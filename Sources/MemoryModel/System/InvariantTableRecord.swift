@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What the incremental invariant check recorded of one page table: a copy of every node's
 /// entries as the last check saw them (free nodes are not recorded), each node's level and frame
 /// then, and the table's generation and the address space's VMAs then. The check updates the
@@ -7,6 +13,16 @@
 /// Its properties are read and written by the invariant check alone, one access at a time (no
 /// access is held across a call), so they skip the dynamic exclusivity checks.
 final class InvariantTableRecord {
+  /// `realloc` of a copy block to `entries` entries (a large block grows without a copy where
+  /// the C library can remap it; entries are plain 64-bit values, so moving their bytes moves
+  /// them).
+  private static func reallocate(_ block: UnsafeMutablePointer<PageTableEntry>?, entries: Int) -> UnsafeMutablePointer<PageTableEntry> {
+    guard let raw = realloc(block, max(entries, 1) * MemoryLayout<PageTableEntry>.stride) else {
+      fatalError("cannot allocate the invariant check's copy of \(entries) page-table entries")
+    }
+    return raw.bindMemory(to: PageTableEntry.self, capacity: max(entries, 1))
+  }
+
   /// The table recorded (another table, say after exec, gets a record of its own).
   let table: PageTable
   /// The table's ``PageTable/generation`` at the last check (`UInt64.max`: never checked).
@@ -31,7 +47,7 @@ final class InvariantTableRecord {
   init(table: PageTable) {
     self.table = table
     capacity = 0
-    mirror = .allocate(capacity: 1)
+    mirror = Self.reallocate(nil, entries: 1)
   }
 
   /// Makes room for `nodes` nodes (new nodes are not recorded, their copies empty).
@@ -39,10 +55,7 @@ final class InvariantTableRecord {
     guard nodes > level.count else { return }
     if nodes > capacity {
       let newCapacity = max(nodes, capacity * 2, 8)
-      let newMirror = UnsafeMutablePointer<PageTableEntry>.allocate(capacity: newCapacity << 9)
-      if capacity > 0 { newMirror.moveInitialize(from: mirror, count: level.count << 9) }
-      mirror.deallocate()
-      mirror = newMirror
+      mirror = Self.reallocate(mirror, entries: newCapacity << 9)
       capacity = newCapacity
     }
     (mirror + (level.count << 9)).initialize(repeating: .none, count: (nodes - level.count) << 9)
@@ -87,13 +100,13 @@ final class InvariantTableRecord {
 
   /// Frees the copy (the scratch's deinit and reset).
   func release() {
-    mirror.deallocate()
-    mirror = .allocate(capacity: 1)
+    free(mirror)
+    mirror = Self.reallocate(nil, entries: 1)
     capacity = 0
     level = []
     used = []
     frame = []
   }
 
-  deinit { mirror.deallocate() }
+  deinit { free(mirror) }
 }

@@ -27,8 +27,12 @@ extension MemorySystem {
   /// needed for that: the first incremental check records and scans everything).
   func checkInvariantsIncrementally() -> [InvariantViolation]? {
     let scratch = preparedInvariantScratch()
-    if !scratch.ledgerValid { scratch.resetLedger() }
+    if !scratch.ledgerValid {
+      scratch.resetLedger()
+      settleBaselineGroups(scratch)
+    }
     let ok = updateLedgerAndScan(scratch)
+    scratch.lastScannedChunks = scratch.dirtyList.count
     // Counters and marks of this check are emptied either way.
     for head in scratch.countedHeads { scratch.otherRefs[head] = 0 }
     scratch.countedHeads.removeAll(keepingCapacity: true)
@@ -128,7 +132,10 @@ extension MemorySystem {
     scratch.lastEntireMapCounts = entire
     // Written chunks and those the last scan left unsettled are dirty; a group of chunks is
     // scanned whole or skipped whole: one dirty chunk makes all of it dirty.
-    for chunk in scratch.writtenChunks { ledger.mark(chunk) }
+    // A chunk still holding its baseline that a group learned for it covers is listed only
+    // because this table was not checked since it was set to its baseline (every chunk counts as
+    // written then): nothing wrote there.
+    for chunk in scratch.writtenChunks where scratch.group[chunk] < 0 || !frames.holdsBaseline(chunk: chunk) { ledger.mark(chunk) }
     for chunk in scratch.unsettled { ledger.mark(chunk) }
     var next = 0
     while next < scratch.dirtyList.count {
@@ -144,7 +151,63 @@ extension MemorySystem {
     guard !ledger.failed else { return false }
     scratch.dirtyList.sort()
     guard checkReferencedFrames(scratch) else { return false }
-    return scanDirtyChunks(scratch)
+    guard scanDirtyChunks(scratch) else { return false }
+    learnBaselineGroups(scratch)
+    return true
+  }
+
+  /// After a reset of the ledger: the groups of chunks that still hold the frame table's
+  /// baseline and were learned for its template (``InvariantBaseline``) are taken as scanned, as
+  /// if the last scan had found them (nothing counts there yet: whatever this check counts in
+  /// them marks them dirty, as for any chunk a scan settled).
+  private func settleBaselineGroups(_ scratch: InvariantScratch) {
+    guard let template = memory.template, let baseline = InvariantBaseline.lookup(template) else { return }
+    let frames = memory.frames
+    let limit = min(baseline.span.count, scratch.chunkCount)
+    var settled = false
+    var chunk = 0
+    while chunk < limit {
+      guard let group = baseline.group(at: chunk), chunk + group.span <= limit,
+        (chunk..<(chunk + group.span)).allSatisfy({ frames.holdsBaseline(chunk: $0) })
+      else {
+        chunk += 1
+        continue
+      }
+      scratch.group[chunk] = Int32(chunk)
+      scratch.span[chunk] = Int32(group.span)
+      scratch.free[chunk] = Int32(group.free)
+      for covered in (chunk + 1)..<(chunk + group.span) {
+        scratch.group[covered] = Int32(chunk)
+        scratch.free[covered] = 0
+      }
+      scratch.freeTotal += group.free
+      settled = true
+      chunk += group.span
+    }
+    if settled { scratch.unsettled = (0..<scratch.chunkCount).filter { scratch.group[$0] < 0 } }
+  }
+
+  /// After a scan that passed: the groups it scanned whole in chunks that hold the frame table's
+  /// baseline, with nothing counting there (no entry names a frame of theirs, no table frame,
+  /// and no page cache, GUP hold, whole-folio map or migration entry anywhere), are what any
+  /// scan of those descriptors finds: learned for the table's template.
+  private func learnBaselineGroups(_ scratch: InvariantScratch) {
+    guard let template = memory.template, memory.entireMapCounts.isEmpty, gupHolds.isEmpty,
+      scratch.fileRecords.isEmpty, scratch.countedHeads.isEmpty
+    else { return }
+    let known = InvariantBaseline.lookup(template)
+    let frames = memory.frames
+    // Whole chunks of RAM only (a group's end there does not depend on what follows).
+    let ramChunks = min(memory.ramFrameCount >> FrameTable.chunkShift, scratch.chunkCount)
+    var learned: [(start: Int, span: Int, free: Int)] = []
+    for chunk in scratch.dirtyList where chunk < ramChunks && scratch.group[chunk] == Int32(chunk) && known?.group(at: chunk) == nil {
+      let span = Int(scratch.span[chunk])
+      guard span >= 1, chunk + span <= ramChunks,
+        (chunk..<(chunk + span)).allSatisfy({ frames.holdsBaseline(chunk: $0) && scratch.chunkRefs[$0] == 0 && scratch.chunkTables[$0] == 0 })
+      else { continue }
+      learned.append((chunk, span, Int(scratch.free[chunk])))
+    }
+    InvariantBaseline.learn(template, learned)
   }
 
   /// In the dirty chunks: every frame an entry names is still one an entry may map (and a
@@ -186,8 +249,19 @@ extension MemorySystem {
         }
       }
       if scratch.chunkTables[chunk] != 0 {
-        for pfn in first..<end where scratch.tableClaims[pfn] != 0 {
-          guard scratch.tableClaims[pfn] == 1, frames[pfn].kind == .pageTable, frames[pfn].refCount == scratch.tableNodeAt[pfn] - 1 else { return false }
+        // Runs of 16 frames no recorded node claims skipped with one test, as above.
+        let claims = scratch.tableClaims
+        var run = first
+        while run < end {
+          let runEnd = min(run + 16, end)
+          var claimed: Int32 = 0
+          for pfn in run..<runEnd { claimed |= claims[pfn] }
+          if claimed != 0 {
+            for pfn in run..<runEnd where claims[pfn] != 0 {
+              guard claims[pfn] == 1, frames[pfn].kind == .pageTable, frames[pfn].refCount == scratch.tableNodeAt[pfn] - 1 else { return false }
+            }
+          }
+          run = runEnd
         }
       }
     }
@@ -195,7 +269,7 @@ extension MemorySystem {
   }
 
   /// Scans the dirty chunks' descriptors against the ledger as the full check's scan does
-  /// (``scanFrames(_:_:skip:into:)``), keeping the groups and their free frames, and checks the
+  /// (``scanFrames(_:_:skip:baseline:into:)``), keeping the groups and their free frames, and checks the
   /// free lists' total; false at the first difference.
   private func scanDirtyChunks(_ scratch: InvariantScratch) -> Bool {
     let frames = memory.frames
@@ -235,6 +309,9 @@ extension MemorySystem {
         let chunkEnd = min(chunkStart + FrameTable.chunkSize, count)
         var chunkFree = 0
         let enteredAtStart = pfn == chunkStart
+        // No entry names a frame of the chunk (its sum of the ledger's counts is zero, and no
+        // count is negative): its PTE and leaf counts are not read (cold host pages, mostly).
+        let refsHere = scratch.chunkRefs[chunk] != 0
         while pfn < chunkEnd {
           var descriptor = frames[pfn]
           if descriptor.kind == .free && pfn >= ramFrameCount { descriptor.kind = memory.unusedDeviceFrameKind(pfn) }
@@ -246,12 +323,12 @@ extension MemorySystem {
           }
           let kind = descriptor.kind
           // The zero pages' PTEs are not counted (MappingCounter), though the ledger has them.
-          let mapped = kind == .zero ? 0 : scratch.pteRefs[pfn]
+          let mapped = kind == .zero || !refsHere ? 0 : scratch.pteRefs[pfn]
           if descriptor.mapCount != mapped && kind != .free { return false }
           if descriptor.flags.contains(.head) {
             let head = PFN(UInt64(pfn))
             let entire = noWholeFolioMaps || order == 0 ? 0 : Int32(memory.entireMapCount(ofFolio: head))
-            if entire != scratch.leafRefs[pfn] && kind != .zero { return false }
+            if entire != (refsHere ? scratch.leafRefs[pfn] : 0) && kind != .zero { return false }
             if kind.isCounted {
               guard pfn + (1 << order) <= count else { return false }
               var pteMaps: Int32 = 0
@@ -420,13 +497,24 @@ struct InvariantLedgerUpdate {
     let index = record.index
     let empty = PageCacheIndex.empty
     for (key, chunk) in index.chunks {
-      var slots = record.copy[key] ?? [UInt64](repeating: empty, count: PageCacheIndex.chunkSize)
-      for slot in 0..<PageCacheIndex.chunkSize where slots[slot] != chunk[slot] {
-        cache(slots[slot], -1)
-        cache(chunk[slot], 1)
-        slots[slot] = chunk[slot]
+      if record.copy[key] == nil { record.copy[key] = [UInt64](repeating: empty, count: PageCacheIndex.chunkSize) }
+      // In place (the copy is referenced by the record alone: no copy of it), runs of 16 equal
+      // slots skipped with one comparison, the others slot by slot in order as before.
+      record.copy[key]!.withUnsafeMutableBufferPointer { slots in
+        var run = 0
+        while run < PageCacheIndex.chunkSize {
+          var differs: UInt64 = 0
+          for k in run..<(run + 16) { differs |= slots[k] ^ chunk[k] }
+          if differs != 0 {
+            for slot in run..<(run + 16) where slots[slot] != chunk[slot] {
+              cache(slots[slot], -1)
+              cache(chunk[slot], 1)
+              slots[slot] = chunk[slot]
+            }
+          }
+          run += 16
+        }
       }
-      record.copy[key] = slots
     }
     if record.copy.count != index.chunks.count {
       for (key, slots) in record.copy where index.chunks[key] == nil {
@@ -596,6 +684,56 @@ struct InvariantLedgerUpdate {
     return true
   }
 
+  /// ``diff(_:_:_:_:_:_:)`` for a node whose copy is empty (not recorded, or just untracked: a
+  /// new table, a forked child's): every non-empty entry is new, so it is counted and copied
+  /// without comparing it with the copy or uncounting an empty entry (the same counts, marks and
+  /// VMA checks, in the same order).
+  private mutating func count(_ record: InvariantTableRecord, _ node: Int, _ code: UInt8,
+                              _ entries: UnsafePointer<PageTableEntry>, _ table: PageTable, _ vmas: [VMA]) -> Bool {
+    let copy = record.mirror + (node << 9)
+    let now = entries + (node << 9)
+    let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
+    let shift = level.shift
+    var base: UInt64?
+    var vma = -1
+    var used = record.used[node]
+    var run = 0
+    while run < 512 {
+      var present: UInt64 = 0
+      for k in run..<(run + 16) { present |= now[k].rawValue }
+      if present == 0 {
+        run += 16
+        continue
+      }
+      for i in run..<(run + 16) {
+        let new = now[i]
+        if new.isNone { continue }
+        copy[i] = new
+        account(new, code, 1, record)
+        used += 1
+        guard code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
+        if base == nil { base = Self.base(of: node, table) }
+        guard let base else { return false }
+        let start = base + UInt64(i) << shift
+        let end = start + (1 << shift)
+        if vma < 0 {
+          var low = 0
+          var high = vmas.count
+          while low < high {
+            let mid = (low + high) / 2
+            if vmas[mid].end.rawValue <= start { low = mid + 1 } else { high = mid }
+          }
+          vma = low
+        }
+        while vma < vmas.count && vmas[vma].end.rawValue <= start { vma += 1 }
+        guard vma < vmas.count, vmas[vma].start.rawValue <= start, end <= vmas[vma].end.rawValue else { return false }
+      }
+      run += 16
+    }
+    record.used[node] = used
+    return true
+  }
+
   /// The differences of every node of a table whose generation moved, and its structure.
   private mutating func updateNodes(_ record: InvariantTableRecord, _ table: PageTable, _ vmas: [VMA]) -> Bool {
     let nodes = table.nodeLevel.count
@@ -625,7 +763,7 @@ struct InvariantLedgerUpdate {
         if record.level[node] != code {
           if record.level[node] != 0 { untrack(record, node) }
           record.level[node] = code
-          guard diff(record, node, code, entries, table, vmas) else { return false }
+          guard count(record, node, code, entries, table, vmas) else { return false }
         } else if seen == UInt64.max || table.nodeGeneration[node] > seen {
           guard diff(record, node, code, entries, table, vmas) else { return false }
         }

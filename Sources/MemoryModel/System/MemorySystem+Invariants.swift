@@ -47,7 +47,17 @@ extension MemorySystem {
     for file in files.values {
       for pfn in file.pageCache.values where memory.folioHead(of: pfn) == pfn { counter.addOtherRef(pfn.index) }
     }
-    scanFrames(&counter, scratch, skip: nil, into: &violations)
+    // Groups of chunks that hold the frame table's baseline, with nothing counted there, are
+    // what scanning them found when their template's groups were learned (InvariantBaseline):
+    // chunks of GUP-held and whole-folio-mapped heads are marked, so that only chunks no count,
+    // hold or map can look at are taken as learned.
+    let baseline = memory.template.flatMap { InvariantBaseline.lookup($0) }
+    if baseline != nil {
+      for head in gupHolds.keys where Int(head) < scratch.frameCount { scratch.touched[Int(head) >> FrameTable.chunkShift] = 1 }
+      for head in memory.entireMapCounts.keys where Int(head) < scratch.frameCount { scratch.touched[Int(head) >> FrameTable.chunkShift] = 1 }
+    }
+    scratch.lastBaselineGroups = 0
+    scanFrames(&counter, scratch, skip: nil, baseline: baseline, into: &violations)
     scratch.chunksValid = false
     scratch.ledgerValid = false
     if !violations.isEmpty { scratch.countersEmpty = false }
@@ -91,8 +101,10 @@ extension MemorySystem {
   /// Scans the frame descriptors against the counts, empties the counters again, and checks the
   /// free lists' total. `skip(chunk)` says that the group of chunks that starts at `chunk` (as
   /// the last scan found it) is unchanged: its free frames are taken from that scan.
+  /// `baseline`: the groups learned for the frame table's template, taken as found where their
+  /// chunks hold the baseline and no counter or side table marked them (`scratch.touched`).
   func scanFrames(_ counter: inout MappingCounter, _ scratch: InvariantScratch, skip: ((Int) -> Bool)?,
-                  into violations: inout [InvariantViolation]) {
+                  baseline: InvariantBaseline? = nil, into violations: inout [InvariantViolation]) {
     func fail(_ invariant: String, _ detail: String) {
       if violations.count < 20 { violations.append(InvariantViolation(invariant: invariant, detail: detail)) }
     }
@@ -105,6 +117,23 @@ extension MemorySystem {
       if let skip, pfn == chunkStart && scratch.group[chunk] == Int32(chunk) && skip(chunk) {
         freeFrames += Int(scratch.free[chunk])
         pfn += Int(scratch.span[chunk]) << FrameTable.chunkShift
+        continue
+      }
+      if let baseline, pfn == chunkStart, let group = baseline.group(at: chunk), chunk + group.span <= scratch.chunkCount,
+        (chunk..<(chunk + group.span)).allSatisfy({ frames.holdsBaseline(chunk: $0) && scratch.touched[$0] == 0 })
+      {
+        // The descriptors a scan of this group found nothing wrong in, with every counter of
+        // theirs empty (nothing to empty again): its free frames as then.
+        freeFrames += group.free
+        scratch.free[chunk] = Int32(group.free)
+        scratch.group[chunk] = Int32(chunk)
+        scratch.span[chunk] = Int32(group.span)
+        for covered in (chunk + 1)..<(chunk + group.span) {
+          scratch.group[covered] = Int32(chunk)
+          scratch.free[covered] = 0
+        }
+        pfn = (chunk + group.span) << FrameTable.chunkShift
+        scratch.lastBaselineGroups += 1
         continue
       }
       if pfn == chunkStart && frames.isPristine(chunk: chunk) {
