@@ -201,7 +201,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
 
   /// A device fault at `address`: HMM over the fault window, then the policy's mappings.
   public func handleFault(at address: VirtualAddress, write: Bool) throws(HMMError) {
-    if faultWithoutCPUFault(at: address, write: write) { return }
+    if try faultWithoutCPUFault(at: address, write: write) { return }
     counters.faults += 1
     guard let space = mirroredSpace, let notifier, let vma = space.vma(containing: address) else {
       throw .fault(address)

@@ -202,29 +202,51 @@ public final class DevicePageTable {
   /// block written through that block directly (one block lookup for the run, not one each):
   /// the same slots, counts and generation as mapping them one by one.
   func map(_ mappings: UnsafeBufferPointer<DeviceMapping>) {
-    var current: (key: UInt64, block: SmallBlock)?
-    for mapping in mappings {
-      let key = mapping.start.rawValue >> 21
-      guard mapping.size == .size4K, gigantic.isEmpty, let run = current, run.key == key else {
-        map(mapping)
-        // The block a 4K (or 64K) mapping went into, for the next one.
-        if mapping.size < .size2M, case .small(let block) = self.block(key) { current = (key, block) } else { current = nil }
-        continue
+    var i = 0
+    let count = mappings.count
+    while i < count {
+      let head = mappings[i]
+      map(head)
+      i += 1
+      // The 4K mappings that follow in the block the head (a 4K or 64K mapping) went into, with
+      // no 1G mapping anywhere (nothing to unmap above them), go straight into its slots: what
+      // map(_:) does for each (clear what overlaps the slot, fill it, count it, bump the
+      // generation, note the page), with the block held once for the run and the notes of
+      // consecutive pages given as one range (the same record: each of them would merge into
+      // the tail that holds the page before it).
+      guard head.size < .size2M, i < count, gigantic.isEmpty else { continue }
+      let key = head.start.rawValue >> 21
+      guard case .small(let block) = self.block(key) else { continue }
+      let blockStart = key << 21
+      let slots = block.slots
+      var previous = (head.end.rawValue >> 12) &- 1
+      var pendingFirst = UInt64.max
+      var added = 0
+      while i < count {
+        let mapping = mappings[i]
+        guard mapping.size == .size4K, mapping.start.rawValue >> 21 == key else { break }
+        let page = mapping.start.rawValue >> 12
+        if page == previous &+ 1 {
+          if pendingFirst == .max { pendingFirst = page }
+        } else {
+          if pendingFirst != .max { changeRecord.note(pendingFirst, previous) }
+          pendingFirst = .max
+          changeRecord.note(page, page)
+        }
+        previous = page
+        let index = Int(page & 511)
+        if !slots[index].isEmpty { clearSlots(block, index, index + 1, blockStart: blockStart) { _ in } }
+        slots[index] = Slot(pfn: mapping.pfn.rawValue, order: 0, writable: mapping.isWritable)
+        block.used += 1
+        added += 1
+        i += 1
       }
-      // map(mapping) for a 4K mapping into a small block (gigantic is empty, so nothing to unmap
-      // above it): clear what overlaps the slot, then fill it.
-      generation &+= 1
-      noteMapped(mapping)
-      let index = Int((mapping.start.rawValue >> 12) & 511)
-      let block = run.block
-      if !block.slots[index].isEmpty { clearSlots(block, index, index + 1, blockStart: key << 21) { _ in } }
-      block.slots[index] = Slot(pfn: mapping.pfn.rawValue, order: 0, writable: mapping.isWritable)
-      block.used += 1
-      countsBySize.0 += 1
+      if pendingFirst != .max { changeRecord.note(pendingFirst, previous) }
+      generation &+= UInt64(added)
+      countsBySize.0 += added
     }
   }
 
-  /// Removes the mappings that overlap slots `[from, to)` of `block` (whole), counting them out.
   private func clearSlots(_ block: SmallBlock, _ from: Int, _ to: Int, blockStart: UInt64, removed: (DeviceMapping) -> Void) {
     var index = from
     while index < to {
@@ -240,6 +262,7 @@ public final class DevicePageTable {
       for i in first..<(first + size.pageCount) { block.slots[i] = Slot() }
       block.used -= size.pageCount
       adjustCount(size, by: -1)
+      if block.used == 0 { return }  // nothing left in the block: the rest of the slots are empty
       index = first + size.pageCount
     }
   }

@@ -72,6 +72,9 @@ public struct DeviceTLB {
   var validEntries: ContiguousArray<Int>
   /// Counters.
   public internal(set) var statistics = Statistics()
+  /// Fills of entries larger than 4 KiB so far: while it stays, an address that every larger
+  /// array missed stays a miss in them (``probeSmallest(_:)``).
+  var largeFills: UInt64 = 0
 
   /// A TLB with one array per size in `geometry`, probed largest size first.
   public init(geometry: [DevicePageSize: Geometry]) {
@@ -144,6 +147,7 @@ public struct DeviceTLB {
     if wasEmpty { validEntries[a] += 1 }
     if evicted { statistics.evictions += 1 }
     statistics.fills += 1
+    if array.size != .size4K { largeFills &+= 1 }
   }
 
   /// Drops every entry that overlaps `[start, end)`.
