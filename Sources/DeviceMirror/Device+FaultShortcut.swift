@@ -12,15 +12,14 @@ extension Device {
   /// gains the most. Returns false, having changed nothing the whole path does not rewrite, when
   /// the fault must take the whole path: a policy with driver rules or its own mappings,
   /// migration placement, a scheduler, a known-wrong loop, the pte-batch order, no mirror, or a
-  /// VMA the walk does not enter.
+  /// VMA the walk does not enter. (A `migrate` placement takes the same window walk in
+  /// ``handleFault(at:write:)``, after its migration.)
   /// - Parameters:
   ///   - address: the faulting address.
   ///   - write: whether the access is a write.
   /// - Throws: what ``handleFault(at:write:)`` throws for the fault.
   func faultWithoutCPUFault(at address: VirtualAddress, write: Bool) throws(HMMError) -> Bool {
-    guard allowsFaultShortcut, rules == nil, builtInPolicy != nil, placement == .system, scheduler == nil,
-      driverLoopVariant == .correct, !policyIsPTEBatch, hmmOrderHint == .mapOrder, retryBudget >= 1,
-      let space = mirroredSpace, let notifier, let vma = space.vma(containing: address)
+    guard placement == .system, allowsWindowWalk, let space = mirroredSpace, let notifier, let vma = space.vma(containing: address)
     else { return false }
     let start = max(address.alignedDown(to: faultWindow), vma.start)
     let end = min(address.alignedDown(to: faultWindow) + faultWindow, vma.end)
@@ -30,12 +29,37 @@ extension Device {
     }
     counters.faults += 1
     counters.faultWindows += 1
+    try finishFault(after: walk, space, notifier, start, end, flags: flags)
+    return true
+  }
+
+  /// Whether faults may take the window walk first (``faultWithoutCPUFault(at:write:)``, and
+  /// ``handleFault(at:write:)`` after a `migrate` placement's migration): a built-in policy, no
+  /// driver rules, the correct loop, no scheduler, the map-order hint.
+  var allowsWindowWalk: Bool {
+    allowsFaultShortcut && rules == nil && builtInPolicy != nil && scheduler == nil && driverLoopVariant == .correct
+      && !policyIsPTEBatch && hmmOrderHint == .mapOrder && retryBudget >= 1
+  }
+
+  /// The rest of ``handleFault(at:write:)`` once `walk`, the window's first walk, is made (with
+  /// the fault and its window counted): the commit when no page needs a fault (the loop would
+  /// make one call whose sequence checks pass), else the correct driver loop from that walk.
+  /// - Parameters:
+  ///   - walk: the walk of `[start, end)` with `flags`, into the device's PFN buffer.
+  ///   - space: the mirrored address space.
+  ///   - notifier: the device's interval notifier.
+  ///   - start: the window's first address.
+  ///   - end: one past its last address.
+  ///   - flags: the range's default flags.
+  /// - Throws: what the driver loop throws (counted as one HMM call).
+  func finishFault(after walk: HMMWindowWalk, _ space: AddressSpace, _ notifier: IntervalNotifier, _ start: VirtualAddress,
+                   _ end: VirtualAddress, flags: HMMPFN) throws(HMMError) {
     let memory = space.system.memory
     guard walk.needsFault else {
       commitMappings(pfnBuffer, start: start, memory: memory)
       counters.hmmCalls += 1
       counters.entriesWalked += walk.filled
-      return true
+      return
     }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end, defaultFlags: flags,
                          devicePrivateOwner: ownerID, continuing: &pfnBuffer)
@@ -52,7 +76,6 @@ extension Device {
     counters.entriesWalked += result.entriesFilled
     counters.busyRetries += result.busyRetries + result.sequenceRetries
     swap(&pfnBuffer, &range.pfns)
-    return true
   }
 }
 

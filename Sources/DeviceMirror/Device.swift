@@ -215,6 +215,13 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
       if write && vma.protection.contains(.write) { try breakCOWForWrite(space, start, end) }
       migrateToDevice(space, start, end, region, writable: vma.protection.contains(.write))
     }
+    if allowsWindowWalk {
+      let flags: HMMPFN = write ? [.requestFault, .requestWrite] : .requestFault
+      if let walk = HMM.walkWindow(space, vma, start, end, defaultFlags: flags, owner: ownerID, into: &pfnBuffer) {
+        try finishFault(after: walk, space, notifier, start, end, flags: flags)
+        return
+      }
+    }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end,
                          defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID,
                          reusing: &pfnBuffer)
