@@ -16,13 +16,11 @@ extension Device {
     }
     if pfns.count == 1 {
       // A one-page window (one fault per page): every built-in policy maps a valid entry with one
-      // 4 KiB mapping (a run of one page has room for nothing larger), and nothing else.
-      mappingBuffer.removeAll(keepingCapacity: true)
+      // 4 KiB mapping (a run of one page has room for nothing larger), and nothing else (the
+      // buffer, scratch space, is not needed for it).
       let entry = pfns[0]
       guard entry.isValid else { return }
-      let mapping = DeviceMapping(start: start, size: .size4K, pfn: entry.pfn, isWritable: entry.isWritable)
-      mappingBuffer.append(mapping)
-      table.map(mapping)
+      table.map(DeviceMapping(start: start, size: .size4K, pfn: entry.pfn, isWritable: entry.isWritable))
       counters.created[.size4K] += 1
       return
     }

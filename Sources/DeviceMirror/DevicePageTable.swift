@@ -56,6 +56,10 @@ public final class DevicePageTable {
   /// where ``generation`` moves for a new mapping. Unchecked like the properties above: only
   /// this table's methods touch it, one at a time, never while another access to it is open.
   @exclusivity(unchecked) var changeRecord = ChangeRecord()
+  /// Small blocks whose last mapping went (all their slots empty), kept for the next block the
+  /// table needs instead of a fresh allocation of 512 slots. Nothing else holds them: a block
+  /// leaves `blocks` (and the cached lookup) before it is kept.
+  @exclusivity(unchecked) private var spareBlocks: [SmallBlock] = []
 
   /// An empty table.
   public init() {}
@@ -182,10 +186,10 @@ public final class DevicePageTable {
       case .huge(let old):
         setBlock(key, nil)
         adjustCount(old.size, by: -1)
-        block = SmallBlock()
+        block = spareBlocks.popLast() ?? SmallBlock()
         setBlock(key, .small(block))
       case nil:
-        block = SmallBlock()
+        block = spareBlocks.popLast() ?? SmallBlock()
         setBlock(key, .small(block))
       }
       let first = Int((mapping.start.rawValue >> 12) & 511)
@@ -327,7 +331,10 @@ public final class DevicePageTable {
       let from = Int((max(start.rawValue, blockStart) - blockStart) >> 12)
       let to = Int((min(end.rawValue, blockStart + (1 << 21)) - blockStart + 4095) >> 12)
       clearSlots(small, from, to, blockStart: blockStart, removed: removed)
-      if small.used == 0 { setBlock(key, nil) }
+      if small.used == 0 {
+        setBlock(key, nil)
+        if spareBlocks.count < 8 { spareBlocks.append(small) }
+      }
     }
   }
 
