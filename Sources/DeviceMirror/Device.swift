@@ -67,6 +67,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   @exclusivity(unchecked) public var hmmOrderHint = HMMOrderHint.mapOrder
   /// Device-private memory (created when mirroring starts, if `deviceMemoryBytes` > 0).
   @exclusivity(unchecked) public private(set) var deviceMemory: DeviceMemory?
+  /// What ``deviceMemory`` calls back (it holds its ops weakly; see ``DevicePagemapForwarder``).
+  private var pagemapForwarder: DevicePagemapForwarder?
   /// Bytes of device memory to create.
   public let deviceMemoryBytes: UInt64
   /// Pages migrated each way.
@@ -122,8 +124,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     notifier = try IntervalNotifier.insert(into: space, start: VirtualAddress(0), length: VirtualAddress.userSpaceEnd.rawValue, ops: self)
     mirroredSpace = space
     if deviceMemory == nil && deviceMemoryBytes >= 2 << 20 {
+      let forwarder = DevicePagemapForwarder(self)
+      pagemapForwarder = forwarder
       deviceMemory = space.system.addDeviceMemory(owner: ownerID, kind: .devicePrivate,
-                                                  pages: Int(deviceMemoryBytes >> 12) / 512 * 512, ops: self)
+                                                  pages: Int(deviceMemoryBytes >> 12) / 512 * 512, ops: forwarder)
     }
   }
 
