@@ -163,10 +163,13 @@ public final class NotifierSubscriptions: MMUNotifier {
       sequence |= 1
       let current = sequence
       for i in hit..<count where tree.overlaps(at: i, start: first, last: last) {
-        let notifier = tree.element(at: i)
-        notifier.countsByEvent[event] += 1
-        if !notifier.ops.invalidate(notifier, range: range, currentSequence: current) && range.isBlockable {
-          notifier.refusedBlockable += 1
+        // Unretained: the tree holds the notifier strongly and cannot drop it during the
+        // callback (removes are deferred, above), so no retain and release per callback.
+        Unmanaged.passUnretained(tree.element(at: i))._withUnsafeGuaranteedRef { notifier in
+          notifier.countsByEvent[event] += 1
+          if !notifier.ops.invalidate(notifier, range: range, currentSequence: current) && range.isBlockable {
+            notifier.refusedBlockable += 1
+          }
         }
       }
       return
