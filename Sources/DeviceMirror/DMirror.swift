@@ -175,8 +175,10 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
   public let device: DMirrorDevice
   /// The address space of the process that opened it.
   public let space: AddressSpace
-  /// `dmirror->pt`: virtual page number → (frame, tag).
-  public internal(set) var pageTable: [UInt64: (pfn: PFN, tag: Tag)] = [:]
+  /// `dmirror->pt`: virtual page number → (frame, tag). Unchecked (it is read and written in
+  /// every invalidation): every access is a single subscript, `count`, `keys`, `contains`,
+  /// `removeAll` or a copy for a `for` loop, none of which runs code that touches it again.
+  @exclusivity(unchecked) public internal(set) var pageTable: [UInt64: (pfn: PFN, tag: Tag)] = [:]
   /// `dmirror->flags` (`HMM_DMIRROR_FLAG_FAIL_ALLOC` is bit 0).
   public var flags: UInt64 = 0
   /// Attempts of `dmirror_range_fault`'s loop before `-EBUSY` (the driver's 1000 ms timeout).
