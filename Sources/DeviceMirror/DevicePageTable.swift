@@ -49,6 +49,11 @@ public final class DevicePageTable {
   @exclusivity(unchecked) private var cachedSlots: UnsafeMutablePointer<Slot>?
   /// Mappings present, by size index (4K, 64K, 2M, 1G).
   @exclusivity(unchecked) private var countsBySize = (0, 0, 0, 0)
+  /// `[low, high)` holds every mapping: each map widens it to the mapping's 2 MiB block (1 GiB
+  /// for a 1 GiB mapping) after the mapping is in, and it is reset only when the table is empty
+  /// (an unmap that removed the last mapping, `clear`). An unmap or visit of a range outside it
+  /// touches nothing, so it returns at once (most invalidations a device hears are elsewhere).
+  @exclusivity(unchecked) private(set) var mappedBounds: (low: UInt64, high: UInt64) = (.max, 0)
   /// Changes to the mappings so far: the safety oracle skips a device whose table and whose
   /// CPU page table did not change since it last checked them.
   @exclusivity(unchecked) public private(set) var generation: UInt64 = 0
@@ -200,6 +205,18 @@ public final class DevicePageTable {
       block.used += mapping.size.pageCount
     }
     adjustCount(mapping.size, by: 1)
+    // After the mapping is in (the unmaps above may have emptied the table and reset the
+    // bounds). The 4 KiB mappings map(list) adds after it lie in the same 2 MiB block.
+    let granule: UInt64 = mapping.size == .size1G ? 1 << 30 : 1 << 21
+    let low = mapping.start.rawValue & ~(granule &- 1)
+    if low < mappedBounds.low { mappedBounds.low = low }
+    if low &+ granule > mappedBounds.high { mappedBounds.high = low &+ granule }
+  }
+
+  /// Whether `[start, end)` lies outside ``mappedBounds`` (no mapping overlaps it).
+  @inline(__always)
+  func isOutsideMappedBounds(_ start: VirtualAddress, _ end: VirtualAddress) -> Bool {
+    start.rawValue >= mappedBounds.high || end.rawValue <= mappedBounds.low
   }
 
   /// ``map(_:)`` for each of `mappings` in order, with a run of 4 KiB mappings into one small
@@ -286,11 +303,16 @@ public final class DevicePageTable {
   public func unmap(_ start: VirtualAddress, _ end: VirtualAddress, removed: (DeviceMapping) -> Void) {
     // Nothing mapped (a mirroring device before its first fault, or after a large invalidation):
     // nothing to remove, and the generation stays.
-    guard start < end, mappingCount > 0 else { return }
+    guard start < end, mappingCount > 0, !isOutsideMappedBounds(start, end) else { return }
     // The generation moves only when a mapping goes: an invalidation of a range the device does
     // not map (most CPU changes) leaves the safety oracle's last verdict on this table valid.
     let before = countsBySize
-    defer { if countsBySize != before { generation &+= 1 } }
+    defer {
+      if countsBySize != before {
+        generation &+= 1
+        if mappingCount == 0 { mappedBounds = (.max, 0) }
+      }
+    }
     if !gigantic.isEmpty {
       // Cost what is mapped: visit the 1G keys of the range, or the mappings, whichever is fewer.
       let first = start.rawValue >> 30
@@ -366,6 +388,7 @@ public final class DevicePageTable {
   public func clear() {
     generation &+= 1
     countsBySize = (0, 0, 0, 0)
+    mappedBounds = (.max, 0)
     gigantic.removeAll()
     blocks.removeAll()
     cachedKey = .max
