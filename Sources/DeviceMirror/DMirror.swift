@@ -25,10 +25,23 @@ public final class DMirrorDevice: DevicePagemapOps {
   public let system: MemorySystem?
   /// Bytes and pages migrated each way.
   public internal(set) var migrationCounters = MigrationCounters()
-  var files: [WeakMirror] = []
+  /// The open files, in opening order. Not weak references: a weakly referenced object gets a
+  /// side table, and every retain and release of it then takes the runtime's slow path (one per
+  /// invalidation delivered to the file). A ``DMirror`` removes itself from this list in its
+  /// `deinit`, so every element is alive, as the weak references' non-nil elements were.
+  var files: [OpenFile] = []
 
-  struct WeakMirror {
-    weak var mirror: DMirror?
+  /// One element of ``files``.
+  struct OpenFile {
+    /// The file (alive: see ``files``).
+    unowned(unsafe) let mirror: DMirror
+    /// The file's identity, for its `deinit` to find it without loading `mirror`.
+    let identity: ObjectIdentifier
+
+    init(mirror: DMirror) {
+      self.mirror = mirror
+      self.identity = ObjectIdentifier(mirror)
+    }
   }
 
   /// Creates device `number` without device memory (devices 0 and 1 are private, 2 and 3
@@ -57,7 +70,7 @@ public final class DMirrorDevice: DevicePagemapOps {
   public var name: String { "hmm_dmirror\(number)" }
 
   /// The open files of this device.
-  public var openFiles: [DMirror] { files.compactMap(\.mirror) }
+  public var openFiles: [DMirror] { files.map(\.mirror) }
 }
 
 /// Pages and bytes a device moved.
@@ -162,8 +175,10 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
   public let device: DMirrorDevice
   /// The address space of the process that opened it.
   public let space: AddressSpace
-  /// `dmirror->pt`: virtual page number → (frame, tag).
-  public internal(set) var pageTable: [UInt64: (pfn: PFN, tag: Tag)] = [:]
+  /// `dmirror->pt`: virtual page number → (frame, tag). Unchecked (it is read and written in
+  /// every invalidation): every access is a single subscript, `count`, `keys`, `contains`,
+  /// `removeAll` or a copy for a `for` loop, none of which runs code that touches it again.
+  @exclusivity(unchecked) public internal(set) var pageTable: [UInt64: (pfn: PFN, tag: Tag)] = [:]
   /// `dmirror->flags` (`HMM_DMIRROR_FLAG_FAIL_ALLOC` is bit 0).
   public var flags: UInt64 = 0
   /// Attempts of `dmirror_range_fault`'s loop before `-EBUSY` (the driver's 1000 ms timeout).
@@ -177,6 +192,8 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
   /// `HMM.DriverLoop`).
   public var scheduler: ((DriverLoopPoint) -> Void)?
   let notifier: IntervalNotifier
+  /// The notifier's callbacks, which reach this file while it lives (cleared in `deinit`).
+  private let forwarder: Forwarder
 
   /// `open("/dev/hmm_dmirrorN")` by the process of `space`: inserts a notifier over
   /// `[0, ULONG_MAX & PAGE_MASK)`.
@@ -185,9 +202,18 @@ public final class DMirror: MirroringDevice, IntervalNotifierOps {
     self.device = device
     self.space = space
     let forwarder = Forwarder()
+    self.forwarder = forwarder
     self.notifier = try IntervalNotifier.insert(into: space, start: VirtualAddress(0), length: UInt64.max & ~4095, ops: forwarder)
     forwarder.target = self
-    device.files.append(DMirrorDevice.WeakMirror(mirror: self))
+    device.files.append(DMirrorDevice.OpenFile(mirror: self))
+  }
+
+  /// The file is gone: its notifier (still in the tree unless closed) only moves the sequence
+  /// from now on, and the device forgets it — what weak references to it gave before.
+  deinit {
+    forwarder.target = nil
+    let identity = ObjectIdentifier(self)
+    device.files.removeAll { $0.identity == identity }
   }
 
   /// `close()`: removes the notifier.
@@ -453,9 +479,11 @@ private final class SnapshotOps: IntervalNotifierOps {
 }
 
 /// Lets `DMirror` hand itself to the notifier after initialisation (the notifier keeps its ops
-/// strongly; the forwarder keeps the mirror weakly, so closing frees it).
+/// strongly; the forwarder does not keep the mirror, so closing frees it). Not a weak
+/// reference (that would give the mirror a side table and every retain of it the runtime's slow
+/// path): the mirror sets `target` to nil in its `deinit`, so a non-nil target is alive.
 private final class Forwarder: IntervalNotifierOps {
-  weak var target: DMirror?
+  unowned(unsafe) var target: DMirror?
   func invalidate(_ notifier: IntervalNotifier, range: InvalidationRange, currentSequence: UInt64) -> Bool {
     guard let target else {
       notifier.setSequence(currentSequence)

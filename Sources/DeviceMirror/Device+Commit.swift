@@ -14,6 +14,16 @@ extension Device {
       }
       return
     }
+    if pfns.count == 1 {
+      // A one-page window (one fault per page): every built-in policy maps a valid entry with one
+      // 4 KiB mapping (a run of one page has room for nothing larger), and nothing else (the
+      // buffer, scratch space, is not needed for it).
+      let entry = pfns[0]
+      guard entry.isValid else { return }
+      table.map(DeviceMapping(start: start, size: .size4K, pfn: entry.pfn, isWritable: entry.isWritable))
+      counters.created[.size4K] += 1
+      return
+    }
     // Nothing else touches the buffer while the table is programmed (map calls no device code).
     mappingBuffer.removeAll(keepingCapacity: true)
     builtInPolicy.appendMappings(for: pfns, start: start, sizes: pageSizes, into: &mappingBuffer)

@@ -27,9 +27,26 @@ extension Device {
                           _ body: (_ address: VirtualAddress, _ pfn: PFN, _ count: Int) -> Int) throws(HMMError) {
     var cursor = first
     var left = pages
+    // Where every TLB array larger than 4 KiB is known to miss (DeviceTLB.probeSmallest): the
+    // aligned region of the last full probe that missed them, while no larger entry was filled.
+    let granule = tlb.largerGranule
+    var missRegion = UInt64.max
+    var missFills: UInt64 = 0
     while left > 0 {
       if needsMirror && mirroredSpace == nil { throw .fault(cursor) }
-      if let hit = tlb.probe(cursor) {
+      let probed: DeviceTLB.Hit?
+      if granule != 0 && cursor.rawValue & ~(granule &- 1) == missRegion && tlb.largeFills == missFills {
+        probed = tlb.probeSmallest(cursor)
+      } else {
+        probed = tlb.probe(cursor)
+        if granule != 0 && tlb.largerArraysMissed(probed) {
+          missRegion = cursor.rawValue & ~(granule &- 1)
+          missFills = tlb.largeFills
+        } else {
+          missRegion = .max
+        }
+      }
+      if let hit = probed {
         if !write || hit.writable {
           let n = min(hit.pages, left)
           let used = body(cursor, hit.pfn, n)

@@ -67,6 +67,8 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   @exclusivity(unchecked) public var hmmOrderHint = HMMOrderHint.mapOrder
   /// Device-private memory (created when mirroring starts, if `deviceMemoryBytes` > 0).
   @exclusivity(unchecked) public private(set) var deviceMemory: DeviceMemory?
+  /// What ``deviceMemory`` calls back (it holds its ops weakly; see ``DevicePagemapForwarder``).
+  private var pagemapForwarder: DevicePagemapForwarder?
   /// Bytes of device memory to create.
   public let deviceMemoryBytes: UInt64
   /// Pages migrated each way.
@@ -122,8 +124,10 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     notifier = try IntervalNotifier.insert(into: space, start: VirtualAddress(0), length: VirtualAddress.userSpaceEnd.rawValue, ops: self)
     mirroredSpace = space
     if deviceMemory == nil && deviceMemoryBytes >= 2 << 20 {
+      let forwarder = DevicePagemapForwarder(self)
+      pagemapForwarder = forwarder
       deviceMemory = space.system.addDeviceMemory(owner: ownerID, kind: .devicePrivate,
-                                                  pages: Int(deviceMemoryBytes >> 12) / 512 * 512, ops: self)
+                                                  pages: Int(deviceMemoryBytes >> 12) / 512 * 512, ops: forwarder)
     }
   }
 
@@ -201,7 +205,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
 
   /// A device fault at `address`: HMM over the fault window, then the policy's mappings.
   public func handleFault(at address: VirtualAddress, write: Bool) throws(HMMError) {
-    if faultWithoutCPUFault(at: address, write: write) { return }
+    if try faultWithoutCPUFault(at: address, write: write) { return }
     counters.faults += 1
     guard let space = mirroredSpace, let notifier, let vma = space.vma(containing: address) else {
       throw .fault(address)
@@ -214,6 +218,13 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     if placement == .migrate, let region = deviceMemory, vma.isAnonymous, !vma.isShared {
       if write && vma.protection.contains(.write) { try breakCOWForWrite(space, start, end) }
       migrateToDevice(space, start, end, region, writable: vma.protection.contains(.write))
+    }
+    if allowsWindowWalk {
+      let flags: HMMPFN = write ? [.requestFault, .requestWrite] : .requestFault
+      if let walk = HMM.walkWindow(space, vma, start, end, defaultFlags: flags, owner: ownerID, into: &pfnBuffer) {
+        try finishFault(after: walk, space, notifier, start, end, flags: flags)
+        return
+      }
     }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end,
                          defaultFlags: write ? [.requestFault, .requestWrite] : .requestFault, devicePrivateOwner: ownerID,

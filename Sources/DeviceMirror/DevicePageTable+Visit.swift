@@ -6,7 +6,7 @@ extension DevicePageTable {
   /// the blocks of the range or the blocks that exist, whichever is fewer, plus the mappings
   /// visited — not the size of the range, and no array of every mapping.
   public func forEachMapping(overlapping start: VirtualAddress, _ end: VirtualAddress, _ body: (DeviceMapping) -> Void) {
-    guard start < end else { return }
+    guard start < end, !isOutsideMappedBounds(start, end) else { return }
     if gigantic.isEmpty {
       // No 1G mappings: the blocks in address order, by key when the range spans no more keys
       // than blocks exist (no list of keys built), else the existing keys sorted.

@@ -49,6 +49,11 @@ public final class DevicePageTable {
   @exclusivity(unchecked) private var cachedSlots: UnsafeMutablePointer<Slot>?
   /// Mappings present, by size index (4K, 64K, 2M, 1G).
   @exclusivity(unchecked) private var countsBySize = (0, 0, 0, 0)
+  /// `[low, high)` holds every mapping: each map widens it to the mapping's 2 MiB block (1 GiB
+  /// for a 1 GiB mapping) after the mapping is in, and it is reset only when the table is empty
+  /// (an unmap that removed the last mapping, `clear`). An unmap or visit of a range outside it
+  /// touches nothing, so it returns at once (most invalidations a device hears are elsewhere).
+  @exclusivity(unchecked) private(set) var mappedBounds: (low: UInt64, high: UInt64) = (.max, 0)
   /// Changes to the mappings so far: the safety oracle skips a device whose table and whose
   /// CPU page table did not change since it last checked them.
   @exclusivity(unchecked) public private(set) var generation: UInt64 = 0
@@ -56,6 +61,10 @@ public final class DevicePageTable {
   /// where ``generation`` moves for a new mapping. Unchecked like the properties above: only
   /// this table's methods touch it, one at a time, never while another access to it is open.
   @exclusivity(unchecked) var changeRecord = ChangeRecord()
+  /// Small blocks whose last mapping went (all their slots empty), kept for the next block the
+  /// table needs instead of a fresh allocation of 512 slots. Nothing else holds them: a block
+  /// leaves `blocks` (and the cached lookup) before it is kept.
+  @exclusivity(unchecked) private var spareBlocks: [SmallBlock] = []
 
   /// An empty table.
   public init() {}
@@ -182,10 +191,10 @@ public final class DevicePageTable {
       case .huge(let old):
         setBlock(key, nil)
         adjustCount(old.size, by: -1)
-        block = SmallBlock()
+        block = spareBlocks.popLast() ?? SmallBlock()
         setBlock(key, .small(block))
       case nil:
-        block = SmallBlock()
+        block = spareBlocks.popLast() ?? SmallBlock()
         setBlock(key, .small(block))
       }
       let first = Int((mapping.start.rawValue >> 12) & 511)
@@ -196,35 +205,69 @@ public final class DevicePageTable {
       block.used += mapping.size.pageCount
     }
     adjustCount(mapping.size, by: 1)
+    // After the mapping is in (the unmaps above may have emptied the table and reset the
+    // bounds). The 4 KiB mappings map(list) adds after it lie in the same 2 MiB block.
+    let granule: UInt64 = mapping.size == .size1G ? 1 << 30 : 1 << 21
+    let low = mapping.start.rawValue & ~(granule &- 1)
+    if low < mappedBounds.low { mappedBounds.low = low }
+    if low &+ granule > mappedBounds.high { mappedBounds.high = low &+ granule }
+  }
+
+  /// Whether `[start, end)` lies outside ``mappedBounds`` (no mapping overlaps it).
+  @inline(__always)
+  func isOutsideMappedBounds(_ start: VirtualAddress, _ end: VirtualAddress) -> Bool {
+    start.rawValue >= mappedBounds.high || end.rawValue <= mappedBounds.low
   }
 
   /// ``map(_:)`` for each of `mappings` in order, with a run of 4 KiB mappings into one small
   /// block written through that block directly (one block lookup for the run, not one each):
   /// the same slots, counts and generation as mapping them one by one.
   func map(_ mappings: UnsafeBufferPointer<DeviceMapping>) {
-    var current: (key: UInt64, block: SmallBlock)?
-    for mapping in mappings {
-      let key = mapping.start.rawValue >> 21
-      guard mapping.size == .size4K, gigantic.isEmpty, let run = current, run.key == key else {
-        map(mapping)
-        // The block a 4K (or 64K) mapping went into, for the next one.
-        if mapping.size < .size2M, case .small(let block) = self.block(key) { current = (key, block) } else { current = nil }
-        continue
+    var i = 0
+    let count = mappings.count
+    while i < count {
+      let head = mappings[i]
+      map(head)
+      i += 1
+      // The 4K mappings that follow in the block the head (a 4K or 64K mapping) went into, with
+      // no 1G mapping anywhere (nothing to unmap above them), go straight into its slots: what
+      // map(_:) does for each (clear what overlaps the slot, fill it, count it, bump the
+      // generation, note the page), with the block held once for the run and the notes of
+      // consecutive pages given as one range (the same record: each of them would merge into
+      // the tail that holds the page before it).
+      guard head.size < .size2M, i < count, gigantic.isEmpty else { continue }
+      let key = head.start.rawValue >> 21
+      guard case .small(let block) = self.block(key) else { continue }
+      let blockStart = key << 21
+      let slots = block.slots
+      var previous = (head.end.rawValue >> 12) &- 1
+      var pendingFirst = UInt64.max
+      var added = 0
+      while i < count {
+        let mapping = mappings[i]
+        guard mapping.size == .size4K, mapping.start.rawValue >> 21 == key else { break }
+        let page = mapping.start.rawValue >> 12
+        if page == previous &+ 1 {
+          if pendingFirst == .max { pendingFirst = page }
+        } else {
+          if pendingFirst != .max { changeRecord.note(pendingFirst, previous) }
+          pendingFirst = .max
+          changeRecord.note(page, page)
+        }
+        previous = page
+        let index = Int(page & 511)
+        if !slots[index].isEmpty { clearSlots(block, index, index + 1, blockStart: blockStart) { _ in } }
+        slots[index] = Slot(pfn: mapping.pfn.rawValue, order: 0, writable: mapping.isWritable)
+        block.used += 1
+        added += 1
+        i += 1
       }
-      // map(mapping) for a 4K mapping into a small block (gigantic is empty, so nothing to unmap
-      // above it): clear what overlaps the slot, then fill it.
-      generation &+= 1
-      noteMapped(mapping)
-      let index = Int((mapping.start.rawValue >> 12) & 511)
-      let block = run.block
-      if !block.slots[index].isEmpty { clearSlots(block, index, index + 1, blockStart: key << 21) { _ in } }
-      block.slots[index] = Slot(pfn: mapping.pfn.rawValue, order: 0, writable: mapping.isWritable)
-      block.used += 1
-      countsBySize.0 += 1
+      if pendingFirst != .max { changeRecord.note(pendingFirst, previous) }
+      generation &+= UInt64(added)
+      countsBySize.0 += added
     }
   }
 
-  /// Removes the mappings that overlap slots `[from, to)` of `block` (whole), counting them out.
   private func clearSlots(_ block: SmallBlock, _ from: Int, _ to: Int, blockStart: UInt64, removed: (DeviceMapping) -> Void) {
     var index = from
     while index < to {
@@ -240,6 +283,7 @@ public final class DevicePageTable {
       for i in first..<(first + size.pageCount) { block.slots[i] = Slot() }
       block.used -= size.pageCount
       adjustCount(size, by: -1)
+      if block.used == 0 { return }  // nothing left in the block: the rest of the slots are empty
       index = first + size.pageCount
     }
   }
@@ -259,11 +303,16 @@ public final class DevicePageTable {
   public func unmap(_ start: VirtualAddress, _ end: VirtualAddress, removed: (DeviceMapping) -> Void) {
     // Nothing mapped (a mirroring device before its first fault, or after a large invalidation):
     // nothing to remove, and the generation stays.
-    guard start < end, mappingCount > 0 else { return }
+    guard start < end, mappingCount > 0, !isOutsideMappedBounds(start, end) else { return }
     // The generation moves only when a mapping goes: an invalidation of a range the device does
     // not map (most CPU changes) leaves the safety oracle's last verdict on this table valid.
     let before = countsBySize
-    defer { if countsBySize != before { generation &+= 1 } }
+    defer {
+      if countsBySize != before {
+        generation &+= 1
+        if mappingCount == 0 { mappedBounds = (.max, 0) }
+      }
+    }
     if !gigantic.isEmpty {
       // Cost what is mapped: visit the 1G keys of the range, or the mappings, whichever is fewer.
       let first = start.rawValue >> 30
@@ -304,7 +353,10 @@ public final class DevicePageTable {
       let from = Int((max(start.rawValue, blockStart) - blockStart) >> 12)
       let to = Int((min(end.rawValue, blockStart + (1 << 21)) - blockStart + 4095) >> 12)
       clearSlots(small, from, to, blockStart: blockStart, removed: removed)
-      if small.used == 0 { setBlock(key, nil) }
+      if small.used == 0 {
+        setBlock(key, nil)
+        if spareBlocks.count < 8 { spareBlocks.append(small) }
+      }
     }
   }
 
@@ -336,6 +388,7 @@ public final class DevicePageTable {
   public func clear() {
     generation &+= 1
     countsBySize = (0, 0, 0, 0)
+    mappedBounds = (.max, 0)
     gigantic.removeAll()
     blocks.removeAll()
     cachedKey = .max

@@ -39,6 +39,42 @@ extension DeviceTLB {
 
   /// Counts `times` lookups in a row that hit `hit`'s entry: what that many ``lookup(_:)`` calls
   /// leave behind (the clock, the entry's recency, the hit count).
+  /// The bytes of the smallest array larger than 4 KiB when the smallest array holds 4 KiB
+  /// entries (0 otherwise, or when there is no larger one): the region over which every
+  /// larger array answers a probe the same way.
+  var largerGranule: UInt64 {
+    let n = arrays.count
+    guard n >= 2, arrays[n - 1].size == .size4K else { return 0 }
+    return arrays[n - 2].size.bytes
+  }
+
+  /// Whether `hit` (a probe's answer) says that every array larger than 4 KiB missed: no hit,
+  /// or a hit in the 4 KiB array (probe looks in the larger ones first).
+  @inline(__always)
+  func largerArraysMissed(_ hit: Hit?) -> Bool {
+    guard let hit else { return true }
+    return hit.slot >= arrays[arrays.count - 1].base
+  }
+
+  /// ``probe(_:)`` when every larger array is known to miss at `address` (same answer): the 4 KiB
+  /// array alone. An entry of a larger array that covered an address covers its whole aligned
+  /// region of ``largerGranule`` bytes, and entries only arrive by fills (``largeFills``
+  /// counts those): so a miss at one address of the region stays a miss at the others until a
+  /// larger entry is filled.
+  @inline(__always)
+  func probeSmallest(_ address: VirtualAddress) -> Hit? {
+    let array = arrays[arrays.count - 1]
+    let vpn = address.rawValue >> 12
+    let tag = vpn &+ 1
+    var way = firstSlot(array, vpn)
+    let end = way &+ array.ways
+    while way < end {
+      if slots[way].tag == tag { return Hit(slot: way, pfn: PFN(slots[way].pfn), writable: slots[way].writable, pages: 1) }
+      way &+= 1
+    }
+    return nil
+  }
+
   @inline(__always)
   mutating func countHits(_ hit: Hit, times: Int) {
     clock &+= UInt64(truncatingIfNeeded: times)

@@ -72,6 +72,13 @@ public struct DeviceTLB {
   var validEntries: ContiguousArray<Int>
   /// Counters.
   public internal(set) var statistics = Statistics()
+  /// Fills of entries larger than 4 KiB so far: while it stays, an address that every larger
+  /// array missed stays a miss in them (``probeSmallest(_:)``).
+  var largeFills: UInt64 = 0
+  /// `[low, high)` holds every valid entry: ``fill(_:)`` (the only way in) widens it to the
+  /// entry, and a shootdown that leaves no entry resets it. A shootdown of a range outside it
+  /// finds nothing, so it returns at once (most invalidations are elsewhere).
+  var filledBounds: (low: UInt64, high: UInt64) = (.max, 0)
 
   /// A TLB with one array per size in `geometry`, probed largest size first.
   public init(geometry: [DevicePageSize: Geometry]) {
@@ -142,12 +149,21 @@ public struct DeviceTLB {
       return (evicted, wasEmpty)
     }
     if wasEmpty { validEntries[a] += 1 }
+    let entryStart = vpn << array.shift
+    if entryStart < filledBounds.low { filledBounds.low = entryStart }
+    if entryStart &+ array.size.bytes > filledBounds.high { filledBounds.high = entryStart &+ array.size.bytes }
     if evicted { statistics.evictions += 1 }
     statistics.fills += 1
+    if array.size != .size4K { largeFills &+= 1 }
   }
 
   /// Drops every entry that overlaps `[start, end)`.
   public mutating func invalidate(_ start: VirtualAddress, _ end: VirtualAddress) {
+    guard start.rawValue < filledBounds.high, end.rawValue > filledBounds.low else { return }
+    let shotBefore = statistics.shootdowns
+    defer {
+      if statistics.shootdowns != shotBefore && !validEntries.contains(where: { $0 > 0 }) { filledBounds = (.max, 0) }
+    }
     for a in arrays.indices where validEntries[a] > 0 {
       let array = arrays[a]
       if start < end, shootDownBySet(a, start, end) { continue }

@@ -31,13 +31,35 @@ enum BuiltInPolicy {
     case .mapOrder:
       let policy = MapOrderPolicy()
       HMM.forEachRunByMapOrder(pfns, start: start) { run in
-        if run.flags.isValid { policy.cover(run, maxOrder: run.order, sizes: sizes, into: &result) }
+        if run.flags.isValid { Self.cover(run, maxOrder: run.order, sizes: sizes, policy: policy, into: &result) }
       }
     case .scan:
       let policy = ScanPolicy()
       HMM.forEachRunByScanning(pfns, start: start) { run in
-        if run.flags.isValid { policy.cover(run, maxOrder: 18, sizes: sizes, into: &result) }
+        if run.flags.isValid { Self.cover(run, maxOrder: 18, sizes: sizes, policy: policy, into: &result) }
       }
+    }
+  }
+
+  /// `policy.cover(run, maxOrder:sizes:into:)`, with a run no larger size can cover anywhere
+  /// written as its 4 KiB mappings directly. A size of `P` pages is chosen only where both the
+  /// address and its frame are `P`-aligned; along a run the frame minus the page number is one
+  /// constant, so when that constant is not `P`-aligned (or the run is shorter than the size, or
+  /// the size is above `maxOrder`) the size is never chosen in the run. With no size left, every
+  /// step of `cover` picks 4 KiB.
+  @inline(__always)
+  static func cover(_ run: HMMRun, maxOrder: Int, sizes: DevicePageSizes, policy: some MappingPolicy,
+                    into result: inout [DeviceMapping]) {
+    let skew = run.pfn.rawValue &- (run.start.rawValue >> 12)
+    for size in sizes.sizes where size != .size4K && size.order <= maxOrder && size.bytes <= run.size
+      && skew & UInt64(size.pageCount - 1) == 0 {
+      policy.cover(run, maxOrder: maxOrder, sizes: sizes, into: &result)
+      return
+    }
+    let pages = run.pageCount
+    let writable = run.flags.isWritable
+    for k in 0..<pages {
+      result.append(DeviceMapping(start: run.start + UInt64(k) << 12, size: .size4K, pfn: run.pfn + UInt64(k), isWritable: writable))
     }
   }
 }

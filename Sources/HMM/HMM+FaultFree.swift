@@ -17,22 +17,10 @@ extension HMM {
   ///   - pfns: the output buffer (resized to the range).
   public static func faultFreeRange(_ space: AddressSpace, _ vma: VMA, _ start: VirtualAddress, _ end: VirtualAddress,
                                     defaultFlags: HMMPFN, owner: Int?, into pfns: inout [HMMPFN]) -> Int? {
-    guard vma.flags.isDisjoint(with: [.io, .pfnmap]), vma.protection.contains(.read) else { return nil }
-    let count = Int((end - start) >> 12)
-    HMMRange.clear(&pfns, count: count)
-    let mayFault = defaultFlags.rawValue & HMMPFN.requestFault.rawValue != 0
-    return pfns.withUnsafeMutableBufferPointer { buffer -> Int? in
-      var walker = HMMWalker(
-        pfns: buffer, rangeStart: start, defaultFlags: defaultFlags.rawValue, mask: 0, mayFault: mayFault, owner: owner,
-        system: space.system, zeroPage: space.system.memory.zeroPage)
-      walker.vmaEnd = min(vma.end, end)
-      walker.hugetlbSize = vma.hugetlbPageSize
-      if count == 1 {
-        walkOnePage(space.pageTable, start, &walker)
-      } else {
-        space.pageTable.walk(start, end, &walker)
-      }
-      return walker.outcome == nil ? walker.filled : nil
+    guard let walk = walkWindow(space, vma, start, end, defaultFlags: defaultFlags, owner: owner, into: &pfns), !walk.needsFault else {
+      return nil
     }
+    return walk.filled
   }
+
 }

@@ -22,13 +22,29 @@ public enum HMM {
   ///   - segment: hears ``DriverLoopPoint/segment`` each time a segment's faults were
   ///     handled and the walk restarts (an interleaving point under `mmap_read_lock`).
   public static func rangeFault(_ range: inout HMMRange, segment: ((DriverLoopPoint) -> Void)? = nil) throws(HMMError) {
+    try rangeFault(&range, segment: segment, firstWalk: nil)
+  }
+
+  /// ``rangeFault(_:segment:)``, its first walk replaced by `firstWalk` when given (the walk of
+  /// the whole range from its start, made with nothing changed since: the same outcome, the same
+  /// entries written and counted).
+  @inline(__always)
+  static func rangeFault(_ range: inout HMMRange, segment: ((DriverLoopPoint) -> Void)?, firstWalk: HMMWindowWalk?) throws(HMMError) {
     range.statistics = HMMRange.Statistics()
     let space = range.notifier.space
     var last = range.start
     var restartsAtSameAddress = 0
+    var given = firstWalk
     while true {
       if range.notifier.checkRetry(range.notifierSequence) { throw .busy }
-      let outcome = walk(&range, space, from: last)
+      let outcome: WalkOutcome
+      if let walked = given {
+        outcome = walked.outcome ?? .done
+        range.statistics.entriesFilled += walked.filled
+        given = nil
+      } else {
+        outcome = walk(&range, space, from: last)
+      }
       switch outcome {
       case .done:
         if range.orderHint == .pteBatch { reportPTEBatchOrders(&range, memory: space.system.memory) }

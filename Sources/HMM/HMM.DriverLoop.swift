@@ -60,7 +60,9 @@ extension HMM {
         if let requests {
           range.pfns = requests
         } else {
-          for i in range.pfns.indices { range.pfns[i] = HMMPFN(rawValue: range.pfns[i].rawValue & HMMPFN.inOutFlags) }
+          range.pfns.withUnsafeMutableBufferPointer { pfns in
+            for i in pfns.indices { pfns[i] = HMMPFN(rawValue: pfns[i].rawValue & HMMPFN.inOutFlags) }
+          }
         }
         result.calls += 1
         state = .fault

@@ -46,11 +46,9 @@ extension HMM {
   ///   - body: hears each run.
   public static func forEachRunByScanning(_ pfns: [HMMPFN], start: VirtualAddress, _ body: (HMMRun) -> Void) {
     // The last run found; order-0 pieces may still join it.
+    // (The emits below are written out: a local function capturing `pending` would put it in a
+    // box with a dynamic exclusivity check on each access.)
     var pending: HMMRun?
-    func emit(_ run: HMMRun) {
-      if let last = pending { body(last) }
-      pending = run
-    }
     pfns.withUnsafeBufferPointer { entries in
       var i = 0
       let count = entries.count
@@ -72,7 +70,8 @@ extension HMM {
             }
           }
           if contiguous {
-            emit(HMMRun(start: address, size: UInt64(pages) << 12, flags: first.flags, order: order, pfn: first.pfn))
+            if let last = pending { body(last) }
+            pending = HMMRun(start: address, size: UInt64(pages) << 12, flags: first.flags, order: order, pfn: first.pfn)
             i += pages
             matched = true
             break
@@ -95,7 +94,8 @@ extension HMM {
         {
           pending!.size += UInt64(n) << 12
         } else {
-          emit(HMMRun(start: address, size: UInt64(n) << 12, flags: flags, order: 0, pfn: valid ? entry.pfn : PFN(0)))
+          if let last = pending { body(last) }
+          pending = HMMRun(start: address, size: UInt64(n) << 12, flags: flags, order: 0, pfn: valid ? entry.pfn : PFN(0))
         }
         i += n
       }

@@ -102,7 +102,10 @@ public final class NotifierSubscriptions: MMUNotifier {
   /// `active_invalidate_ranges`.
   @exclusivity(unchecked) public private(set) var activeInvalidations = 0
   @exclusivity(unchecked) var tree = IntervalTree<IntervalNotifier>()
-  var deferred: [(insert: Bool, notifier: IntervalNotifier)] = []
+  /// Inserts and removes waiting for the last invalidation to end. Unchecked: every access is
+  /// one append, `firstIndex` (whose closure does not touch it), `remove(at:)`, `isEmpty`, copy or
+  /// `removeAll`, none of which can overlap another.
+  @exclusivity(unchecked) var deferred: [(insert: Bool, notifier: IntervalNotifier)] = []
 
   /// The subscriptions of `space`, registering them with the memory model the first time
   /// (`mmu_notifier_register(NULL, mm)`).
@@ -163,10 +166,13 @@ public final class NotifierSubscriptions: MMUNotifier {
       sequence |= 1
       let current = sequence
       for i in hit..<count where tree.overlaps(at: i, start: first, last: last) {
-        let notifier = tree.element(at: i)
-        notifier.countsByEvent[event] += 1
-        if !notifier.ops.invalidate(notifier, range: range, currentSequence: current) && range.isBlockable {
-          notifier.refusedBlockable += 1
+        // Unretained: the tree holds the notifier strongly and cannot drop it during the
+        // callback (removes are deferred, above), so no retain and release per callback.
+        Unmanaged.passUnretained(tree.element(at: i))._withUnsafeGuaranteedRef { notifier in
+          notifier.countsByEvent[event] += 1
+          if !notifier.ops.invalidate(notifier, range: range, currentSequence: current) && range.isBlockable {
+            notifier.refusedBlockable += 1
+          }
         }
       }
       return
@@ -190,6 +196,7 @@ public final class NotifierSubscriptions: MMUNotifier {
     activeInvalidations -= 1
     guard activeInvalidations == 0, sequence & 1 == 1 else { return }
     sequence &+= 1
+    guard !deferred.isEmpty else { return }
     let pending = deferred
     deferred.removeAll()
     for (insert, notifier) in pending {

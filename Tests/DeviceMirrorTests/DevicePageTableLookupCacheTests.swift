@@ -52,4 +52,26 @@ import Testing
     }
     #expect(probes == 400 * 12)
   }
+
+  /// A block emptied by unmaps is kept and reused for the next block the table needs: the reused
+  /// block holds nothing of what it held, in its own place or the new one.
+  @Test func aReusedBlockStartsEmpty() {
+    let table = DevicePageTable()
+    let base: UInt64 = 0x7f00_0000_0000
+    for round in 0..<12 {
+      let old = base + UInt64(round % 3) << 21
+      table.map(DeviceMapping(start: VirtualAddress(old), size: .size64K, pfn: PFN(0x10000), isWritable: true))
+      table.map(DeviceMapping(start: VirtualAddress(old + 0x20_0000 - 4096), size: .size4K, pfn: PFN(0x777), isWritable: false))
+      table.unmap(VirtualAddress(old), VirtualAddress(old + (2 << 20)))
+      #expect(table.mappingCount == 0, "round \(round)")
+      let new = base + UInt64(10 + round) << 21
+      let mapping = DeviceMapping(start: VirtualAddress(new + 4096 * UInt64(round)), size: .size4K, pfn: PFN(0x5000 + UInt64(round)), isWritable: true)
+      table.map(mapping)
+      #expect(table.mappings == [mapping], "round \(round)")
+      #expect(table.lookup(VirtualAddress(new + 0x20_0000 - 4096)) == nil && table.lookup(VirtualAddress(new)) == (round == 0 ? mapping : nil), "round \(round)")
+      #expect(table.lookup(VirtualAddress(old)) == nil, "round \(round)")
+      table.unmap(mapping.start, mapping.end)
+    }
+  }
 }
+
