@@ -72,9 +72,7 @@ extension Device {
       counters.hmmCalls += 1
       throw error
     }
-    counters.hmmCalls += result.calls
-    counters.entriesWalked += result.entriesFilled
-    counters.busyRetries += result.busyRetries + result.sequenceRetries
+    countDriverLoop(result)
     swap(&pfnBuffer, &range.pfns)
   }
 }

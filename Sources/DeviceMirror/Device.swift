@@ -241,9 +241,7 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
       counters.hmmCalls += 1
       throw error
     }
-    counters.hmmCalls += result.calls
-    counters.entriesWalked += result.entriesFilled
-    counters.busyRetries += result.busyRetries + result.sequenceRetries
+    countDriverLoop(result)
     try rules?.validate(range.pfns, start: range.start)
     swap(&pfnBuffer, &range.pfns)
   }
@@ -342,5 +340,14 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
     tlb.invalidate(min(range.start, extent?.low ?? range.start), max(range.end, extent?.high ?? range.end))
     if range.event == .release { mirroredSpace = nil }
     return true
+  }
+}
+
+extension Device {
+  /// Adds a driver loop's `hmm_range_fault` calls, entries filled and retries to the counters.
+  func countDriverLoop(_ result: HMM.DriverLoopResult) {
+    counters.hmmCalls += result.calls
+    counters.entriesWalked += result.entriesFilled
+    counters.busyRetries += result.busyRetries + result.sequenceRetries
   }
 }

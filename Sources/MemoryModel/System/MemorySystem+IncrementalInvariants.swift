@@ -666,22 +666,30 @@ struct InvariantLedgerUpdate {
         guard let base else { return false }
         let start = base + UInt64(i) << shift
         let end = start + (1 << shift)
-        if vma < 0 {
-          var low = 0
-          var high = vmas.count
-          while low < high {
-            let mid = (low + high) / 2
-            if vmas[mid].end.rawValue <= start { low = mid + 1 } else { high = mid }
-          }
-          vma = low
-        }
-        while vma < vmas.count && vmas[vma].end.rawValue <= start { vma += 1 }
-        guard vma < vmas.count, vmas[vma].start.rawValue <= start, end <= vmas[vma].end.rawValue else { return false }
+        guard Self.insideOneVMA(start, end, &vma, vmas) else { return false }
       }
       run += 16
     }
     record.used[node] = used
     return true
+  }
+
+  /// Whether `[start, end)` lies inside one VMA of `vmas` (sorted). `vma` is the index to search
+  /// from (-1: not found yet, a binary search), moved on to the VMA that ends after `start`:
+  /// a node's entries come in address order, so one search serves the whole node.
+  @inline(__always)
+  private static func insideOneVMA(_ start: UInt64, _ end: UInt64, _ vma: inout Int, _ vmas: [VMA]) -> Bool {
+    if vma < 0 {
+      var low = 0
+      var high = vmas.count
+      while low < high {
+        let mid = (low + high) / 2
+        if vmas[mid].end.rawValue <= start { low = mid + 1 } else { high = mid }
+      }
+      vma = low
+    }
+    while vma < vmas.count && vmas[vma].end.rawValue <= start { vma += 1 }
+    return vma < vmas.count && vmas[vma].start.rawValue <= start && end <= vmas[vma].end.rawValue
   }
 
   /// ``diff(_:_:_:_:_:_:)`` for a node whose copy is empty (not recorded, or just untracked: a
@@ -716,17 +724,7 @@ struct InvariantLedgerUpdate {
         guard let base else { return false }
         let start = base + UInt64(i) << shift
         let end = start + (1 << shift)
-        if vma < 0 {
-          var low = 0
-          var high = vmas.count
-          while low < high {
-            let mid = (low + high) / 2
-            if vmas[mid].end.rawValue <= start { low = mid + 1 } else { high = mid }
-          }
-          vma = low
-        }
-        while vma < vmas.count && vmas[vma].end.rawValue <= start { vma += 1 }
-        guard vma < vmas.count, vmas[vma].start.rawValue <= start, end <= vmas[vma].end.rawValue else { return false }
+        guard Self.insideOneVMA(start, end, &vma, vmas) else { return false }
       }
       run += 16
     }
