@@ -17,12 +17,13 @@ extension DeviceTLB {
 
   /// Whether a valid entry overlaps `[start, end)`: the sets the range's pages fall in are
   /// probed (all slots only when the range has as many pages of the size as the array has sets),
-  /// so that the check after every invalidation costs the range, not the TLB.
+  /// so that the check after every invalidation costs the range, not the TLB. A range outside
+  /// ``filledBounds`` (every valid entry lies inside it) is answered without a probe.
   /// - Parameters:
   ///   - start: the range's first address.
   ///   - end: one past its last address.
   public func hasEntry(overlapping start: VirtualAddress, _ end: VirtualAddress) -> Bool {
-    guard start < end else { return false }
+    guard start < end, !isOutsideFilledBounds(start, end) else { return false }
     for array in arrays {
       let first = start.rawValue >> array.shift
       let last = (end.rawValue - 1) >> array.shift
@@ -42,5 +43,11 @@ extension DeviceTLB {
       }
     }
     return false
+  }
+
+  /// Whether `[start, end)` lies outside ``filledBounds`` (no valid entry overlaps it).
+  @inline(__always)
+  func isOutsideFilledBounds(_ start: VirtualAddress, _ end: VirtualAddress) -> Bool {
+    start.rawValue >= filledBounds.high || end.rawValue <= filledBounds.low
   }
 }

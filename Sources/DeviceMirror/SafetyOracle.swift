@@ -36,6 +36,9 @@ public final class SafetyOracle: MMUNotifier {
   /// `devices[i]` as a ``Device`` when it is one (nil otherwise): the invalidation receiver,
   /// which runs inside every COW fault, and ``check()`` read it without a dynamic cast per device.
   @exclusivity(unchecked) private var builtIn: [Device?] = []
+  /// ``builtIn`` unretained, for the invalidation receiver (no retain/release per device per
+  /// invalidation); safe because `devices` keeps every watched device alive and never drops one.
+  @exclusivity(unchecked) private var builtInRefs: ContiguousArray<Unmanaged<Device>?> = []
   /// Violations of invariant 2 found during invalidations.
   @exclusivity(unchecked) public private(set) var invalidationViolations: [Violation] = []
   /// Per device (by identity), the CPU and device page-table generations of its last clean
@@ -98,6 +101,7 @@ public final class SafetyOracle: MMUNotifier {
     if !devices.contains(where: { $0 === device }) {
       devices.append(device)
       builtIn.append(device as? Device)
+      builtInRefs.append((device as? Device).map { Unmanaged.passUnretained($0) })
     }
   }
 
@@ -187,19 +191,9 @@ public final class SafetyOracle: MMUNotifier {
   public func invalidateRangeEnd(_ range: InvalidationRange, in space: AddressSpace) {
     if range.event == .migrate { return }  // an owner may keep its migrating pages
     for index in devices.indices {
-      if let device = builtIn[index] {
-        guard device.mirroredSpace === space else { continue }
-        // In place: no arrays of the overlapping mappings and of every TLB entry.
-        device.pageTable.forEachMapping(overlapping: range.start, range.end) { mapping in
-          invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(mapping.start, range.start),
-                                                  deviceMapping: mapping.description, cpuState: "invalidated by \(range)"))
-        }
-        // Most invalidations find no entry: probe the range's sets first, list in slot order only then.
-        guard device.tlb.hasEntry(overlapping: range.start, range.end) else { continue }
-        device.tlb.forEachEntry(overlapping: range.start, range.end) { start, size in
-          invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(start, range.start),
-                                                  deviceMapping: "TLB entry \(start) \(size)", cpuState: "invalidated by \(range)"))
-        }
+      if let unmanaged = builtInRefs[index] {
+        // Not retained: `devices` holds every watched device for the oracle's lifetime.
+        unmanaged._withUnsafeGuaranteedRef { recordInvalidationViolations($0, range, space) }
         continue
       }
       let device = devices[index]
@@ -212,6 +206,31 @@ public final class SafetyOracle: MMUNotifier {
         invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(entry.start, range.start),
                                                 deviceMapping: "TLB entry \(entry.start) \(entry.size)", cpuState: "invalidated by \(range)"))
       }
+    }
+  }
+}
+
+extension SafetyOracle {
+  /// Invariant 2 for a built-in ``Device`` after `range` was invalidated in `space`: every
+  /// device mapping and TLB entry still overlapping it is a violation.
+  @inline(__always)
+  fileprivate func recordInvalidationViolations(_ device: Device, _ range: InvalidationRange, _ space: AddressSpace) {
+    // Outside both bounds neither the table nor the TLB has anything there: no space to compare,
+    // no visit (most invalidations, e.g. a COW fault's, are away from a device's mappings).
+    if device.pageTable.isOutsideMappedBounds(range.start, range.end) && device.tlb.isOutsideFilledBounds(range.start, range.end) {
+      return
+    }
+    guard device.mirroredSpace === space else { return }
+    // In place: no arrays of the overlapping mappings and of every TLB entry.
+    device.pageTable.forEachMapping(overlapping: range.start, range.end) { mapping in
+      invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(mapping.start, range.start),
+                                              deviceMapping: mapping.description, cpuState: "invalidated by \(range)"))
+    }
+    // Most invalidations find no entry: probe the range's sets first, list in slot order only then.
+    guard device.tlb.hasEntry(overlapping: range.start, range.end) else { return }
+    device.tlb.forEachEntry(overlapping: range.start, range.end) { start, size in
+      invalidationViolations.append(Violation(invariant: 2, device: device.name, address: max(start, range.start),
+                                              deviceMapping: "TLB entry \(start) \(size)", cpuState: "invalidated by \(range)"))
     }
   }
 }
