@@ -23,9 +23,13 @@ extension AddressSpace {
     guard !vma.isHugetlb, vma.flags.isDisjoint(with: [.io, .pfnmap, .mixedmap]) else {
       throw SyscallError(.EINVAL, "migrate_vma: hugetlb and special VMAs cannot migrate")
     }
-    var migration = MigrateVMA(space: self, start: start, end: end, select: select, pgmapOwner: pgmapOwner)
-    invalidating(start, end, .migrate, owner: pgmapOwner) { collect(&migration, vma) }
-    return migration
+    // Built and returned inside the invalidation (the init has no side effects): the value is
+    // moved out, not copied out of a captured variable.
+    return invalidating(start, end, .migrate, owner: pgmapOwner) { () -> MigrateVMA in
+      var migration = MigrateVMA(space: self, start: start, end: end, select: select, pgmapOwner: pgmapOwner)
+      collect(&migration, vma)
+      return migration
+    }
   }
 
   private func collect(_ m: inout MigrateVMA, _ vma: VMA) {
@@ -337,6 +341,9 @@ extension AddressSpace {
       }
     }
     m.sites.removeAll()
+    // Keep the storage for the next setup (the caller's `m` still reads the same values).
+    spareMigrateSource = m.src
+    spareMigrateDestination = m.dst
   }
 
   /// `make_device_exclusive()`: faults the page at `address` in for writing (splitting a PMD

@@ -26,6 +26,13 @@ public final class AddressSpace {
   /// it searches (a run of faults stays in one VMA). Any value is safe: it is used only when that
   /// VMA contains the address, which identifies it since VMAs never overlap.
   @exclusivity(unchecked) var lastFaultVMA = 0
+  /// The `src` and `dst` storage of the last finished ``MigrateVMA``, reused by the next
+  /// ``migrateVMASetup(start:end:select:pgmapOwner:)`` (a CPU fault's `migrate_to_ram` then
+  /// allocates nothing). Unchecked: only `MigrateVMA.init` (one swap) and
+  /// ``migrateVMAFinalize(_:)`` (one assignment) touch them, and no other code runs during either.
+  @exclusivity(unchecked) var spareMigrateSource: [MigratePFN] = []
+  /// See ``spareMigrateSource``.
+  @exclusivity(unchecked) var spareMigrateDestination: [MigratePFN] = []
   /// The top of the area `mmap` hands out addresses from, going down (`mmap_base`).
   public static let mmapBase = VirtualAddress(0x7F00_0000_0000)
   /// The lowest address `mmap` chooses (`mmap_min_addr` as the LSM default raises it, 64 KiB);

@@ -37,9 +37,24 @@ public struct MigrateVMA {
     self.select = select
     self.pgmapOwner = pgmapOwner
     let count = Int((end - start) >> 12)
-    src = Array(repeating: MigratePFN(rawValue: 0), count: count)
-    dst = Array(repeating: MigratePFN(rawValue: 0), count: count)
+    // The storage of the space's last finished migration, zeroed: no allocation per call once
+    // the caller has dropped that migration (if it has not, the first write copies, as always).
+    src = Self.zeroed(reusing: &space.spareMigrateSource, count: count)
+    dst = Self.zeroed(reusing: &space.spareMigrateDestination, count: count)
     sites = MigrateSiteTable(pageCount: count)
+  }
+
+  /// `count` zero entries in the storage of `spare` (which is left empty).
+  private static func zeroed(reusing spare: inout [MigratePFN], count: Int) -> [MigratePFN] {
+    var array: [MigratePFN] = []
+    swap(&array, &spare)
+    if array.count == count {
+      array.withUnsafeMutableBufferPointer { $0.update(repeating: MigratePFN(rawValue: 0)) }
+    } else {
+      array.removeAll(keepingCapacity: true)
+      array.append(contentsOf: repeatElement(MigratePFN(rawValue: 0), count: count))
+    }
+    return array
   }
 
   /// The number of pages in the range.
