@@ -18,7 +18,7 @@ extension DeviceTLB {
   /// Whether a valid entry overlaps `[start, end)`: the sets the range's pages fall in are
   /// probed (all slots only when the range has as many pages of the size as the array has sets),
   /// so that the check after every invalidation costs the range, not the TLB. A range outside
-  /// ``filledBounds`` (every valid entry lies inside it) is answered without a probe.
+  /// the internal `filledBounds` (every valid entry lies inside it) is answered without a probe.
   /// - Parameters:
   ///   - start: the range's first address.
   ///   - end: one past its last address.
@@ -45,7 +45,7 @@ extension DeviceTLB {
     return false
   }
 
-  /// Whether `[start, end)` lies outside ``filledBounds`` (no valid entry overlaps it).
+  /// Whether `[start, end)` lies outside `filledBounds` (no valid entry overlaps it).
   @inline(__always)
   func isOutsideFilledBounds(_ start: VirtualAddress, _ end: VirtualAddress) -> Bool {
     start.rawValue >= filledBounds.high || end.rawValue <= filledBounds.low
