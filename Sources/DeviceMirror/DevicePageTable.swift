@@ -268,6 +268,7 @@ public final class DevicePageTable {
     }
   }
 
+  /// Removes the mappings that overlap slots `[from, to)` of `block` (whole), counting them out.
   private func clearSlots(_ block: SmallBlock, _ from: Int, _ to: Int, blockStart: UInt64, removed: (DeviceMapping) -> Void) {
     var index = from
     while index < to {

@@ -33,12 +33,11 @@ public final class SafetyOracle: MMUNotifier {
 
   /// The devices watched.
   @exclusivity(unchecked) public private(set) var devices: [any MirroringDevice] = []
-  /// `devices[i]` as a ``Device`` when it is one (nil otherwise): the invalidation receiver,
-  /// which runs inside every COW fault, and ``check()`` read it without a dynamic cast per device.
-  @exclusivity(unchecked) private var builtIn: [Device?] = []
-  /// ``builtIn`` unretained, for the invalidation receiver (no retain/release per device per
-  /// invalidation); safe because `devices` keeps every watched device alive and never drops one.
-  @exclusivity(unchecked) private var builtInRefs: ContiguousArray<Unmanaged<Device>?> = []
+  /// `devices[i]` as a ``Device`` when it is one (nil otherwise), unretained: the invalidation
+  /// receiver, which runs inside every COW fault, and ``check()`` read it without a dynamic cast
+  /// or a retain/release per device; safe because `devices` keeps every watched device alive
+  /// and never drops one.
+  @exclusivity(unchecked) private var builtIn: ContiguousArray<Unmanaged<Device>?> = []
   /// Violations of invariant 2 found during invalidations.
   @exclusivity(unchecked) public private(set) var invalidationViolations: [Violation] = []
   /// Per device (by identity), the CPU and device page-table generations of its last clean
@@ -100,8 +99,7 @@ public final class SafetyOracle: MMUNotifier {
   public func watch(_ device: any MirroringDevice) {
     if !devices.contains(where: { $0 === device }) {
       devices.append(device)
-      builtIn.append(device as? Device)
-      builtInRefs.append((device as? Device).map { Unmanaged.passUnretained($0) })
+      builtIn.append((device as? Device).map { Unmanaged.passUnretained($0) })
     }
   }
 
@@ -113,7 +111,7 @@ public final class SafetyOracle: MMUNotifier {
     for index in devices.indices {
       let device = devices[index]
       guard let space = device.mirroredSpace, !space.hasExited else { continue }
-      if let device = builtIn[index] {
+      if let device = builtIn[index]?.takeUnretainedValue() {
         let key = ObjectIdentifier(device)
         let state = (space: ObjectIdentifier(space), cpu: space.pageTable.changeGeneration, device: device.pageTable.generation)
         if let last = clean[key], last == state { continue }
@@ -191,7 +189,7 @@ public final class SafetyOracle: MMUNotifier {
   public func invalidateRangeEnd(_ range: InvalidationRange, in space: AddressSpace) {
     if range.event == .migrate { return }  // an owner may keep its migrating pages
     for index in devices.indices {
-      if let unmanaged = builtInRefs[index] {
+      if let unmanaged = builtIn[index] {
         // Not retained: `devices` holds every watched device for the oracle's lifetime.
         unmanaged._withUnsafeGuaranteedRef { recordInvalidationViolations($0, range, space) }
         continue

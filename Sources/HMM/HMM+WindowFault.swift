@@ -55,11 +55,7 @@ extension HMM {
     while true {
       guard result.calls < retryBudget else { throw .busy }
       range.notifierSequence = range.notifier.readBegin()
-      if first == nil {
-        range.pfns.withUnsafeMutableBufferPointer { pfns in
-          for i in pfns.indices { pfns[i] = HMMPFN(rawValue: pfns[i].rawValue & HMMPFN.inOutFlags) }
-        }
-      }
+      if first == nil { range.keepInOutFlags() }
       result.calls += 1
       do {
         try rangeFault(&range, segment: nil, firstWalk: first)

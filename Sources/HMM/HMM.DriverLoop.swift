@@ -60,9 +60,7 @@ extension HMM {
         if let requests {
           range.pfns = requests
         } else {
-          range.pfns.withUnsafeMutableBufferPointer { pfns in
-            for i in pfns.indices { pfns[i] = HMMPFN(rawValue: pfns[i].rawValue & HMMPFN.inOutFlags) }
-          }
+          range.keepInOutFlags()
         }
         result.calls += 1
         state = .fault

@@ -16,8 +16,6 @@ extension HMMRange {
               pfnFlagsMask: pfnFlagsMask, devicePrivateOwner: devicePrivateOwner, pfns: pfns)
   }
 
-  /// Makes `pfns` `count` empty entries, keeping its storage: the same size as last time (one
-  /// fault window after another) is zeroed in place.
   /// A range over `[start, end)` (page aligned, not empty) whose output buffer is `buffer` as it
   /// is (taken from it; `buffer` is left empty): for a range whose first walk
   /// ``HMM/walkWindow(_:_:_:_:defaultFlags:owner:into:)`` already wrote into `buffer`.
@@ -41,12 +39,22 @@ extension HMMRange {
               pfnFlagsMask: pfnFlagsMask, devicePrivateOwner: devicePrivateOwner, pfns: pfns)
   }
 
+  /// Makes `pfns` `count` empty entries, keeping its storage: the same size as last time (one
+  /// fault window after another) is zeroed in place.
   static func clear(_ pfns: inout [HMMPFN], count: Int) {
     if pfns.count == count {
       pfns.withUnsafeMutableBufferPointer { entries in entries.update(repeating: .none) }
     } else {
       pfns.removeAll(keepingCapacity: true)
       pfns.append(contentsOf: repeatElement(.none, count: count))
+    }
+  }
+
+  /// Keeps only the input/output flags of every entry (what a driver loop does before each new
+  /// `hmm_range_fault()` call that reuses the entries as input).
+  mutating func keepInOutFlags() {
+    pfns.withUnsafeMutableBufferPointer { entries in
+      for i in entries.indices { entries[i] = HMMPFN(rawValue: entries[i].rawValue & HMMPFN.inOutFlags) }
     }
   }
 }
