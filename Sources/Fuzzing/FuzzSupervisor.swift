@@ -4,8 +4,10 @@ import Scenarios
 /// Runs a fuzz run in a child worker process (`hmmkit fuzz --worker`), so that a trap or a hang
 /// in the model is a finding rather than the end of the fuzzer.
 ///
-/// The worker reports each case before running it. When the worker dies from a signal, or
-/// writes nothing for ``hangTimeout`` seconds, the supervisor regenerates that case from the
+/// The worker stores each case's index in a shared ``FuzzCaseSlot`` before running it (or, where
+/// the slot's file cannot be made, reports it on its standard output), and reports progress
+/// between cases. When the worker dies from a signal, or writes nothing for ``hangTimeout``
+/// seconds, the supervisor regenerates that case from the
 /// seed, shrinks it with `hmmkit fuzz --replay` children (a trap: killed by a signal; a hang:
 /// over the time limit), and starts a new worker at the next case.
 public struct FuzzSupervisor {
@@ -48,6 +50,9 @@ public struct FuzzSupervisor {
     var firstCase = 0
     let errorPath = NSTemporaryDirectory() + "hmmkit-fuzz-\(getpid())-worker.err"
     defer { try? FileManager.default.removeItem(atPath: errorPath) }
+    let slot = FuzzCaseSlot(creatingAt: NSTemporaryDirectory() + "hmmkit-fuzz-\(getpid())-case.slot", index: firstCase)
+    defer { slot?.remove() }
+    let slotArguments = slot.map { ["--case-slot", $0.path] } ?? []
     while true {
       let limitArguments: [String]
       switch limit {
@@ -56,7 +61,8 @@ public struct FuzzSupervisor {
       }
       if case .cases(let count) = limit, count - firstCase <= 0 { break }
       if case .seconds(let seconds) = limit, seconds - elapsed() <= 0.05 { break }
-      guard let worker = ChildProcess(executable: executable, arguments: workerArguments + ["--worker", "--first-case", "\(firstCase)"] + limitArguments, standardError: errorPath) else {
+      slot?.index = firstCase
+      guard let worker = ChildProcess(executable: executable, arguments: workerArguments + ["--worker", "--first-case", "\(firstCase)"] + slotArguments + limitArguments, standardError: errorPath) else {
         break
       }
       var base = total
@@ -91,6 +97,7 @@ public struct FuzzSupervisor {
       base.findings += lastWorker.findings
       total = base
       if finished, ending == .exited(0) || ending == .exited(1) { break }
+      if let slot { current = slot.index }
       // The worker died in case `current`, or hung in it.
       total.cases += 1
       total.findings += 1

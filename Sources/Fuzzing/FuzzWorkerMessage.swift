@@ -2,7 +2,8 @@ import Foundation
 
 /// One line a fuzz worker (`hmmkit fuzz --worker`) writes to its supervisor.
 public enum FuzzWorkerMessage: Codable, Sendable {
-  /// Case `index` starts (written before the case runs, so a crash names it).
+  /// Case `index` starts (written before the case runs, so a crash names it), when the worker
+  /// has no ``FuzzCaseSlot``.
   case caseStart(Int)
   /// The counts so far.
   case progress(cases: Int, steps: Int, findings: Int, seconds: Double)

@@ -57,6 +57,7 @@ extension HMMKitCommand {
 
     @Flag(help: .hidden) var worker = false
     @Option(help: .hidden) var firstCase: Int = 0
+    @Option(help: .hidden) var caseSlot: String?
     @Option(help: .hidden) var replay: String?
     @Option(help: .hidden) var printCase: Int?
     @Option(help: "Shrink the finding of an existing scenario file and print the small scenario.") var shrink: String?
@@ -116,7 +117,12 @@ extension HMMKitCommand {
       fuzzer.firstCase = firstCase
       fuzzer.executor = FuzzExecutor(invariantInterval: setup.checkEvery)
       fuzzer.shrink = !noShrink
-      fuzzer.onCaseStart = { index in FuzzOutput.send(.caseStart(index)) }
+      // The case about to run: in the supervisor's shared slot (a store), else a line on the pipe.
+      if let path = caseSlot, let slot = FuzzCaseSlot(openingAt: path) {
+        fuzzer.onCaseStart = { index in slot.index = index }
+      } else {
+        fuzzer.onCaseStart = { index in FuzzOutput.send(.caseStart(index)) }
+      }
       fuzzer.onProgress = { p in FuzzOutput.send(.progress(cases: p.cases, steps: p.steps, findings: p.findings, seconds: p.seconds)) }
       fuzzer.onFinding = { report in FuzzOutput.send(.finding(FuzzWorkerFinding(report))) }
       let clock = ContinuousClock()
