@@ -558,6 +558,26 @@ struct InvariantLedgerUpdate {
     }
   }
 
+  /// ``refer(_:_:_:migration:)`` with `sign` 1 for each frame of `start..<start + n` (inside
+  /// physical memory), in one pass: each chunk's sum and its sub-chunks' marks once.
+  @inline(__always)
+  private mutating func referRun(_ refs: UnsafeMutablePointer<Int32>, _ start: Int, _ n: Int) {
+    for k in start..<(start + n) { refs[k] += 1 }
+    let end = start + n
+    var pfn = start
+    while pfn < end {
+      let chunk = pfn >> FrameTable.chunkShift
+      let chunkEnd = min((chunk + 1) << FrameTable.chunkShift, end)
+      scratch.chunkRefs[chunk] += Int32(chunkEnd - pfn)
+      var mask: UInt8 = 0
+      for sub in (pfn >> FrameTable.subchunkShift)...((chunkEnd - 1) >> FrameTable.subchunkShift) {
+        mask |= 1 << UInt8(truncatingIfNeeded: sub & 7)
+      }
+      markSubchunks(chunk, mask)
+      pfn = chunkEnd
+    }
+  }
+
   /// Counts (`sign` 1) or uncounts (-1) one entry of a node at level `code` (raw value + 1),
   /// as the full check's walk would count it.
   @inline(__always)
@@ -779,6 +799,7 @@ struct InvariantLedgerUpdate {
     let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
     let shift = level.shift
     var base: UInt64?
+    var nodeInside = false
     var vma = -1
     var used = record.used[node]
     // Most of a changed node is as the copy has it: runs of 16 equal entries are skipped with
@@ -805,8 +826,13 @@ struct InvariantLedgerUpdate {
         if old.isNone != new.isNone { used += new.isNone ? -1 : 1 }
         // Entries the full check's gap search would find must lie inside one VMA.
         guard !new.isNone, code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
-        if base == nil { base = Self.base(of: node, table) }
+        if base == nil {
+          base = Self.base(of: node, table)
+          // The node's whole span inside one VMA: so is every entry of it (no search per entry).
+          if let base { nodeInside = Self.insideOneVMA(base, base + (512 << shift), &vma, vmas) }
+        }
         guard let base else { return false }
+        if nodeInside { continue }
         let start = base + UInt64(i) << shift
         let end = start + (1 << shift)
         guard Self.insideOneVMA(start, end, &vma, vmas) else { return false }
@@ -846,8 +872,53 @@ struct InvariantLedgerUpdate {
     let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
     let shift = level.shift
     var base: UInt64?
+    var nodeInside = false
     var vma = -1
     var used = record.used[node]
+    // The copy is empty: the node's entries copied in one go (so a failure below leaves the
+    // copy holding entries not counted: the caller marks the ledger inconsistent).
+    copy.update(from: now, count: 512)
+    if code == 1 {
+      // PTEs: a run of present entries naming consecutive frames, in a node whose span lies in
+      // one VMA, is counted in one pass (the same counts and marks as entry by entry).
+      var i = 0
+      while i < 512 {
+        let new = now[i]
+        if new.isNone {
+          i += 1
+          continue
+        }
+        if base == nil {
+          base = Self.base(of: node, table)
+          if let base { nodeInside = Self.insideOneVMA(base, base + (512 << shift), &vma, vmas) }
+        }
+        if nodeInside && new.isPresent {
+          let first = new.pfn.rawValue
+          var n = 1
+          while i + n < 512 {
+            let next = now[i + n]
+            guard next.isPresent, next.pfn.rawValue == first &+ UInt64(n) else { break }
+            n += 1
+          }
+          if first < UInt64(frameCount) && first + UInt64(n) <= UInt64(frameCount) {
+            referRun(scratch.pteRefs, Int(first), n)
+            used += Int32(n)
+            i += n
+            continue
+          }
+        }
+        account(new, code, 1, record)
+        used += 1
+        guard let base else { return false }
+        if !nodeInside {
+          let start = base + UInt64(i) << shift
+          guard Self.insideOneVMA(start, start + (1 << shift), &vma, vmas) else { return false }
+        }
+        i += 1
+      }
+      record.used[node] = used
+      return true
+    }
     var run = 0
     while run < 512 {
       var present: UInt64 = 0
@@ -859,12 +930,16 @@ struct InvariantLedgerUpdate {
       for i in run..<(run + 16) {
         let new = now[i]
         if new.isNone { continue }
-        copy[i] = new
         account(new, code, 1, record)
         used += 1
         guard code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
-        if base == nil { base = Self.base(of: node, table) }
+        if base == nil {
+          base = Self.base(of: node, table)
+          // The node's whole span inside one VMA: so is every entry of it (no search per entry).
+          if let base { nodeInside = Self.insideOneVMA(base, base + (512 << shift), &vma, vmas) }
+        }
         guard let base else { return false }
+        if nodeInside { continue }
         let start = base + UInt64(i) << shift
         let end = start + (1 << shift)
         guard Self.insideOneVMA(start, end, &vma, vmas) else { return false }
@@ -904,7 +979,10 @@ struct InvariantLedgerUpdate {
         if record.level[node] != code {
           if record.level[node] != 0 { untrack(record, node) }
           record.level[node] = code
-          guard count(record, node, code, entries, table, vmas) else { return false }
+          guard count(record, node, code, entries, table, vmas) else {
+            scratch.ledgerConsistent = false
+            return false
+          }
         } else if seen == UInt64.max || table.nodeGeneration[node] > seen {
           guard diff(record, node, code, entries, table, vmas) else { return false }
         }
