@@ -72,7 +72,6 @@ public final class SafetyOracle: MMUNotifier {
     guard told else { return false }
     trackers[key] = tracker
     regions.sort { $0.start < $1.start }
-    var violations: [Violation] = []
     var cursor = PageTable.LookupCursor()
     var index = 0
     while index < regions.count {
@@ -84,12 +83,61 @@ public final class SafetyOracle: MMUNotifier {
         end = max(end, regions[index].end)
         index += 1
       }
-      device.pageTable.forEachMapping(overlapping: VirtualAddress(start), VirtualAddress(end)) {
-        checkCPUCovers($0, device: device, space: space, cursor: &cursor, into: &violations)
+      // Mappings that continue one another (the next page, the next frame, the same
+      // permission) checked as one run: one CPU lookup per PTE table for the run, not one per
+      // mapping (only whether all hold matters here).
+      var run: (start: UInt64, end: UInt64, pfn: UInt64, writable: Bool)?
+      var holds = true
+      device.pageTable.forEachMapping(overlapping: VirtualAddress(start), VirtualAddress(end)) { mapping in
+        guard holds else { return }
+        if let last = run, mapping.start.rawValue == last.end, mapping.isWritable == last.writable,
+          mapping.pfn.rawValue == last.pfn &+ ((last.end - last.start) >> 12)
+        {
+          run = (last.start, mapping.end.rawValue, last.pfn, last.writable)
+          return
+        }
+        if let last = run { holds = cpuCovers(last, space: space, cursor: &cursor) }
+        run = (mapping.start.rawValue, mapping.end.rawValue, mapping.pfn.rawValue, mapping.isWritable)
       }
-      if !violations.isEmpty { return false }
+      if holds, let last = run { holds = cpuCovers(last, space: space, cursor: &cursor) }
+      if !holds { return false }
     }
     return true
+  }
+
+  /// Whether invariant 1 holds for a run of device mappings: `[run.start, run.end)` mapping
+  /// frames from `run.pfn` on, `run.writable` for all; page by page what
+  /// ``checkCPUCovers(_:device:space:cursor:into:)`` checks for each mapping of the run (a huge
+  /// CPU leaf checked at the run's first page in it: both map linearly, so the rest follows, as
+  /// it does for each mapping there).
+  private func cpuCovers(_ run: (start: UInt64, end: UInt64, pfn: UInt64, writable: Bool), space: AddressSpace,
+                         cursor: inout PageTable.LookupCursor) -> Bool {
+    var holds = true
+    let writable = run.writable
+    space.pageTable.forEachLookup(VirtualAddress(run.start), VirtualAddress(run.end), cursor: &cursor) { entries, level, first in
+      var address = first.rawValue
+      let span = level.entrySpan
+      for entry in entries {
+        let offset = (address & (span - 1)) >> 12
+        let expected = run.pfn &+ ((address - run.start) >> 12)
+        if entry.isHardwarePresent && !entry.isSwap {
+          if (entry.pfn + offset).rawValue != expected || (writable && !entry.isWritable) {
+            holds = false
+            return false
+          }
+        } else if let type = entry.swapType, type == .devicePrivate || type == .deviceExclusive,
+          (entry.pfn + offset).rawValue == expected, !writable || entry.isWritable
+        {
+          // Device memory and device-exclusive pages, as checkCPUCovers takes them.
+        } else {
+          holds = false
+          return false
+        }
+        address += 1 << 12
+      }
+      return true
+    }
+    return holds
   }
 
   /// An oracle with no devices.

@@ -28,6 +28,9 @@ struct FrameTable {
   /// since, ``Self/baseline`` unchanged (the state ``PhysicalMemory`` starts from, or zeros),
   /// ``Self/unusedDevice`` unchanged and device frames nobody was handed yet (all zero).
   private(set) var pristine: UnsafeMutablePointer<UInt8>
+  /// [inv] One byte per sub-chunk of ``subchunkSize`` descriptors: 1 when a descriptor of it may
+  /// have been written since ``clearWritten()`` (FrameTable+SubchunkMarks.swift).
+  private(set) var subWritten: UnsafeMutablePointer<UInt8>
   /// `[0]`: 1 once ``clearWritten()`` ran; `[1]`: chunks ever in use since the baseline.
   private let meta: UnsafeMutablePointer<Int>
 
@@ -51,6 +54,7 @@ struct FrameTable {
     self.base = Self.map(capacity)
     self.unwritten = Self.chunkMap(capacity)
     self.pristine = Self.chunkMap(capacity)
+    self.subWritten = Self.subchunkMap(capacity)
     self.meta = .allocate(capacity: 2)
     meta.initialize(repeating: 0, count: 2)
     let chunks = chunkCount
@@ -74,6 +78,7 @@ struct FrameTable {
     let chunks = chunkCount
     for chunk in 0..<chunks where unwritten[chunk] == 0 { pristine[chunk] = 0 }
     unwritten.update(repeating: 1, count: chunks)
+    subWritten.update(repeating: 0, count: chunks << Self.subchunksPerChunkShift)
     meta[0] = 1
   }
 
@@ -106,12 +111,17 @@ struct FrameTable {
     for chunk in written {
       pristine[chunk] = 0
       unwritten[chunk] = 1
+      clearSubchunkMarks(chunk: chunk)
     }
   }
 
   /// Whether a descriptor of chunk `chunk` was written since ``clearWritten()`` (always true
   /// before the first).
   func wasWritten(chunk: Int) -> Bool { unwritten[chunk] == 0 || meta[0] == 0 }
+
+  /// [inv] Whether ``clearWritten()`` ran since the table was made or set to its baseline
+  /// (before, every chunk counts as written).
+  var hasClearedWritten: Bool { meta[0] != 0 }
 
   /// Whether no descriptor of chunk `chunk` was written (or handed out for writing) since
   /// ``appendUnused(count:)`` added it: every descriptor equals the first, a free device frame
@@ -138,6 +148,7 @@ struct FrameTable {
     nonmutating unsafeMutableAddress {
       precondition(index >= 0 && index < count, "frame index out of range")
       unwritten[index >> Self.chunkShift] = 0
+      subWritten[index >> Self.subchunkShift] = 1
       return base + index
     }
   }
@@ -153,6 +164,7 @@ struct FrameTable {
       unwritten[chunk] = 0
       chunk += 1
     }
+    markSubchunks(start, count: n)
     return base + start
   }
 
@@ -164,6 +176,7 @@ struct FrameTable {
     let chunks = ((count + n) >> Self.chunkShift) + 1 - first
     (unwritten + first).update(repeating: 0, count: chunks)
     (pristine + first).update(repeating: 0, count: chunks)
+    (subWritten + (first << Self.subchunksPerChunkShift)).update(repeating: 1, count: chunks << Self.subchunksPerChunkShift)
     if !descriptor.isZero {
       (base + count).initialize(repeating: descriptor, count: n)
     }
@@ -205,17 +218,21 @@ struct FrameTable {
     let chunks = chunkCount
     newUnwritten.update(from: unwritten, count: chunks)
     newPristine.update(from: pristine, count: chunks)
+    let newSubWritten = Self.subchunkMap(newCapacity)
+    newSubWritten.update(from: subWritten, count: chunks << Self.subchunksPerChunkShift)
     unmap()
     base = newBase
     capacity = newCapacity
     unwritten = newUnwritten
     pristine = newPristine
+    subWritten = newSubWritten
   }
 
   private func unmap() {
     munmap(UnsafeMutableRawPointer(base), capacity * MemoryLayout<FrameDescriptor>.stride)
     munmap(UnsafeMutableRawPointer(unwritten), (capacity >> Self.chunkShift) + 1)
     munmap(UnsafeMutableRawPointer(pristine), (capacity >> Self.chunkShift) + 1)
+    munmap(UnsafeMutableRawPointer(subWritten), Self.subchunkMapBytes(capacity))
   }
 
   /// Ends the table at `newCount` descriptors (those after stay as they are: the caller

@@ -85,6 +85,25 @@ final class InvariantScratch {
   /// every address space, and may the next skip chunks.
   @exclusivity(unchecked) var chunksValid = false
 
+  /// Sub-chunks (``FrameTable/subchunkSize`` frames) inside chunks, for partial rescans
+  /// (MemorySystem+IncrementalInvariants.swift):
+  /// - `subDirty`: per chunk, one bit per sub-chunk this check must look at again (a frame's
+  ///   count changed there, or a descriptor was written); 0xFF when the whole chunk must be
+  ///   scanned (0 between checks);
+  /// - `bounds`: per chunk whose last scan covered it as a group of its own (`group` is the
+  ///   chunk, `span` 1), one bit per sub-chunk whose first frame that scan reached as the start
+  ///   of a block (bit 0 always); 0 when not known (the chunk is then scanned whole);
+  /// - `subFree`: per sub-chunk of a chunk whose `bounds` are known, the frames of the free
+  ///   buddy blocks starting in it (their sum is the chunk's `free`); not read otherwise.
+  let subDirty: UnsafeMutablePointer<UInt8>
+  let bounds: UnsafeMutablePointer<UInt8>
+  let subFree: UnsafeMutablePointer<Int32>
+  /// Migration entries the ledger counts (partial rescans only while there are none: their
+  /// references are counted at folio heads for whole chunks).
+  @exclusivity(unchecked) var migrationTotal = 0
+  /// Chunks rescanned in part so far (for tests).
+  @exclusivity(unchecked) var partialRescans = 0
+
   /// Scratch for `frameCount` frames, with room for the device memory of
   /// ``FrameTable/deviceReserve`` more: adding device memory grows the scratch
   /// (``grow(to:)``), which keeps what the last check found.
@@ -113,6 +132,12 @@ final class InvariantScratch {
     chunkTables = buffers.chunkCounters[1]
     chunkCapacityCount = chunkCapacity
     unsettled = Array(0..<chunks)
+    subDirty = .allocate(capacity: max(chunkCapacity, 1))
+    subDirty.initialize(repeating: 0, count: chunks)
+    bounds = .allocate(capacity: max(chunkCapacity, 1))
+    bounds.initialize(repeating: 0, count: chunks)
+    // Not read before a scan wrote it (see `subFree`).
+    subFree = .allocate(capacity: max(chunkCapacity << FrameTable.subchunksPerChunkShift, 1))
   }
 
   /// Covers `frameCount` frames (more than now, at most `capacity`): the new chunks were never
@@ -122,8 +147,15 @@ final class InvariantScratch {
     self.frameCount = frameCount
     let chunks = (frameCount + FrameTable.chunkSize - 1) >> FrameTable.chunkShift
     // The old last chunk may have been partial: scan it again.
-    if chunkCount > 0 && chunks > chunkCount { group[chunkCount - 1] = -1 }
+    if chunkCount > 0 && chunks > chunkCount {
+      group[chunkCount - 1] = -1
+      bounds[chunkCount - 1] = 0
+    }
     let added = chunks - chunkCount
+    if added > 0 {
+      (subDirty + chunkCount).initialize(repeating: 0, count: added)
+      (bounds + chunkCount).initialize(repeating: 0, count: added)
+    }
     free += repeatElement(0, count: added)
     group += repeatElement(-1, count: added)
     span += repeatElement(1, count: added)
@@ -155,6 +187,8 @@ final class InvariantScratch {
         group[c] = -1
         free[c] = 0
       }
+      bounds.update(repeating: 0, count: chunkCount)
+      migrationTotal = 0
       unsettled = Array(0..<chunkCount)
       freeTotal = 0
       ledgerValid = true
@@ -209,6 +243,7 @@ final class InvariantScratch {
     for record in fileRecords { record.uncountAll(self) }
     fileRecords = []
     ledgerTouched = false
+    migrationTotal = 0
   }
 
   deinit {
@@ -231,6 +266,9 @@ final class InvariantScratch {
     for record in records { record.release() }
     // Only chunks below chunkCount are ever marked (InvariantLedgerUpdate.mark, MappingCounter).
     touched.update(repeating: 0, count: chunkCount)
+    subDirty.deallocate()
+    bounds.deallocate()
+    subFree.deallocate()
     InvariantScratchPool.shared.give(InvariantScratchPool.Buffers(
       capacity: capacity, touched: touched, counters: [counts, entireCounts, otherRefs, pteRefs, leafRefs, migrationRefs, tableNodeAt, tableClaims, cacheRefs],
       chunkCounters: [chunkRefs, chunkTables]))

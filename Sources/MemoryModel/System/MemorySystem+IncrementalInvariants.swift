@@ -36,7 +36,10 @@ extension MemorySystem {
     // Counters and marks of this check are emptied either way.
     for head in scratch.countedHeads { scratch.otherRefs[head] = 0 }
     scratch.countedHeads.removeAll(keepingCapacity: true)
-    for chunk in scratch.dirtyList { scratch.touched[chunk] = 0 }
+    for chunk in scratch.dirtyList {
+      scratch.touched[chunk] = 0
+      scratch.subDirty[chunk] = 0
+    }
     scratch.dirtyList.removeAll(keepingCapacity: true)
     guard ok else {
       scratch.writtenChunks.removeAll(keepingCapacity: true)
@@ -88,14 +91,18 @@ extension MemorySystem {
       }
       scratch.records = ordered
     }
-    func mark(_ pfn: UInt32) { ledger.mark(Int(pfn) >> FrameTable.chunkShift) }
+    func mark(_ pfn: UInt32) { ledger.markFrame(Int(pfn)) }
     // Whole-folio map counts changed alone (no descriptor written).
     let entire = memory.entireMapCounts
     if entire != scratch.lastEntireMapCounts {
       for (head, count) in entire where scratch.lastEntireMapCounts[head] != count { mark(head) }
       for (head, count) in scratch.lastEntireMapCounts where entire[head] != count { mark(head) }
     }
-    for head in gupHolds.keys { mark(head) }
+    for head in gupHolds.keys {
+      // The pin count is kept in the frame after the head.
+      mark(head)
+      mark(head &+ 1)
+    }
     let frames = memory.frames
     frames.forEachWrittenChunk { scratch.writtenChunks.append($0) }
     // The page caches, by the difference of the slots of each index whose generation moved.
@@ -135,7 +142,10 @@ extension MemorySystem {
     // A chunk still holding its baseline that a group learned for it covers is listed only
     // because this table was not checked since it was set to its baseline (every chunk counts as
     // written then): nothing wrote there.
-    for chunk in scratch.writtenChunks where scratch.group[chunk] < 0 || !frames.holdsBaseline(chunk: chunk) { ledger.mark(chunk) }
+    // By sub-chunk (FrameTable+SubchunkMarks.swift).
+    for chunk in scratch.writtenChunks where scratch.group[chunk] < 0 || !frames.holdsBaseline(chunk: chunk) {
+      ledger.markSubchunks(chunk, frames.writtenSubchunks(chunk: chunk))
+    }
     for chunk in scratch.unsettled { ledger.mark(chunk) }
     var next = 0
     while next < scratch.dirtyList.count {
@@ -145,7 +155,7 @@ extension MemorySystem {
       guard start >= 0 && start < chunkCount else { continue }
       let end = min(start + max(1, Int(scratch.span[start])), chunkCount)
       if end - start > 1 || start != chunk {
-        for c in start..<end where dirty[c] == 0 { ledger.mark(c) }
+        for c in start..<end where dirty[c] == 0 || scratch.subDirty[c] != 0xFF { ledger.mark(c) }
       }
     }
     guard !ledger.failed else { return false }
@@ -219,14 +229,24 @@ extension MemorySystem {
     let pteRefs = scratch.pteRefs
     let leafRefs = scratch.leafRefs
     let migrationRefs = scratch.migrationRefs
+    // Without migration entries (whose references this counts by head for the scan), only the
+    // dirty sub-chunks: whether a frame an entry names may be mapped depends on its descriptor
+    // and its counts alone, and a change to either marks its sub-chunk; the other frames were
+    // found mappable by an earlier check and are as then.
+    let bySubchunk = scratch.migrationTotal == 0
     for chunk in scratch.dirtyList {
       let first = chunk << FrameTable.chunkShift
       let end = min(first + FrameTable.chunkSize, frameCount)
       if scratch.chunkRefs[chunk] != 0 {
+        let mask = bySubchunk ? scratch.subDirty[chunk] : 0xFF
         // Runs of 16 frames no entry names are skipped with one test of their counts (the
         // compiler vectorises it); the frames of the other runs are checked in order as before.
         var run = first
         while run < end {
+          if mask != 0xFF && mask & (1 << UInt8(truncatingIfNeeded: (run - first) >> FrameTable.subchunkShift)) == 0 {
+            run = (run + FrameTable.subchunkSize) & ~(FrameTable.subchunkSize - 1)
+            continue
+          }
           let runEnd = min(run + 16, end)
           var named: Int32 = 0
           for pfn in run..<runEnd { named |= pteRefs[pfn] | leafRefs[pfn] | migrationRefs[pfn] }
@@ -270,12 +290,20 @@ extension MemorySystem {
 
   /// Scans the dirty chunks' descriptors against the ledger as the full check's scan does
   /// (``scanFrames(_:_:skip:baseline:into:)``), keeping the groups and their free frames, and checks the
-  /// free lists' total; false at the first difference.
+  /// free lists' total; false at the first difference. A chunk that is a group of its own, whose
+  /// last scan found where its sub-chunks' blocks start (InvariantScratch's `bounds`), and that
+  /// is dirty in some sub-chunks only, is rescanned from the last block start at or before each
+  /// dirty sub-chunk to the next clean sub-chunk a block started at then (`rescanSubchunks`):
+  /// the clean sub-chunks' descriptors and counts are as that scan found them, and so is the
+  /// path of blocks through them.
   private func scanDirtyChunks(_ scratch: InvariantScratch) -> Bool {
     let frames = memory.frames
     let count = frames.count
     let dirty = scratch.touched
     let chunkCount = scratch.chunkCount
+    let subDirty = scratch.subDirty
+    let bounds = scratch.bounds
+    let subFree = scratch.subFree
     scratch.unsettled.removeAll(keepingCapacity: true)
     func setFree(_ chunk: Int, _ value: Int) {
       scratch.freeTotal += value - Int(scratch.free[chunk])
@@ -289,6 +317,112 @@ extension MemorySystem {
     // slots only when a page cache is recorded (otherwise both are zero everywhere).
     let noOtherRefs = scratch.countedHeads.isEmpty
     let noCache = scratch.fileRecords.isEmpty
+    // Partial rescans only without migration entries (checkReferencedFrames counts those of
+    // whole chunks).
+    let partialRescans = scratch.migrationTotal == 0
+    let subchunkShift = FrameTable.subchunkShift
+
+    /// Checks the block at `pfn` (a free buddy block, a folio or a lone frame) and moves `pfn`
+    /// past it; `freed` gets a free block's frames. False at a difference.
+    @inline(__always)
+    func checkBlock(_ pfn: inout Int, _ freed: inout Int, _ refsHere: Bool) -> Bool {
+      var descriptor = frames[pfn]
+      if descriptor.kind == .free && pfn >= ramFrameCount { descriptor.kind = memory.unusedDeviceFrameKind(pfn) }
+      let order = Int(descriptor.order)
+      if descriptor.flags.contains(.buddy) {
+        freed = 1 << order
+        pfn += 1 << order
+        return true
+      }
+      let kind = descriptor.kind
+      // The zero pages' PTEs are not counted (MappingCounter), though the ledger has them.
+      let mapped = kind == .zero || !refsHere ? 0 : scratch.pteRefs[pfn]
+      if descriptor.mapCount != mapped && kind != .free { return false }
+      if descriptor.flags.contains(.head) {
+        let head = PFN(UInt64(pfn))
+        let entire = noWholeFolioMaps || order == 0 ? 0 : Int32(memory.entireMapCount(ofFolio: head))
+        if entire != (refsHere ? scratch.leafRefs[pfn] : 0) && kind != .zero { return false }
+        if kind.isCounted {
+          guard pfn + (1 << order) <= count else { return false }
+          var pteMaps: Int32 = 0
+          for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
+          // Page-cache references count at a frame that is its folio's head (as the full check counts them).
+          let cached = noCache || descriptor.head != UInt32(truncatingIfNeeded: pfn) ? 0 : scratch.cacheRefs[pfn]
+          let other = noOtherRefs ? 0 : scratch.otherRefs[pfn]
+          let expected = pteMaps + entire + other + cached + (noGUP ? 0 : gupReferences(ofFolio: head))
+          if order > 0 && frames[pfn + 1].refCount != (noGUP ? 0 : gupPins(ofFolio: head)) { return false }
+          let isFreeHugetlb = kind == .hugetlb && expected == 0
+          if descriptor.refCount != expected && !isFreeHugetlb { return false }
+          if descriptor.refCount < 0 { return false }
+          if (kind == .anonymous || kind.isDevice) && descriptor.refCount == 0 { return false }
+        }
+        pfn += 1 << order
+        return true
+      }
+      if kind == .free { return false }
+      pfn += 1
+      return true
+    }
+
+    /// The partial rescan of `chunk` (see above): 1 done, 0 when a block now reaches past the
+    /// chunk's end (the caller scans it whole), -1 at a difference.
+    func rescanSubchunks(_ chunk: Int) -> Int {
+      let first = chunk << FrameTable.chunkShift
+      let mask = subDirty[chunk]
+      let old = bounds[chunk]
+      let refsHere = scratch.chunkRefs[chunk] != 0
+      let subBase = chunk << FrameTable.subchunksPerChunkShift
+      var found = old
+      var k = 0
+      var pfn = first
+      while k < 8 {
+        guard mask & (1 << UInt8(k)) != 0 else {
+          k += 1
+          continue
+        }
+        // From the last sub-chunk at or before k that a block started at (a block from there
+        // may reach into k).
+        var j = k
+        while j > 0 && old & (1 << UInt8(j)) == 0 { j -= 1 }
+        pfn = first + j << subchunkShift
+        var last = k
+        while true {
+          if pfn & (FrameTable.subchunkSize - 1) == 0 {
+            let s = (pfn - first) >> subchunkShift
+            if s >= 8 { break }
+            let bit: UInt8 = 1 << UInt8(s)
+            if s > last {
+              // A clean sub-chunk a block started at last time: from here on, as then.
+              if mask & bit == 0 && old & bit != 0 { break }
+              last = s
+            }
+            found |= bit
+            subFree[subBase + s] = 0
+          }
+          let before = pfn
+          var freed = 0
+          guard checkBlock(&pfn, &freed, refsHere) else { return -1 }
+          if pfn > first + FrameTable.chunkSize { return 0 }
+          let sub = (before - first) >> subchunkShift
+          subFree[subBase + sub] += Int32(freed)
+          // Sub-chunks whose first frame the block covers: no block starts there.
+          var covered = sub + 1
+          while covered << subchunkShift < pfn - first {
+            found &= ~(1 << UInt8(covered))
+            subFree[subBase + covered] = 0
+            covered += 1
+          }
+        }
+        k = (pfn - first) >> subchunkShift
+      }
+      bounds[chunk] = found
+      scratch.partialRescans += 1
+      var total = 0
+      for s in 0..<8 { total += Int(subFree[subBase + s]) }
+      setFree(chunk, total)
+      return 1
+    }
+
     var pfn = 0
     for dirtyChunk in scratch.dirtyList {
       let dirtyStart = dirtyChunk << FrameTable.chunkShift
@@ -303,8 +437,19 @@ extension MemorySystem {
           setFree(chunk, 0)
           scratch.group[chunk] = Int32(chunk)
           scratch.span[chunk] = 1
+          bounds[chunk] = 0
           pfn = chunkStart + FrameTable.chunkSize
           continue
+        }
+        if pfn == chunkStart && partialRescans && dirty[chunk] != 0 && subDirty[chunk] != 0xFF && bounds[chunk] != 0
+          && scratch.group[chunk] == Int32(chunk) && scratch.span[chunk] == 1 && chunkStart + FrameTable.chunkSize <= count
+        {
+          let done = rescanSubchunks(chunk)
+          if done < 0 { return false }
+          if done > 0 {
+            pfn = chunkStart + FrameTable.chunkSize
+            continue
+          }
         }
         let chunkEnd = min(chunkStart + FrameTable.chunkSize, count)
         var chunkFree = 0
@@ -312,51 +457,30 @@ extension MemorySystem {
         // No entry names a frame of the chunk (its sum of the ledger's counts is zero, and no
         // count is negative): its PTE and leaf counts are not read (cold host pages, mostly).
         let refsHere = scratch.chunkRefs[chunk] != 0
+        // Where blocks start by sub-chunk, and their free frames, for later partial rescans.
+        let subBase = chunk << FrameTable.subchunksPerChunkShift
+        var found: UInt8 = 0
+        if enteredAtStart { (subFree + subBase).update(repeating: 0, count: 8) }
         while pfn < chunkEnd {
-          var descriptor = frames[pfn]
-          if descriptor.kind == .free && pfn >= ramFrameCount { descriptor.kind = memory.unusedDeviceFrameKind(pfn) }
-          let order = Int(descriptor.order)
-          if descriptor.flags.contains(.buddy) {
-            chunkFree += 1 << order
-            pfn += 1 << order
-            continue
+          if pfn & (FrameTable.subchunkSize - 1) == 0 { found |= 1 << UInt8(truncatingIfNeeded: (pfn - chunkStart) >> subchunkShift) }
+          let before = pfn
+          var freed = 0
+          guard checkBlock(&pfn, &freed, refsHere) else { return false }
+          if freed != 0 {
+            chunkFree += freed
+            if enteredAtStart { subFree[before >> subchunkShift] += Int32(freed) }
           }
-          let kind = descriptor.kind
-          // The zero pages' PTEs are not counted (MappingCounter), though the ledger has them.
-          let mapped = kind == .zero || !refsHere ? 0 : scratch.pteRefs[pfn]
-          if descriptor.mapCount != mapped && kind != .free { return false }
-          if descriptor.flags.contains(.head) {
-            let head = PFN(UInt64(pfn))
-            let entire = noWholeFolioMaps || order == 0 ? 0 : Int32(memory.entireMapCount(ofFolio: head))
-            if entire != (refsHere ? scratch.leafRefs[pfn] : 0) && kind != .zero { return false }
-            if kind.isCounted {
-              guard pfn + (1 << order) <= count else { return false }
-              var pteMaps: Int32 = 0
-              for i in 0..<(1 << order) { pteMaps += frames[pfn + i].mapCount }
-              // Page-cache references count at a frame that is its folio's head (as the full check counts them).
-              let cached = noCache || descriptor.head != UInt32(truncatingIfNeeded: pfn) ? 0 : scratch.cacheRefs[pfn]
-              let other = noOtherRefs ? 0 : scratch.otherRefs[pfn]
-              let expected = pteMaps + entire + other + cached + (noGUP ? 0 : gupReferences(ofFolio: head))
-              if order > 0 && frames[pfn + 1].refCount != (noGUP ? 0 : gupPins(ofFolio: head)) { return false }
-              let isFreeHugetlb = kind == .hugetlb && expected == 0
-              if descriptor.refCount != expected && !isFreeHugetlb { return false }
-              if descriptor.refCount < 0 { return false }
-              if (kind == .anonymous || kind.isDevice) && descriptor.refCount == 0 { return false }
-            }
-            pfn += 1 << order
-            continue
-          }
-          if kind == .free { return false }
-          pfn += 1
         }
         let whole = enteredAtStart && (pfn & (FrameTable.chunkSize - 1) == 0 || pfn >= count)
         let groupEnd = min((pfn + FrameTable.chunkSize - 1) >> FrameTable.chunkShift, chunkCount)
         setFree(chunk, chunkFree)
         scratch.group[chunk] = whole ? Int32(chunk) : -1
         scratch.span[chunk] = Int32(groupEnd - chunk)
+        bounds[chunk] = whole && groupEnd - chunk == 1 && chunkEnd == chunkStart + FrameTable.chunkSize ? found : 0
         if !whole { scratch.unsettled.append(chunk) }
         for covered in (chunk + 1)..<max(chunk + 1, groupEnd) {
           scratch.group[covered] = whole ? Int32(chunk) : -1
+          bounds[covered] = 0
           setFree(covered, 0)
           if !whole { scratch.unsettled.append(covered) }
         }
@@ -385,12 +509,30 @@ struct InvariantLedgerUpdate {
     dirty = scratch.touched
   }
 
-  /// Makes chunk `chunk` dirty (scanned by this check).
+  /// Makes chunk `chunk` dirty (scanned by this check), all of it.
   @inline(__always)
   func mark(_ chunk: Int) {
-    guard chunk < chunkCount, dirty[chunk] == 0 else { return }
+    guard chunk < chunkCount else { return }
+    scratch.subDirty[chunk] = 0xFF
+    guard dirty[chunk] == 0 else { return }
     dirty[chunk] = 1
     scratch.dirtyList.append(chunk)
+  }
+
+  /// Makes the sub-chunks `mask` of chunk `chunk` dirty (InvariantScratch's `subDirty`).
+  @inline(__always)
+  func markSubchunks(_ chunk: Int, _ mask: UInt8) {
+    guard chunk < chunkCount, mask != 0 else { return }
+    scratch.subDirty[chunk] |= mask
+    guard dirty[chunk] == 0 else { return }
+    dirty[chunk] = 1
+    scratch.dirtyList.append(chunk)
+  }
+
+  /// Makes the sub-chunk of frame `pfn` dirty.
+  @inline(__always)
+  func markFrame(_ pfn: Int) {
+    markSubchunks(pfn >> FrameTable.chunkShift, 1 << UInt8(truncatingIfNeeded: (pfn >> FrameTable.subchunkShift) & 7))
   }
 
   /// Adds `sign` (1 or -1) to the count of `refs` for frame `pfn`.
@@ -407,11 +549,32 @@ struct InvariantLedgerUpdate {
     }
     refs[index] += sign
     scratch.chunkRefs[index >> FrameTable.chunkShift] += sign
-    mark(index >> FrameTable.chunkShift)
+    markFrame(index)
     if migration {
+      scratch.migrationTotal += Int(sign)
       // The folio the reference is counted at, as the frames say now.
       let head = Int(memory.frames[index].head)
-      if head < frameCount { mark(head >> FrameTable.chunkShift) }
+      if head < frameCount { markFrame(head) }
+    }
+  }
+
+  /// ``refer(_:_:_:migration:)`` with `sign` 1 for each frame of `start..<start + n` (inside
+  /// physical memory), in one pass: each chunk's sum and its sub-chunks' marks once.
+  @inline(__always)
+  private mutating func referRun(_ refs: UnsafeMutablePointer<Int32>, _ start: Int, _ n: Int) {
+    for k in start..<(start + n) { refs[k] += 1 }
+    let end = start + n
+    var pfn = start
+    while pfn < end {
+      let chunk = pfn >> FrameTable.chunkShift
+      let chunkEnd = min((chunk + 1) << FrameTable.chunkShift, end)
+      scratch.chunkRefs[chunk] += Int32(chunkEnd - pfn)
+      var mask: UInt8 = 0
+      for sub in (pfn >> FrameTable.subchunkShift)...((chunkEnd - 1) >> FrameTable.subchunkShift) {
+        mask |= 1 << UInt8(truncatingIfNeeded: sub & 7)
+      }
+      markSubchunks(chunk, mask)
+      pfn = chunkEnd
     }
   }
 
@@ -536,7 +699,7 @@ struct InvariantLedgerUpdate {
       return
     }
     scratch.cacheRefs[Int(raw)] += sign
-    mark(Int(raw) >> FrameTable.chunkShift)
+    markFrame(Int(raw))
   }
 
   /// Forgets a page cache that is gone.
@@ -636,6 +799,7 @@ struct InvariantLedgerUpdate {
     let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
     let shift = level.shift
     var base: UInt64?
+    var nodeInside = false
     var vma = -1
     var used = record.used[node]
     // Most of a changed node is as the copy has it: runs of 16 equal entries are skipped with
@@ -662,8 +826,13 @@ struct InvariantLedgerUpdate {
         if old.isNone != new.isNone { used += new.isNone ? -1 : 1 }
         // Entries the full check's gap search would find must lie inside one VMA.
         guard !new.isNone, code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
-        if base == nil { base = Self.base(of: node, table) }
+        if base == nil {
+          base = Self.base(of: node, table)
+          // The node's whole span inside one VMA: so is every entry of it (no search per entry).
+          if let base { nodeInside = Self.insideOneVMA(base, base + (512 << shift), &vma, vmas) }
+        }
         guard let base else { return false }
+        if nodeInside { continue }
         let start = base + UInt64(i) << shift
         let end = start + (1 << shift)
         guard Self.insideOneVMA(start, end, &vma, vmas) else { return false }
@@ -703,8 +872,53 @@ struct InvariantLedgerUpdate {
     let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
     let shift = level.shift
     var base: UInt64?
+    var nodeInside = false
     var vma = -1
     var used = record.used[node]
+    // The copy is empty: the node's entries copied in one go (so a failure below leaves the
+    // copy holding entries not counted: the caller marks the ledger inconsistent).
+    copy.update(from: now, count: 512)
+    if code == 1 {
+      // PTEs: a run of present entries naming consecutive frames, in a node whose span lies in
+      // one VMA, is counted in one pass (the same counts and marks as entry by entry).
+      var i = 0
+      while i < 512 {
+        let new = now[i]
+        if new.isNone {
+          i += 1
+          continue
+        }
+        if base == nil {
+          base = Self.base(of: node, table)
+          if let base { nodeInside = Self.insideOneVMA(base, base + (512 << shift), &vma, vmas) }
+        }
+        if nodeInside && new.isPresent {
+          let first = new.pfn.rawValue
+          var n = 1
+          while i + n < 512 {
+            let next = now[i + n]
+            guard next.isPresent, next.pfn.rawValue == first &+ UInt64(n) else { break }
+            n += 1
+          }
+          if first < UInt64(frameCount) && first + UInt64(n) <= UInt64(frameCount) {
+            referRun(scratch.pteRefs, Int(first), n)
+            used += Int32(n)
+            i += n
+            continue
+          }
+        }
+        account(new, code, 1, record)
+        used += 1
+        guard let base else { return false }
+        if !nodeInside {
+          let start = base + UInt64(i) << shift
+          guard Self.insideOneVMA(start, start + (1 << shift), &vma, vmas) else { return false }
+        }
+        i += 1
+      }
+      record.used[node] = used
+      return true
+    }
     var run = 0
     while run < 512 {
       var present: UInt64 = 0
@@ -716,12 +930,16 @@ struct InvariantLedgerUpdate {
       for i in run..<(run + 16) {
         let new = now[i]
         if new.isNone { continue }
-        copy[i] = new
         account(new, code, 1, record)
         used += 1
         guard code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
-        if base == nil { base = Self.base(of: node, table) }
+        if base == nil {
+          base = Self.base(of: node, table)
+          // The node's whole span inside one VMA: so is every entry of it (no search per entry).
+          if let base { nodeInside = Self.insideOneVMA(base, base + (512 << shift), &vma, vmas) }
+        }
         guard let base else { return false }
+        if nodeInside { continue }
         let start = base + UInt64(i) << shift
         let end = start + (1 << shift)
         guard Self.insideOneVMA(start, end, &vma, vmas) else { return false }
@@ -761,7 +979,10 @@ struct InvariantLedgerUpdate {
         if record.level[node] != code {
           if record.level[node] != 0 { untrack(record, node) }
           record.level[node] = code
-          guard count(record, node, code, entries, table, vmas) else { return false }
+          guard count(record, node, code, entries, table, vmas) else {
+            scratch.ledgerConsistent = false
+            return false
+          }
         } else if seen == UInt64.max || table.nodeGeneration[node] > seen {
           guard diff(record, node, code, entries, table, vmas) else { return false }
         }

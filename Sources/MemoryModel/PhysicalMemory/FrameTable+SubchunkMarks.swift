@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// [inv] Written marks finer than a chunk: which sub-chunks of ``FrameTable/subchunkSize``
+/// descriptors of a written chunk were written, so that the incremental invariant check rescans
+/// those (from a block boundary before them) instead of the whole chunk. A mark may be set where
+/// nothing was written (more is rescanned), never missing where something was.
+extension FrameTable {
+  /// Descriptors per sub-chunk: 64 (eight sub-chunks per chunk).
+  static let subchunkShift = 6
+  /// Descriptors per sub-chunk.
+  static let subchunkSize = 1 << subchunkShift
+  /// Sub-chunks per chunk, as a shift.
+  static let subchunksPerChunkShift = chunkShift - subchunkShift
+
+  static func subchunkMapBytes(_ descriptors: Int) -> Int { (descriptors >> subchunkShift) + 8 }
+
+  static func subchunkMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
+    let bytes = subchunkMapBytes(descriptors)
+    guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), raw != MAP_FAILED else {
+      fatalError("cannot reserve \(bytes) bytes of host address space for the frame descriptors")
+    }
+    return raw.bindMemory(to: UInt8.self, capacity: bytes)
+  }
+
+  /// Marks the sub-chunks of `start..<start + n` written.
+  @inline(__always)
+  func markSubchunks(_ start: Int, count n: Int) {
+    var sub = start >> Self.subchunkShift
+    let last = (start + n - 1) >> Self.subchunkShift
+    while sub <= last {
+      subWritten[sub] = 1
+      sub += 1
+    }
+  }
+
+  /// Forgets the sub-chunk marks of chunk `chunk`.
+  @inline(__always)
+  func clearSubchunkMarks(chunk: Int) {
+    UnsafeMutableRawPointer(subWritten + (chunk << Self.subchunksPerChunkShift)).storeBytes(of: 0, as: UInt64.self)
+  }
+
+  /// The sub-chunks of chunk `chunk` that may have been written since ``clearWritten()``, one
+  /// bit each (bit `k`: frames `chunk * chunkSize + k * subchunkSize` on); every bit before the
+  /// first ``clearWritten()``. Meaningful for a chunk ``wasWritten(chunk:)`` reports.
+  @inline(__always)
+  func writtenSubchunks(chunk: Int) -> UInt8 {
+    guard hasClearedWritten else { return 0xFF }
+    let word = UnsafeRawPointer(subWritten + (chunk << Self.subchunksPerChunkShift)).loadUnaligned(as: UInt64.self)
+    // Each byte is 0 or 1: gather the low bit of each into one byte.
+    return UInt8(truncatingIfNeeded: ((word & 0x0101_0101_0101_0101) &* 0x0102_0408_1020_4080) >> 56)
+  }
+}
