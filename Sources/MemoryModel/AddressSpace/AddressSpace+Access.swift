@@ -32,9 +32,8 @@ extension AddressSpace {
   /// ``access(_:write:)`` with a remembered PTE table: an address in the cursor's 2 MiB reads
   /// its PTE from that table instead of walking from the root, and a fault on it starts at the
   /// PTE (``handleFault(at:write:pteSlot:)``). The cursor is kept across faults that only fill
-  /// or touch PTEs of the table; after any other fault (a copy-on-write, which raises an
-  /// invalidation; a software entry; anything above the PTE level) it is dropped and the next
-  /// access walks again.
+  /// or touch PTEs of the table, or copy or reuse a page on write; after any other fault (a
+  /// software entry; anything above the PTE level) it is dropped and the next access walks again.
   @inline(__always)
   func access(_ address: VirtualAddress, write: Bool, _ cursor: inout PTETableCursor) throws(FaultError) -> PFN {
     try access(address, write: write, &cursor, attempts: 4)
@@ -161,7 +160,7 @@ extension AddressSpace {
   private func faultOnce(at address: VirtualAddress, write: Bool, entry: PageTableEntry, level: PageTableLevel, slot: Int,
                          _ cursor: inout PTETableCursor) throws(FaultError) {
     if level == .pte {
-      try handleFault(at: address, write: write, pteSlot: slot, wasNone: entry.isNone, &cursor)
+      try handleFault(at: address, write: write, pteSlot: slot, wasSwap: entry.isSwap, &cursor)
     } else {
       cursor.forget()
       try handleFault(at: address, write: write)

@@ -422,8 +422,9 @@ extension AddressSpace {
     }
   }
 
-  /// `do_wp_page`: a write to a present read-only PTE in a writable VMA.
-  private func writeProtectedPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int) throws(FaultError) {
+  /// `do_wp_page`: a write to a present read-only PTE in a writable VMA (the fault's access
+  /// check made: ``touchRun(_:slot:count:write:_:)`` calls it after its own).
+  func writeProtectedPTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int) throws(FaultError) {
     let vma = vmas[index]
     let pte = pageTable.entry(at: pteSlot)
     let pfn = pte.pfn
@@ -453,6 +454,17 @@ extension AddressSpace {
     let references = memory.referenceCount(ofFolio: head)
     if order == 0 { return references == 1 }
     guard memory.entireMapCount(ofFolio: head) == 0 else { return false }
+    let last = head.rawValue + UInt64(1 << order)
+    // After fork the other processes' table at this address usually maps the folio: such a
+    // mapping is one of the folio's PTE mappings (counted in `mapped` below) that lies in no
+    // table of this MM, so neither this table nor a walk of this MM can make up `mapped` and the
+    // answer is no, whatever `mapped` and the references are: found without summing the
+    // folio's map counts, counting this table or walking.
+    if system.addressSpaces.count > 1,
+      anotherSpaceMapsFolio(head, last: last, near: pageTableAddress(ofPTESlot: pteSlot))
+    {
+      return false
+    }
     var mapped = 0
     for i in 0..<(1 << order) { mapped += memory.pteMapCount(of: head + UInt64(i)) }
     guard mapped > 1, mapped == references else { return false }
@@ -463,15 +475,10 @@ extension AddressSpace {
     let node = pteSlot >> 9
     let tableStart = node << 9
     let tableEnd = (node + 1) << 9
-    let last = head.rawValue + UInt64(1 << order)
     let pageInFolio = Int(pfn.rawValue - head.rawValue)
     let expected = max(tableStart, pteSlot - pageInFolio)..<min(tableEnd, pteSlot - pageInFolio + (1 << order))
     var here = folioMappings(in: expected, head, last)
     if here == mapped { return true }
-    // After fork the other processes' table at this address usually maps the folio: one such
-    // mapping is counted in `mapped` but lies in no table of this MM, so the rest of this table
-    // cannot make up `mapped` and the answer is no, without counting it or walking.
-    if anotherSpaceMapsFolio(head, last: last, near: pageTableAddress(ofPTESlot: pteSlot)) { return false }
     here += folioMappings(in: tableStart..<expected.lowerBound, head, last)
     here += folioMappings(in: expected.upperBound..<tableEnd, head, last)
     if here >= mapped { return true }
@@ -662,7 +669,7 @@ extension MemorySystem {
   }
 
   func insertIntoPageCache(_ file: File, _ head: PFN, firstIndex: UInt64) {
-    for i in 0..<UInt64(1 << memory.order(ofFolio: head)) { file.pageCache[firstIndex + i] = head + i }
+    file.pageCache.insert(firstIndex, head, count: 1 << memory.order(ofFolio: head))
     memory.setPageCache(head, true)
     memory.addReference(head)
   }

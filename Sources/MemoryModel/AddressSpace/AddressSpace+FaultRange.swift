@@ -23,11 +23,11 @@ extension AddressSpace {
       do {
         let (entry, level, slot) = cursor.lookup(address, in: pageTable)
         if level == .pte && entry.isNone {
-          // handleFault(at:write:pteSlot:wasNone:_:) for an empty PTE, with the window.
+          // handleFault(at:write:pteSlot:wasSwap:_:) for an empty PTE, with the window.
           if !(try handleEmptyPTEFault(at: address, write: write, pteSlot: slot, &window)) { cursor.forget() }
         } else if level == .pte {
           window = FaultAroundWindow()
-          try handleFault(at: address, write: write, pteSlot: slot, wasNone: entry.isNone, &cursor)
+          try handleFault(at: address, write: write, pteSlot: slot, wasSwap: entry.isSwap, &cursor)
         } else {
           window = FaultAroundWindow()
           try handleFault(at: address, write: write)
@@ -67,14 +67,17 @@ extension AddressSpace {
     return Int((last.rawValue - address.rawValue) / PageSize.bytes4K) - 1
   }
 
-  /// ``handleFault(at:write:pteSlot:)`` for a PTE `cursor` found; `wasNone`: the PTE was empty
-  /// before the fault. Filling an empty PTE outside hugetlb VMAs changes no table above it, so
-  /// the cursor stays; after any other fault (a copy-on-write with its invalidation, a software
-  /// entry, a hugetlb fault) it is dropped and the next access walks again.
+  /// ``handleFault(at:write:pteSlot:)`` for a PTE `cursor` found; `wasSwap`: the PTE held a
+  /// software entry before the fault. A fault resolved at the PTE on an empty or a present entry
+  /// (filling it, or `do_wp_page`'s reuse or copy with its invalidation, whose receivers do not
+  /// change the address space's tables, as `mmu_notifier` callbacks may not) changes no table
+  /// above it, so the cursor stays; after a fault on a software entry (a device-private page's
+  /// `migrate_to_ram`, a device-exclusive entry's restore) or a hugetlb fault it is dropped and
+  /// the next access walks again.
   @inline(__always)
-  func handleFault(at address: VirtualAddress, write: Bool, pteSlot: Int, wasNone: Bool,
+  func handleFault(at address: VirtualAddress, write: Bool, pteSlot: Int, wasSwap: Bool,
                    _ cursor: inout PTETableCursor) throws(FaultError) {
     let filled = try handleFault(at: address, write: write, pteSlot: pteSlot)
-    if !(filled && wasNone) { cursor.forget() }
+    if !filled || wasSwap { cursor.forget() }
   }
 }

@@ -4,7 +4,9 @@
 /// anonymous VMA (or a read of one, which maps the zero page), is resolved in the loop with the
 /// access check made once for the run. A fault on an empty PTE of a file or shmem VMA is made in
 /// the loop too (``faultEmptyPTE(_:_:_:write:)`` after the same access check), and the run goes
-/// on after it instead of ending there.
+/// on after it instead of ending there. So does a write fault on a present read-only PTE
+/// (copy-on-write, reuse, or a shared mapping made writable: ``writeProtectedPTE(_:_:_:)`` after
+/// the same access check), with the invalidation it raises for its page.
 extension AddressSpace {
   /// Accesses up to `count` pages from `address`, whose PTE is in slot `slot` of a table the
   /// cursor remembers (the pages lie in that table); stops after the first page that needs a
@@ -28,19 +30,25 @@ extension AddressSpace {
     // The fault-around window the run's last file fault left settled (the table and the VMA are
     // the run's throughout; only the run's own faults change the window in between).
     var window = FaultAroundWindow()
+    // The in-loop copy-on-write faults' access check, once for the run: a write to a VMA (not
+    // hugetlb) with write permission, whatever it maps. A write fault on a present read-only PTE
+    // (``writeProtectedPTE(_:_:_:)``: reuse, copy, or a shared mapping made writable) changes
+    // only that PTE: no VMA bounds and no table above the PTEs. Its invalidation's receivers see
+    // the address space but do not change its page tables (as `mmu_notifier` callbacks may
+    // not), so the table and the check hold for the rest of the run.
+    var cowPages = 0
     var vmaIndex = 0
     if !hasExited, let index = hintedVMAIndex(containing: address) {
       let vma = vmas[index]
-      if case .anonymous = vma.backing, !vma.isHugetlb, !vma.protection.isEmpty,
-        !write || (vma.protection.contains(.write) && !system.settings.mthp.enablesSmallOrders)
-      {
-        fastPages = Int(min((vma.end.rawValue - address.rawValue) >> PageSize.shift4K, UInt64(count)))
+      if !vma.isHugetlb, !vma.protection.isEmpty, !write || vma.protection.contains(.write) {
+        let pages = Int(min((vma.end.rawValue - address.rawValue) >> PageSize.shift4K, UInt64(count)))
         vmaIndex = index
-      } else if case .file = vma.backing, !vma.isHugetlb, !vma.protection.isEmpty,
-        !write || vma.protection.contains(.write)
-      {
-        filePages = Int(min((vma.end.rawValue - address.rawValue) >> PageSize.shift4K, UInt64(count)))
-        vmaIndex = index
+        if write { cowPages = pages }
+        if case .anonymous = vma.backing {
+          if !write || !system.settings.mthp.enablesSmallOrders { fastPages = pages }
+        } else {
+          filePages = pages
+        }
       }
     }
     var page = address
@@ -89,6 +97,27 @@ extension AddressSpace {
           let pfn = after.pfn
           if memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
         }
+      } else if entry.isHardwarePresent && i < cowPages {
+        // A write to a present read-only PTE (hardware-present entries are never software ones,
+        // and the first test failed only because the PTE is not writable): handleFault(at:write:
+        // pteSlot:) -> resolvePTEFault() -> writeProtectedPTE(), then access(_:write:_:)'s next
+        // attempt on the same PTE.
+        system.events.pageFaults += 1
+        lastFaultVMA = vmaIndex
+        do {
+          try writeProtectedPTE(vmaIndex, page, slot + i)
+        } catch {
+          system.events.pageFaults -= 1
+          throw error
+        }
+        let after = pageTable.entry(at: slot + i)
+        guard after.isHardwarePresent, !after.isSwap, after.isWritable else {
+          _ = try access(page, write: write, &cursor, attempts: 3)
+          return i + 1
+        }
+        if !after.isAccessed || !after.isDirty { pageTable.setEntry(after.touched(write: true), at: slot + i) }
+        let pfn = after.pfn
+        if memory.isLazyFree(pfn) { memory.setLazyFree(pfn, false) }
       } else {
         _ = try access(page, write: write, &cursor)
         return i + 1

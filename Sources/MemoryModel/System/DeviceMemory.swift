@@ -19,9 +19,12 @@ public final class DeviceMemory {
   /// free list gives them).
   @exclusivity(unchecked) var nextUnused: UInt64
   /// When set, the next allocation fails once (test_hmm's `HMM_DMIRROR_FLAG_FAIL_ALLOC`).
-  public var failNextAllocation = false
-  /// Whether the memory was removed (`RELEASE`); nothing can be allocated any more.
-  public internal(set) var isRemoved = false
+  /// Unchecked exclusivity (it is read on every device allocation): a plain flag, read and
+  /// written whole, never passed `inout` or held across a call.
+  @exclusivity(unchecked) public var failNextAllocation = false
+  /// Whether the memory was removed (`RELEASE`); nothing can be allocated any more. Unchecked
+  /// as ``failNextAllocation`` is.
+  @exclusivity(unchecked) public internal(set) var isRemoved = false
 
   init(owner: Int, kind: FolioKind, pfns: Range<UInt64>) {
     self.owner = owner

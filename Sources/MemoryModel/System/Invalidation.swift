@@ -83,10 +83,12 @@ public protocol MMUNotifier: AnyObject {
 
 /// An ``MMUNotifier`` that records every invalidation it hears, for tests and scenarios.
 public final class InvalidationRecorder: MMUNotifier {
-  /// Every range heard, in order (recorded at start).
-  public private(set) var ranges: [InvalidationRange] = []
-  /// Ranges whose end has been heard.
-  public private(set) var completed = 0
+  /// Every range heard, in order (recorded at start). Unchecked exclusivity (a recorder hears
+  /// every invalidation): only this class's methods change it, each by one append or reset
+  /// that calls nothing while it holds the array.
+  @exclusivity(unchecked) public private(set) var ranges: [InvalidationRange] = []
+  /// Ranges whose end has been heard (unchecked as ``ranges`` is).
+  @exclusivity(unchecked) public private(set) var completed = 0
 
   /// Creates an empty recorder.
   public init() {}

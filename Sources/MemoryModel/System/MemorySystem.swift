@@ -38,7 +38,10 @@ public final class MemorySystem {
   /// Device memories, in the order they were added.
   @exclusivity(unchecked) public internal(set) var deviceMemories: [DeviceMemory] = []
   /// Registered device-private page ranges.
-  public internal(set) var devicePagemaps: [DevicePagemap] = []
+  /// Unchecked exclusivity (``devicePrivateOwner(of:)`` reads it on every device-private entry
+  /// a walk meets): only ``registerDevicePagemap(_:)`` changes it, by one append that calls
+  /// nothing while it holds the array.
+  @exclusivity(unchecked) public internal(set) var devicePagemaps: [DevicePagemap] = []
   var nextPID = 1
   /// The invariant check's per-frame counters, kept between checks.
   @exclusivity(unchecked) var invariantScratch: InvariantScratch?

@@ -95,6 +95,42 @@ final class PageCacheIndex {
     }
   }
 
+  /// Caches frames `pfn, pfn + 1, ...` at the `count` indices from `first` (a folio's
+  /// insertion): the same as setting each index in turn, with one chunk lookup per chunk and one
+  /// new ``generation`` for the whole change (no state in between is ever seen).
+  func insert(_ first: UInt64, _ pfn: PFN, count: Int) {
+    precondition(pfn.rawValue &+ UInt64(count) <= Self.empty, "PFN out of range for the page cache")
+    guard count > 0 else { return }
+    generation = Self.nextGeneration()
+    var index = first
+    var frame = pfn.rawValue
+    var left = count
+    while left > 0 {
+      let key = index >> 9
+      let slot = Int(index & 511)
+      let target: Chunk
+      if let existing = chunk(key) {
+        target = existing
+      } else {
+        target = Self.newChunk()
+        chunks[key] = target
+        lastKey = key
+        lastChunk = target
+      }
+      let n = min(left, Self.chunkSize - slot)
+      var added: UInt64 = 0
+      for i in slot..<(slot + n) {
+        if target[i] == Self.empty { added += 1 }
+        target[i] = frame
+        frame += 1
+      }
+      target[Self.chunkSize] += added
+      self.count += Int(added)
+      index += UInt64(n)
+      left -= n
+    }
+  }
+
   /// Whether no page of `[first, first + 512)` is cached, `first` a multiple of 512 (one chunk).
   func isEmptyChunk(at first: UInt64) -> Bool {
     precondition(first & 511 == 0, "a chunk starts at a multiple of 512")
