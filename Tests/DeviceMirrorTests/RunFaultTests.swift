@@ -125,6 +125,44 @@ import Testing
     }
   }
 
+  /// Reads, writes and readouts with data, over anonymous memory and a hugetlb mapping (one
+  /// huge page present, one empty), give the same bytes and leave the same state.
+  @Test(arguments: ["base", "map-order", "scan"])
+  func dataAndHugetlbMatchFaultByFault(name: String) throws {
+    func policy() -> any MappingPolicy { name == "base" ? BasePolicy() : name == "scan" ? ScanPolicy() as any MappingPolicy : MapOrderPolicy() }
+    func hugetlbMachine() throws -> (AddressSpace, VirtualAddress, VirtualAddress) {
+      let (space, start) = try machine(fork: false)
+      _ = space.system.setHugetlbPool(.size2M, count: 2)
+      let huge = try space.mmap(.init(length: .mib(4), protection: .readWrite, hugetlbPageSize: .size2M))
+      try space.access(huge, write: true)
+      try space.write(start + .mib(4) + 100, bytes: (0..<9000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+      return (space, start, huge)
+    }
+    let (a, startA, hugeA) = try hugetlbMachine()
+    let (b, startB, hugeB) = try hugetlbMachine()
+    let fast = Device(name: "d", ownerID: 1, pageSizes: .xe, policy: policy(), faultWindow: 4096)
+    let slow = Device(name: "d", ownerID: 1, pageSizes: .xe, policy: policy(), faultWindow: 4096)
+    slow.allowsRunFaults = false
+    try fast.mirror(a)
+    try slow.mirror(b)
+    // Reads over present pages (the run path), then writes, then readouts of what was written.
+    let reads: [(offset: UInt64, count: Int)] = [(.mib(4), 70_000), (.mib(5) + 10, 20_000), (.mib(2) + 4095, 50_000)]
+    for (offset, count) in reads {
+      #expect(try fast.read(startA + offset, count: count) == slow.read(startB + offset, count: count))
+    }
+    #expect(try fast.read(hugeA + 8192, count: 2 << 20) == slow.read(hugeB + 8192, count: 2 << 20))
+    let bytes = (0..<30_000).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) }
+    try fast.write(startA + .mib(4) + 5000, bytes: bytes)
+    try slow.write(startB + .mib(4) + 5000, bytes: bytes)
+    try fast.write(hugeA + .mib(1), bytes: bytes)
+    try slow.write(hugeB + .mib(1), bytes: bytes)
+    let fastOut = try fast.readout(startA + .mib(4), count: 60_000)
+    let slowOut = try slow.readout(startB + .mib(4), count: 60_000)
+    #expect(fastOut.firstDifference(from: slowOut) == nil)
+    #expect(state(fast, a, startA) == state(slow, b, startB))
+    #expect(fast.counters.faults > 500)
+  }
+
   /// The walk ahead resolves pages up to the first one that needs a fault.
   @Test func theWalkAheadStopsAtTheFirstFault() throws {
     let (space, start) = try machine(fork: false)
