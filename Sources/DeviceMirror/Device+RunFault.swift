@@ -12,7 +12,7 @@ import MemoryModel
 /// (``commitPrewalked(_:_:write:)``) instead of walking again: the same entry (a walk of the
 /// page alone writes what the longer walk wrote for it), so the same mapping, counters, TLB fill
 /// and change record, in the same order with the accesses between them. The walk stays valid
-/// while the CPU page table's ``MemoryModel/PageTable/changeGeneration`` stays, in the same
+/// while the CPU page table's `PageTable.changeGeneration` stays, in the same
 /// address space: every change to an entry moves it.
 extension Device {
   /// What the walk ahead resolved: the pages `[start, start + pages·4K)`, their entries in
