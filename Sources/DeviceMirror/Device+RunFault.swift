@@ -90,7 +90,7 @@ extension Device {
     counters.walkSteps += 4
     guard entry.isValid else { throw .fault(address) }
     let mapping = DeviceMapping(start: address, size: .size4K, pfn: entry.pfn, isWritable: entry.isWritable)
-    pageTable.map(mapping)
+    if !pageTable.mapIntoCachedEmptySlot(mapping) { pageTable.map(mapping) }
     counters.created[.size4K] += 1
     guard !write || mapping.isWritable else { throw .fault(address) }
     tlb.fill(mapping)
