@@ -140,6 +140,10 @@ public final class DevicePageTable {
       let index = Int((address.rawValue >> 12) & 511)
       let slot = slots[index]
       guard !slot.isEmpty else { return nil }
+      if slot.order == 0 {
+        // A 4 KiB mapping (most slots): its own page, no size to work out.
+        return DeviceMapping(start: VirtualAddress(address.rawValue & ~4095), size: .size4K, pfn: PFN(slot.pfn), isWritable: slot.writable)
+      }
       let size = DevicePageSize(rawValue: Int(slot.order))!
       let first = index & ~(size.pageCount - 1)
       return DeviceMapping(start: VirtualAddress(address.rawValue & ~(size.bytes - 1)), size: size,
