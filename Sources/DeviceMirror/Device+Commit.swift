@@ -20,7 +20,8 @@ extension Device {
       // buffer, scratch space, is not needed for it).
       let entry = pfns[0]
       guard entry.isValid else { return }
-      table.map(DeviceMapping(start: start, size: .size4K, pfn: entry.pfn, isWritable: entry.isWritable))
+      let mapping = DeviceMapping(start: start, size: .size4K, pfn: entry.pfn, isWritable: entry.isWritable)
+      if !table.mapIntoCachedEmptySlot(mapping) { table.map(mapping) }
       counters.created[.size4K] += 1
       return
     }

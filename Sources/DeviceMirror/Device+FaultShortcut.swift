@@ -59,6 +59,7 @@ extension Device {
       commitMappings(pfnBuffer, start: start, memory: memory)
       counters.hmmCalls += 1
       counters.entriesWalked += walk.filled
+      faultCommittedDirectly = true
       return
     }
     var range = HMMRange(notifier: notifier, notifierSequence: 0, start: start, end: end, defaultFlags: flags,

@@ -32,6 +32,8 @@ extension Device {
     let granule = tlb.largerGranule
     var missRegion = UInt64.max
     var missFills: UInt64 = 0
+    // The walk ahead of a run of one-page faults (none yet).
+    var run = RunWalk()
     while left > 0 {
       if needsMirror && mirroredSpace == nil { throw .fault(cursor) }
       let probed: DeviceTLB.Hit?
@@ -63,10 +65,29 @@ extension Device {
         tlb.countMiss()
       }
       counters.accesses += 1
-      // translateMissed(cursor, write:), with the walk that finds a translation inline.
+      // translateMissed(cursor, write:), with the walk inline: a translation found, a fault
+      // from the walk ahead (Device+RunFault.swift), or the whole fault and replay.
       counters.tlbMisses += 1
       let pfn: PFN
-      if let walked = walk(cursor, write: write) { pfn = walked } else { pfn = try faultAndReplay(cursor, write: write) }
+      if let mapping = pageTable.lookup(cursor) {
+        counters.walkSteps += Self.walkLevels(mapping.size)
+        if !write || mapping.isWritable {
+          tlb.fill(mapping)
+          pfn = mapping.pfn(for: cursor)
+        } else {
+          pfn = try faultAndReplay(cursor, write: write)
+        }
+      } else {
+        counters.walkSteps += 4
+        if let index = prewalked(run, cursor) {
+          pfn = try commitPrewalked(cursor, runPFNs[index], write: write)
+        } else {
+          faultCommittedDirectly = false
+          pfn = try faultAndReplay(cursor, write: write)
+          // A page present for the device without a CPU fault: its neighbours likely are too.
+          if faultCommittedDirectly && left > 1 { run = prewalkRun(after: cursor, pages: left &- 1, write: write) }
+        }
+      }
       guard body(cursor, pfn, 1) == 1 else { return }
       left -= 1
       cursor = cursor.alignedDown(to: 4096) + 4096

@@ -79,6 +79,13 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// The output buffer of the last fault's `hmm_range_fault()`, kept for the next one (no
   /// allocation per fault).
   @exclusivity(unchecked) var pfnBuffer: [HMMPFN] = []
+  /// The walk ahead of a run of one-page faults (Device+RunFault.swift), kept for the next run.
+  @exclusivity(unchecked) var runPFNs: [HMMPFN] = []
+  /// Whether the last fault committed its window's first walk directly (no CPU fault): the
+  /// pages after it are then walked ahead (Device+RunFault.swift).
+  @exclusivity(unchecked) var faultCommittedDirectly = false
+  /// Whether runs of one-page faults may take the walk ahead (tests turn it off to compare).
+  @exclusivity(unchecked) var allowsRunFaults = true
 
   /// Creates a device.
   /// - Parameters:

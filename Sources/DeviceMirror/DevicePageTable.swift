@@ -140,6 +140,10 @@ public final class DevicePageTable {
       let index = Int((address.rawValue >> 12) & 511)
       let slot = slots[index]
       guard !slot.isEmpty else { return nil }
+      if slot.order == 0 {
+        // A 4 KiB mapping (most slots): its own page, no size to work out.
+        return DeviceMapping(start: VirtualAddress(address.rawValue & ~4095), size: .size4K, pfn: PFN(slot.pfn), isWritable: slot.writable)
+      }
       let size = DevicePageSize(rawValue: Int(slot.order))!
       let first = index & ~(size.pageCount - 1)
       return DeviceMapping(start: VirtualAddress(address.rawValue & ~(size.bytes - 1)), size: size,
@@ -211,6 +215,29 @@ public final class DevicePageTable {
     let low = mapping.start.rawValue & ~(granule &- 1)
     if low < mappedBounds.low { mappedBounds.low = low }
     if low &+ granule > mappedBounds.high { mappedBounds.high = low &+ granule }
+  }
+
+  /// ``map(_:)`` of a 4 KiB mapping into an empty slot of the small block looked up last (a
+  /// one-page fault right after the lookup that missed there): the same generation, change
+  /// record note, slot, counts and bounds as ``map(_:)``, without its search. Returns false,
+  /// having changed nothing, in any other case (the caller maps it with ``map(_:)``).
+  @inline(__always)
+  func mapIntoCachedEmptySlot(_ mapping: DeviceMapping) -> Bool {
+    let key = mapping.start.rawValue >> 21
+    guard mapping.size == .size4K, key == cachedKey, let slots = cachedSlots, gigantic.isEmpty,
+          mapping.start.isAligned(to: 4096), case .small(let block)? = cachedBlock
+    else { return false }
+    let index = Int((mapping.start.rawValue >> 12) & 511)
+    guard slots[index].isEmpty else { return false }
+    generation &+= 1
+    noteMapped(mapping)
+    slots[index] = Slot(pfn: mapping.pfn.rawValue, order: 0, writable: mapping.isWritable)
+    block.used += 1
+    countsBySize.0 += 1
+    let low = key << 21
+    if low < mappedBounds.low { mappedBounds.low = low }
+    if low &+ (1 << 21) > mappedBounds.high { mappedBounds.high = low &+ (1 << 21) }
+    return true
   }
 
   /// Whether `[start, end)` lies outside ``mappedBounds`` (no mapping overlaps it).
