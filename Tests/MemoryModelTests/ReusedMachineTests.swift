@@ -64,4 +64,21 @@ import Testing
     let again = try run(bytes, forkAndWrite)
     #expect(again.lines == fresh.lines, "and so does the run after it")
   }
+
+  @Test func aPooledEntryBlockComesBackEmpty() {
+    // Page tables' entry blocks go to PageTableEntryBlockPool when the table is dropped; the next
+    // table's nodes must be all `.none`, however many of them the block held before.
+    var storage = PageTableEntryStorage()
+    for _ in 0..<6 { storage.appendNode() }
+    for slot in stride(from: 0, to: storage.count, by: 7) { storage[slot] = PageTableEntry(rawValue: 0xdead_b067) }
+    storage.release()
+    for round in 0..<3 {
+      var next = PageTableEntryStorage()
+      for _ in 0..<(5 + round) { next.appendNode() }
+      let dirty = next.withUnsafeBufferPointer { buffer in buffer.indices.filter { buffer[$0] != .none } }
+      #expect(dirty.isEmpty, "round \(round): \(dirty.count) entries left over")
+      for slot in stride(from: round, to: next.count, by: 5) { next[slot] = PageTableEntry(rawValue: 0xbeef_0067) }
+      next.release()
+    }
+  }
 }
