@@ -38,6 +38,11 @@ public final class PageTable {
   /// - Throws: `ENOMEM` when no frame is free for the PGD.
   public init(memory: PhysicalMemory) throws(SyscallError) {
     self.memory = memory
+    // Room for as many nodes as the node arrays start with (PageTableNodeArray), so that a
+    // process's first tables do not regrow the three arrays one doubling at a time.
+    nodeLevel.reserveCapacity(8)
+    nodeFrame.reserveCapacity(8)
+    nodeParentSlot.reserveCapacity(8)
     guard allocateNode(level: .pgd, parentSlot: -1) != nil else {
       throw SyscallError(.ENOMEM, "no frame for the page global directory")
     }

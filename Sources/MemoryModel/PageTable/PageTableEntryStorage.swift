@@ -13,11 +13,22 @@ struct PageTableEntryStorage {
   /// Entries in use (a multiple of 512).
   private(set) var count = 0
   private var capacity: Int
+  /// Entries from here to ``capacity`` are zero (`.none`) and were never handed out: a node
+  /// appended there needs no clearing (a block from ``PageTableEntryBlockPool`` is zero
+  /// throughout; one from the C heap is not). Never below ``count``.
+  private var zeroFrom: Int
 
-  /// Empty storage with room for `nodes` nodes.
+  /// Empty storage with room for `nodes` nodes (a pooled block: for the nodes it held).
   init(nodes: Int = 4) {
-    capacity = nodes << 9
-    base = Self.reallocate(nil, capacity)
+    if let block = PageTableEntryBlockPool.shared.take() {
+      base = block.base
+      capacity = block.entries
+      zeroFrom = 0
+    } else {
+      capacity = nodes << 9
+      base = Self.reallocate(nil, capacity)
+      zeroFrom = capacity
+    }
   }
 
   /// `realloc` of the block to `entries` entries (a large block grows without a copy where the
@@ -48,9 +59,13 @@ struct PageTableEntryStorage {
       let newCapacity = capacity * 2
       base = Self.reallocate(base, newCapacity)
       capacity = newCapacity
+      zeroFrom = newCapacity
     }
-    (base + count).initialize(repeating: .none, count: 512)
+    if count < zeroFrom {
+      (base + count).initialize(repeating: .none, count: 512)
+    }
     count += 512
+    zeroFrom = max(zeroFrom, count)
   }
 
   /// Calls `body` with the entries in use.
@@ -58,6 +73,7 @@ struct PageTableEntryStorage {
     try body(UnsafeBufferPointer(start: base, count: count))
   }
 
-  /// Frees the block (the owner's `deinit`).
-  func release() { free(base) }
+  /// Gives the block back to ``PageTableEntryBlockPool`` (which clears the entries handed out)
+  /// or frees it (the owner's `deinit`).
+  func release() { PageTableEntryBlockPool.shared.give(base, entries: capacity, dirty: zeroFrom) }
 }

@@ -35,17 +35,13 @@ final class FrameTablePool: @unchecked Sendable {
     return body()
   }
 
-  /// A table that held a machine of `ramFrames` frames, restored to that size's template, with
-  /// the template; nil when none is kept.
+  /// A table that held a machine of `ramFrames` frames, already restored to that size's
+  /// template (``give(_:template:)`` restores it), with the template; nil when none is kept.
   func take(ramFrames: Int) -> (table: FrameTable, template: FrameTemplate)? {
-    let found: (table: FrameTable, template: FrameTemplate)? = locked {
+    locked {
       guard let index = tables.lastIndex(where: { $0.template.ramFrameCount == ramFrames }) else { return nil }
       return tables.remove(at: index)
     }
-    guard let found else { return nil }
-    var table = found.table
-    table.restoreBaseline(count: ramFrames, template: found.template)
-    return (table, found.template)
   }
 
   /// The template of machines of `ramFrames` frames, if one was captured.
@@ -61,8 +57,16 @@ final class FrameTablePool: @unchecked Sendable {
     }
   }
 
-  /// Takes back the table of a dropped machine (or unmaps it when the pool is full).
+  /// Takes back the table of a dropped machine, restored to `template` at once (or unmaps it
+  /// when the pool is full).
+  ///
+  /// The restore runs here rather than in ``take(ramFrames:)``: the chunks it clears and refills
+  /// are the ones the dropped machine's case wrote last (and its final full invariant check
+  /// read), still in the host's caches now, where the next machine of this size would find them
+  /// evicted by the pool's other tables. What the next machine gets is the same either way.
   func give(_ table: FrameTable, template: FrameTemplate) {
+    var table = table
+    table.restoreBaseline(count: template.ramFrameCount, template: template)
     let evicted: FrameTable? = locked {
       tables.append((table, template))
       return tables.count > Self.capacity ? tables.removeFirst().table : nil
