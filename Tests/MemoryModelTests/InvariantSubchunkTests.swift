@@ -43,7 +43,7 @@ import Testing
     #expect(system.checkInvariants().isEmpty)
   }
 
-  @Test(arguments: [(0, 1), (70, 1), (300, 1), (511, 1), (64, 3), (127, 7)])
+  @Test(arguments: [(0, 1), (70, 1), (300, 1), (511, 1), (64, 3), (127, 7), (17, 16), (47, 33), (250, 260)])
   func aMapCountCorruptedInAnySubchunkIsFound(corrupted: Int, legal: Int) throws {
     let (system, space, buf) = try makeMapped()
     // A legal change in one sub-chunk, a corruption in the same or another.

@@ -232,7 +232,9 @@ extension MemorySystem {
     // Without migration entries (whose references this counts by head for the scan), only the
     // dirty sub-chunks: whether a frame an entry names may be mapped depends on its descriptor
     // and its counts alone, and a change to either marks its sub-chunk; the other frames were
-    // found mappable by an earlier check and are as then.
+    // found mappable by an earlier check and are as then. With migration entries, every frame
+    // of a dirty chunk: a partial rescan may check a head whose sub-chunk is clean against
+    // references counted here (InvariantMigrationGateTests).
     let bySubchunk = scratch.migrationTotal == 0
     for chunk in scratch.dirtyList {
       let first = chunk << FrameTable.chunkShift
@@ -318,7 +320,7 @@ extension MemorySystem {
     let noOtherRefs = scratch.countedHeads.isEmpty
     let noCache = scratch.fileRecords.isEmpty
     // Partial rescans only without migration entries (checkReferencedFrames counts those of
-    // whole chunks).
+    // whole chunks; kept as a second guard, InvariantMigrationGateTests checks it holds).
     let partialRescans = scratch.migrationTotal == 0
     let subchunkShift = FrameTable.subchunkShift
 
