@@ -66,15 +66,7 @@ final class PageCacheIndex {
       generation = Self.nextGeneration()
       if let newValue {
         precondition(newValue.rawValue != Self.empty, "PFN out of range for the page cache")
-        let target: Chunk
-        if let existing = chunk(key) {
-          target = existing
-        } else {
-          target = Self.newChunk()
-          chunks[key] = target
-          lastKey = key
-          lastChunk = target
-        }
+        let target = chunkCreating(key)
         if target[slot] == Self.empty {
           target[Self.chunkSize] += 1
           count += 1
@@ -95,6 +87,17 @@ final class PageCacheIndex {
     }
   }
 
+  /// The chunk of slots for `key`, made (and remembered as the last one looked up) when there
+  /// is none yet.
+  private func chunkCreating(_ key: UInt64) -> Chunk {
+    if let existing = chunk(key) { return existing }
+    let made = Self.newChunk()
+    chunks[key] = made
+    lastKey = key
+    lastChunk = made
+    return made
+  }
+
   /// Caches frames `pfn, pfn + 1, ...` at the `count` indices from `first` (a folio's
   /// insertion): the same as setting each index in turn, with one chunk lookup per chunk and one
   /// new ``generation`` for the whole change (no state in between is ever seen).
@@ -108,15 +111,7 @@ final class PageCacheIndex {
     while left > 0 {
       let key = index >> 9
       let slot = Int(index & 511)
-      let target: Chunk
-      if let existing = chunk(key) {
-        target = existing
-      } else {
-        target = Self.newChunk()
-        chunks[key] = target
-        lastKey = key
-        lastChunk = target
-      }
+      let target = chunkCreating(key)
       let n = min(left, Self.chunkSize - slot)
       var added: UInt64 = 0
       for i in slot..<(slot + n) {
