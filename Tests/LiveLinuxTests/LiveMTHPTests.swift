@@ -21,16 +21,19 @@ extension LiveProcessTests {
         print(reason)
         try Test.cancel(Comment(rawValue: reason))
       }
+      // The setting is read and compared under the settings lock: another HMMKit process (a
+      // crosscheck) may change it while it holds the lock, and puts it back before it lets go.
+      let guardian = KernelSettingsGuard()
+      defer { guardian.restore() }
+      try guardian.hold()
       let before = KernelSettingsGuard.read(Self.knob)
-      let mapping: AnonymousMapping
-      do {
-        let guardian = KernelSettingsGuard()
-        defer { guardian.restore() }
-        try guardian.set(Self.knob, to: "always")
-        mapping = try AnonymousMapping(size: 1 << 20, alignment: 64 << 10)
-        mapping.write()
-      }
+      try guardian.set(Self.knob, to: "always")
+      let mapping = try AnonymousMapping(size: 1 << 20, alignment: 64 << 10)
+      mapping.write()
+      guardian.restore()
+      try guardian.hold()
       #expect(KernelSettingsGuard.read(Self.knob) == before, "the setting is restored")
+      guardian.restore()
       let range = try InspectionRange(start: mapping.start, end: mapping.end)
       let snapshot = try ProcessInspector(options: InspectionOptions(range: range)).snapshot()
       let runs = snapshot.runs.filter(\.isPresent)
