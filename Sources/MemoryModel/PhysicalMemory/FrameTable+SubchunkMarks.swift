@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// [inv] Written marks finer than a chunk: which sub-chunks of ``FrameTable/subchunkSize``
+/// Written marks finer than a chunk: which sub-chunks of ``FrameTable/subchunkSize``
 /// descriptors of a written chunk were written, so that the incremental invariant check rescans
 /// those (from a block boundary before them) instead of the whole chunk. A mark may be set where
 /// nothing was written (more is rescanned), never missing where something was.
@@ -16,8 +16,11 @@ extension FrameTable {
   /// Sub-chunks per chunk, as a shift.
   static let subchunksPerChunkShift = chunkShift - subchunkShift
 
+  /// Bytes of the sub-chunk mark map for `descriptors` descriptors (one per sub-chunk, and a
+  /// word of slack for the 8-byte loads of the last chunk).
   static func subchunkMapBytes(_ descriptors: Int) -> Int { (descriptors >> subchunkShift) + 8 }
 
+  /// A fresh, zeroed sub-chunk mark map for `descriptors` descriptors, in its own host mapping.
   static func subchunkMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
     let bytes = subchunkMapBytes(descriptors)
     guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), raw != MAP_FAILED else {
