@@ -778,7 +778,7 @@ struct InvariantLedgerUpdate {
 
   /// The virtual address node `node` starts at, from its parent slots (nil when they do not
   /// lead to the root).
-  private static func base(of node: Int, _ table: PageTable) -> UInt64? {
+  fileprivate static func base(of node: Int, _ table: PageTable) -> UInt64? {
     var address: UInt64 = 0
     var current = node
     for _ in 0..<4 {
@@ -792,6 +792,44 @@ struct InvariantLedgerUpdate {
     return current == table.root ? address : nil
   }
 
+  /// Where a node's entries lie, for the rule that each non-empty entry lies inside one VMA: the
+  /// node's base address and whether its whole span lies inside one VMA (then so does every
+  /// entry of it, with no search per entry), worked out at the first entry that needs them.
+  struct NodePlacement {
+    let node: Int
+    /// The shift of the node's level (the size of one entry's span).
+    let shift: UInt64
+    /// The node's base address; nil before ``locate(_:_:)`` or when the node is not linked.
+    var base: UInt64?
+    /// Whether the node's whole span lies inside one VMA.
+    var inside = false
+    /// The VMA index ``insideOneVMA(_:_:_:_:)`` searches from (-1: not found yet).
+    var vma = -1
+
+    init(node: Int, shift: UInt64) {
+      self.node = node
+      self.shift = shift
+    }
+
+    /// Works out the base and ``inside`` once.
+    @inline(__always)
+    mutating func locate(_ table: PageTable, _ vmas: [VMA]) {
+      guard base == nil, let found = InvariantLedgerUpdate.base(of: node, table) else { return }
+      base = found
+      inside = InvariantLedgerUpdate.insideOneVMA(found, found + (512 << shift), &vma, vmas)
+    }
+
+    /// Whether entry `i` of the node lies inside one VMA (false when the node is not linked).
+    @inline(__always)
+    mutating func entryInsideOneVMA(_ i: Int, _ table: PageTable, _ vmas: [VMA]) -> Bool {
+      locate(table, vmas)
+      guard let base else { return false }
+      if inside { return true }
+      let start = base + UInt64(i) << shift
+      return InvariantLedgerUpdate.insideOneVMA(start, start + (1 << shift), &vma, vmas)
+    }
+  }
+
   /// Applies the difference between node `node`'s copy and its entries now (a node not
   /// recorded has an empty copy); false when a changed entry lies outside every VMA.
   private mutating func diff(_ record: InvariantTableRecord, _ node: Int, _ code: UInt8,
@@ -799,10 +837,7 @@ struct InvariantLedgerUpdate {
     let copy = record.mirror + (node << 9)
     let now = entries + (node << 9)
     let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
-    let shift = level.shift
-    var base: UInt64?
-    var nodeInside = false
-    var vma = -1
+    var placement = NodePlacement(node: node, shift: level.shift)
     var used = record.used[node]
     // Most of a changed node is as the copy has it: runs of 16 equal entries are skipped with
     // one comparison of their raw words (the compiler vectorises it); only a run where some
@@ -828,16 +863,7 @@ struct InvariantLedgerUpdate {
         if old.isNone != new.isNone { used += new.isNone ? -1 : 1 }
         // Entries the full check's gap search would find must lie inside one VMA.
         guard !new.isNone, code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
-        if base == nil {
-          base = Self.base(of: node, table)
-          // The node's whole span inside one VMA: so is every entry of it (no search per entry).
-          if let base { nodeInside = Self.insideOneVMA(base, base + (512 << shift), &vma, vmas) }
-        }
-        guard let base else { return false }
-        if nodeInside { continue }
-        let start = base + UInt64(i) << shift
-        let end = start + (1 << shift)
-        guard Self.insideOneVMA(start, end, &vma, vmas) else { return false }
+        guard placement.entryInsideOneVMA(i, table, vmas) else { return false }
       }
       run += 16
     }
@@ -849,7 +875,7 @@ struct InvariantLedgerUpdate {
   /// from (-1: not found yet, a binary search), moved on to the VMA that ends after `start`:
   /// a node's entries come in address order, so one search serves the whole node.
   @inline(__always)
-  private static func insideOneVMA(_ start: UInt64, _ end: UInt64, _ vma: inout Int, _ vmas: [VMA]) -> Bool {
+  fileprivate static func insideOneVMA(_ start: UInt64, _ end: UInt64, _ vma: inout Int, _ vmas: [VMA]) -> Bool {
     if vma < 0 {
       var low = 0
       var high = vmas.count
@@ -872,10 +898,7 @@ struct InvariantLedgerUpdate {
     let copy = record.mirror + (node << 9)
     let now = entries + (node << 9)
     let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
-    let shift = level.shift
-    var base: UInt64?
-    var nodeInside = false
-    var vma = -1
+    var placement = NodePlacement(node: node, shift: level.shift)
     var used = record.used[node]
     // The copy is empty: the node's entries copied in one go (so a failure below leaves the
     // copy holding entries not counted: the caller marks the ledger inconsistent).
@@ -890,11 +913,8 @@ struct InvariantLedgerUpdate {
           i += 1
           continue
         }
-        if base == nil {
-          base = Self.base(of: node, table)
-          if let base { nodeInside = Self.insideOneVMA(base, base + (512 << shift), &vma, vmas) }
-        }
-        if nodeInside && new.isPresent {
+        placement.locate(table, vmas)
+        if placement.inside && new.isPresent {
           let first = new.pfn.rawValue
           var n = 1
           while i + n < 512 {
@@ -911,11 +931,7 @@ struct InvariantLedgerUpdate {
         }
         account(new, code, 1, record)
         used += 1
-        guard let base else { return false }
-        if !nodeInside {
-          let start = base + UInt64(i) << shift
-          guard Self.insideOneVMA(start, start + (1 << shift), &vma, vmas) else { return false }
-        }
+        guard placement.entryInsideOneVMA(i, table, vmas) else { return false }
         i += 1
       }
       record.used[node] = used
@@ -935,16 +951,7 @@ struct InvariantLedgerUpdate {
         account(new, code, 1, record)
         used += 1
         guard code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
-        if base == nil {
-          base = Self.base(of: node, table)
-          // The node's whole span inside one VMA: so is every entry of it (no search per entry).
-          if let base { nodeInside = Self.insideOneVMA(base, base + (512 << shift), &vma, vmas) }
-        }
-        guard let base else { return false }
-        if nodeInside { continue }
-        let start = base + UInt64(i) << shift
-        let end = start + (1 << shift)
-        guard Self.insideOneVMA(start, end, &vma, vmas) else { return false }
+        guard placement.entryInsideOneVMA(i, table, vmas) else { return false }
       }
       run += 16
     }
