@@ -31,8 +31,10 @@ public struct FuzzExecutor: Sendable {
   }
 
   /// Runs `steps` from a fresh machine and stops at the first finding; `report` hears the
-  /// position (among the scenario commands) of each command the model refuses, at once.
-  public func run(_ steps: [FuzzStep], report: ((Int) -> Void)? = nil) -> Outcome {
+  /// position (among the scenario commands) of each command the model refuses, at once;
+  /// `afterStep` is called with each step's index and the session once the step's checks have
+  /// passed (`hmmkit fuzz --trace` digests the state there).
+  public func run(_ steps: [FuzzStep], report: ((Int) -> Void)? = nil, afterStep: ((Int, ScenarioSession) -> Void)? = nil) -> Outcome {
     // The machine `hmmkit run` gets unless the case's `system memory=` line says otherwise.
     var start = timings.map { _ in FuzzTimings.now() } ?? 0
     let session = ScenarioSession(options: ScenarioRunner.Options(checkInvariants: false))
@@ -86,6 +88,7 @@ public struct FuzzExecutor: Sendable {
           return Outcome(finding: FuzzFinding(kind: .invariant, step: index, detail: violation, signature: "invariant " + Self.rule(violation)), steps: count, failed: failed)
         }
       }
+      afterStep?(index, session)
     }
     return Outcome(finding: nil, steps: count, failed: failed)
   }

@@ -60,6 +60,7 @@ extension HMMKitCommand {
     @Option(help: .hidden) var caseSlot: String?
     @Option(help: .hidden) var replay: String?
     @Option(help: .hidden) var printCase: Int?
+    @Flag(help: .hidden) var trace = false
     @Option(help: "Shrink the finding of an existing scenario file and print the small scenario.") var shrink: String?
 
     func run() throws {
@@ -72,6 +73,7 @@ extension HMMKitCommand {
         print(ScenarioGenerator.generate(setup.configuration, index: printCase).text, terminator: "")
         return
       }
+      if trace { return Self.trace(setup, firstCase: firstCase) }
       if worker { return runWorker(setup) }
       var progressShown = false
       let terminal = isatty(2) != 0 && !json
@@ -149,6 +151,25 @@ extension HMMKitCommand {
       let fuzzer = Fuzzer(configuration: FuzzConfiguration(seed: 0), limit: .cases(0))
       let report = fuzzer.shrinkReport(FuzzCase(runSeed: 0, index: 0, steps: steps), finding)
       print(report.text, terminator: "")
+    }
+
+    /// Runs the cases in this process, printing after each step a digest of the machine's state
+    /// (`ScenarioSession.stateDigest(frames:)`, the frames too after a case's last step), each
+    /// refused command and each case's finding: two builds that print the same lines behaved the
+    /// same. A development tool; `--cases` only.
+    static func trace(_ setup: FuzzArguments, firstCase: Int) {
+      guard case .cases(let count) = setup.limit else { return }
+      let executor = FuzzExecutor(invariantInterval: setup.checkEvery)
+      for index in firstCase..<(firstCase + count) {
+        let fuzzCase = ScenarioGenerator.generate(setup.configuration, index: index)
+        var lines: [String] = []
+        let outcome = executor.run(fuzzCase.steps, report: { lines.append("\(index) failed \($0)") }) { step, session in
+          let last = step == fuzzCase.steps.count - 1
+          lines.append("\(index).\(step) \(String(session.stateDigest(frames: last), radix: 16))")
+        }
+        lines.append("\(index) steps \(outcome.steps) finding \(outcome.finding.map { "\($0.kind) \($0.step) \($0.detail)" } ?? "none")")
+        print(lines.joined(separator: "\n"))
+      }
     }
 
     /// Runs a scenario file's commands as a fuzz case does (failed commands do not stop it),
