@@ -7,25 +7,27 @@ extension ScenarioGenerator {
   /// steps), drawing exactly what picking from the filtered lists would.
   mutating func pickRegion(of process: Int? = nil) -> (Int, Region)? {
     func owns(_ owner: Int) -> Bool { processes[owner].alive && (process == nil || owner == process) }
-    func isCandidate(_ region: Region) -> Bool { region.processes.contains(where: owns) }
-    let count = regions.reduce(0) { isCandidate($1) ? $0 + 1 : $0 }
+    // By index: a region is not copied (its name and process list retained) to be tested.
+    func isCandidate(_ index: Int) -> Bool { regions[index].processes.contains(where: owns) }
+    var count = 0
+    for index in regions.indices where isCandidate(index) { count += 1 }
     guard count > 0 else { return nil }
     // Recent regions are more interesting: half the draws take one of the last three.
     let chosen = random.percent(50) ? max(0, count - 1 - random.below(min(3, count))) : random.below(count)
     var seen = 0
     var found = regions.startIndex
-    for index in regions.indices where isCandidate(regions[index]) {
+    for index in regions.indices where isCandidate(index) {
       if seen == chosen {
         found = index
         break
       }
       seen += 1
     }
-    let region = regions[found]
-    let owners = region.processes.reduce(0) { owns($1) ? $0 + 1 : $0 }
+    var owners = 0
+    for owner in regions[found].processes where owns(owner) { owners += 1 }
     var pick = random.below(owners)
-    for owner in region.processes where owns(owner) {
-      if pick == 0 { return (owner, region) }
+    for owner in regions[found].processes where owns(owner) {
+      if pick == 0 { return (owner, regions[found]) }
       pick -= 1
     }
     return nil
