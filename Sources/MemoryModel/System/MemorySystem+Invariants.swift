@@ -330,27 +330,49 @@ extension MemorySystem {
   /// The first entry of `[start, end)` (entries outside every VMA are a bug).
   static func entryOutside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress) -> VirtualAddress? {
     guard start < end else { return nil }
-    var finder = PresentFinder()
-    table.walk(start, end, &finder)
-    return finder.found
-  }
-}
-
-/// Finds the first non-empty entry of a walk.
-private struct PresentFinder: PageTableVisitor {
-  var found: VirtualAddress?
-  mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    if let index = entries.firstIndex(where: { !$0.isNone }) {
-      found = start + UInt64(index) << PageSize.shift4K
-      return .stop
+    return table.entries.withUnsafeBufferPointer { buffer in
+      firstEntry(table, node: table.root, level: .pgd, start, end, buffer)
     }
-    return .continue
   }
-  mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
-    found = start
-    return .stop
+
+  /// The address ``PageTable/walk(_:_:_:)`` of `[start, end)` (inside node `node`'s span) would
+  /// first hand a visitor as a run of PTEs with a non-empty entry (that entry's address) or as a
+  /// leaf (the leaf's start, clipped to the range), or nil. Runs of empty entries are passed
+  /// over in a tight loop instead of one hole callback each, and PTEs by 16 at a time.
+  private static func firstEntry(_ table: PageTable, node: Int, level: PageTableLevel, _ start: VirtualAddress, _ end: VirtualAddress,
+                                 _ buffer: UnsafeBufferPointer<PageTableEntry>) -> VirtualAddress? {
+    if level == .pte {
+      let first = node << 9 | start.index(at: .pte)
+      let count = Int((end - start) >> PageSize.shift4K)
+      var run = 0
+      while run + 16 <= count {
+        var present: UInt64 = 0
+        for k in run..<(run + 16) { present |= buffer[first + k].rawValue }
+        if present != 0 { break }
+        run += 16
+      }
+      for index in run..<count where !buffer[first + index].isNone { return start + UInt64(index) << PageSize.shift4K }
+      return nil
+    }
+    let span = level.entrySpan
+    // The range lies inside the node's span: its last entry is the one holding `end - 1`.
+    let last = node << 9 | (end - 1).index(at: level)
+    var address = start
+    while address < end {
+      let slot = node << 9 | address.index(at: level)
+      var skipped = slot
+      while skipped < last && buffer[skipped].isNone { skipped += 1 }
+      if skipped != slot { address = address.alignedDown(to: span) + UInt64(skipped - slot) * span }
+      let entry = buffer[skipped]
+      let next = min(address.alignedDown(to: span) + span, end)
+      if !entry.isNone {
+        if level != .pgd && (entry.isHuge || entry.isSwap || entry.isProtNone) { return address }
+        if let found = firstEntry(table, node: table.node(for: entry), level: level.child!, address, next, buffer) { return found }
+      }
+      address = next
+    }
+    return nil
   }
-  mutating func visitHole(start: VirtualAddress, end: VirtualAddress, level: PageTableLevel) -> WalkControl { .continue }
 }
 
 extension PageTable {
