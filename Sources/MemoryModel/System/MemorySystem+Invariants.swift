@@ -387,9 +387,12 @@ extension PageTable {
     for node in depositedTables.values where node >= 0 && node < nodes && role[node] == 0 { role[node] = 2 }
     entries.withUnsafeBufferPointer { buffer in
       for node in 0..<nodes where role.isEmpty || role[node] != 1 {
-        var used: Int32 = 0
         let first = node << 9
-        for slot in first..<(first + 512) where buffer[slot].rawValue != 0 { used += 1 }
+        // Over the node's entries, without a branch: (x | -x) >> 63 is 1 for a non-zero word, 0
+        // for zero, summed with wrapping adds (at most 512), which the compiler vectorises.
+        var nonZero: UInt64 = 0
+        for entry in UnsafeBufferPointer(rebasing: buffer[first..<(first + 512)]) { nonZero &+= (entry.rawValue | (0 &- entry.rawValue)) >> 63 }
+        let used = Int32(truncatingIfNeeded: nonZero)
         if used != nodeUsed[node] { problems.append("table \(node) (\(nodeLevel[node])) counts \(nodeUsed[node]) entries but has \(used)") }
         if memory.kind(of: nodeFrame[node]) != .pageTable { problems.append("table \(node)'s frame \(nodeFrame[node]) is not a page-table frame") }
         if !role.isEmpty && role[node] == 2 {
