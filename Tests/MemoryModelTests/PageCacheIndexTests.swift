@@ -26,6 +26,27 @@ import Testing
     #expect(Array(index.values).count == reference.count)
   }
 
+  /// The generation is drawn when read after a change: reads with no change between them agree,
+  /// a change between them (an insertion, a drop, a clear) gives a value never seen before, and
+  /// two indices never share one.
+  @Test func theGenerationChangesExactlyWhenTheCacheDoes() {
+    let first = PageCacheIndex()
+    let second = PageCacheIndex()
+    var seen: Set<UInt64> = [first.generation]
+    #expect(first.generation == first.generation, "no change, no new value")
+    #expect(seen.insert(second.generation).inserted, "two indices never share a generation")
+    let changes: [(PageCacheIndex) -> Void] = [
+      { $0[3] = PFN(7) }, { $0.insert(510, PFN(20), count: 4) }, { $0[3] = nil }, { $0.removeAll() },
+    ]
+    for (n, change) in changes.enumerated() {
+      change(first)
+      change(first)  // two changes before one read still give one new value
+      let value = first.generation
+      #expect(seen.insert(value).inserted, "change \(n)")
+      #expect(first.generation == value, "change \(n): read twice")
+    }
+  }
+
   @Test func aChunkIsEmptyOnlyWhenNoIndexOfItIsCached() {
     let index = PageCacheIndex()
     #expect(index.isEmptyChunk(at: 512))

@@ -69,8 +69,9 @@ public struct PageTableEntry: RawRepresentable, Hashable, Sendable {
 
   /// Whether the entry is a software (swap-type) entry.
   @inlinable public var isSwap: Bool { rawValue & Self.swapTypeMask != 0 && rawValue & Self.presentBit == 0 }
-  /// The software entry's type, for a non-present, non-none entry.
-  public var swapType: SwapEntryType? {
+  /// The software entry's type, for a non-present, non-none entry (inlined: the invariant
+  /// ledger and the migration collector read it for every entry they visit).
+  @inlinable @inline(__always) public var swapType: SwapEntryType? {
     guard isSwap else { return nil }
     return SwapEntryType(rawValue: UInt8((rawValue & Self.swapTypeMask) >> Self.swapTypeShift))
   }

@@ -34,8 +34,10 @@ extension MemorySystem {
     let ok = updateLedgerAndScan(scratch)
     scratch.lastScannedChunks = scratch.dirtyList.count
     // Counters and marks of this check are emptied either way.
-    for head in scratch.countedHeads { scratch.otherRefs[head] = 0 }
-    scratch.countedHeads.removeAll(keepingCapacity: true)
+    if !scratch.countedHeads.isEmpty {
+      for head in scratch.countedHeads { scratch.otherRefs[head] = 0 }
+      scratch.countedHeads.removeAll(keepingCapacity: true)
+    }
     for chunk in scratch.dirtyList {
       scratch.touched[chunk] = 0
       scratch.subDirty[chunk] = 0
@@ -58,8 +60,26 @@ extension MemorySystem {
     var ledger = InvariantLedgerUpdate(scratch: scratch, memory: memory)
     scratch.checks &+= 1
     let stamp = scratch.checks
-    var matched = scratch.records.count == addressSpaces.count
-    for (i, space) in addressSpaces.enumerated() {
+    let spaces = addressSpaces
+    let records = scratch.records
+    var matched = records.count == spaces.count
+    for i in 0..<spaces.count {
+      // The common case, a table recorded at its address space's position that did not change
+      // since, without retaining anything: `spaces` and `records` keep the space, its table and
+      // the record alive for the loop (nothing here drops them), so they are used unretained.
+      if i < records.count {
+        let unchanged = Unmanaged.passUnretained(records[i])._withUnsafeGuaranteedRef { record in
+          Unmanaged.passUnretained(spaces[i])._withUnsafeGuaranteedRef { space in
+            Unmanaged.passUnretained(space.pageTable)._withUnsafeGuaranteedRef { table in
+              guard record.table === table else { return false }
+              record.stamp = stamp
+              return record.generation == table.generation && Self.sameVMAs(record, space)
+            }
+          }
+        }
+        if unchanged { continue }
+      }
+      let space = spaces[i]
       let table = space.pageTable
       let record: InvariantTableRecord
       if i < scratch.records.count && scratch.records[i].table === table {
@@ -106,9 +126,25 @@ extension MemorySystem {
     let frames = memory.frames
     frames.forEachWrittenChunk { scratch.writtenChunks.append($0) }
     // The page caches, by the difference of the slots of each index whose generation moved.
-    var filesMatched = scratch.fileRecords.count == files.count
+    let fileRecords = scratch.fileRecords
+    var filesMatched = fileRecords.count == files.count
     var position = 0
     for file in files.values {
+      // As above: a page cache recorded at its file's position whose generation did not move,
+      // without retaining it (`file` and `fileRecords` keep both alive).
+      if position < fileRecords.count {
+        let unchanged = Unmanaged.passUnretained(fileRecords[position])._withUnsafeGuaranteedRef { record in
+          Unmanaged.passUnretained(file.pageCache)._withUnsafeGuaranteedRef { index in
+            guard record.index === index && record.generation == index.generation else { return false }
+            record.stamp = stamp
+            return true
+          }
+        }
+        if unchanged {
+          position += 1
+          continue
+        }
+      }
       let index = file.pageCache
       let record: InvariantFileRecord
       if position < scratch.fileRecords.count && scratch.fileRecords[position].index === index {
@@ -164,6 +200,17 @@ extension MemorySystem {
     guard scanDirtyChunks(scratch) else { return false }
     learnBaselineGroups(scratch)
     return true
+  }
+
+  /// Whether `record`'s VMAs are `space`'s: the same array storage (the record keeps its copy
+  /// alive, so equal base addresses and counts mean the one buffer), or equal element by element.
+  @inline(__always)
+  private static func sameVMAs(_ record: InvariantTableRecord, _ space: AddressSpace) -> Bool {
+    let count = record.vmas.count
+    guard count == space.vmas.count else { return false }
+    let mine = record.vmas.withUnsafeBufferPointer { $0.baseAddress }
+    let theirs = space.vmas.withUnsafeBufferPointer { $0.baseAddress }
+    return mine == theirs || record.vmas == space.vmas
   }
 
   /// After a reset of the ledger: the groups of chunks that still hold the frame table's

@@ -268,8 +268,28 @@ struct MappingCounter: PageTableVisitor {
   let otherRefs: UnsafeMutablePointer<Int32>
   var problems: [String] = []
 
-  /// Whether an entry at `address` may map `pfn` (when not, the problem is recorded).
+  /// Whether an entry at `address` may map `pfn` (when not, the problem is recorded): the test
+  /// inline, the problem's message out of line (``report(_:_:)``).
+  @inline(__always)
   mutating func check(_ pfn: PFN, _ address: VirtualAddress) -> Bool {
+    let frames = memory.frames
+    if pfn.rawValue < UInt64(frames.count) {
+      let descriptor = frames[pfn.index]
+      let kind = descriptor.kind
+      // A free descriptor above RAM may be a device frame never handed out (kind(of:)): the
+      // slow path decides.
+      if kind != .free && kind != .pageTable && kind != .reserved
+        && (!kind.isDevice || descriptor.flags.contains(.head) || descriptor.flags.contains(.tail))
+      {
+        return true
+      }
+    }
+    return report(pfn, address)
+  }
+
+  /// ``check(_:_:)`` entry by entry as it was, recording the problem when `pfn` may not be mapped.
+  @inline(never)
+  private mutating func report(_ pfn: PFN, _ address: VirtualAddress) -> Bool {
     guard memory.contains(pfn) else {
       problems.append("\(space): \(address) maps frame \(pfn), beyond physical memory")
       return false
@@ -288,8 +308,22 @@ struct MappingCounter: PageTableVisitor {
 
   /// Checks and counts one run of PTEs.
   mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    for (i, entry) in entries.enumerated() where !entry.isNone {
+    var i = 0
+    while i < entries.count {
+      // Runs of 16 empty entries passed over with one test of their raw words (vectorised);
+      // the others entry by entry, in order.
+      if i & 15 == 0 && i + 16 <= entries.count {
+        var present: UInt64 = 0
+        for k in i..<(i + 16) { present |= entries[k].rawValue }
+        if present == 0 {
+          i += 16
+          continue
+        }
+      }
+      let entry = entries[i]
       let address = start + UInt64(i) << PageSize.shift4K
+      i += 1
+      if entry.isNone { continue }
       if entry.isMigration {
         if check(entry.pfn, address) {
           addOtherRef(memory.folioHead(of: entry.pfn).index)
@@ -330,27 +364,49 @@ extension MemorySystem {
   /// The first entry of `[start, end)` (entries outside every VMA are a bug).
   static func entryOutside(_ table: PageTable, _ start: VirtualAddress, _ end: VirtualAddress) -> VirtualAddress? {
     guard start < end else { return nil }
-    var finder = PresentFinder()
-    table.walk(start, end, &finder)
-    return finder.found
-  }
-}
-
-/// Finds the first non-empty entry of a walk.
-private struct PresentFinder: PageTableVisitor {
-  var found: VirtualAddress?
-  mutating func visitPTEs(_ entries: UnsafeBufferPointer<PageTableEntry>, start: VirtualAddress) -> WalkControl {
-    if let index = entries.firstIndex(where: { !$0.isNone }) {
-      found = start + UInt64(index) << PageSize.shift4K
-      return .stop
+    return table.entries.withUnsafeBufferPointer { buffer in
+      firstEntry(table, node: table.root, level: .pgd, start, end, buffer)
     }
-    return .continue
   }
-  mutating func visitLeaf(_ entry: PageTableEntry, level: PageTableLevel, start: VirtualAddress, end: VirtualAddress) -> WalkControl {
-    found = start
-    return .stop
+
+  /// The address ``PageTable/walk(_:_:_:)`` of `[start, end)` (inside node `node`'s span) would
+  /// first hand a visitor as a run of PTEs with a non-empty entry (that entry's address) or as a
+  /// leaf (the leaf's start, clipped to the range), or nil. Runs of empty entries are passed
+  /// over in a tight loop instead of one hole callback each, and PTEs by 16 at a time.
+  private static func firstEntry(_ table: PageTable, node: Int, level: PageTableLevel, _ start: VirtualAddress, _ end: VirtualAddress,
+                                 _ buffer: UnsafeBufferPointer<PageTableEntry>) -> VirtualAddress? {
+    if level == .pte {
+      let first = node << 9 | start.index(at: .pte)
+      let count = Int((end - start) >> PageSize.shift4K)
+      var run = 0
+      while run + 16 <= count {
+        var present: UInt64 = 0
+        for k in run..<(run + 16) { present |= buffer[first + k].rawValue }
+        if present != 0 { break }
+        run += 16
+      }
+      for index in run..<count where !buffer[first + index].isNone { return start + UInt64(index) << PageSize.shift4K }
+      return nil
+    }
+    let span = level.entrySpan
+    // The range lies inside the node's span: its last entry is the one holding `end - 1`.
+    let last = node << 9 | (end - 1).index(at: level)
+    var address = start
+    while address < end {
+      let slot = node << 9 | address.index(at: level)
+      var skipped = slot
+      while skipped < last && buffer[skipped].isNone { skipped += 1 }
+      if skipped != slot { address = address.alignedDown(to: span) + UInt64(skipped - slot) * span }
+      let entry = buffer[skipped]
+      let next = min(address.alignedDown(to: span) + span, end)
+      if !entry.isNone {
+        if level != .pgd && (entry.isHuge || entry.isSwap || entry.isProtNone) { return address }
+        if let found = firstEntry(table, node: table.node(for: entry), level: level.child!, address, next, buffer) { return found }
+      }
+      address = next
+    }
+    return nil
   }
-  mutating func visitHole(start: VirtualAddress, end: VirtualAddress, level: PageTableLevel) -> WalkControl { .continue }
 }
 
 extension PageTable {
@@ -365,9 +421,12 @@ extension PageTable {
     for node in depositedTables.values where node >= 0 && node < nodes && role[node] == 0 { role[node] = 2 }
     entries.withUnsafeBufferPointer { buffer in
       for node in 0..<nodes where role.isEmpty || role[node] != 1 {
-        var used: Int32 = 0
         let first = node << 9
-        for slot in first..<(first + 512) where buffer[slot].rawValue != 0 { used += 1 }
+        // Over the node's entries, without a branch: (x | -x) >> 63 is 1 for a non-zero word, 0
+        // for zero, summed with wrapping adds (at most 512), which the compiler vectorises.
+        var nonZero: UInt64 = 0
+        for entry in UnsafeBufferPointer(rebasing: buffer[first..<(first + 512)]) { nonZero &+= (entry.rawValue | (0 &- entry.rawValue)) >> 63 }
+        let used = Int32(truncatingIfNeeded: nonZero)
         if used != nodeUsed[node] { problems.append("table \(node) (\(nodeLevel[node])) counts \(nodeUsed[node]) entries but has \(used)") }
         if memory.kind(of: nodeFrame[node]) != .pageTable { problems.append("table \(node)'s frame \(nodeFrame[node]) is not a page-table frame") }
         if !role.isEmpty && role[node] == 2 {

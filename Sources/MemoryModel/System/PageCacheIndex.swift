@@ -22,10 +22,21 @@ final class PageCacheIndex {
   /// The number of cached pages.
   @exclusivity(unchecked) private(set) var count = 0
   /// A value no other index and no earlier state of this one had (drawn from one counter for
-  /// the process at every change of what is cached): the incremental invariant check takes the
-  /// page caches' folio list from its last check while no index moved and no descriptor of the
-  /// cached frames changed.
-  @exclusivity(unchecked) private(set) var generation = PageCacheIndex.nextGeneration()
+  /// the process): the incremental invariant check takes the page caches' folio list from its
+  /// last check while no index moved and no descriptor of the cached frames changed. A change
+  /// only marks the index changed; the next read draws the new value, so the faults and reads
+  /// between two checks do not each pay for an atomic add (no read sees an earlier value again).
+  var generation: UInt64 {
+    if changedSinceGeneration {
+      storedGeneration = Self.nextGeneration()
+      changedSinceGeneration = false
+    }
+    return storedGeneration
+  }
+  /// The value ``generation`` last returned (valid while ``changedSinceGeneration`` is false).
+  @exclusivity(unchecked) private var storedGeneration: UInt64 = 0
+  /// Whether what is cached changed since ``generation`` was last read (true for a new index).
+  @exclusivity(unchecked) private var changedSinceGeneration = true
 
   private static let generations = Atomic<UInt64>(0)
 
@@ -63,7 +74,7 @@ final class PageCacheIndex {
     set {
       let key = index >> 9
       let slot = Int(index & 511)
-      generation = Self.nextGeneration()
+      changedSinceGeneration = true
       if let newValue {
         precondition(newValue.rawValue != Self.empty, "PFN out of range for the page cache")
         let target = chunkCreating(key)
@@ -104,7 +115,7 @@ final class PageCacheIndex {
   func insert(_ first: UInt64, _ pfn: PFN, count: Int) {
     precondition(pfn.rawValue &+ UInt64(count) <= Self.empty, "PFN out of range for the page cache")
     guard count > 0 else { return }
-    generation = Self.nextGeneration()
+    changedSinceGeneration = true
     var index = first
     var frame = pfn.rawValue
     var left = count
@@ -137,7 +148,7 @@ final class PageCacheIndex {
 
   /// Drops every page.
   func removeAll() {
-    generation = Self.nextGeneration()
+    changedSinceGeneration = true
     for chunk in chunks.values { chunk.deallocate() }
     chunks.removeAll()
     count = 0
