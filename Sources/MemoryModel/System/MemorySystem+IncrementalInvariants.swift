@@ -986,9 +986,7 @@ struct InvariantLedgerUpdate {
     }
     var run = 0
     while run < 512 {
-      var present: UInt64 = 0
-      for k in run..<(run + 16) { present |= now[k].rawValue }
-      if present == 0 {
+      if PageTableEntry.emptyRunOf16(now + run) {
         run += 16
         continue
       }

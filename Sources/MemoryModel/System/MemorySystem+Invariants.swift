@@ -312,13 +312,9 @@ struct MappingCounter: PageTableVisitor {
     while i < entries.count {
       // Runs of 16 empty entries passed over with one test of their raw words (vectorised);
       // the others entry by entry, in order.
-      if i & 15 == 0 && i + 16 <= entries.count {
-        var present: UInt64 = 0
-        for k in i..<(i + 16) { present |= entries[k].rawValue }
-        if present == 0 {
-          i += 16
-          continue
-        }
+      if i & 15 == 0 && i + 16 <= entries.count && PageTableEntry.emptyRunOf16(entries.baseAddress! + i) {
+        i += 16
+        continue
       }
       let entry = entries[i]
       let address = start + UInt64(i) << PageSize.shift4K
@@ -379,12 +375,7 @@ extension MemorySystem {
       let first = node << 9 | start.index(at: .pte)
       let count = Int((end - start) >> PageSize.shift4K)
       var run = 0
-      while run + 16 <= count {
-        var present: UInt64 = 0
-        for k in run..<(run + 16) { present |= buffer[first + k].rawValue }
-        if present != 0 { break }
-        run += 16
-      }
+      while run + 16 <= count && PageTableEntry.emptyRunOf16(buffer.baseAddress! + first + run) { run += 16 }
       for index in run..<count where !buffer[first + index].isNone { return start + UInt64(index) << PageSize.shift4K }
       return nil
     }
