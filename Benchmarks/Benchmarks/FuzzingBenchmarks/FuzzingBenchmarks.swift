@@ -3,6 +3,9 @@
 // loop does. One iteration is 100 cases (about 4,900 steps); each benchmark runs cases 0, 100, 200, ...
 // in its iterations, so the rows with the same policies run the same cases.
 //
+// "fuzz 500 fixed cases" runs the same 500 cases (0..<500, about 24,600 steps) in every iteration,
+// so its spread is the machine's alone: its p0 is the least disturbed iteration, its p50 the typical.
+//
 // Custom metrics: `steps per s`, scenario commands run per second of wall-clock time in the
 // measured region; `steps per CPU s`, per second of this thread's CPU time (one core's rate,
 // which holds on a machine other builds share).
@@ -36,8 +39,10 @@ private func nextFirst(_ benchmark: Benchmark) -> Int {
   return first
 }
 
-/// Runs `casesPerIteration` cases starting at `first` and records steps per second.
-private func measure(_ benchmark: Benchmark, first: Int, policies: [String], interval: Int, generateOnly: Bool = false) {
+/// Runs `count` cases starting at `first` and records steps per second.
+private func measure(
+  _ benchmark: Benchmark, first: Int, count: Int = casesPerIteration, policies: [String], interval: Int, generateOnly: Bool = false
+) {
   let configuration = FuzzConfiguration(seed: 1, policies: policies)
   let executor = FuzzExecutor(invariantInterval: interval)
   let clock = ContinuousClock()
@@ -45,7 +50,7 @@ private func measure(_ benchmark: Benchmark, first: Int, policies: [String], int
   let began = clock.now
   let cpuBegan = threadCPUSeconds()
   var steps = 0
-  for index in first..<(first + casesPerIteration) {
+  for index in first..<(first + count) {
     let fuzzCase = ScenarioGenerator.generate(configuration, index: index)
     if generateOnly {
       steps += fuzzCase.steps.count
@@ -69,6 +74,10 @@ let benchmarks: @Sendable () -> Void = {
 
   Benchmark("fuzz 100 cases, oracles after every step", configuration: configuration) { benchmark in
     measure(benchmark, first: nextFirst(benchmark), policies: ["base", "map-order", "scan"], interval: 1)
+  }
+
+  Benchmark("fuzz 500 fixed cases, oracles after every step", configuration: configuration) { benchmark in
+    measure(benchmark, first: 0, count: 500, policies: ["base", "map-order", "scan"], interval: 1)
   }
 
   Benchmark("fuzz 100 cases, invariants every 16 steps", configuration: configuration) { benchmark in
