@@ -189,10 +189,11 @@ public final class SafetyOracle: MMUNotifier {
     if device.pageTable.mappingCount == 0 {
       // No device mapping: invariant 1 holds whatever the CPU table holds, so there is nothing to
       // look at. The tracker is kept as it is when the space is the same (recorded at an earlier
-      // clean check, it names every region changed since this one and more); a tracker of
-      // another space is dropped. The change record restarts: every mapping after this check is
-      // in it.
-      if last?.space != state.space { trackers[index] = nil }
+      // clean check, it names every region changed since this one and more); for a first check
+      // or another space it is recorded now, so that the mappings that come next are checked
+      // where they and the CPU table changed (not all of them). The change record restarts:
+      // every mapping after this check is in it.
+      if last?.space != state.space || trackers[index] == nil { recordTracker(index, space) }
       clean[index] = state
       device.pageTable.restartChangeRecord()
       return
@@ -209,16 +210,22 @@ public final class SafetyOracle: MMUNotifier {
     device.pageTable.forEachMapping { checkCPUCovers($0, device: device, space: space, cursor: &cursor, into: &violations) }
     if violations.count == before {
       clean[index] = state
-      var tracker: PageTable.RegionTracker?
-      swap(&tracker, &trackers[index])
-      var recorded = tracker ?? PageTable.RegionTracker()
-      space.pageTable.record(&recorded)
-      trackers[index] = recorded
+      recordTracker(index, space)
       device.pageTable.restartChangeRecord()
     } else {
       clean[index] = nil
       trackers[index] = nil
     }
+  }
+
+  /// Records `space`'s CPU table as the tracker of `devices[index]` (in the storage of the one it
+  /// had, taken out of the array while it is filled: no copy-on-write of its copies).
+  private func recordTracker(_ index: Int, _ space: AddressSpace) {
+    var tracker: PageTable.RegionTracker?
+    swap(&tracker, &trackers[index])
+    var recorded = tracker ?? PageTable.RegionTracker()
+    space.pageTable.record(&recorded)
+    trackers[index] = recorded
   }
 
   /// Invariant 1 for one device mapping: the CPU maps every page of it to the same frame

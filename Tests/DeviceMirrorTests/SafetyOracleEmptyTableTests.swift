@@ -2,10 +2,10 @@ import Testing
 @testable import DeviceMirror
 @testable import MemoryModel
 
-/// The safety oracle takes a device whose table maps nothing as clean without looking at the CPU
-/// table (SafetyOracle.checkBuiltIn), keeping the region tracker of an earlier clean check: a
-/// mapping made afterwards, and a CPU change made while the table was empty, must still be
-/// checked as a check of every mapping checks them.
+/// The safety oracle takes a device whose table maps nothing as clean without checking a mapping
+/// (SafetyOracle.checkBuiltIn), keeping the region tracker of an earlier clean check (or recording
+/// one at the first): a mapping made afterwards, and a CPU change made while the table was
+/// empty, must still be checked as a check of every mapping checks them.
 @Suite struct SafetyOracleEmptyTableTests {
   @Test func aBreakUnderAMappingMadeAfterTheTableWasEmptyIsFound() throws {
     let f = try DeviceFixture(policy: BasePolicy())
