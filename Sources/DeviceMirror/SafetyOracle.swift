@@ -69,6 +69,7 @@ public final class SafetyOracle: MMUNotifier {
     var taken: PageTable.RegionTracker?
     swap(&taken, &trackers[key])
     guard var tracker = taken else { return false }
+    taken = nil  // the one reference to its copies now: changed in place, not copied on write
     let told = space.pageTable.forEachChangedRegion(&tracker) { start, bytes in
       let (end, overflow) = start.rawValue.addingReportingOverflow(bytes)
       regions.append((start.rawValue, overflow ? UInt64.max : end))
