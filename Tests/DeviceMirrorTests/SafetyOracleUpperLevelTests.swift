@@ -58,4 +58,19 @@ import Testing
     #expect(space.pageTable.forEachChangedRegion(&tracker) { regions.append(($0.rawValue, $1)) })
     #expect(regions.isEmpty)
   }
+
+  @Test func aBreakInAnotherChunkOfAChangedTableIsFound() throws {
+    let (f, buf) = try fixture()
+    // A legal change in the region first, then, in one step, another legal change and a break
+    // far from it in the same PTE table.
+    try f.space.madvise(buf + 0x1000, .kib(4), .dontneed)
+    #expect(f.oracle.check().isEmpty)
+    try f.space.madvise(buf + 0x2000, .kib(4), .dontneed)
+    let address = buf + 0x1F0000
+    let slot = try #require(f.space.pageTable.slot(for: address, level: .pte, allocate: false))
+    f.space.pageTable.setEntry(.none, at: slot)
+    let violations = f.oracle.check()
+    #expect(violations.count == 1)
+    #expect(violations.first?.address == address && violations.first?.cpuState == "no mapping", "\(violations)")
+  }
 }
