@@ -277,6 +277,9 @@ public final class Device: MirroringDevice, IntervalNotifierOps, DevicePagemapOp
   /// Drops the device's mappings that overlap `[start, end)` (whole), counting them by size in
   /// ``DeviceCounters/mappingsRemoved``; returns the range they covered, nil when there were none.
   private func unmapCounted(_ start: VirtualAddress, _ end: VirtualAddress) -> (low: VirtualAddress, high: VirtualAddress)? {
+    // Nothing mapped there (most invalidations a device hears): what the unmap would find, with
+    // no call and no closure context for it.
+    if pageTable.isOutsideMappedBounds(start, end) { return nil }
     var extent: (low: VirtualAddress, high: VirtualAddress)?
     pageTable.unmap(start, end) { mapping in
       counters.removed[mapping.size] += 1

@@ -55,6 +55,83 @@ extension DevicePageTable {
     forEachMapping(overlapping: VirtualAddress(0), VirtualAddress(UInt64.max), body)
   }
 
+  /// Calls `body` with the mappings that overlap `[start, end)` (whole, as
+  /// ``forEachMapping(overlapping:_:_:)`` visits them) as runs, in address order: each run
+  /// `[start, end)` maps the consecutive frames from `pfn` on, with one permission, and is made of
+  /// whole mappings (4 KiB and 64 KiB slots of one 2 MiB block joined slot by slot; a 2 MiB or
+  /// 1 GiB mapping alone). Runs that continue one another may still come apart (at a block's
+  /// edge, for one); the pages they cover, their frames and permissions are those of the
+  /// mappings. `body` returns false to stop.
+  func forEachRun(overlapping start: VirtualAddress, _ end: VirtualAddress,
+                  _ body: (_ start: UInt64, _ end: UInt64, _ pfn: UInt64, _ writable: Bool) -> Bool) {
+    guard start < end, !isOutsideMappedBounds(start, end), !blocks.isEmpty || !gigantic.isEmpty else { return }
+    let firstBlock = start.rawValue >> 21
+    let lastBlock = (end.rawValue - 1) >> 21
+    guard gigantic.isEmpty else {
+      // 1G mappings: mapping by mapping.
+      var going = true
+      forEachMapping(overlapping: start, end) { mapping in
+        guard going else { return }
+        going = body(mapping.start.rawValue, mapping.end.rawValue, mapping.pfn.rawValue, mapping.isWritable)
+      }
+      return
+    }
+    if lastBlock - firstBlock >= UInt64(blocks.count) {
+      // A range of more blocks than exist: the blocks that exist, in address order.
+      for key in blocks.keys.filter({ $0 >= firstBlock && $0 <= lastBlock }).sorted() {
+        if !visitRuns(key, start, end, body) { return }
+      }
+      return
+    }
+    var key = firstBlock
+    while true {
+      if !visitRuns(key, start, end, body) { return }
+      if key == lastBlock { return }
+      key += 1
+    }
+  }
+
+  /// ``forEachRun(overlapping:_:_:)`` for block `key`; false when `body` stopped.
+  private func visitRuns(_ key: UInt64, _ start: VirtualAddress, _ end: VirtualAddress,
+                         _ body: (_ start: UInt64, _ end: UInt64, _ pfn: UInt64, _ writable: Bool) -> Bool) -> Bool {
+    guard let block = block(key) else { return true }
+    switch block {
+    case .huge(let mapping):
+      return body(mapping.start.rawValue, mapping.end.rawValue, mapping.pfn.rawValue, mapping.isWritable)
+    case .small(let small):
+      let slots = small.slots
+      let blockStart = key << 21
+      var index = Int((max(start.rawValue, blockStart) - blockStart) >> 12)
+      var to = Int((min(end.rawValue, blockStart + (1 << 21)) - blockStart + 4095) >> 12)
+      // A 64K mapping that starts before the range, or ends after it, still overlaps it: whole.
+      let firstSlot = slots[index]
+      if !firstSlot.isEmpty, firstSlot.order > 0 { index &= ~((1 << Int(firstSlot.order)) - 1) }
+      let lastSlot = slots[to - 1]
+      if !lastSlot.isEmpty, lastSlot.order > 0 {
+        let pages = 1 << Int(lastSlot.order)
+        to = ((to - 1) & ~(pages - 1)) + pages
+      }
+      while index < to {
+        let slot = slots[index]
+        guard !slot.isEmpty else {
+          index += 1
+          continue
+        }
+        // The slots from here that continue it: filled, the next frame, the same permission
+        // (each slot holds its own page's frame, so whole mappings join as their pages do).
+        let first = index
+        index += 1
+        while index < to {
+          let next = slots[index]
+          guard !next.isEmpty, next.writable == slot.writable, next.pfn == slot.pfn &+ UInt64(index - first) else { break }
+          index += 1
+        }
+        guard body(blockStart + UInt64(first) << 12, blockStart + UInt64(index) << 12, slot.pfn, slot.writable) else { return false }
+      }
+      return true
+    }
+  }
+
   private func visitBlock(_ key: UInt64, _ start: VirtualAddress, _ end: VirtualAddress, _ body: (DeviceMapping) -> Void) {
     guard let block = block(key) else { return }
     switch block {

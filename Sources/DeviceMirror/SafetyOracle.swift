@@ -40,34 +40,39 @@ public final class SafetyOracle: MMUNotifier {
   @exclusivity(unchecked) private var builtIn: ContiguousArray<Unmanaged<Device>?> = []
   /// Violations of invariant 2 found during invalidations.
   @exclusivity(unchecked) public private(set) var invalidationViolations: [Violation] = []
-  /// Per device (by identity), the CPU and device page-table generations of its last clean
-  /// check: invariant 1 depends on those two tables alone, so while neither changed the device
-  /// is not checked again.
-  @exclusivity(unchecked) private var clean: [ObjectIdentifier: (space: ObjectIdentifier, cpu: UInt64, device: UInt64)] = [:]
+  /// Per watched device (by index in ``devices``; nil for one that is not a ``Device``), the
+  /// mirrored space and the CPU and device page-table generations of its last clean check:
+  /// invariant 1 depends on those two tables alone, so while neither changed the device is not
+  /// checked again. Indexed like ``devices`` (which never drops one): no hashing per check.
+  @exclusivity(unchecked) private var clean: [(space: ObjectIdentifier, cpu: UInt64, device: UInt64)?] = []
 
-  /// Per device (by identity), the CPU table as its last clean check saw it: only the device
-  /// mappings in the 2 MiB regions the CPU table changed since, and where the device table mapped
-  /// since (its change record), are checked again.
-  @exclusivity(unchecked) private var trackers: [ObjectIdentifier: PageTable.RegionTracker] = [:]
+  /// Per watched device (by index, as ``clean``), the CPU table of the space in its ``clean``
+  /// state as a clean check saw it (then or earlier: a tracker recorded earlier names a superset
+  /// of the regions changed since): only the device mappings in the 2 MiB regions the CPU table
+  /// changed since, and where the device table mapped since (its change record), are checked
+  /// again. Nil: none recorded in that space (the next check with mappings checks them all).
+  @exclusivity(unchecked) private var trackers: [PageTable.RegionTracker?] = []
   /// Ranges found changed, as (start, end) (scratch).
   @exclusivity(unchecked) private var regions: [(start: UInt64, end: UInt64)] = []
 
   /// Invariant 1 for the device mappings in the ranges changed since the device's last clean
-  /// check at device-table generation `since`: the 2 MiB regions `space`'s table changed and the
+  /// check at device-table generation `since`: the regions `space`'s table changed and the
   /// ranges the device table mapped since (elsewhere the CPU table and every device mapping, so
   /// the verdict, are as then). True when they all hold; false when the ranges cannot be told or one does not hold (the caller
   /// checks every mapping, which reports the violations in their order).
-  private func checkChangedRegions(_ device: Device, _ space: AddressSpace, _ key: ObjectIdentifier, since: UInt64) -> Bool {
+  private func checkChangedRegions(_ device: Device, _ space: AddressSpace, _ key: Int, since: UInt64) -> Bool {
     guard trackers[key] != nil else { return false }
     regions.removeAll(keepingCapacity: true)
     guard device.pageTable.forEachChangedRange(since: since, { regions.append(($0.rawValue, $1.rawValue)) }) else { return false }
-    // Taken out of the dictionary while it is brought up to date (one owner of its copies: no
+    // Taken out of the array while it is brought up to date (one owner of its copies: no
     // copy-on-write of them), and put back when the changes could be told.
-    guard var tracker = trackers.removeValue(forKey: key) else { return false }
-    let span = PageTableLevel.pmd.entrySpan
-    let told = space.pageTable.forEachChangedRegion(&tracker) {
-      let (end, overflow) = $0.rawValue.addingReportingOverflow(span)
-      regions.append(($0.rawValue, overflow ? UInt64.max : end))
+    var taken: PageTable.RegionTracker?
+    swap(&taken, &trackers[key])
+    guard var tracker = taken else { return false }
+    taken = nil  // the one reference to its copies now: changed in place, not copied on write
+    let told = space.pageTable.forEachChangedRegion(&tracker) { start, bytes in
+      let (end, overflow) = start.rawValue.addingReportingOverflow(bytes)
+      regions.append((start.rawValue, overflow ? UInt64.max : end))
     }
     guard told else { return false }
     trackers[key] = tracker
@@ -85,19 +90,21 @@ public final class SafetyOracle: MMUNotifier {
       }
       // Mappings that continue one another (the next page, the next frame, the same
       // permission) checked as one run: one CPU lookup per PTE table for the run, not one per
-      // mapping (only whether all hold matters here).
+      // mapping (only whether all hold matters here). The table hands over such runs of its
+      // slots (DevicePageTable.forEachRun), which are joined further across blocks here.
       var run: (start: UInt64, end: UInt64, pfn: UInt64, writable: Bool)?
       var holds = true
-      device.pageTable.forEachMapping(overlapping: VirtualAddress(start), VirtualAddress(end)) { mapping in
-        guard holds else { return }
-        if let last = run, mapping.start.rawValue == last.end, mapping.isWritable == last.writable,
-          mapping.pfn.rawValue == last.pfn &+ ((last.end - last.start) >> 12)
-        {
-          run = (last.start, mapping.end.rawValue, last.pfn, last.writable)
-          return
+      device.pageTable.forEachRun(overlapping: VirtualAddress(start), VirtualAddress(end)) { runStart, runEnd, pfn, writable in
+        if let last = run, runStart == last.end, writable == last.writable, pfn == last.pfn &+ ((last.end - last.start) >> 12) {
+          run = (last.start, runEnd, last.pfn, last.writable)
+          return true
         }
-        if let last = run { holds = cpuCovers(last, space: space, cursor: &cursor) }
-        run = (mapping.start.rawValue, mapping.end.rawValue, mapping.pfn.rawValue, mapping.isWritable)
+        if let last = run, !cpuCovers(last, space: space, cursor: &cursor) {
+          holds = false
+          return false
+        }
+        run = (runStart, runEnd, pfn, writable)
+        return true
       }
       if holds, let last = run { holds = cpuCovers(last, space: space, cursor: &cursor) }
       if !holds { return false }
@@ -148,6 +155,8 @@ public final class SafetyOracle: MMUNotifier {
     if !devices.contains(where: { $0 === device }) {
       devices.append(device)
       builtIn.append((device as? Device).map { Unmanaged.passUnretained($0) })
+      clean.append(nil)
+      trackers.append(nil)
     }
   }
 
@@ -157,37 +166,67 @@ public final class SafetyOracle: MMUNotifier {
     var violations = invalidationViolations
     invalidationViolations.removeAll()
     for index in devices.indices {
+      if let unmanaged = builtIn[index] {
+        // Not retained: `devices` holds every watched device for the oracle's lifetime.
+        unmanaged._withUnsafeGuaranteedRef { checkBuiltIn($0, index, into: &violations) }
+        continue
+      }
       let device = devices[index]
       guard let space = device.mirroredSpace, !space.hasExited else { continue }
-      if let device = builtIn[index]?.takeUnretainedValue() {
-        let key = ObjectIdentifier(device)
-        let state = (space: ObjectIdentifier(space), cpu: space.pageTable.changeGeneration, device: device.pageTable.generation)
-        if let last = clean[key], last == state { continue }
-        if let last = clean[key], last.space == state.space, checkChangedRegions(device, space, key, since: last.device) {
-          // The device mappings where either table changed are covered.
-          clean[key] = state
-          device.pageTable.restartChangeRecord()
-          continue
-        }
-        // Visit the page table in place: no array of every mapping after every step.
-        let before = violations.count
-        var cursor = PageTable.LookupCursor()
-        device.pageTable.forEachMapping { checkCPUCovers($0, device: device, space: space, cursor: &cursor, into: &violations) }
-        clean[key] = violations.count == before ? state : nil
-        if violations.count == before {
-          var tracker = trackers.removeValue(forKey: key) ?? PageTable.RegionTracker()
-          space.pageTable.record(&tracker)
-          trackers[key] = tracker
-          device.pageTable.restartChangeRecord()
-        } else {
-          trackers[key] = nil
-        }
-      } else {
-        var cursor = PageTable.LookupCursor()
-        for mapping in device.deviceMappings { checkCPUCovers(mapping, device: device, space: space, cursor: &cursor, into: &violations) }
-      }
+      var cursor = PageTable.LookupCursor()
+      for mapping in device.deviceMappings { checkCPUCovers(mapping, device: device, space: space, cursor: &cursor, into: &violations) }
     }
     return violations
+  }
+
+  /// Invariant 1 for `devices[index]`, a built-in ``Device``: nothing when neither table changed
+  /// since its last clean check, nothing but a new clean state when it maps nothing, the changed
+  /// regions when they can be told and hold, else every mapping (which reports the violations).
+  private func checkBuiltIn(_ device: Device, _ index: Int, into violations: inout [Violation]) {
+    guard let space = device.mirroredSpace, !space.hasExited else { return }
+    let state = (space: ObjectIdentifier(space), cpu: space.pageTable.changeGeneration, device: device.pageTable.generation)
+    let last = clean[index]
+    if let last, last == state { return }
+    if device.pageTable.mappingCount == 0 {
+      // No device mapping: invariant 1 holds whatever the CPU table holds, so there is nothing to
+      // look at. The tracker is kept as it is when the space is the same (recorded at an earlier
+      // clean check, it names every region changed since this one and more); for a first check
+      // or another space it is recorded now, so that the mappings that come next are checked
+      // where they and the CPU table changed (not all of them). The change record restarts:
+      // every mapping after this check is in it.
+      if last?.space != state.space || trackers[index] == nil { recordTracker(index, space) }
+      clean[index] = state
+      device.pageTable.restartChangeRecord()
+      return
+    }
+    if let last, last.space == state.space, checkChangedRegions(device, space, index, since: last.device) {
+      // The device mappings where either table changed are covered.
+      clean[index] = state
+      device.pageTable.restartChangeRecord()
+      return
+    }
+    // Visit the page table in place: no array of every mapping after every step.
+    let before = violations.count
+    var cursor = PageTable.LookupCursor()
+    device.pageTable.forEachMapping { checkCPUCovers($0, device: device, space: space, cursor: &cursor, into: &violations) }
+    if violations.count == before {
+      clean[index] = state
+      recordTracker(index, space)
+      device.pageTable.restartChangeRecord()
+    } else {
+      clean[index] = nil
+      trackers[index] = nil
+    }
+  }
+
+  /// Records `space`'s CPU table as the tracker of `devices[index]` (in the storage of the one it
+  /// had, taken out of the array while it is filled: no copy-on-write of its copies).
+  private func recordTracker(_ index: Int, _ space: AddressSpace) {
+    var tracker: PageTable.RegionTracker?
+    swap(&tracker, &trackers[index])
+    var recorded = tracker ?? PageTable.RegionTracker()
+    space.pageTable.record(&recorded)
+    trackers[index] = recorded
   }
 
   /// Invariant 1 for one device mapping: the CPU maps every page of it to the same frame

@@ -55,14 +55,18 @@ extension PageTable {
 
 
 extension PageTable {
-  /// What a checker recorded of a table, to find later the 2 MiB regions whose lookups may give
+  /// What a checker recorded of a table, to find later the regions whose lookups may give
   /// something else since (``forEachChangedRegion(_:_:)``): the table's generation then and a
-  /// copy of every PMD table's entries.
+  /// copy of the entries of every table above the PTE level, by the address its span starts at.
   public struct RegionTracker: Sendable {
     /// The generation recorded (`UInt64.max`: nothing recorded).
     var generation = UInt64.max
-    /// Copies of the PMD tables' entries then, by node.
-    var pmdCopies: [Int: [PageTableEntry]] = [:]
+    /// Copies of the PMD tables' entries then, by the (1 GiB aligned) address each covers from.
+    var pmdCopies: [UInt64: [PageTableEntry]] = [:]
+    /// Copies of the PUD tables' entries then, by the (512 GiB aligned) address each covers from.
+    var pudCopies: [UInt64: [PageTableEntry]] = [:]
+    /// A copy of the PGD's entries then (empty: none recorded).
+    var rootCopy: [PageTableEntry] = []
     /// A tracker that recorded nothing.
     public init() {}
   }
@@ -72,50 +76,81 @@ extension PageTable {
   public func record(_ tracker: inout RegionTracker) {
     tracker.generation = generation
     tracker.pmdCopies.removeAll(keepingCapacity: true)
+    tracker.pudCopies.removeAll(keepingCapacity: true)
     entries.withUnsafeBufferPointer { buffer in
-      for node in 0..<nodeLevel.count where nodeLevel[node] == .pmd && nodeParentSlot[node] >= 0 {
-        tracker.pmdCopies[node] = Array(buffer[(node << 9)..<((node + 1) << 9)])
+      tracker.rootCopy = Array(buffer[(root << 9)..<((root + 1) << 9)])
+      for node in 0..<nodeLevel.count where node != root && nodeParentSlot[node] >= 0 {
+        let level = nodeLevel[node]
+        guard level == .pmd || level == .pud, let base = regionBase(of: node) else { continue }
+        let copy = Array(buffer[(node << 9)..<((node + 1) << 9)])
+        if level == .pmd { tracker.pmdCopies[base] = copy } else { tracker.pudCopies[base] = copy }
       }
     }
   }
 
-  /// Calls `body` with the start of every 2 MiB region whose translation may have changed since
-  /// `tracker` recorded the table (a region may come more than once), and brings the tracker up
-  /// to date: a PTE table written since gives its region, a PMD table written since the regions
-  /// of the entries that differ from the copy. Returns false, having called `body` for some
-  /// regions or none, when that cannot be told (nothing recorded, or a table above the PMD level
-  /// changed): then the caller looks at everything and records again.
+  /// Calls `body` with the start and size of every region whose translation may have changed
+  /// since `tracker` recorded the table (a region may come more than once, and regions may
+  /// overlap), and brings the tracker up to date: a PTE table written since gives its 2 MiB
+  /// region; a PMD, PUD or PGD table written since gives the span of each entry that differs from
+  /// the copy recorded for the addresses it covers (2 MiB, 1 GiB, 512 GiB). An entry of a table
+  /// above the PMD level that differs may have brought a table of another place (or none): its
+  /// whole span is given, and the tracker then records every table afresh. Returns false, having
+  /// called `body` for some regions or none, when that cannot be told (nothing recorded, or a
+  /// table that does not lead to the root): then the caller looks at everything and records again.
   /// - Parameters:
   ///   - tracker: what the caller recorded; brought up to the table's generation when the
   ///     regions could be told.
-  ///   - body: called with the start of each changed region.
-  public func forEachChangedRegion(_ tracker: inout RegionTracker, _ body: (VirtualAddress) -> Void) -> Bool {
+  ///   - body: called with the start and the size in bytes of each changed region.
+  public func forEachChangedRegion(_ tracker: inout RegionTracker, _ body: (_ start: VirtualAddress, _ bytes: UInt64) -> Void) -> Bool {
     guard tracker.generation != UInt64.max else { return false }
     guard tracker.generation != generation else { return true }
     let since = tracker.generation
+    var upperChanged = false
     let done = entries.withUnsafeBufferPointer { buffer -> Bool in
       for node in 0..<nodeLevel.count where nodeGeneration[node] > since {
         // A freed node (no parent slot) is not looked up; its parent's entry changed.
         if node != root && nodeParentSlot[node] < 0 { continue }
         let level = nodeLevel[node]
-        guard level == .pte || level == .pmd, let base = regionBase(of: node) else { return false }
+        guard let base = regionBase(of: node) else { return false }
         if level == .pte {
-          body(VirtualAddress(base))
+          body(VirtualAddress(base), PageTableLevel.pmd.entrySpan)
           continue
         }
-        if tracker.pmdCopies[node]?.count != 512 { tracker.pmdCopies[node] = [PageTableEntry](repeating: .none, count: 512) }
-        // In place (no copy of the copy).
-        tracker.pmdCopies[node]!.withUnsafeMutableBufferPointer { copy in
-          for i in 0..<512 where buffer[(node << 9) | i] != copy[i] {
-            body(VirtualAddress(base + UInt64(i) << PageTableLevel.pmd.shift))
-            copy[i] = buffer[(node << 9) | i]
+        let shift = level.shift
+        // In place (no copy of the copy); an address with no copy had no table (all none).
+        func compare(_ copy: inout [PageTableEntry]) {
+          if copy.count != 512 { copy = [PageTableEntry](repeating: .none, count: 512) }
+          copy.withUnsafeMutableBufferPointer { copy in
+            // Eight entries at a time (one test of their differences; most tables differ from
+            // their copy in an entry or two), entry by entry only where they differ.
+            let table = node << 9
+            var chunk = 0
+            while chunk < 512 {
+              var differs: UInt64 = 0
+              for k in chunk..<(chunk &+ 8) { differs |= buffer[table | k].rawValue ^ copy[k].rawValue }
+              if differs != 0 {
+                for i in chunk..<(chunk &+ 8) where buffer[table | i] != copy[i] {
+                  body(VirtualAddress(base &+ UInt64(i) << shift), level.entrySpan)
+                  copy[i] = buffer[table | i]
+                  if level != .pmd { upperChanged = true }
+                }
+              }
+              chunk &+= 8
+            }
           }
+        }
+        switch level {
+        case .pmd: compare(&tracker.pmdCopies[base, default: []])
+        case .pud: compare(&tracker.pudCopies[base, default: []])
+        default: compare(&tracker.rootCopy)
         }
       }
       return true
     }
-    if done { tracker.generation = generation }
-    return done
+    guard done else { return false }
+    // The copies of the tables below a changed upper entry may be of other places: all afresh.
+    if upperChanged { record(&tracker) } else { tracker.generation = generation }
+    return true
   }
 
   /// The virtual address a node's span starts at, from the parent slots (nil when they do not
