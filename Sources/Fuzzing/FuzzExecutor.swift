@@ -6,6 +6,12 @@ public struct FuzzExecutor: Sendable {
   /// How often the invariant checker runs (1: after every step). The safety oracle always runs
   /// after every step; the end of a case is always checked.
   public var invariantInterval: Int
+  /// Which cases ``Fuzzer`` ends with the full invariant check (every page table walked, every
+  /// frame descriptor scanned) instead of the incremental one after their last step: those whose
+  /// index is a multiple of this (1: every case). The two find the same violations by design;
+  /// the full check audits the incremental one, which re-checks only what changed since its last
+  /// check. ``run(_:fullCheckAtEnd:report:afterStep:)`` ends with the full check unless told not to.
+  public var fullCheckInterval: Int
   /// Where the time goes, when set: each command's and each phase's thread CPU time is added.
   public var timings: FuzzTimings?
 
@@ -14,11 +20,18 @@ public struct FuzzExecutor: Sendable {
   /// The first executor of a process also tunes the process's C heap (glibc's `mallopt`) to keep
   /// freed memory for the next case instead of returning it to the kernel (`HostHeap`): a
   /// process-wide setting, made once, that changes no result.
-  public init(invariantInterval: Int = 1, timings: FuzzTimings? = nil) {
+  public init(invariantInterval: Int = 1, fullCheckInterval: Int = FuzzExecutor.defaultFullCheckInterval, timings: FuzzTimings? = nil) {
     self.invariantInterval = max(1, invariantInterval)
+    self.fullCheckInterval = max(1, fullCheckInterval)
     self.timings = timings
     HostHeap.keepFreedMemory()
   }
+
+  /// The default of ``fullCheckInterval`` (and of `hmmkit fuzz --full-check-every`).
+  public static let defaultFullCheckInterval = 16
+
+  /// Whether case `index` of a run ends with the full invariant check (``fullCheckInterval``).
+  public func endsWithFullCheck(caseIndex index: Int) -> Bool { index % fullCheckInterval == 0 }
 
   /// What running a case gave.
   public struct Outcome: Sendable {
@@ -33,8 +46,12 @@ public struct FuzzExecutor: Sendable {
   /// Runs `steps` from a fresh machine and stops at the first finding; `report` hears the
   /// position (among the scenario commands) of each command the model refuses, at once;
   /// `afterStep` is called with each step's index and the session once the step's checks have
-  /// passed (`hmmkit fuzz --trace` digests the state there).
-  public func run(_ steps: [FuzzStep], report: ((Int) -> Void)? = nil, afterStep: ((Int, ScenarioSession) -> Void)? = nil) -> Outcome {
+  /// passed (`hmmkit fuzz --trace` digests the state there). The last step is checked by the
+  /// full invariant check when `fullCheckAtEnd` (the default: shrinking and replays always are),
+  /// else by the incremental one.
+  public func run(
+    _ steps: [FuzzStep], fullCheckAtEnd: Bool = true, report: ((Int) -> Void)? = nil, afterStep: ((Int, ScenarioSession) -> Void)? = nil
+  ) -> Outcome {
     // The machine `hmmkit run` gets unless the case's `system memory=` line says otherwise.
     var start = timings.map { _ in FuzzTimings.now() } ?? 0
     let session = ScenarioSession(options: ScenarioRunner.Options(checkInvariants: false))
@@ -78,12 +95,13 @@ public struct FuzzExecutor: Sendable {
         return Outcome(finding: FuzzFinding(kind: .oracle, step: index, detail: first, signature: "oracle " + Self.rule(first)), steps: count, failed: failed)
       }
       // Incremental after a step (what did not change since the last check is not walked or
-      // scanned again), everything at the end of the case.
+      // scanned again), everything at the end of the case when asked.
       let last = index == steps.count - 1
       if index % invariantInterval == invariantInterval - 1 || last {
+        let full = last && fullCheckAtEnd
         start = timings.map { _ in FuzzTimings.now() } ?? 0
-        let violations = session.invariantViolations(incremental: !last)
-        timings?.add(last ? "<invariants, full>" : "<invariants>", since: start)
+        let violations = session.invariantViolations(incremental: !full)
+        timings?.add(full ? "<invariants, full>" : "<invariants>", since: start)
         if let violation = violations.first {
           return Outcome(finding: FuzzFinding(kind: .invariant, step: index, detail: violation, signature: "invariant " + Self.rule(violation)), steps: count, failed: failed)
         }

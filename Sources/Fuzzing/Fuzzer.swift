@@ -90,7 +90,7 @@ public struct Fuzzer {
       if case .seconds(let seconds) = limit, elapsed() >= seconds { break }
       onCaseStart?(index)
       let fuzzCase = ScenarioGenerator.generate(configuration, index: index)
-      let outcome = executor.run(fuzzCase.steps)
+      let outcome = executor.run(fuzzCase.steps, fullCheckAtEnd: executor.endsWithFullCheck(caseIndex: index))
       progress.cases += 1
       progress.steps += outcome.steps
       if let finding = outcome.finding {

@@ -7,6 +7,7 @@ struct FuzzArguments {
   var configuration: FuzzConfiguration
   var limit: Fuzzer.Limit
   var checkEvery: Int
+  var fullCheckEvery: Int
 
   var limitDescription: String {
     switch limit {
@@ -23,7 +24,7 @@ struct FuzzArguments {
 
   /// Checks the arguments; a bad one is a ValidationError (exit 2) naming what to do.
   static func parse(seed: UInt64?, cases: String?, time: String?, steps: String, policies: String, profile: String,
-                    checkEvery: String, defaultCases: Int) throws -> FuzzArguments {
+                    checkEvery: String, fullCheckEvery: String = "1", defaultCases: Int) throws -> FuzzArguments {
     if cases != nil && time != nil { throw ValidationError("give either --cases or --time, not both") }
     var limit = Fuzzer.Limit.cases(defaultCases)
     if let cases {
@@ -44,6 +45,9 @@ struct FuzzArguments {
     guard let interval = Int(checkEvery), interval > 0 else {
       throw ValidationError("--check-every must be a positive number of steps, not '\(checkEvery)'")
     }
+    guard let fullInterval = Int(fullCheckEvery), fullInterval > 0 else {
+      throw ValidationError("--full-check-every must be a positive number of cases, not '\(fullCheckEvery)'")
+    }
     var names: [String] = []
     if policies != "none" {
       for name in policies.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
@@ -58,7 +62,7 @@ struct FuzzArguments {
     }
     let runSeed = seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
     let configuration = FuzzConfiguration(seed: runSeed, steps: stepCount, policies: names, profile: fuzzProfile)
-    return FuzzArguments(configuration: configuration, limit: limit, checkEvery: interval)
+    return FuzzArguments(configuration: configuration, limit: limit, checkEvery: interval, fullCheckEvery: fullInterval)
   }
 
   /// `30s`, `500ms`, `2m`, `1h`, or a number of seconds.

@@ -43,6 +43,9 @@ extension HMMKitCommand {
     @Option(parsing: .unconditional, help: "Run the invariant checker every N steps (1: after every step) and at the end of each case.")
     var checkEvery: String = "1"
 
+    @Option(parsing: .unconditional, help: "End every Nth case with the full invariant check, an audit of the incremental one (1: every case).")
+    var fullCheckEvery: String = "\(FuzzExecutor.defaultFullCheckInterval)"
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -68,7 +71,7 @@ extension HMMKitCommand {
       if let shrink { return try Self.shrink(shrink) }
       let setup = try FuzzArguments.parse(
         seed: seed, cases: cases, time: time, steps: steps, policies: policies, profile: profile, checkEvery: checkEvery,
-        defaultCases: 1000)
+        fullCheckEvery: fullCheckEvery, defaultCases: 1000)
       if let printCase {
         print(ScenarioGenerator.generate(setup.configuration, index: printCase).text, terminator: "")
         return
@@ -89,13 +92,14 @@ extension HMMKitCommand {
       let table = timings ? FuzzTimings() : nil
       if inProcess || timings {
         var fuzzer = Fuzzer(configuration: setup.configuration, limit: setup.limit)
-        fuzzer.executor = FuzzExecutor(invariantInterval: setup.checkEvery, timings: table)
+        fuzzer.executor = FuzzExecutor(invariantInterval: setup.checkEvery, fullCheckInterval: setup.fullCheckEvery, timings: table)
         fuzzer.shrink = !noShrink
         fuzzer.onProgress = showProgress
         result = fuzzer.run()
       } else {
         var arguments = ["fuzz", "--seed", "\(setup.configuration.seed)", "--steps", "\(setup.configuration.steps)",
-                         "--policies", policies, "--profile", profile, "--check-every", "\(setup.checkEvery)"]
+                         "--policies", policies, "--profile", profile, "--check-every", "\(setup.checkEvery)",
+                         "--full-check-every", "\(setup.fullCheckEvery)"]
         if noShrink { arguments.append("--no-shrink") }
         var supervisor = FuzzSupervisor(configuration: setup.configuration, limit: setup.limit,
                                         executable: ChildProcessPath.hmmkit, workerArguments: arguments)
@@ -117,7 +121,7 @@ extension HMMKitCommand {
     private func runWorker(_ setup: FuzzArguments) {
       var fuzzer = Fuzzer(configuration: setup.configuration, limit: setup.limit)
       fuzzer.firstCase = firstCase
-      fuzzer.executor = FuzzExecutor(invariantInterval: setup.checkEvery)
+      fuzzer.executor = FuzzExecutor(invariantInterval: setup.checkEvery, fullCheckInterval: setup.fullCheckEvery)
       fuzzer.shrink = !noShrink
       // The case about to run: in the supervisor's shared slot (a store), else a line on the pipe.
       if let path = caseSlot, let slot = FuzzCaseSlot(openingAt: path) {

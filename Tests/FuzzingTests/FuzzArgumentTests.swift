@@ -27,7 +27,8 @@ import Testing
     (["--cases", "-1"], "--cases"), (["--cases", "0"], "--cases"), (["--cases", "many"], "--cases"),
     (["--cases", "5", "--time", "1s"], "--cases"), (["--steps", "0"], "--steps"), (["--steps", "1000001"], "--steps"),
     (["--policies", "fastest"], "fastest"), (["--policies", "base,,scan"], "--policies"), (["--profile", "gentle"], "gentle"),
-    (["--check-every", "0"], "--check-every"), (["--seed", "-3"], "--seed"), (["--seed", "x"], "--seed"),
+    (["--check-every", "0"], "--check-every"), (["--full-check-every", "0"], "--full-check-every"),
+    (["--full-check-every", "often"], "--full-check-every"), (["--seed", "-3"], "--seed"), (["--seed", "x"], "--seed"),
   ]
 
   @Test(arguments: fuzzCases) func fuzzRefusesMalformedArguments(_ arguments: [String], _ named: String) throws {
@@ -36,7 +37,7 @@ import Testing
     #expect(result.error.contains("rror") && result.error.contains(named), "fuzz \(arguments): \(result.error)")
   }
 
-  @Test(arguments: fuzzCases.filter { !["--policies", "--profile", "--check-every"].contains($0.0[0]) })
+  @Test(arguments: fuzzCases.filter { !["--policies", "--profile", "--check-every", "--full-check-every"].contains($0.0[0]) })
   func crosscheckFuzzRefusesMalformedArguments(_ arguments: [String], _ named: String) throws {
     let result = try run(["crosscheck", "--fuzz"] + arguments)
     #expect(result.status == 2, "crosscheck --fuzz \(arguments): \(result.error)")

@@ -3,6 +3,10 @@
 // loop does. One iteration is 100 cases (about 4,900 steps); each benchmark runs cases 0, 100, 200, ...
 // in its iterations, so the rows with the same policies run the same cases.
 //
+// Cases end with the full invariant check as `hmmkit fuzz`'s do: every 16th by index (the others
+// with the incremental check after their last step, like every other step); the rows "full check
+// after every case" end every case with it.
+//
 // "fuzz 500 fixed cases" runs the same 500 cases (0..<500, about 24,600 steps) in every iteration,
 // so its spread is the machine's alone: its p0 is the least disturbed iteration, its p50 the typical.
 //
@@ -40,11 +44,14 @@ private func nextFirst(_ benchmark: Benchmark) -> Int {
 }
 
 /// Runs `count` cases starting at `first` and records steps per second.
+/// Cases end with the full invariant check as `hmmkit fuzz`'s do (every 16th by index), or every
+/// one with `fullCheckInterval: 1`.
 private func measure(
-  _ benchmark: Benchmark, first: Int, count: Int = casesPerIteration, policies: [String], interval: Int, generateOnly: Bool = false
+  _ benchmark: Benchmark, first: Int, count: Int = casesPerIteration, policies: [String], interval: Int,
+  fullCheckInterval: Int = FuzzExecutor.defaultFullCheckInterval, generateOnly: Bool = false
 ) {
   let configuration = FuzzConfiguration(seed: 1, policies: policies)
-  let executor = FuzzExecutor(invariantInterval: interval)
+  let executor = FuzzExecutor(invariantInterval: interval, fullCheckInterval: fullCheckInterval)
   let clock = ContinuousClock()
   benchmark.startMeasurement()
   let began = clock.now
@@ -56,7 +63,7 @@ private func measure(
       steps += fuzzCase.steps.count
       blackHole(fuzzCase)
     } else {
-      steps += executor.run(fuzzCase.steps).steps
+      steps += executor.run(fuzzCase.steps, fullCheckAtEnd: executor.endsWithFullCheck(caseIndex: index)).steps
     }
   }
   let elapsed = clock.now - began
@@ -78,6 +85,14 @@ let benchmarks: @Sendable () -> Void = {
 
   Benchmark("fuzz 500 fixed cases, oracles after every step", configuration: configuration) { benchmark in
     measure(benchmark, first: 0, count: 500, policies: ["base", "map-order", "scan"], interval: 1)
+  }
+
+  Benchmark("fuzz 100 cases, oracles after every step, full check after every case", configuration: configuration) { benchmark in
+    measure(benchmark, first: nextFirst(benchmark), policies: ["base", "map-order", "scan"], interval: 1, fullCheckInterval: 1)
+  }
+
+  Benchmark("fuzz 500 fixed cases, oracles after every step, full check after every case", configuration: configuration) { benchmark in
+    measure(benchmark, first: 0, count: 500, policies: ["base", "map-order", "scan"], interval: 1, fullCheckInterval: 1)
   }
 
   Benchmark("fuzz 100 cases, invariants every 16 steps", configuration: configuration) { benchmark in
