@@ -627,6 +627,55 @@ struct InvariantLedgerUpdate {
     }
   }
 
+  /// ``referRun(_:_:_:)`` with `sign` -1: each frame of `start..<start + n` (inside physical
+  /// memory) uncounted once.
+  @inline(__always)
+  private mutating func unreferRun(_ refs: UnsafeMutablePointer<Int32>, _ start: Int, _ n: Int) {
+    for k in start..<(start + n) { refs[k] -= 1 }
+    let end = start + n
+    var pfn = start
+    while pfn < end {
+      let chunk = pfn >> FrameTable.chunkShift
+      let chunkEnd = min((chunk + 1) << FrameTable.chunkShift, end)
+      scratch.chunkRefs[chunk] -= Int32(chunkEnd - pfn)
+      var mask: UInt8 = 0
+      for sub in (pfn >> FrameTable.subchunkShift)...((chunkEnd - 1) >> FrameTable.subchunkShift) {
+        mask |= 1 << UInt8(truncatingIfNeeded: sub & 7)
+      }
+      markSubchunks(chunk, mask)
+      pfn = chunkEnd
+    }
+  }
+
+  /// For ``diff(_:_:_:_:_:_:)`` of a PTE node, at entry `i` (which differs from the copy, one of
+  /// the two empty): the length of the run from `i` to before `end` where the copy is empty and
+  /// the node maps consecutive frames with present entries (or the other way round: unmapped),
+  /// when the run's frames lie in physical memory and, for a mapping, the node's span lies in
+  /// one VMA (no entry of the run can then lie outside every VMA); nil otherwise (the entries
+  /// are then gone through one by one).
+  @inline(__always)
+  private func presentRun(_ copy: UnsafeMutablePointer<PageTableEntry>, _ now: UnsafePointer<PageTableEntry>, _ i: Int, _ end: Int,
+                          _ placement: inout NodePlacement, _ table: PageTable, _ vmas: [VMA]) -> Int? {
+    let mapping = copy[i].isNone
+    let entries = mapping ? now : UnsafePointer(copy)
+    let others = mapping ? UnsafePointer(copy) : now
+    let entry = entries[i]
+    guard entry.isPresent else { return nil }
+    if mapping {
+      placement.locate(table, vmas)
+      guard placement.inside else { return nil }
+    }
+    let first = entry.pfn.rawValue
+    var n = 1
+    while i + n < end {
+      let next = entries[i + n]
+      guard others[i + n].isNone, next.isPresent, next.pfn.rawValue == first &+ UInt64(n) else { break }
+      n += 1
+    }
+    guard first < UInt64(frameCount) && first + UInt64(n) <= UInt64(frameCount) else { return nil }
+    return n
+  }
+
   /// Counts (`sign` 1) or uncounts (-1) one entry of a node at level `code` (raw value + 1),
   /// as the full check's walk would count it.
   @inline(__always)
@@ -634,16 +683,16 @@ struct InvariantLedgerUpdate {
     guard !entry.isNone else { return }
     switch code {
     case 1:
-      if entry.isMigration {
+      if Self.isMigration(entry) {
         refer(scratch.migrationRefs, entry.pfn, sign, migration: true)
-      } else if let frame = entry.mappedFrame {
-        refer(scratch.pteRefs, frame, sign)
+      } else if Self.mapsFrame(entry) {
+        refer(scratch.pteRefs, entry.pfn, sign)
       }
     case 2, 3:
       if entry.isHuge || entry.isSwap || entry.isProtNone {
-        if entry.isMigration {
+        if Self.isMigration(entry) {
           refer(scratch.migrationRefs, entry.pfn, sign, migration: true)
-        } else if entry.mappedFrame != nil {
+        } else if Self.mapsFrame(entry) {
           refer(scratch.leafRefs, entry.pfn, sign)
         }
       } else {
@@ -663,15 +712,35 @@ struct InvariantLedgerUpdate {
     let frame = entry.pfn.rawValue << 3
     switch code {
     case 1:
-      if entry.isMigration { return frame | 3 }
-      return entry.mappedFrame != nil ? frame | 1 : 5
+      if Self.isMigration(entry) { return frame | 3 }
+      return Self.mapsFrame(entry) ? frame | 1 : 5
     case 2, 3:
       guard entry.isHuge || entry.isSwap || entry.isProtNone else { return 4 }
-      if entry.isMigration { return frame | 3 }
-      return entry.mappedFrame != nil ? frame | 2 : 5
+      if Self.isMigration(entry) { return frame | 3 }
+      return Self.mapsFrame(entry) ? frame | 2 : 5
     default:
       return 4
     }
+  }
+
+  /// ``PageTableEntry/isMigration`` from the raw bits, always inlined (the out-of-line getter
+  /// was a call for every entry the ledger counts): P clear and the migration swap type.
+  @inline(__always)
+  static func isMigration(_ entry: PageTableEntry) -> Bool {
+    let raw = entry.rawValue
+    return raw & PageTableEntry.presentBit == 0
+      && raw & PageTableEntry.swapTypeMask == UInt64(SwapEntryType.migration.rawValue) << PageTableEntry.swapTypeShift
+  }
+
+  /// Whether ``PageTableEntry/mappedFrame`` is not nil, from the raw bits, always inlined: P set;
+  /// or, with no swap type, `_PAGE_PROTNONE`; or a device-private or device-exclusive entry.
+  @inline(__always)
+  static func mapsFrame(_ entry: PageTableEntry) -> Bool {
+    let raw = entry.rawValue
+    if raw & PageTableEntry.presentBit != 0 { return true }
+    let type = (raw & PageTableEntry.swapTypeMask) >> PageTableEntry.swapTypeShift
+    if type == 0 { return raw & PageTableEntry.protNoneBit != 0 }
+    return type == UInt64(SwapEntryType.devicePrivate.rawValue) || type == UInt64(SwapEntryType.deviceExclusive.rawValue)
   }
 
   /// Whether the walk descends through `entry`, in a node at `level`.
@@ -888,7 +957,8 @@ struct InvariantLedgerUpdate {
     var used = record.used[node]
     // Most of a changed node is as the copy has it: runs of 16 equal entries are skipped with
     // one comparison of their raw words (the compiler vectorises it); only a run where some
-    // entry differs goes through the loop below entry by entry, in the same order as before.
+    // entry differs goes through the loop below, entry by entry or by runs of PTEs mapped or
+    // unmapped (the same counts and marks: sums and sets, whatever the order).
     var run = 0
     while run < 512 {
       var differs: UInt64 = 0
@@ -897,11 +967,33 @@ struct InvariantLedgerUpdate {
         run += 16
         continue
       }
-      for i in run..<(run + 16) {
+      var i = run
+      while i < run + 16 {
         let new = now[i]
         let old = copy[i]
-        if new == old { continue }
-        copy[i] = new
+        if new == old {
+          i += 1
+          continue
+        }
+        if code == 1 && old.isNone != new.isNone, let n = presentRun(copy, now, i, 512, &placement, table, vmas) {
+          // A run of PTEs mapped (in a node whose span lies in one VMA) or unmapped at
+          // consecutive frames: counted or uncounted in one pass, with the same counts and marks
+          // as entry by entry (and nothing here can fail). The run may go on into the next
+          // runs of 16: their entries it covers are then as the copy has them.
+          let first = Int(truncatingIfNeeded: (new.isNone ? old : new).pfn.rawValue)
+          copy.advanced(by: i).update(from: now + i, count: n)
+          if new.isNone {
+            unreferRun(scratch.pteRefs, first, n)
+            used -= Int32(n)
+          } else {
+            referRun(scratch.pteRefs, first, n)
+            used += Int32(n)
+          }
+          i += n
+          continue
+        }
+        i += 1
+        copy[i - 1] = new
         // The same frame counted the same way (only the A, D or W bits moved): nothing to count
         // again, and the entry was inside a VMA already.
         if Self.counted(old, code) == Self.counted(new, code) { continue }
@@ -910,7 +1002,7 @@ struct InvariantLedgerUpdate {
         if old.isNone != new.isNone { used += new.isNone ? -1 : 1 }
         // Entries the full check's gap search would find must lie inside one VMA.
         guard !new.isNone, code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
-        guard placement.entryInsideOneVMA(i, table, vmas) else { return false }
+        guard placement.entryInsideOneVMA(i - 1, table, vmas) else { return false }
       }
       run += 16
     }
