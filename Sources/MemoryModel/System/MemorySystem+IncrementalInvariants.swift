@@ -252,16 +252,20 @@ extension MemorySystem {
     guard let template = memory.template, memory.entireMapCounts.isEmpty, gupHolds.isEmpty,
       scratch.fileRecords.isEmpty, scratch.countedHeads.isEmpty
     else { return }
-    let known = InvariantBaseline.lookup(template)
     let frames = memory.frames
     // Whole chunks of RAM only (a group's end there does not depend on what follows).
     let ramChunks = min(memory.ramFrameCount >> FrameTable.chunkShift, scratch.chunkCount)
     var learned: [(start: Int, span: Int, free: Int)] = []
-    for chunk in scratch.dirtyList where chunk < ramChunks && scratch.group[chunk] == Int32(chunk) && known?.group(at: chunk) == nil {
+    // What is known already, looked up (under the table's lock) at the first group that could
+    // be learned: most checks have none.
+    var known: InvariantBaseline??
+    for chunk in scratch.dirtyList where chunk < ramChunks && scratch.group[chunk] == Int32(chunk) {
       let span = Int(scratch.span[chunk])
       guard span >= 1, chunk + span <= ramChunks,
         (chunk..<(chunk + span)).allSatisfy({ frames.holdsBaseline(chunk: $0) && scratch.chunkRefs[$0] == 0 && scratch.chunkTables[$0] == 0 })
       else { continue }
+      if known == nil { known = .some(InvariantBaseline.lookup(template)) }
+      guard known??.group(at: chunk) == nil else { continue }
       learned.append((chunk, span, Int(scratch.free[chunk])))
     }
     InvariantBaseline.learn(template, learned)
@@ -1039,14 +1043,31 @@ struct InvariantLedgerUpdate {
     let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
     var placement = NodePlacement(node: node, shift: level.shift)
     var used = record.used[node]
-    // The copy is empty: the node's entries copied in one go (so a failure below leaves the
-    // copy holding entries not counted: the caller marks the ledger inconsistent).
-    copy.update(from: now, count: 512)
+    // The copy is empty: the node's runs of 16 entries that are not all empty copied first, one
+    // run at a time (an empty run is as the copy has it: a new node is mostly empty), so a
+    // failure below leaves the copy holding entries not counted: the caller marks the ledger
+    // inconsistent. The runs found empty are passed over below.
+    var empty: UInt32 = 0
+    for run in 0..<32 {
+      if PageTableEntry.emptyRunOf16(now + run << 4) {
+        empty |= 1 << UInt32(run)
+      } else {
+        (copy + run << 4).update(from: now + run << 4, count: 16)
+      }
+    }
+    if empty == UInt32.max {
+      record.used[node] = used
+      return true
+    }
     if code == 1 {
       // PTEs: a run of present entries naming consecutive frames, in a node whose span lies in
       // one VMA, is counted in one pass (the same counts and marks as entry by entry).
       var i = 0
       while i < 512 {
+        if i & 15 == 0 && empty & (1 << UInt32(i >> 4)) != 0 {
+          i += 16
+          continue
+        }
         let new = now[i]
         if new.isNone {
           i += 1
@@ -1078,7 +1099,7 @@ struct InvariantLedgerUpdate {
     }
     var run = 0
     while run < 512 {
-      if PageTableEntry.emptyRunOf16(now + run) {
+      if empty & (1 << UInt32(run >> 4)) != 0 {
         run += 16
         continue
       }
