@@ -76,9 +76,9 @@ final class InvariantTableRecord {
         let entry = copy[i]
         var refs: UnsafeMutablePointer<Int32>?
         if code == 1 || ((code == 2 || code == 3) && (entry.isHuge || entry.isSwap || entry.isProtNone)) {
-          if entry.isMigration {
+          if InvariantLedgerUpdate.isMigration(entry) {
             refs = scratch.migrationRefs
-          } else if entry.mappedFrame != nil {
+          } else if InvariantLedgerUpdate.mapsFrame(entry) {
             refs = code == 1 ? scratch.pteRefs : scratch.leafRefs
           }
         }

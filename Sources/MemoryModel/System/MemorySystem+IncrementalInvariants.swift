@@ -252,16 +252,20 @@ extension MemorySystem {
     guard let template = memory.template, memory.entireMapCounts.isEmpty, gupHolds.isEmpty,
       scratch.fileRecords.isEmpty, scratch.countedHeads.isEmpty
     else { return }
-    let known = InvariantBaseline.lookup(template)
     let frames = memory.frames
     // Whole chunks of RAM only (a group's end there does not depend on what follows).
     let ramChunks = min(memory.ramFrameCount >> FrameTable.chunkShift, scratch.chunkCount)
     var learned: [(start: Int, span: Int, free: Int)] = []
-    for chunk in scratch.dirtyList where chunk < ramChunks && scratch.group[chunk] == Int32(chunk) && known?.group(at: chunk) == nil {
+    // What is known already, looked up (under the table's lock) at the first group that could
+    // be learned: most checks have none.
+    var known: InvariantBaseline??
+    for chunk in scratch.dirtyList where chunk < ramChunks && scratch.group[chunk] == Int32(chunk) {
       let span = Int(scratch.span[chunk])
       guard span >= 1, chunk + span <= ramChunks,
         (chunk..<(chunk + span)).allSatisfy({ frames.holdsBaseline(chunk: $0) && scratch.chunkRefs[$0] == 0 && scratch.chunkTables[$0] == 0 })
       else { continue }
+      if known == nil { known = .some(InvariantBaseline.lookup(template)) }
+      guard known??.group(at: chunk) == nil else { continue }
       learned.append((chunk, span, Int(scratch.free[chunk])))
     }
     InvariantBaseline.learn(template, learned)
@@ -627,6 +631,55 @@ struct InvariantLedgerUpdate {
     }
   }
 
+  /// ``referRun(_:_:_:)`` with `sign` -1: each frame of `start..<start + n` (inside physical
+  /// memory) uncounted once.
+  @inline(__always)
+  private mutating func unreferRun(_ refs: UnsafeMutablePointer<Int32>, _ start: Int, _ n: Int) {
+    for k in start..<(start + n) { refs[k] -= 1 }
+    let end = start + n
+    var pfn = start
+    while pfn < end {
+      let chunk = pfn >> FrameTable.chunkShift
+      let chunkEnd = min((chunk + 1) << FrameTable.chunkShift, end)
+      scratch.chunkRefs[chunk] -= Int32(chunkEnd - pfn)
+      var mask: UInt8 = 0
+      for sub in (pfn >> FrameTable.subchunkShift)...((chunkEnd - 1) >> FrameTable.subchunkShift) {
+        mask |= 1 << UInt8(truncatingIfNeeded: sub & 7)
+      }
+      markSubchunks(chunk, mask)
+      pfn = chunkEnd
+    }
+  }
+
+  /// For ``diff(_:_:_:_:_:_:)`` of a PTE node, at entry `i` (which differs from the copy, one of
+  /// the two empty): the length of the run from `i` to before `end` where the copy is empty and
+  /// the node maps consecutive frames with present entries (or the other way round: unmapped),
+  /// when the run's frames lie in physical memory and, for a mapping, the node's span lies in
+  /// one VMA (no entry of the run can then lie outside every VMA); nil otherwise (the entries
+  /// are then gone through one by one).
+  @inline(__always)
+  private func presentRun(_ copy: UnsafeMutablePointer<PageTableEntry>, _ now: UnsafePointer<PageTableEntry>, _ i: Int, _ end: Int,
+                          _ placement: inout NodePlacement, _ table: PageTable, _ vmas: [VMA]) -> Int? {
+    let mapping = copy[i].isNone
+    let entries = mapping ? now : UnsafePointer(copy)
+    let others = mapping ? UnsafePointer(copy) : now
+    let entry = entries[i]
+    guard entry.isPresent else { return nil }
+    if mapping {
+      placement.locate(table, vmas)
+      guard placement.inside else { return nil }
+    }
+    let first = entry.pfn.rawValue
+    var n = 1
+    while i + n < end {
+      let next = entries[i + n]
+      guard others[i + n].isNone, next.isPresent, next.pfn.rawValue == first &+ UInt64(n) else { break }
+      n += 1
+    }
+    guard first < UInt64(frameCount) && first + UInt64(n) <= UInt64(frameCount) else { return nil }
+    return n
+  }
+
   /// Counts (`sign` 1) or uncounts (-1) one entry of a node at level `code` (raw value + 1),
   /// as the full check's walk would count it.
   @inline(__always)
@@ -634,16 +687,16 @@ struct InvariantLedgerUpdate {
     guard !entry.isNone else { return }
     switch code {
     case 1:
-      if entry.isMigration {
+      if Self.isMigration(entry) {
         refer(scratch.migrationRefs, entry.pfn, sign, migration: true)
-      } else if let frame = entry.mappedFrame {
-        refer(scratch.pteRefs, frame, sign)
+      } else if Self.mapsFrame(entry) {
+        refer(scratch.pteRefs, entry.pfn, sign)
       }
     case 2, 3:
       if entry.isHuge || entry.isSwap || entry.isProtNone {
-        if entry.isMigration {
+        if Self.isMigration(entry) {
           refer(scratch.migrationRefs, entry.pfn, sign, migration: true)
-        } else if entry.mappedFrame != nil {
+        } else if Self.mapsFrame(entry) {
           refer(scratch.leafRefs, entry.pfn, sign)
         }
       } else {
@@ -663,15 +716,35 @@ struct InvariantLedgerUpdate {
     let frame = entry.pfn.rawValue << 3
     switch code {
     case 1:
-      if entry.isMigration { return frame | 3 }
-      return entry.mappedFrame != nil ? frame | 1 : 5
+      if Self.isMigration(entry) { return frame | 3 }
+      return Self.mapsFrame(entry) ? frame | 1 : 5
     case 2, 3:
       guard entry.isHuge || entry.isSwap || entry.isProtNone else { return 4 }
-      if entry.isMigration { return frame | 3 }
-      return entry.mappedFrame != nil ? frame | 2 : 5
+      if Self.isMigration(entry) { return frame | 3 }
+      return Self.mapsFrame(entry) ? frame | 2 : 5
     default:
       return 4
     }
+  }
+
+  /// ``PageTableEntry/isMigration`` from the raw bits, always inlined (the out-of-line getter
+  /// was a call for every entry the ledger counts): P clear and the migration swap type.
+  @inline(__always)
+  static func isMigration(_ entry: PageTableEntry) -> Bool {
+    let raw = entry.rawValue
+    return raw & PageTableEntry.presentBit == 0
+      && raw & PageTableEntry.swapTypeMask == UInt64(SwapEntryType.migration.rawValue) << PageTableEntry.swapTypeShift
+  }
+
+  /// Whether ``PageTableEntry/mappedFrame`` is not nil, from the raw bits, always inlined: P set;
+  /// or, with no swap type, `_PAGE_PROTNONE`; or a device-private or device-exclusive entry.
+  @inline(__always)
+  static func mapsFrame(_ entry: PageTableEntry) -> Bool {
+    let raw = entry.rawValue
+    if raw & PageTableEntry.presentBit != 0 { return true }
+    let type = (raw & PageTableEntry.swapTypeMask) >> PageTableEntry.swapTypeShift
+    if type == 0 { return raw & PageTableEntry.protNoneBit != 0 }
+    return type == UInt64(SwapEntryType.devicePrivate.rawValue) || type == UInt64(SwapEntryType.deviceExclusive.rawValue)
   }
 
   /// Whether the walk descends through `entry`, in a node at `level`.
@@ -888,7 +961,8 @@ struct InvariantLedgerUpdate {
     var used = record.used[node]
     // Most of a changed node is as the copy has it: runs of 16 equal entries are skipped with
     // one comparison of their raw words (the compiler vectorises it); only a run where some
-    // entry differs goes through the loop below entry by entry, in the same order as before.
+    // entry differs goes through the loop below, entry by entry or by runs of PTEs mapped or
+    // unmapped (the same counts and marks: sums and sets, whatever the order).
     var run = 0
     while run < 512 {
       var differs: UInt64 = 0
@@ -897,11 +971,33 @@ struct InvariantLedgerUpdate {
         run += 16
         continue
       }
-      for i in run..<(run + 16) {
+      var i = run
+      while i < run + 16 {
         let new = now[i]
         let old = copy[i]
-        if new == old { continue }
-        copy[i] = new
+        if new == old {
+          i += 1
+          continue
+        }
+        if code == 1 && old.isNone != new.isNone, let n = presentRun(copy, now, i, 512, &placement, table, vmas) {
+          // A run of PTEs mapped (in a node whose span lies in one VMA) or unmapped at
+          // consecutive frames: counted or uncounted in one pass, with the same counts and marks
+          // as entry by entry (and nothing here can fail). The run may go on into the next
+          // runs of 16: their entries it covers are then as the copy has them.
+          let first = Int(truncatingIfNeeded: (new.isNone ? old : new).pfn.rawValue)
+          copy.advanced(by: i).update(from: now + i, count: n)
+          if new.isNone {
+            unreferRun(scratch.pteRefs, first, n)
+            used -= Int32(n)
+          } else {
+            referRun(scratch.pteRefs, first, n)
+            used += Int32(n)
+          }
+          i += n
+          continue
+        }
+        i += 1
+        copy[i - 1] = new
         // The same frame counted the same way (only the A, D or W bits moved): nothing to count
         // again, and the entry was inside a VMA already.
         if Self.counted(old, code) == Self.counted(new, code) { continue }
@@ -910,7 +1006,7 @@ struct InvariantLedgerUpdate {
         if old.isNone != new.isNone { used += new.isNone ? -1 : 1 }
         // Entries the full check's gap search would find must lie inside one VMA.
         guard !new.isNone, code == 1 || ((code == 2 || code == 3) && !Self.descends(new, level)) else { continue }
-        guard placement.entryInsideOneVMA(i, table, vmas) else { return false }
+        guard placement.entryInsideOneVMA(i - 1, table, vmas) else { return false }
       }
       run += 16
     }
@@ -947,14 +1043,31 @@ struct InvariantLedgerUpdate {
     let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
     var placement = NodePlacement(node: node, shift: level.shift)
     var used = record.used[node]
-    // The copy is empty: the node's entries copied in one go (so a failure below leaves the
-    // copy holding entries not counted: the caller marks the ledger inconsistent).
-    copy.update(from: now, count: 512)
+    // The copy is empty: the node's runs of 16 entries that are not all empty copied first, one
+    // run at a time (an empty run is as the copy has it: a new node is mostly empty), so a
+    // failure below leaves the copy holding entries not counted: the caller marks the ledger
+    // inconsistent. The runs found empty are passed over below.
+    var empty: UInt32 = 0
+    for run in 0..<32 {
+      if PageTableEntry.emptyRunOf16(now + run << 4) {
+        empty |= 1 << UInt32(run)
+      } else {
+        (copy + run << 4).update(from: now + run << 4, count: 16)
+      }
+    }
+    if empty == UInt32.max {
+      record.used[node] = used
+      return true
+    }
     if code == 1 {
       // PTEs: a run of present entries naming consecutive frames, in a node whose span lies in
       // one VMA, is counted in one pass (the same counts and marks as entry by entry).
       var i = 0
       while i < 512 {
+        if i & 15 == 0 && empty & (1 << UInt32(i >> 4)) != 0 {
+          i += 16
+          continue
+        }
         let new = now[i]
         if new.isNone {
           i += 1
@@ -986,7 +1099,7 @@ struct InvariantLedgerUpdate {
     }
     var run = 0
     while run < 512 {
-      if PageTableEntry.emptyRunOf16(now + run) {
+      if empty & (1 << UInt32(run >> 4)) != 0 {
         run += 16
         continue
       }
