@@ -1,5 +1,5 @@
 import Fuzzing
-import MemoryModel
+@testable import MemoryModel
 import Scenarios
 import Testing
 
@@ -50,14 +50,14 @@ import Testing
       P: read a 4K
       """
     let steps = try ScenarioParser.parse(bytes: Array(text.utf8), file: "t.hmm").statements.map { FuzzStep.command($0.command) }
-    let outcome = FuzzExecutor().run(steps, fullCheckAtEnd: fullCheckAtEnd) { index, session in
+    let outcome = FuzzExecutor().run(steps, fullCheckAtEnd: fullCheckAtEnd, afterStep: { index, session in
       guard index == steps.count - 2 else { return }
       // Clear the buddy flag of a free block: the free lists no longer add up.
       let memory = session.system.memory
       var pfn = memory.ramFrameCount / 2
       while !memory.frames[pfn].flags.contains(.buddy) { pfn += 1 }
       memory.frames[pfn].flags.remove(.buddy)
-    }
+    })
     #expect(outcome.finding?.kind == .invariant)
     #expect(outcome.finding?.step == steps.count - 1)
     #expect(outcome.finding?.signature == "invariant frames", "\(String(describing: outcome.finding))")
