@@ -300,31 +300,40 @@ extension AddressSpace {
       mapNewAnonymousPage(pfn, pteSlot, writable: writableVMA)
     case .file(let id):
       guard let file = system.file(id: id) else { throw .busError(address, "the file is gone") }
-      let pageAddress = address.alignedDown(to: PageSize.bytes4K)
-      let wasCached = file.cachedPage(vma.pageIndex(of: pageAddress)) != nil
-      // do_cow_fault() prepares the anon_vma before it reads the page, so a failed one (SIGBUS
-      // past the file's end) leaves it too, and fork copies the VMA's page tables.
-      if !vma.isShared && write { ensureAnonVMA(index) }
-      let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: pageAddress), address: address, vma: vma)
-      if !vma.isShared && write {
-        let copy = try allocateAnonymousPage(address)
-        memory.copyContents(from: pfn, to: copy)
-        mapNewAnonymousPage(copy, pteSlot, writable: writableVMA)
-        system.events.cowCopies += 1
-        return
-      }
-      pageTable.setEntry(.present(pfn, writable: vma.isShared && writableVMA, dirty: write), at: pteSlot)
-      addPTEMapping(pfn)
-      if !write && wasCached {
-        // do_read_fault(): fault-around maps the cached page, its whole folio where it fits, and its neighbours.
-        faultAround(vma, file, pageAddress, pteSlot, &window)
-        return
-      }
-      // A page read in now (fault-around ran before it was cached and found only its neighbours),
-      // or a shared write fault: finish_fault() maps the whole folio where it fits (Linux 6.18).
-      if !write { faultAround(vma, file, pageAddress, pteSlot, &window, excluding: memory.folioHead(of: pfn)) }
-      mapRestOfFileFolio(vma, pfn, pageAddress, pteSlot, dirty: write)
+      try faultEmptyFilePTE(index, address, pteSlot, write: write, file, &window)
     }
+  }
+
+  /// The file and shmem part of ``faultEmptyPTE(_:_:_:write:_:)``, for the VMA's file `file`
+  /// (``touchRun(_:slot:count:write:_:)`` looks it up once for its run of pages).
+  func faultEmptyFilePTE(_ index: Int, _ address: VirtualAddress, _ pteSlot: Int, write: Bool, _ file: File,
+                         _ window: inout FaultAroundWindow) throws(FaultError) {
+    let vma = vmas[index]
+    let writableVMA = vma.protection.contains(.write)
+    let pageAddress = address.alignedDown(to: PageSize.bytes4K)
+    let wasCached = file.cachedPage(vma.pageIndex(of: pageAddress)) != nil
+    // do_cow_fault() prepares the anon_vma before it reads the page, so a failed one (SIGBUS
+    // past the file's end) leaves it too, and fork copies the VMA's page tables.
+    if !vma.isShared && write { ensureAnonVMA(index) }
+    let pfn = try system.pageCacheFolio(file, vma.pageIndex(of: pageAddress), address: address, vma: vma)
+    if !vma.isShared && write {
+      let copy = try allocateAnonymousPage(address)
+      memory.copyContents(from: pfn, to: copy)
+      mapNewAnonymousPage(copy, pteSlot, writable: writableVMA)
+      system.events.cowCopies += 1
+      return
+    }
+    pageTable.setEntry(.present(pfn, writable: vma.isShared && writableVMA, dirty: write), at: pteSlot)
+    addPTEMapping(pfn)
+    if !write && wasCached {
+      // do_read_fault(): fault-around maps the cached page, its whole folio where it fits, and its neighbours.
+      faultAround(vma, file, pageAddress, pteSlot, &window)
+      return
+    }
+    // A page read in now (fault-around ran before it was cached and found only its neighbours),
+    // or a shared write fault: finish_fault() maps the whole folio where it fits (Linux 6.18).
+    if !write { faultAround(vma, file, pageAddress, pteSlot, &window, excluding: memory.folioHead(of: pfn)) }
+    mapRestOfFileFolio(vma, pfn, pageAddress, pteSlot, dirty: write)
   }
 
   func allocateAnonymousPage(_ address: VirtualAddress) throws(FaultError) -> PFN {

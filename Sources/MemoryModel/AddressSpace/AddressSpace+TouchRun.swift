@@ -30,6 +30,9 @@ extension AddressSpace {
     // The fault-around window the run's last file fault left settled (the table and the VMA are
     // the run's throughout; only the run's own faults change the window in between).
     var window = FaultAroundWindow()
+    // The file of the in-loop file faults, looked up once for the run (a fault changes no file
+    // table); nil leaves each fault to look it up and find it gone, as it would.
+    var runFile: File?
     // The in-loop copy-on-write faults' access check, once for the run: a write to a VMA (not
     // hugetlb) with write permission, whatever it maps. A write fault on a present read-only PTE
     // (``writeProtectedPTE(_:_:_:)``: reuse, copy, or a shared mapping made writable) changes
@@ -48,6 +51,7 @@ extension AddressSpace {
           if !write || !system.settings.mthp.enablesSmallOrders { fastPages = pages }
         } else {
           filePages = pages
+          if case .file(let id) = vma.backing { runFile = system.file(id: id) }
         }
       }
     }
@@ -82,7 +86,11 @@ extension AddressSpace {
         system.events.pageFaults += 1
         lastFaultVMA = vmaIndex
         do {
-          try faultEmptyPTE(vmaIndex, page, slot + i, write: write, &window)
+          if let runFile {
+            try faultEmptyFilePTE(vmaIndex, page, slot + i, write: write, runFile, &window)
+          } else {
+            try faultEmptyPTE(vmaIndex, page, slot + i, write: write, &window)
+          }
         } catch {
           system.events.pageFaults -= 1
           throw error

@@ -80,9 +80,47 @@ public final class AddressSpace {
                                  owner: Int? = nil, _ body: () throws(E) -> T) throws(E) -> T {
     let range = InvalidationRange(start: start, end: end, event: event, owner: owner)
     let subscribers = notifiers
-    for notifier in subscribers { notifier.invalidateRangeStart(range, in: self) }
-    defer { for notifier in subscribers { notifier.invalidateRangeEnd(range, in: self) } }
-    return try body()
+    // The usual one to three subscribers (a scenario's recorder, HMM's subscriptions, a device's
+    // oracle) are each loaded from the snapshot into a local once, for both their calls: a
+    // notifier loaded from the array is retained and released around every call (the compiler
+    // cannot tell that the call leaves the snapshot's storage alone), a local once for the two.
+    // The calls and their order are those of the loops below.
+    switch subscribers.count {
+    case 0:
+      return try body()
+    case 1:
+      let first = subscribers[0]
+      first.invalidateRangeStart(range, in: self)
+      defer { first.invalidateRangeEnd(range, in: self) }
+      return try body()
+    case 2:
+      let first = subscribers[0]
+      let second = subscribers[1]
+      first.invalidateRangeStart(range, in: self)
+      second.invalidateRangeStart(range, in: self)
+      defer {
+        first.invalidateRangeEnd(range, in: self)
+        second.invalidateRangeEnd(range, in: self)
+      }
+      return try body()
+    case 3:
+      let first = subscribers[0]
+      let second = subscribers[1]
+      let third = subscribers[2]
+      first.invalidateRangeStart(range, in: self)
+      second.invalidateRangeStart(range, in: self)
+      third.invalidateRangeStart(range, in: self)
+      defer {
+        first.invalidateRangeEnd(range, in: self)
+        second.invalidateRangeEnd(range, in: self)
+        third.invalidateRangeEnd(range, in: self)
+      }
+      return try body()
+    default:
+      for notifier in subscribers { notifier.invalidateRangeStart(range, in: self) }
+      defer { for notifier in subscribers { notifier.invalidateRangeEnd(range, in: self) } }
+      return try body()
+    }
   }
 
   /// The index in ``vmas`` of the VMA containing `address` (`vma_lookup`).

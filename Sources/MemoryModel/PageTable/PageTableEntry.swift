@@ -99,14 +99,14 @@ public struct PageTableEntry: RawRepresentable, Hashable, Sendable {
   /// The frame this entry maps and counts in the frame's map count: present entries (also
   /// `PROT_NONE`), device-private and device-exclusive entries. Migration entries hold a
   /// reference but no mapping, as in Linux.
-  @inlinable public var mappedFrame: PFN? {
+  @inlinable @inline(__always) public var mappedFrame: PFN? {
     if isPresent { return pfn }
     if let type = swapType, type != .migration { return pfn }
     return nil
   }
 
   /// Whether this is a migration entry.
-  @inlinable public var isMigration: Bool { swapType == .migration }
+  @inlinable @inline(__always) public var isMigration: Bool { swapType == .migration }
 
   /// The entry with RW cleared (`pte_wrprotect`).
   @inlinable public func writeProtected() -> PageTableEntry { PageTableEntry(rawValue: rawValue & ~Self.writableBit) }

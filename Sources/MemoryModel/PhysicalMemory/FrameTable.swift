@@ -158,6 +158,14 @@ struct FrameTable {
   @inline(__always)
   func mutableDescriptors(_ start: Int, count n: Int) -> UnsafeMutablePointer<FrameDescriptor> {
     precondition(start >= 0 && n >= 1 && start + n <= count, "frame index out of range")
+    // One descriptor (most callers: a buddy block's head, a folio's head, one page) marks its
+    // chunk and sub-chunk with a store each; the loops, which the compiler turns into `memset`
+    // calls, only run for ranges.
+    guard n > 1 else {
+      unwritten[start >> Self.chunkShift] = 0
+      subWritten[start >> Self.subchunkShift] = 1
+      return base + start
+    }
     var chunk = start >> Self.chunkShift
     let last = (start + n - 1) >> Self.chunkShift
     while chunk <= last {
