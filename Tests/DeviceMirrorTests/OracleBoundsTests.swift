@@ -50,11 +50,7 @@ import Testing
   }
 
   private func fixture() throws -> (DeviceFixture, VirtualAddress) {
-    let f = try DeviceFixture(policy: BasePolicy())
-    let buf = try f.space.mmap(.init(length: .mib(4), protection: .readWrite, alignment: .mib(2)))
-    try f.space.madvise(buf, .mib(4), .nohugepage)
-    try f.space.touch(buf, .mib(4), write: true)
-    try f.device.touch(buf, .mib(4), write: false)
+    let (f, buf) = try DeviceFixture.pteMapped(.mib(4))
     try f.device.access(buf + 0x3000, write: false)
     #expect(f.oracle.check().isEmpty)
     return (f, buf)

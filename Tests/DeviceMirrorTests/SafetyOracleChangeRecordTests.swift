@@ -8,12 +8,7 @@ import Testing
 /// oracle look, and compares with a fresh oracle, whose first check visits every mapping.
 @Suite struct SafetyOracleChangeRecordTests {
   private func fixture() throws -> (DeviceFixture, VirtualAddress) {
-    let f = try DeviceFixture(policy: BasePolicy())
-    let buf = try f.space.mmap(.init(length: .mib(6), protection: .readWrite, alignment: .mib(2)))
-    try f.space.madvise(buf, .mib(6), .nohugepage)
-    try f.space.touch(buf, .mib(6), write: true)
-    try f.device.touch(buf, .mib(6), write: false)
-    #expect(f.oracle.check().isEmpty)
+    let (f, buf) = try DeviceFixture.pteMapped(.mib(6))
     #expect(f.oracle.check().isEmpty)
     return (f, buf)
   }

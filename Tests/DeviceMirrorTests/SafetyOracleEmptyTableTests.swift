@@ -41,12 +41,6 @@ import Testing
     // A read-only PTE where the device is about to map writable pages (a break the device's
     // walk does not see: it is made after the walk, as a bug would).
     try f.device.touch(buf, .kib(16), write: true)
-    let address = buf + 0x2000
-    let pfn = try #require(f.space.translate(address)?.pfn)
-    let slot = try #require(f.space.pageTable.slot(for: address, level: .pte, allocate: false))
-    f.space.pageTable.setEntry(.present(pfn, writable: false), at: slot)
-    let violations = f.oracle.check()
-    #expect(violations.count == 1)
-    #expect(violations.first?.address == address && violations.first?.cpuState == "read-only PTE mapping of pfn=\(pfn)", "\(violations)")
+    try f.expectReadOnlyPTEBehindTheDevicesBackIsFound(at: buf + 0x2000)
   }
 }

@@ -33,13 +33,7 @@ import Testing
   @Test(arguments: [UInt64(0), 0x5000, 0x1FF000, 0x3FF000])
   func aReadOnlyPTEUnderAWritableRunIsFound(offset: UInt64) throws {
     let (f, buf) = try fixture(write: true)
-    let address = buf + offset
-    let pfn = try #require(f.space.translate(address)?.pfn)
-    let slot = try #require(f.space.pageTable.slot(for: address, level: .pte, allocate: false))
-    f.space.pageTable.setEntry(.present(pfn, writable: false), at: slot)
-    let violations = f.oracle.check()
-    #expect(violations.count == 1)
-    #expect(violations.first?.address == address && violations.first?.cpuState == "read-only PTE mapping of pfn=\(pfn)", "\(violations)")
+    try f.expectReadOnlyPTEBehindTheDevicesBackIsFound(at: buf + offset)
   }
 
   @Test func aLegalChangeUnderARunLeavesTheCheckClean() throws {

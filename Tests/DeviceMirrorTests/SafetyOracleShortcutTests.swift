@@ -7,15 +7,7 @@ import Testing
 /// tables, and PMD entries that differ from the copy the oracle keeps); after an invalidation the
 /// TLB is probed in the sets the range falls in. Each test breaks what a shortcut skips over.
 @Suite struct SafetyOracleShortcutTests {
-  private func fixture() throws -> (DeviceFixture, VirtualAddress) {
-    let f = try DeviceFixture(policy: BasePolicy())
-    let buf = try f.space.mmap(.init(length: .mib(4), protection: .readWrite, alignment: .mib(2)))
-    try f.space.madvise(buf, .mib(4), .nohugepage)
-    try f.space.touch(buf, .mib(4), write: true)
-    try f.device.touch(buf, .mib(4), write: false)
-    #expect(f.oracle.check().isEmpty)
-    return (f, buf)
-  }
+  private func fixture() throws -> (DeviceFixture, VirtualAddress) { try DeviceFixture.pteMapped(.mib(4)) }
 
   @Test func aPMDEntryClearedBehindTheDevicesBackIsFound() throws {
     let (f, buf) = try fixture()

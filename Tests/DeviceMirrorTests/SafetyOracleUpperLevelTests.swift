@@ -8,15 +8,7 @@ import Testing
 /// behind the device's back must still be found; a legal one (a new table elsewhere) must not be
 /// reported.
 @Suite struct SafetyOracleUpperLevelTests {
-  private func fixture() throws -> (DeviceFixture, VirtualAddress) {
-    let f = try DeviceFixture(policy: BasePolicy())
-    let buf = try f.space.mmap(.init(length: .mib(4), protection: .readWrite, alignment: .mib(2)))
-    try f.space.madvise(buf, .mib(4), .nohugepage)
-    try f.space.touch(buf, .mib(4), write: true)
-    try f.device.touch(buf, .mib(4), write: false)
-    #expect(f.oracle.check().isEmpty)
-    return (f, buf)
-  }
+  private func fixture() throws -> (DeviceFixture, VirtualAddress) { try DeviceFixture.pteMapped(.mib(4)) }
 
   @Test func aPUDEntryClearedBehindTheDevicesBackIsFound() throws {
     let (f, buf) = try fixture()

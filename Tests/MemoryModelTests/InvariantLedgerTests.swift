@@ -22,14 +22,6 @@ import Testing
     return (system, space, buf)
   }
 
-  /// The incremental check's verdict, which must equal the full check's.
-  private func expectBothAgree(_ system: MemorySystem, _ comment: Comment? = nil) -> [MemorySystem.InvariantViolation] {
-    let incremental = system.checkInvariants(incremental: true)
-    let full = system.checkInvariants()
-    #expect(incremental == full, comment)
-    return incremental
-  }
-
   @Test func aCleanWorkloadNeverHandsOverToTheFullCheck() throws {
     let system = makeSystem()
     let file = system.createFile(name: "F", size: .mib(1))

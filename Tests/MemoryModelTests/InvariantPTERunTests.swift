@@ -19,13 +19,6 @@ import Testing
     return (system, space, buf)
   }
 
-  private func expectBothAgree(_ system: MemorySystem, _ comment: Comment? = nil) -> [MemorySystem.InvariantViolation] {
-    let incremental = system.checkInvariants(incremental: true)
-    let full = system.checkInvariants()
-    #expect(incremental == full, comment)
-    return incremental
-  }
-
   @Test func randomMapsAndUnmapsNeverHandOverToTheFullCheck() throws {
     let system = MemorySystem(memoryBytes: .mib(64))
     let space = try system.createProcess(name: "A")

@@ -611,37 +611,17 @@ struct InvariantLedgerUpdate {
     }
   }
 
-  /// ``refer(_:_:_:migration:)`` with `sign` 1 for each frame of `start..<start + n` (inside
-  /// physical memory), in one pass: each chunk's sum and its sub-chunks' marks once.
+  /// ``refer(_:_:_:migration:)`` with `sign` (1 or -1) for each frame of `start..<start + n`
+  /// (inside physical memory), in one pass: each chunk's sum and its sub-chunks' marks once.
   @inline(__always)
-  private mutating func referRun(_ refs: UnsafeMutablePointer<Int32>, _ start: Int, _ n: Int) {
-    for k in start..<(start + n) { refs[k] += 1 }
+  private mutating func referRun(_ refs: UnsafeMutablePointer<Int32>, _ start: Int, _ n: Int, sign: Int32) {
+    for k in start..<(start + n) { refs[k] += sign }
     let end = start + n
     var pfn = start
     while pfn < end {
       let chunk = pfn >> FrameTable.chunkShift
       let chunkEnd = min((chunk + 1) << FrameTable.chunkShift, end)
-      scratch.chunkRefs[chunk] += Int32(chunkEnd - pfn)
-      var mask: UInt8 = 0
-      for sub in (pfn >> FrameTable.subchunkShift)...((chunkEnd - 1) >> FrameTable.subchunkShift) {
-        mask |= 1 << UInt8(truncatingIfNeeded: sub & 7)
-      }
-      markSubchunks(chunk, mask)
-      pfn = chunkEnd
-    }
-  }
-
-  /// ``referRun(_:_:_:)`` with `sign` -1: each frame of `start..<start + n` (inside physical
-  /// memory) uncounted once.
-  @inline(__always)
-  private mutating func unreferRun(_ refs: UnsafeMutablePointer<Int32>, _ start: Int, _ n: Int) {
-    for k in start..<(start + n) { refs[k] -= 1 }
-    let end = start + n
-    var pfn = start
-    while pfn < end {
-      let chunk = pfn >> FrameTable.chunkShift
-      let chunkEnd = min((chunk + 1) << FrameTable.chunkShift, end)
-      scratch.chunkRefs[chunk] -= Int32(chunkEnd - pfn)
+      scratch.chunkRefs[chunk] += sign * Int32(chunkEnd - pfn)
       var mask: UInt8 = 0
       for sub in (pfn >> FrameTable.subchunkShift)...((chunkEnd - 1) >> FrameTable.subchunkShift) {
         mask |= 1 << UInt8(truncatingIfNeeded: sub & 7)
@@ -987,10 +967,10 @@ struct InvariantLedgerUpdate {
           let first = Int(truncatingIfNeeded: (new.isNone ? old : new).pfn.rawValue)
           copy.advanced(by: i).update(from: now + i, count: n)
           if new.isNone {
-            unreferRun(scratch.pteRefs, first, n)
+            referRun(scratch.pteRefs, first, n, sign: -1)
             used -= Int32(n)
           } else {
-            referRun(scratch.pteRefs, first, n)
+            referRun(scratch.pteRefs, first, n, sign: 1)
             used += Int32(n)
           }
           i += n
@@ -1083,7 +1063,7 @@ struct InvariantLedgerUpdate {
             n += 1
           }
           if first < UInt64(frameCount) && first + UInt64(n) <= UInt64(frameCount) {
-            referRun(scratch.pteRefs, Int(first), n)
+            referRun(scratch.pteRefs, Int(first), n, sign: 1)
             used += Int32(n)
             i += n
             continue
