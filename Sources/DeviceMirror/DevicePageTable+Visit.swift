@@ -8,20 +8,9 @@ extension DevicePageTable {
   public func forEachMapping(overlapping start: VirtualAddress, _ end: VirtualAddress, _ body: (DeviceMapping) -> Void) {
     guard start < end, !isOutsideMappedBounds(start, end) else { return }
     if gigantic.isEmpty {
-      // No 1G mappings: the blocks in address order, by key when the range spans no more keys
-      // than blocks exist (no list of keys built), else the existing keys sorted.
-      let firstBlock = start.rawValue >> 21
-      let lastBlock = (end.rawValue - 1) >> 21
-      guard !blocks.isEmpty else { return }
-      if lastBlock - firstBlock < UInt64(blocks.count) {
-        var key = firstBlock
-        while true {
-          visitBlock(key, start, end, body)
-          if key == lastBlock { break }
-          key += 1
-        }
-      } else {
-        for key in blocks.keys.filter({ $0 >= firstBlock && $0 <= lastBlock }).sorted() { visitBlock(key, start, end, body) }
+      forEachBlockKey(start, end) { key in
+        visitBlock(key, start, end, body)
+        return true
       }
       return
     }
@@ -64,9 +53,7 @@ extension DevicePageTable {
   /// mappings. `body` returns false to stop.
   func forEachRun(overlapping start: VirtualAddress, _ end: VirtualAddress,
                   _ body: (_ start: UInt64, _ end: UInt64, _ pfn: UInt64, _ writable: Bool) -> Bool) {
-    guard start < end, !isOutsideMappedBounds(start, end), !blocks.isEmpty || !gigantic.isEmpty else { return }
-    let firstBlock = start.rawValue >> 21
-    let lastBlock = (end.rawValue - 1) >> 21
+    guard start < end, !isOutsideMappedBounds(start, end) else { return }
     guard gigantic.isEmpty else {
       // 1G mappings: mapping by mapping.
       var going = true
@@ -76,19 +63,42 @@ extension DevicePageTable {
       }
       return
     }
-    if lastBlock - firstBlock >= UInt64(blocks.count) {
-      // A range of more blocks than exist: the blocks that exist, in address order.
+    forEachBlockKey(start, end) { key in visitRuns(key, start, end, body) }
+  }
+
+  /// Calls `body` with the key of every 2 MiB block of `[start, end)` that may exist, in address
+  /// order: each key of the range when it spans no more keys than blocks exist (no list of keys
+  /// built), else the existing keys sorted. `body` returns false to stop.
+  @inline(__always)
+  private func forEachBlockKey(_ start: VirtualAddress, _ end: VirtualAddress, _ body: (UInt64) -> Bool) {
+    guard !blocks.isEmpty else { return }
+    let firstBlock = start.rawValue >> 21
+    let lastBlock = (end.rawValue - 1) >> 21
+    if lastBlock - firstBlock < UInt64(blocks.count) {
+      var key = firstBlock
+      while body(key) && key != lastBlock { key += 1 }
+    } else {
       for key in blocks.keys.filter({ $0 >= firstBlock && $0 <= lastBlock }).sorted() {
-        if !visitRuns(key, start, end, body) { return }
+        if !body(key) { return }
       }
-      return
     }
-    var key = firstBlock
-    while true {
-      if !visitRuns(key, start, end, body) { return }
-      if key == lastBlock { return }
-      key += 1
+  }
+
+  /// The slots of a small block (starting at `blockStart`) that the mappings overlapping
+  /// `[start, end)` fill: those of the range, widened to whole mappings at both ends (a 64K
+  /// mapping that starts before the range, or ends after it, still overlaps it).
+  @inline(__always)
+  private func overlappingSlots(_ slots: UnsafeMutablePointer<Slot>, _ blockStart: UInt64, _ start: VirtualAddress, _ end: VirtualAddress) -> Range<Int> {
+    var index = Int((max(start.rawValue, blockStart) - blockStart) >> 12)
+    var to = Int((min(end.rawValue, blockStart + (1 << 21)) - blockStart + 4095) >> 12)
+    let firstSlot = slots[index]
+    if !firstSlot.isEmpty { index &= ~((1 << Int(firstSlot.order)) - 1) }
+    let lastSlot = slots[to - 1]
+    if !lastSlot.isEmpty {
+      let pages = 1 << Int(lastSlot.order)
+      to = ((to - 1) & ~(pages - 1)) + pages
     }
+    return index..<to
   }
 
   /// ``forEachRun(overlapping:_:_:)`` for block `key`; false when `body` stopped.
@@ -101,16 +111,9 @@ extension DevicePageTable {
     case .small(let small):
       let slots = small.slots
       let blockStart = key << 21
-      var index = Int((max(start.rawValue, blockStart) - blockStart) >> 12)
-      var to = Int((min(end.rawValue, blockStart + (1 << 21)) - blockStart + 4095) >> 12)
-      // A 64K mapping that starts before the range, or ends after it, still overlaps it: whole.
-      let firstSlot = slots[index]
-      if !firstSlot.isEmpty, firstSlot.order > 0 { index &= ~((1 << Int(firstSlot.order)) - 1) }
-      let lastSlot = slots[to - 1]
-      if !lastSlot.isEmpty, lastSlot.order > 0 {
-        let pages = 1 << Int(lastSlot.order)
-        to = ((to - 1) & ~(pages - 1)) + pages
-      }
+      let window = overlappingSlots(slots, blockStart, start, end)
+      var index = window.lowerBound
+      let to = window.upperBound
       while index < to {
         let slot = slots[index]
         guard !slot.isEmpty else {
@@ -140,11 +143,9 @@ extension DevicePageTable {
     case .small(let small):
       let slots = small.slots
       let blockStart = key << 21
-      var index = Int((max(start.rawValue, blockStart) - blockStart) >> 12)
-      let to = Int((min(end.rawValue, blockStart + (1 << 21)) - blockStart + 4095) >> 12)
-      // A 64K mapping that starts before the range still overlaps it.
-      let firstSlot = slots[index]
-      if !firstSlot.isEmpty, let size = DevicePageSize(rawValue: Int(firstSlot.order)) { index &= ~(size.pageCount - 1) }
+      let window = overlappingSlots(slots, blockStart, start, end)
+      var index = window.lowerBound
+      let to = window.upperBound
       while index < to {
         let slot = slots[index]
         guard !slot.isEmpty, let size = DevicePageSize(rawValue: Int(slot.order)) else {
