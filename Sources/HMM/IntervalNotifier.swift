@@ -17,7 +17,9 @@ public final class IntervalNotifier {
   public let space: AddressSpace
   /// The first address of the interval.
   public let start: VirtualAddress
-  /// One past the last address of the interval.
+  /// One past the last address of the interval; 0 for an interval that reaches the top of the
+  /// address space (its last address is `UInt64.max`, which `mmu_interval_notifier_insert()`
+  /// allows).
   public let end: VirtualAddress
   /// The driver's callbacks.
   public let ops: any IntervalNotifierOps

@@ -8,7 +8,10 @@ public struct IntervalTree<Element> {
   private var starts: [UInt64] = []
   private var lasts: [UInt64] = []
   private var elements: [Element] = []
-  private var maxLast: [UInt64] = []  // segment tree, 1-based, size 2 * capacity
+  // Segment tree, 1-based, size 2 * capacity: the largest `last` of each block. The padding
+  // leaves past `count` hold 0 and are never reached: a descent stops at its `limit`, which is
+  // at most `count`, so `last` itself is stored (an interval may end at UInt64.max).
+  private var maxLast: [UInt64] = []
   private var capacity = 0
 
   /// An empty tree.
@@ -49,7 +52,7 @@ public struct IntervalTree<Element> {
     capacity = 1
     while capacity < max(1, elements.count) { capacity <<= 1 }
     maxLast = Array(repeating: 0, count: 2 * capacity)
-    for (i, last) in lasts.enumerated() { maxLast[capacity + i] = last &+ 1 }  // 0 marks "empty"
+    for (i, last) in lasts.enumerated() { maxLast[capacity + i] = last }
     var node = capacity - 1
     while node >= 1 {
       maxLast[node] = max(maxLast[2 * node], maxLast[2 * node + 1])
@@ -73,7 +76,7 @@ public struct IntervalTree<Element> {
   }
 
   private func collect(node: Int, nodeLow: Int, nodeHigh: Int, limit: Int, start: UInt64, into result: inout [Element]) {
-    guard nodeLow < limit, maxLast[node] > start else { return }  // maxLast is last + 1
+    guard nodeLow < limit, maxLast[node] >= start else { return }
     if nodeHigh - nodeLow == 1 {
       result.append(elements[nodeLow])
       return
@@ -83,15 +86,15 @@ public struct IntervalTree<Element> {
     collect(node: 2 * node + 1, nodeLow: mid, nodeHigh: nodeHigh, limit: limit, start: start, into: &result)
   }
 
-  /// Whether the `index`th interval (in tree order) overlaps `[start, last]`, by the descent's
-  /// test (`last + 1 > start`, wrapping as `maxLast` does).
+  /// Whether the `index`th interval (in tree order) overlaps `[start, last]`: it starts at or
+  /// before `last` and ends at or after `start` (the descent's tests).
   /// - Parameters:
   ///   - index: the position in tree order (below ``count``).
   ///   - start: the first address of the query.
   ///   - last: the last address of the query (inclusive).
   @inline(__always)
   public func overlaps(at index: Int, start: UInt64, last: UInt64) -> Bool {
-    starts[index] <= last && lasts[index] &+ 1 > start
+    starts[index] <= last && lasts[index] >= start
   }
 
   /// The `index`th element in tree order.
@@ -123,8 +126,7 @@ public struct IntervalTree<Element> {
     guard count > 0 else { return }
     if count <= 8 {
       // A few notifiers (the usual case): a scan in start order reports the same elements in
-      // the same order as the pruned descent, with its test (`last + 1 > start`, wrapping as
-      // the descent's `maxLast` does).
+      // the same order as the pruned descent, with its tests.
       for i in 0..<count where overlaps(at: i, start: start, last: last) { body(elements[i]) }
       return
     }
@@ -138,7 +140,7 @@ public struct IntervalTree<Element> {
   }
 
   private func visit(node: Int, nodeLow: Int, nodeHigh: Int, limit: Int, start: UInt64, _ body: (Element) -> Void) {
-    guard nodeLow < limit, maxLast[node] > start else { return }  // maxLast is last + 1
+    guard nodeLow < limit, maxLast[node] >= start else { return }
     if nodeHigh - nodeLow == 1 {
       body(elements[nodeLow])
       return
