@@ -14,7 +14,9 @@ import Testing
 
   @Test(.enabled(if: KernelFuzzingTests.unavailable == nil, "crosschecks cannot run here"))
   func boundedKernelFuzz() async throws {
-    try await HelperForkLock.withLock {
+    // The async lock (polling without blocking a thread): the synchronous one would block one
+    // of the cooperative pool's threads while another kernel test holds the lock.
+    try await HelperForkLock.withLock { () async throws in
       let oracle = try KernelOracle()
       var fuzzer = KernelFuzzer(configuration: FuzzConfiguration(seed: 1, steps: 8), limit: .cases(3))
       fuzzer.shrinkSeconds = 3
