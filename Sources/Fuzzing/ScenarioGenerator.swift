@@ -62,6 +62,8 @@ public struct ScenarioGenerator {
   var mirrorFiles: [MirrorFile] = []
   var notifiers: [NotifierInfo] = []
   var names = 0
+  /// Scratch for ``pickRegion(of:)``: the indices of the regions it may pick from.
+  var regionCandidates: [Int] = []
   var largeMachine = false
   var hugetlbPool = false
   let kinds: [(kind: FuzzCommandKind, weight: Int)]
@@ -109,7 +111,10 @@ public struct ScenarioGenerator {
   public static func generate(_ plan: ScenarioGeneratorPlan, index: Int) -> FuzzCase {
     let configuration = plan.configuration
     var generator = ScenarioGenerator(plan: plan, index: index)
-    generator.steps.reserveCapacity(configuration.steps + 8)
+    // A case has its setup lines and sometimes two lines for a step (about 45 to 55 for 40
+    // steps): room for all of them, so that the steps (large enum payloads) are never moved to
+    // a regrown buffer.
+    generator.steps.reserveCapacity(configuration.steps + configuration.steps / 2 + 16)
     generator.header()
     for _ in 0..<configuration.steps { generator.step() }
     return FuzzCase(runSeed: configuration.seed, index: index, steps: generator.steps)
