@@ -85,11 +85,13 @@ public struct Fuzzer {
       let duration = clock.now - start
       return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
+    // Derived once for the run, not for each case.
+    let plan = ScenarioGeneratorPlan(configuration)
     while true {
       if case .cases(let count) = limit, index - firstCase >= count { break }
       if case .seconds(let seconds) = limit, elapsed() >= seconds { break }
       onCaseStart?(index)
-      let fuzzCase = ScenarioGenerator.generate(configuration, index: index)
+      let fuzzCase = ScenarioGenerator.generate(plan, index: index)
       let outcome = executor.run(fuzzCase.steps, fullCheckAtEnd: executor.endsWithFullCheck(caseIndex: index))
       progress.cases += 1
       progress.steps += outcome.steps

@@ -3,26 +3,20 @@ import Scenarios
 extension ScenarioGenerator {
   /// A live process and a region it maps, if there is one.
   ///
-  /// Counts the candidates and walks to the chosen one (no arrays are built: this runs for most
-  /// steps), drawing exactly what picking from the filtered lists would.
+  /// Lists the candidates once (into ``regionCandidates``, whose buffer is kept: this runs for most
+  /// steps) and takes the chosen one, drawing exactly what picking from the filtered lists would.
   mutating func pickRegion(of process: Int? = nil) -> (Int, Region)? {
     func owns(_ owner: Int) -> Bool { processes[owner].alive && (process == nil || owner == process) }
     // By index: a region is not copied (its name and process list retained) to be tested.
     func isCandidate(_ index: Int) -> Bool { regions[index].processes.contains(where: owns) }
-    var count = 0
-    for index in regions.indices where isCandidate(index) { count += 1 }
+    // The candidates' indices, found in one pass, in a buffer the generator keeps.
+    regionCandidates.removeAll(keepingCapacity: true)
+    for index in regions.indices where isCandidate(index) { regionCandidates.append(index) }
+    let count = regionCandidates.count
     guard count > 0 else { return nil }
     // Recent regions are more interesting: half the draws take one of the last three.
     let chosen = random.percent(50) ? max(0, count - 1 - random.below(min(3, count))) : random.below(count)
-    var seen = 0
-    var found = regions.startIndex
-    for index in regions.indices where isCandidate(index) {
-      if seen == chosen {
-        found = index
-        break
-      }
-      seen += 1
-    }
+    let found = regionCandidates[chosen]
     var owners = 0
     for owner in regions[found].processes where owns(owner) { owners += 1 }
     var pick = random.below(owners)

@@ -62,10 +62,16 @@ public struct ScenarioGenerator {
   var mirrorFiles: [MirrorFile] = []
   var notifiers: [NotifierInfo] = []
   var names = 0
+  /// Scratch for ``pickRegion(of:)``: the indices of the regions it may pick from.
+  var regionCandidates: [Int] = []
   var largeMachine = false
   var hugetlbPool = false
   let kinds: [(kind: FuzzCommandKind, weight: Int)]
   let totalWeight: Int
+  /// The profile's weights of hugetlb mappings and files together (``ScenarioGeneratorPlan``).
+  let hugetlbWeight: Int
+  /// The profile's weight of device definitions.
+  let deviceWeight: Int
 
   static let location = SourceLocation(file: "fuzz.hmm", line: 0, column: 0)
   static let pageSize: UInt64 = 4096
@@ -74,20 +80,17 @@ public struct ScenarioGenerator {
 
   /// Creates a generator for case `index` of a run.
   public init(configuration: FuzzConfiguration, index: Int) {
-    self.configuration = configuration
+    self.init(plan: ScenarioGeneratorPlan(configuration), index: index)
+  }
+
+  /// Creates a generator for case `index` of the run `plan` was made for.
+  public init(plan: ScenarioGeneratorPlan, index: Int) {
+    configuration = plan.configuration
     random = SplitMix64(seed: SplitMix64.caseSeed(run: configuration.seed, index: index))
-    var kinds: [(FuzzCommandKind, Int)] = []
-    for kind in FuzzCommandKind.allCases {
-      var weight = configuration.profile.weights[kind] ?? 0
-      // The kernel oracle maps 2M hugetlb pages from a pool the case's header sizes.
-      if configuration.kernelSubset && kind == .mmapHugetlb { weight = max(weight, 2) }
-      if weight <= 0 { continue }
-      if configuration.kernelSubset && !Self.kernelKinds.contains(kind) { continue }
-      if configuration.policies.isEmpty && (kind == .device || kind == .deviceAccess) { continue }
-      kinds.append((kind, weight))
-    }
-    self.kinds = kinds
-    totalWeight = kinds.reduce(0) { $0 + $1.1 }
+    kinds = plan.kinds
+    totalWeight = plan.totalWeight
+    hugetlbWeight = plan.hugetlbWeight
+    deviceWeight = plan.deviceWeight
   }
 
   /// The kinds `hmmkit crosscheck` runs on the real kernel: anonymous (private and shared)
@@ -100,8 +103,18 @@ public struct ScenarioGenerator {
 
   /// Generates case `index` of the run configured by `configuration`.
   public static func generate(_ configuration: FuzzConfiguration, index: Int) -> FuzzCase {
-    var generator = ScenarioGenerator(configuration: configuration, index: index)
-    generator.steps.reserveCapacity(configuration.steps + 8)
+    generate(ScenarioGeneratorPlan(configuration), index: index)
+  }
+
+  /// Generates case `index` of the run `plan` was made for (the case
+  /// ``generate(_:index:)`` makes from the plan's configuration).
+  public static func generate(_ plan: ScenarioGeneratorPlan, index: Int) -> FuzzCase {
+    let configuration = plan.configuration
+    var generator = ScenarioGenerator(plan: plan, index: index)
+    // A case has its setup lines and sometimes two lines for a step (about 45 to 55 for 40
+    // steps): room for all of them, so that the steps (large enum payloads) are never moved to
+    // a regrown buffer.
+    generator.steps.reserveCapacity(configuration.steps + configuration.steps / 2 + 16)
     generator.header()
     for _ in 0..<configuration.steps { generator.step() }
     return FuzzCase(runSeed: configuration.seed, index: index, steps: generator.steps)
@@ -152,7 +165,6 @@ public struct ScenarioGenerator {
       settings.append(.fragment(percent: UInt64(random.pick([10, 50, 90, 100]))))
     }
     do {
-      let hugetlbWeight = (profile.weights[.mmapHugetlb] ?? 0) + (profile.weights[.fileHugetlb] ?? 0)
       if hugetlbWeight > 0 && random.percent(40) {
         hugetlbPool = true
         settings.append(.hugetlbPages(.size2M, count: UInt64(random.pick([1, 4, 8]))))
@@ -161,7 +173,7 @@ public struct ScenarioGenerator {
     }
     emit(.system(settings))
     newProcess()
-    if !configuration.policies.isEmpty && (profile.weights[.device] ?? 0) > 0 && random.percent(80) {
+    if !configuration.policies.isEmpty && deviceWeight > 0 && random.percent(80) {
       var policies = configuration.policies
       let count = policies.count > 1 && random.percent(60) ? 2 : 1
       for _ in 0..<count {

@@ -424,10 +424,20 @@ extension AddressSpace {
     let base = tableBase | PageTable.index(range.start, 12)
     let head = memory.folioHead(of: pfn)
     let firstPFN = head.rawValue + ((pfn.rawValue - head.rawValue) - ((address - range.start) >> PageSize.shift4K))
+    // addPTEMapping(_:) for each page mapped, counted for the whole folio at once: every page is
+    // the folio's (of its kind), each page's map count goes up by one, and the folio's reference
+    // count and the resident pages by the pages mapped.
+    let kind = memory.kind(of: head)
+    var mapped: Int32 = 0
     for i in 0..<Int((range.end - range.start) >> PageSize.shift4K) where pageTable.entry(at: base + i).isNone {
       let page = PFN(firstPFN + UInt64(i))
       pageTable.setEntry(.present(page, writable: writable, dirty: dirty, accessed: accessed), at: base + i)
-      addPTEMapping(page)
+      if kind != .zero { memory.addPTEMapping(page, 1) }
+      mapped += 1
+    }
+    if kind != .zero && mapped > 0 {
+      memory.addReference(head, mapped)
+      account(kind, pages: Int(mapped))
     }
   }
 

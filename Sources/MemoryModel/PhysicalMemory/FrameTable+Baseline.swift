@@ -20,23 +20,35 @@ extension FrameTable {
     return written
   }
 
-  /// Gives the descriptors their baseline again and ends the table at `ramCount`: every chunk
-  /// written since ``markBaseline()`` is cleared and gets `template`'s descriptors back; the
-  /// others already hold them (or zeros beyond RAM).
+  /// Gives the descriptors their baseline again and ends the table at `ramCount`: every
+  /// sub-chunk of a chunk written since ``markBaseline()`` that may have changed since
+  /// (``subDirty`` and the marks still in ``subWritten``; the whole chunk when it has no mark)
+  /// is cleared and gets `template`'s descriptors back; the others already hold them (or zeros
+  /// beyond RAM).
   mutating func restoreBaseline(count ramCount: Int, template: FrameTemplate) {
     let chunks = chunksInUseSinceBaseline
     var entry = 0
     for chunk in 0..<chunks where pristine[chunk] == 0 || unwritten[chunk] == 0 {
-      let start = chunk << Self.chunkShift
-      let end = min(start + Self.chunkSize, capacity)
-      UnsafeMutableRawPointer(base + start).initializeMemory(as: UInt8.self, repeating: 0, count: (end - start) * MemoryLayout<FrameDescriptor>.stride)
-      guard start < ramCount else { continue }
-      entry = template.firstEntry(atOrAfter: start, from: entry)
-      while entry < template.indices.count && Int(template.indices[entry]) < end {
-        base[Int(template.indices[entry])] = template.descriptors[entry]
-        entry += 1
+      var marks = subDirty[chunk] | subchunkMarks(chunk: chunk)
+      if marks == 0 { marks = 0xFF }
+      while marks != 0 {
+        // The run of marked sub-chunks from the lowest mark, cleared and refilled at once.
+        let first = marks.trailingZeroBitCount
+        let run = (~(marks >> first)).trailingZeroBitCount
+        marks &= ~(UInt8(truncatingIfNeeded: (1 << (first + run)) - 1))
+        let start = chunk << Self.chunkShift | first << Self.subchunkShift
+        let end = min(start + run << Self.subchunkShift, capacity)
+        guard start < end else { break }
+        UnsafeMutableRawPointer(base + start).initializeMemory(as: UInt8.self, repeating: 0, count: (end - start) * MemoryLayout<FrameDescriptor>.stride)
+        guard start < ramCount else { continue }
+        entry = template.firstEntry(atOrAfter: start, from: entry)
+        while entry < template.indices.count && Int(template.indices[entry]) < end {
+          base[Int(template.indices[entry])] = template.descriptors[entry]
+          entry += 1
+        }
       }
     }
+    subDirty.update(repeating: 0, count: chunks)
     truncate(to: ramCount)
     let ramChunks = chunkCount
     unwritten.update(repeating: 1, count: chunks)

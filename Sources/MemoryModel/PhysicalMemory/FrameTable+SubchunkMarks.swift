@@ -40,6 +40,20 @@ extension FrameTable {
     }
   }
 
+  /// The sub-chunk marks of chunk `chunk` as they are, one bit each (bit `k`: frames
+  /// `chunk * chunkSize + k * subchunkSize` on), before the first ``clearWritten()`` too.
+  @inline(__always)
+  func subchunkMarks(chunk: Int) -> UInt8 {
+    let word = UnsafeRawPointer(subWritten + (chunk << Self.subchunksPerChunkShift)).loadUnaligned(as: UInt64.self)
+    // Each byte is 0 or 1: gather the low bit of each into one byte.
+    return UInt8(truncatingIfNeeded: ((word & 0x0101_0101_0101_0101) &* 0x0102_0408_1020_4080) >> 56)
+  }
+
+  /// Adds chunk `chunk`'s sub-chunk marks to ``subDirty`` (before a ``clearWritten()`` forgets
+  /// them), so that restoring the baseline can find every sub-chunk changed since it was set.
+  @inline(__always)
+  func keepSubchunkMarks(chunk: Int) { subDirty[chunk] |= subchunkMarks(chunk: chunk) }
+
   /// Forgets the sub-chunk marks of chunk `chunk`.
   @inline(__always)
   func clearSubchunkMarks(chunk: Int) {
@@ -52,8 +66,6 @@ extension FrameTable {
   @inline(__always)
   func writtenSubchunks(chunk: Int) -> UInt8 {
     guard hasClearedWritten else { return 0xFF }
-    let word = UnsafeRawPointer(subWritten + (chunk << Self.subchunksPerChunkShift)).loadUnaligned(as: UInt64.self)
-    // Each byte is 0 or 1: gather the low bit of each into one byte.
-    return UInt8(truncatingIfNeeded: ((word & 0x0101_0101_0101_0101) &* 0x0102_0408_1020_4080) >> 56)
+    return subchunkMarks(chunk: chunk)
   }
 }

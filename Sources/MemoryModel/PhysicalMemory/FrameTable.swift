@@ -31,6 +31,11 @@ struct FrameTable {
   /// [inv] One byte per sub-chunk of ``subchunkSize`` descriptors: 1 when a descriptor of it may
   /// have been written since ``clearWritten()`` (FrameTable+SubchunkMarks.swift).
   private(set) var subWritten: UnsafeMutablePointer<UInt8>
+  /// One byte per chunk: the sub-chunks (one bit each, as ``writtenSubchunks(chunk:)`` gives
+  /// them) whose marks in ``subWritten`` were forgotten by a ``clearWritten()`` since the table
+  /// was last set to its baseline: with the marks still in ``subWritten``, every sub-chunk that
+  /// may have changed since (``restoreBaseline(count:template:)`` clears only those).
+  private(set) var subDirty: UnsafeMutablePointer<UInt8>
   /// `[0]`: 1 once ``clearWritten()`` ran; `[1]`: chunks ever in use since the baseline.
   private let meta: UnsafeMutablePointer<Int>
 
@@ -55,6 +60,7 @@ struct FrameTable {
     self.unwritten = Self.chunkMap(capacity)
     self.pristine = Self.chunkMap(capacity)
     self.subWritten = Self.subchunkMap(capacity)
+    self.subDirty = Self.chunkMap(capacity)
     self.meta = .allocate(capacity: 2)
     meta.initialize(repeating: 0, count: 2)
     let chunks = chunkCount
@@ -76,7 +82,10 @@ struct FrameTable {
   /// Forgets which chunks were written (what changed since the baseline is kept in ``pristine``).
   func clearWritten() {
     let chunks = chunkCount
-    for chunk in 0..<chunks where unwritten[chunk] == 0 { pristine[chunk] = 0 }
+    for chunk in 0..<chunks where unwritten[chunk] == 0 {
+      pristine[chunk] = 0
+      keepSubchunkMarks(chunk: chunk)
+    }
     unwritten.update(repeating: 1, count: chunks)
     subWritten.update(repeating: 0, count: chunks << Self.subchunksPerChunkShift)
     meta[0] = 1
@@ -111,6 +120,7 @@ struct FrameTable {
     for chunk in written {
       pristine[chunk] = 0
       unwritten[chunk] = 1
+      keepSubchunkMarks(chunk: chunk)
       clearSubchunkMarks(chunk: chunk)
     }
   }
@@ -228,12 +238,15 @@ struct FrameTable {
     newPristine.update(from: pristine, count: chunks)
     let newSubWritten = Self.subchunkMap(newCapacity)
     newSubWritten.update(from: subWritten, count: chunks << Self.subchunksPerChunkShift)
+    let newSubDirty = Self.chunkMap(newCapacity)
+    newSubDirty.update(from: subDirty, count: chunks)
     unmap()
     base = newBase
     capacity = newCapacity
     unwritten = newUnwritten
     pristine = newPristine
     subWritten = newSubWritten
+    subDirty = newSubDirty
   }
 
   private func unmap() {
@@ -241,6 +254,7 @@ struct FrameTable {
     munmap(UnsafeMutableRawPointer(unwritten), (capacity >> Self.chunkShift) + 1)
     munmap(UnsafeMutableRawPointer(pristine), (capacity >> Self.chunkShift) + 1)
     munmap(UnsafeMutableRawPointer(subWritten), Self.subchunkMapBytes(capacity))
+    munmap(UnsafeMutableRawPointer(subDirty), (capacity >> Self.chunkShift) + 1)
   }
 
   /// Ends the table at `newCount` descriptors (those after stay as they are: the caller

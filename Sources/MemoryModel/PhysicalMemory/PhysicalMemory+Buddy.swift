@@ -66,8 +66,16 @@ extension PhysicalMemory {
     let head32 = UInt32(head)
     let folio = frames.mutableDescriptors(head, count: 1 << order)
     folio[0] = FrameDescriptor(refCount: 0, mapCount: 0, head: head32, order: UInt8(order), kind: kind, flags: .head)
-    let tail = FrameDescriptor(refCount: 0, mapCount: 0, head: head32, order: 0, kind: kind, flags: .tail)
-    for i in 1..<(1 << order) { folio[i] = tail }
+    guard order > 0 else { return }
+    // The tails are one 16-byte pattern: stored as its two words (field by field, a tail is
+    // five stores).
+    var tail = FrameDescriptor(refCount: 0, mapCount: 0, head: head32, order: 0, kind: kind, flags: .tail)
+    let (low, high) = withUnsafeBytes(of: &tail) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+    let words = UnsafeMutableRawPointer(folio + 1).assumingMemoryBound(to: UInt64.self)
+    for i in 0..<((1 << order) - 1) {
+      words[2 * i] = low
+      words[2 * i + 1] = high
+    }
   }
 
   /// Returns a folio's frames to the buddy allocator, merging buddies.
