@@ -240,6 +240,14 @@ public final class DevicePageTable {
     return true
   }
 
+  /// The slot of `address` as ``lookup(_:)`` reads it when the address's 2 MiB block is the small
+  /// block looked up last and there is no 1 GiB mapping; nil otherwise (look it up instead).
+  @inline(__always)
+  func cachedSlot(_ address: VirtualAddress) -> Slot? {
+    guard address.rawValue >> 21 == cachedKey, let slots = cachedSlots, gigantic.isEmpty else { return nil }
+    return slots[Int((address.rawValue >> 12) & 511)]
+  }
+
   /// Whether `[start, end)` lies outside ``mappedBounds`` (no mapping overlaps it).
   @inline(__always)
   func isOutsideMappedBounds(_ start: VirtualAddress, _ end: VirtualAddress) -> Bool {
@@ -293,6 +301,68 @@ public final class DevicePageTable {
       generation &+= UInt64(added)
       countsBySize.0 += added
     }
+  }
+
+  /// ``map(_:)`` of the `count` 4 KiB mappings `start + i·4K → pfn + i` (`i` from 0), all
+  /// writable or all read-only, one after another: the same slots, counts, generation, change
+  /// record and bounds as those `count` calls, with each 2 MiB block found once for its pages
+  /// and no mapping built (a fault's run of 4 KiB pages commits straight into the slots). The
+  /// change record hears the first page, then the rest as one range: each later page's note
+  /// would merge into the range that holds the page before it.
+  /// - Precondition: `start` is 4 KiB aligned; `count` > 0.
+  func map4KRun(start: VirtualAddress, pfn: PFN, count: Int, writable: Bool) {
+    precondition(start.isAligned(to: 4096) && count > 0, "a run of 4 KiB mappings starts at a page")
+    guard gigantic.isEmpty else {
+      // A 1G mapping may overlap: map(_:) unmaps it first, page by page.
+      for k in 0..<count {
+        map(DeviceMapping(start: start + UInt64(k) << 12, size: .size4K, pfn: pfn + UInt64(k), isWritable: writable))
+      }
+      return
+    }
+    let firstPage = start.rawValue >> 12
+    var page = firstPage
+    var frame = pfn.rawValue
+    var left = count
+    while left > 0 {
+      let key = page >> 9
+      let index = Int(truncatingIfNeeded: page & 511)
+      let n = min(left, 512 - index)
+      // The block as map(_:) finds or makes it for the first of its pages (the rest find it small).
+      let block: SmallBlock
+      switch self.block(key) {
+      case .small(let existing):
+        block = existing
+      case .huge(let old):
+        setBlock(key, nil)
+        adjustCount(old.size, by: -1)
+        block = spareBlocks.popLast() ?? SmallBlock()
+        setBlock(key, .small(block))
+      case nil:
+        block = spareBlocks.popLast() ?? SmallBlock()
+        setBlock(key, .small(block))
+      }
+      let slots = block.slots
+      let blockStart = key << 21
+      for i in index..<(index + n) {
+        // What overlaps the slot goes first (whole: a 64K mapping under a 4K one).
+        if !slots[i].isEmpty { clearSlots(block, i, i + 1, blockStart: blockStart) { _ in } }
+        slots[i] = Slot(pfn: frame, order: 0, writable: writable)
+        block.used += 1
+        frame &+= 1
+      }
+      // After the block's pages are in, as map(_:) widens the bounds after each mapping.
+      if blockStart < mappedBounds.low { mappedBounds.low = blockStart }
+      if blockStart &+ (1 << 21) > mappedBounds.high { mappedBounds.high = blockStart &+ (1 << 21) }
+      page &+= UInt64(n)
+      left -= n
+    }
+    generation &+= UInt64(count)
+    countsBySize.0 += count
+    // The first page's note as its map(_:) makes it (it may start a range of its own next to the
+    // record's last one, or merge into it), then the rest at once: each of their notes merges
+    // into the range that holds the page before it.
+    changeRecord.note(firstPage, firstPage)
+    if count > 1 { changeRecord.note(firstPage &+ 1, firstPage &+ UInt64(count) &- 1) }
   }
 
   /// Removes the mappings that overlap slots `[from, to)` of `block` (whole), counting them out.
