@@ -34,6 +34,10 @@ extension Device {
     var missFills: UInt64 = 0
     // The walk ahead of a run of one-page faults (none yet).
     var run = RunWalk()
+    // Whether missed pages with 4 KiB mappings can take the short path below (a 4 KiB array to
+    // fill), and whether it must know that the larger arrays miss.
+    let smallest4K = tlb.smallestIs4K
+    let hasLarger = tlb.arrays.count > 1
     while left > 0 {
       if needsMirror && mirroredSpace == nil { throw .fault(cursor) }
       let probed: DeviceTLB.Hit?
@@ -91,6 +95,24 @@ extension Device {
       guard body(cursor, pfn, 1) == 1 else { return }
       left -= 1
       cursor = cursor.alignedDown(to: 4096) + 4096
+      // The pages after it that miss the TLB and find a 4 KiB mapping in the block just looked
+      // up (the rest of a fault's window, a range mapped before): the same path, page by page,
+      // with the lookup read from the block's slot and the probe and fill made in one pass.
+      guard smallest4K else { continue }
+      while left > 0 {
+        if needsMirror && mirroredSpace == nil { break }
+        // Every larger array known to miss here (as the probe above would take it).
+        guard !hasLarger || (cursor.rawValue & ~(granule &- 1) == missRegion && tlb.largeFills == missFills) else { break }
+        guard let slot = pageTable.cachedSlot(cursor), slot.order == 0, !write || slot.writable,
+              tlb.missAndFillSmallest(cursor, pfn: slot.pfn, writable: slot.writable)
+        else { break }
+        counters.accesses += 1
+        counters.tlbMisses += 1
+        counters.walkSteps += 4
+        guard body(cursor, PFN(slot.pfn), 1) == 1 else { return }
+        left -= 1
+        cursor = cursor + 4096
+      }
     }
   }
 

@@ -66,6 +66,38 @@ extension DevicePageTable {
     forEachBlockKey(start, end) { key in visitRuns(key, start, end, body) }
   }
 
+  /// What ``forEachSpan(overlapping:_:_:)`` hands over for one 2 MiB block.
+  enum Span {
+    /// `count` consecutive slots of a small block (empty ones among them), the first at address
+    /// `start`.
+    case slots(start: UInt64, slots: UnsafeMutablePointer<Slot>, count: Int)
+    /// A 2 MiB mapping.
+    case mapping(DeviceMapping)
+  }
+
+  /// Calls `body` for each 2 MiB block that holds mappings overlapping `[start, end)`, in address
+  /// order, with the slots those mappings fill (the slots of the range, widened to whole
+  /// mappings at both ends, as ``forEachRun(overlapping:_:_:)`` takes them) or the block's 2 MiB
+  /// mapping: the same pages, frames and permissions as the runs, without joining them. `body`
+  /// returns false to stop. Returns false, having called `body` for none, when a 1 GiB mapping
+  /// exists (visit the runs instead).
+  func forEachSpan(overlapping start: VirtualAddress, _ end: VirtualAddress, _ body: (Span) -> Bool) -> Bool {
+    guard gigantic.isEmpty else { return false }
+    guard start < end, !isOutsideMappedBounds(start, end) else { return true }
+    forEachBlockKey(start, end) { key in
+      guard let block = block(key) else { return true }
+      switch block {
+      case .huge(let mapping):
+        return body(.mapping(mapping))
+      case .small(let small):
+        let blockStart = key << 21
+        let window = overlappingSlots(small.slots, blockStart, start, end)
+        return body(.slots(start: blockStart + UInt64(window.lowerBound) << 12, slots: small.slots + window.lowerBound, count: window.count))
+      }
+    }
+    return true
+  }
+
   /// Calls `body` with the key of every 2 MiB block of `[start, end)` that may exist, in address
   /// order: each key of the range when it spans no more keys than blocks exist (no list of keys
   /// built), else the existing keys sorted. `body` returns false to stop.

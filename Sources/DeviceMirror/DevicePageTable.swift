@@ -47,6 +47,10 @@ public final class DevicePageTable {
   /// long as ``cachedBlock`` holds that block, and set with it in ``block(_:)``,
   /// ``setBlock(_:_:)`` and ``clear()``.
   @exclusivity(unchecked) private var cachedSlots: UnsafeMutablePointer<Slot>?
+  /// ``cachedBlock``'s small block, unretained (nil when it is not one): ``map4KRun(start:pfn:count:writable:)``
+  /// writes into it without a retain and release of the block. Valid while ``cachedBlock`` (so
+  /// `blocks`) holds that block; set with ``cachedSlots``.
+  @exclusivity(unchecked) private var cachedSmall: Unmanaged<SmallBlock>?
   /// Mappings present, by size index (4K, 64K, 2M, 1G).
   @exclusivity(unchecked) private var countsBySize = (0, 0, 0, 0)
   /// `[low, high)` holds every mapping: each map widens it to the mapping's 2 MiB block (1 GiB
@@ -77,6 +81,7 @@ public final class DevicePageTable {
     cachedKey = key
     cachedBlock = block
     cachedSlots = Self.slots(of: block)
+    cachedSmall = Self.small(of: block)
     return block
   }
 
@@ -87,6 +92,13 @@ public final class DevicePageTable {
     return nil
   }
 
+  /// `block`'s small block, unretained, when it is one.
+  @inline(__always)
+  private static func small(of block: Block?) -> Unmanaged<SmallBlock>? {
+    if case .small(let small) = block { return Unmanaged.passUnretained(small) }
+    return nil
+  }
+
   /// Sets or removes block `key`, keeping the cache right.
   @inline(__always)
   private func setBlock(_ key: UInt64, _ block: Block?) {
@@ -94,6 +106,7 @@ public final class DevicePageTable {
     if key == cachedKey {
       cachedBlock = block
       cachedSlots = Self.slots(of: block)
+      cachedSmall = Self.small(of: block)
     }
   }
 
@@ -225,19 +238,27 @@ public final class DevicePageTable {
   func mapIntoCachedEmptySlot(_ mapping: DeviceMapping) -> Bool {
     let key = mapping.start.rawValue >> 21
     guard mapping.size == .size4K, key == cachedKey, let slots = cachedSlots, gigantic.isEmpty,
-          mapping.start.isAligned(to: 4096), case .small(let block)? = cachedBlock
+          mapping.start.isAligned(to: 4096), let block = cachedSmall
     else { return false }
     let index = Int((mapping.start.rawValue >> 12) & 511)
     guard slots[index].isEmpty else { return false }
     generation &+= 1
     noteMapped(mapping)
     slots[index] = Slot(pfn: mapping.pfn.rawValue, order: 0, writable: mapping.isWritable)
-    block.used += 1
+    block._withUnsafeGuaranteedRef { $0.used += 1 }
     countsBySize.0 += 1
     let low = key << 21
     if low < mappedBounds.low { mappedBounds.low = low }
     if low &+ (1 << 21) > mappedBounds.high { mappedBounds.high = low &+ (1 << 21) }
     return true
+  }
+
+  /// The slot of `address` as ``lookup(_:)`` reads it when the address's 2 MiB block is the small
+  /// block looked up last and there is no 1 GiB mapping; nil otherwise (look it up instead).
+  @inline(__always)
+  func cachedSlot(_ address: VirtualAddress) -> Slot? {
+    guard address.rawValue >> 21 == cachedKey, let slots = cachedSlots, gigantic.isEmpty else { return nil }
+    return slots[Int((address.rawValue >> 12) & 511)]
   }
 
   /// Whether `[start, end)` lies outside ``mappedBounds`` (no mapping overlaps it).
@@ -292,6 +313,82 @@ public final class DevicePageTable {
       if pendingFirst != .max { changeRecord.note(pendingFirst, previous) }
       generation &+= UInt64(added)
       countsBySize.0 += added
+    }
+  }
+
+  /// ``map(_:)`` of the `count` 4 KiB mappings `start + i·4K → pfn + i` (`i` from 0), all
+  /// writable or all read-only, one after another: the same slots, counts, generation, change
+  /// record and bounds as those `count` calls, with each 2 MiB block found once for its pages
+  /// and no mapping built (a fault's run of 4 KiB pages commits straight into the slots). The
+  /// change record hears the first page, then the rest as one range: each later page's note
+  /// would merge into the range that holds the page before it.
+  /// - Precondition: `start` is 4 KiB aligned; `count` > 0.
+  func map4KRun(start: VirtualAddress, pfn: PFN, count: Int, writable: Bool) {
+    precondition(start.isAligned(to: 4096) && count > 0, "a run of 4 KiB mappings starts at a page")
+    guard gigantic.isEmpty else {
+      // A 1G mapping may overlap: map(_:) unmaps it first, page by page.
+      for k in 0..<count {
+        map(DeviceMapping(start: start + UInt64(k) << 12, size: .size4K, pfn: pfn + UInt64(k), isWritable: writable))
+      }
+      return
+    }
+    let firstPage = start.rawValue >> 12
+    var page = firstPage
+    var frame = pfn.rawValue
+    var left = count
+    while left > 0 {
+      let key = page >> 9
+      let index = Int(truncatingIfNeeded: page & 511)
+      let n = min(left, 512 - index)
+      let blockStart = key << 21
+      if key == cachedKey, let cached = cachedSmall {
+        // The small block looked up last (a fault's window right after the lookup that missed
+        // there): written without a retain of it.
+        cached._withUnsafeGuaranteedRef { fill4K($0, index, n, blockStart, frame, writable) }
+      } else {
+        // The block as map(_:) finds or makes it for the first of its pages (the rest find it small).
+        let block: SmallBlock
+        switch self.block(key) {
+        case .small(let existing):
+          block = existing
+        case .huge(let old):
+          setBlock(key, nil)
+          adjustCount(old.size, by: -1)
+          block = spareBlocks.popLast() ?? SmallBlock()
+          setBlock(key, .small(block))
+        case nil:
+          block = spareBlocks.popLast() ?? SmallBlock()
+          setBlock(key, .small(block))
+        }
+        fill4K(block, index, n, blockStart, frame, writable)
+      }
+      frame &+= UInt64(n)
+      // After the block's pages are in, as map(_:) widens the bounds after each mapping.
+      if blockStart < mappedBounds.low { mappedBounds.low = blockStart }
+      if blockStart &+ (1 << 21) > mappedBounds.high { mappedBounds.high = blockStart &+ (1 << 21) }
+      page &+= UInt64(n)
+      left -= n
+    }
+    generation &+= UInt64(count)
+    countsBySize.0 += count
+    // The first page's note as its map(_:) makes it (it may start a range of its own next to the
+    // record's last one, or merge into it), then the rest at once: each of their notes merges
+    // into the range that holds the page before it.
+    changeRecord.note(firstPage, firstPage)
+    if count > 1 { changeRecord.note(firstPage &+ 1, firstPage &+ UInt64(count) &- 1) }
+  }
+
+  /// Slots `index ..< index + n` of `block` (at `blockStart`) become 4 KiB mappings of the frames
+  /// from `frame`, each slot cleared first of what overlaps it (whole, as map(_:) does).
+  @inline(__always)
+  private func fill4K(_ block: SmallBlock, _ index: Int, _ n: Int, _ blockStart: UInt64, _ frame: UInt64, _ writable: Bool) {
+    let slots = block.slots
+    var frame = frame
+    for i in index..<(index + n) {
+      if !slots[i].isEmpty { clearSlots(block, i, i + 1, blockStart: blockStart) { _ in } }
+      slots[i] = Slot(pfn: frame, order: 0, writable: writable)
+      block.used += 1
+      frame &+= 1
     }
   }
 
@@ -422,5 +519,6 @@ public final class DevicePageTable {
     cachedKey = .max
     cachedBlock = nil
     cachedSlots = nil
+    cachedSmall = nil
   }
 }

@@ -75,6 +75,58 @@ extension DeviceTLB {
     return nil
   }
 
+  /// Whether the smallest array holds 4 KiB entries (the one ``missAndFillSmallest(_:pfn:writable:)`` fills).
+  var smallestIs4K: Bool { arrays.last?.size == .size4K }
+
+  /// A lookup at `address` when every array larger than 4 KiB is known to miss there (as for
+  /// ``probeSmallest(_:)``), followed on a miss by the fill of the page's 4 KiB mapping (frame
+  /// `pfn`, `writable`): when the 4 KiB array misses too, counts the miss and fills, leaving
+  /// exactly what ``countMiss()`` then ``fill(_:)`` leave (clock, stamp, victim, counts, bounds),
+  /// and returns true; when it hits, returns false, having changed nothing. The set is read once
+  /// for both (a miss means the page's tag is in none of its ways, so the fill takes the first
+  /// empty way, else the least recently used one).
+  /// - Precondition: ``smallestIs4K``; `address` may be anywhere in its page.
+  @inline(__always)
+  mutating func missAndFillSmallest(_ address: VirtualAddress, pfn: UInt64, writable: Bool) -> Bool {
+    let a = arrays.count &- 1
+    let array = arrays[a]
+    let vpn = address.rawValue >> 12
+    let tag = vpn &+ 1
+    let first = firstSlot(array, vpn)
+    let end = first &+ array.ways
+    let stamp = clock &+ 2  // the miss's tick, then the fill's
+    let outcome = slots.withUnsafeMutableBufferPointer { slots -> UInt8 in
+      var victim = first
+      var empty = -1
+      var way = first
+      while way < end {
+        let wayTag = slots[way].tag
+        if wayTag == tag { return 0 }  // a hit: nothing changes here
+        if empty < 0 {
+          if wayTag == 0 {
+            empty = way
+          } else if slots[way].stamp < slots[victim].stamp {
+            victim = way
+          }
+        }
+        way &+= 1
+      }
+      if empty >= 0 { victim = empty }
+      let wasEmpty = slots[victim].tag == 0
+      slots[victim] = Slot(tag: tag, pfn: pfn, stamp: stamp, writable: writable)
+      return wasEmpty ? 1 : 2
+    }
+    guard outcome != 0 else { return false }
+    clock = stamp
+    statistics.misses += 1
+    if outcome == 1 { validEntries[a] += 1 } else { statistics.evictions += 1 }
+    let entryStart = vpn << 12
+    if entryStart < filledBounds.low { filledBounds.low = entryStart }
+    if entryStart &+ 4096 > filledBounds.high { filledBounds.high = entryStart &+ 4096 }
+    statistics.fills += 1
+    return true
+  }
+
   @inline(__always)
   mutating func countHits(_ hit: Hit, times: Int) {
     clock &+= UInt64(truncatingIfNeeded: times)

@@ -50,9 +50,7 @@ enum BuiltInPolicy {
   @inline(__always)
   static func cover(_ run: HMMRun, maxOrder: Int, sizes: DevicePageSizes, policy: some MappingPolicy,
                     into result: inout [DeviceMapping]) {
-    let skew = run.pfn.rawValue &- (run.start.rawValue >> 12)
-    for size in sizes.sizes where size != .size4K && size.order <= maxOrder && size.bytes <= run.size
-      && skew & UInt64(size.pageCount - 1) == 0 {
+    if mayCoverLarger(run, maxOrder: maxOrder, sizes: sizes) {
       policy.cover(run, maxOrder: maxOrder, sizes: sizes, into: &result)
       return
     }
@@ -61,5 +59,18 @@ enum BuiltInPolicy {
     for k in 0..<pages {
       result.append(DeviceMapping(start: run.start + UInt64(k) << 12, size: .size4K, pfn: run.pfn + UInt64(k), isWritable: writable))
     }
+  }
+
+  /// Whether `cover` may choose a size larger than 4 KiB anywhere in `run`: false when every
+  /// step picks 4 KiB (see ``cover(_:maxOrder:sizes:policy:into:)``), so the run's mappings are
+  /// its pages' 4 KiB mappings in order.
+  @inline(__always)
+  static func mayCoverLarger(_ run: HMMRun, maxOrder: Int, sizes: DevicePageSizes) -> Bool {
+    let skew = run.pfn.rawValue &- (run.start.rawValue >> 12)
+    for size in sizes.sizes where size != .size4K && size.order <= maxOrder && size.bytes <= run.size
+      && skew & UInt64(size.pageCount - 1) == 0 {
+      return true
+    }
+    return false
   }
 }

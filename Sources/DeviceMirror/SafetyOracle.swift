@@ -88,12 +88,26 @@ public final class SafetyOracle: MMUNotifier {
         end = max(end, regions[index].end)
         index += 1
       }
-      // Mappings that continue one another (the next page, the next frame, the same
-      // permission) checked as one run: one CPU lookup per PTE table for the run, not one per
-      // mapping (only whether all hold matters here). The table hands over such runs of its
-      // slots (DevicePageTable.forEachRun), which are joined further across blocks here.
-      var run: (start: UInt64, end: UInt64, pfn: UInt64, writable: Bool)?
+      // Block by block: a small block's slots against the CPU entries of the same pages, one CPU
+      // lookup per PTE table for all of them (only whether all hold matters here); a 2 MiB
+      // mapping as one run.
       var holds = true
+      let visited = device.pageTable.forEachSpan(overlapping: VirtualAddress(start), VirtualAddress(end)) { span in
+        switch span {
+        case .slots(let first, let slots, let count):
+          holds = cpuCovers(slots: slots, count: count, from: first, space: space, cursor: &cursor)
+        case .mapping(let mapping):
+          holds = cpuCovers((mapping.start.rawValue, mapping.end.rawValue, mapping.pfn.rawValue, mapping.isWritable), space: space, cursor: &cursor)
+        }
+        return holds
+      }
+      if !holds { return false }
+      if visited { continue }
+      // With 1 GiB mappings: mappings that continue one another (the next page, the next frame,
+      // the same permission) checked as one run: one CPU lookup per PTE table for the run, not
+      // one per mapping. The table hands over such runs of its slots
+      // (DevicePageTable.forEachRun), which are joined further across blocks here.
+      var run: (start: UInt64, end: UInt64, pfn: UInt64, writable: Bool)?
       device.pageTable.forEachRun(overlapping: VirtualAddress(start), VirtualAddress(end)) { runStart, runEnd, pfn, writable in
         if let last = run, runStart == last.end, writable == last.writable, pfn == last.pfn &+ ((last.end - last.start) >> 12) {
           run = (last.start, runEnd, last.pfn, last.writable)
@@ -145,6 +159,61 @@ public final class SafetyOracle: MMUNotifier {
       return true
     }
     return holds
+  }
+
+  /// Whether invariant 1 holds for the mappings that fill `count` slots of a small block from
+  /// address `from` (empty slots skipped): page by page what ``cpuCovers(_:space:cursor:)``
+  /// checks for the runs those slots make (under a huge CPU leaf each page at its offset in it,
+  /// which is what the run's first page there implies for the rest).
+  private func cpuCovers(slots: UnsafeMutablePointer<DevicePageTable.Slot>, count: Int, from: UInt64, space: AddressSpace,
+                         cursor: inout PageTable.LookupCursor) -> Bool {
+    var holds = true
+    let end = from &+ UInt64(count) << 12
+    space.pageTable.forEachLookup(VirtualAddress(from), VirtualAddress(end), cursor: &cursor) { entries, level, first in
+      let base = Int(truncatingIfNeeded: (first.rawValue &- from) >> 12)
+      if level == .pte {
+        for k in 0..<entries.count {
+          let slot = slots[base &+ k]
+          if slot.isEmpty { continue }
+          if !Self.entryCovers(entries[k], offset: 0, pfn: slot.pfn, writable: slot.writable) {
+            holds = false
+            return false
+          }
+        }
+        return true
+      }
+      // One entry for the rest of its span inside the slots.
+      let span = level.entrySpan
+      let spanEnd = min((first.rawValue & ~(span &- 1)) &+ span, end)
+      let entry = entries[0]
+      var address = first.rawValue
+      var index = base
+      while address < spanEnd {
+        let slot = slots[index]
+        if !slot.isEmpty && !Self.entryCovers(entry, offset: (address & (span &- 1)) >> 12, pfn: slot.pfn, writable: slot.writable) {
+          holds = false
+          return false
+        }
+        address &+= 4096
+        index &+= 1
+      }
+      return true
+    }
+    return holds
+  }
+
+  /// Whether the CPU entry `entry`, at `offset` pages into what it maps, gives a device page of
+  /// frame `pfn` (writable when `writable`) what invariant 1 asks: present with that frame
+  /// (writable where the device writes), or a device-private or device-exclusive entry naming it.
+  @inline(__always)
+  private static func entryCovers(_ entry: PageTableEntry, offset: UInt64, pfn: UInt64, writable: Bool) -> Bool {
+    if entry.isHardwarePresent && !entry.isSwap {
+      return (entry.pfn + offset).rawValue == pfn && (!writable || entry.isWritable)
+    }
+    if let type = entry.swapType, type == .devicePrivate || type == .deviceExclusive {
+      return (entry.pfn + offset).rawValue == pfn && (!writable || entry.isWritable)
+    }
+    return false
   }
 
   /// An oracle with no devices.
