@@ -31,11 +31,6 @@ public final class PageTable {
   /// created): the incremental invariant check re-reads only nodes that changed
   /// (PageTable+Generation.swift).
   @exclusivity(unchecked) private(set) var nodeGeneration = PageTableNodeArray<UInt64>()
-  /// [inv] Each run of 16 entries' ``generation`` when one of its entries was last written, 32
-  /// per node, by `slot >> 4` (0: never written, so every entry of the run is empty): the
-  /// incremental invariant check compares only the runs of a changed node that changed
-  /// (PageTable+Generation.swift).
-  @exclusivity(unchecked) private(set) var runGeneration = PageTableNodeArray<UInt64>(capacity: 8 << 5)
   /// The root (PGD) node index.
   public let root: Int = 0
 
@@ -57,7 +52,6 @@ public final class PageTable {
     entries.release()
     nodeUsed.release()
     nodeGeneration.release()
-    runGeneration.release()
   }
 
   /// The number of table nodes allocated (including deposited PTE tables).
@@ -88,7 +82,6 @@ public final class PageTable {
       nodeFrame.append(frame)
       nodeParentSlot.append(parentSlot)
       nodeGeneration.append(generation)  // [inv]
-      runGeneration.append(0, count: 32)  // [inv]
       entries.appendNode()
     }
     memory.frames[frame.index].refCount = Int32(node)
@@ -116,7 +109,6 @@ public final class PageTable {
   func setEntry(_ entry: PageTableEntry, at slot: Int) {
     generation &+= 1
     nodeGeneration[slot >> 9] = generation  // [inv]
-    runGeneration[slot >> 4] = generation  // [inv]
     let old = entries[slot]
     if old.isNone != entry.isNone { nodeUsed[slot >> 9] += entry.isNone ? -1 : 1 }
     entries[slot] = entry

@@ -41,25 +41,6 @@ struct PageTableNodeArray<Element> {
     count += 1
   }
 
-  /// Appends `n` copies of `value` (the values of new nodes, or of a new node's runs).
-  mutating func append(_ value: Element, count n: Int) {
-    if count + n > capacity {
-      var newCapacity = capacity * 2
-      while newCapacity < count + n { newCapacity *= 2 }
-      let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
-      newBase.moveInitialize(from: base, count: count)
-      base.deallocate()
-      base = newBase
-      capacity = newCapacity
-    }
-    (base + count).initialize(repeating: value, count: n)
-    count += n
-  }
-
-  /// The values in use, read in place (valid until the next append).
-  @inline(__always)
-  var values: UnsafePointer<Element> { UnsafePointer(base) }
-
   /// Frees the block (the owner's `deinit`).
   func release() {
     base.deinitialize(count: count)

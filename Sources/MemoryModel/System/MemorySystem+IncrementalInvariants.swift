@@ -631,7 +631,7 @@ struct InvariantLedgerUpdate {
     }
   }
 
-  /// For ``diff(_:_:_:_:_:_:since:)`` of a PTE node, at entry `i` (which differs from the copy, one of
+  /// For ``diff(_:_:_:_:_:_:)`` of a PTE node, at entry `i` (which differs from the copy, one of
   /// the two empty): the length of the run from `i` to before `end` where the copy is empty and
   /// the node maps consecutive frames with present entries (or the other way round: unmapped),
   /// when the run's frames lie in physical memory and, for a mapping, the node's span lies in
@@ -933,26 +933,18 @@ struct InvariantLedgerUpdate {
   /// Applies the difference between node `node`'s copy and its entries now (a node not
   /// recorded has an empty copy); false when a changed entry lies outside every VMA.
   private mutating func diff(_ record: InvariantTableRecord, _ node: Int, _ code: UInt8,
-                             _ entries: UnsafePointer<PageTableEntry>, _ table: PageTable, _ vmas: [VMA], since seen: UInt64) -> Bool {
+                             _ entries: UnsafePointer<PageTableEntry>, _ table: PageTable, _ vmas: [VMA]) -> Bool {
     let copy = record.mirror + (node << 9)
     let now = entries + (node << 9)
     let level = PageTableLevel(rawValue: Int(code) - 1) ?? .pte
     var placement = NodePlacement(node: node, shift: level.shift)
     var used = record.used[node]
-    // The runs of 16 entries written since the last check (PageTable's `runGeneration`); the
-    // others are as the copy has them (it holds the node as that check saw it), so skipping
-    // them skips nothing the comparison below would find.
-    let written = Self.runsWritten(table, node, since: seen)
     // Most of a changed node is as the copy has it: runs of 16 equal entries are skipped with
     // one comparison of their raw words (the compiler vectorises it); only a run where some
     // entry differs goes through the loop below, entry by entry or by runs of PTEs mapped or
     // unmapped (the same counts and marks: sums and sets, whatever the order).
     var run = 0
     while run < 512 {
-      if written & (1 << UInt32(truncatingIfNeeded: run >> 4)) == 0 {
-        run += 16
-        continue
-      }
       var differs: UInt64 = 0
       for k in run..<(run + 16) { differs |= now[k].rawValue ^ copy[k].rawValue }
       if differs == 0 {
@@ -1002,17 +994,6 @@ struct InvariantLedgerUpdate {
     return true
   }
 
-  /// One bit per run of 16 entries of node `node` (bit `k`: entries `16k..<16k + 16`) written
-  /// after generation `seen` (every run when `seen` is `UInt64.max`: nothing seen).
-  @inline(__always)
-  private static func runsWritten(_ table: PageTable, _ node: Int, since seen: UInt64) -> UInt32 {
-    guard seen != UInt64.max else { return UInt32.max }
-    let generations = table.runGeneration.values + (node << 5)
-    var written: UInt32 = 0
-    for run in 0..<32 where generations[run] > seen { written |= 1 << UInt32(run) }
-    return written
-  }
-
   /// Whether `[start, end)` lies inside one VMA of `vmas` (sorted). `vma` is the index to search
   /// from (-1: not found yet, a binary search), moved on to the VMA that ends after `start`:
   /// a node's entries come in address order, so one search serves the whole node.
@@ -1031,7 +1012,7 @@ struct InvariantLedgerUpdate {
     return vma < vmas.count && vmas[vma].start.rawValue <= start && end <= vmas[vma].end.rawValue
   }
 
-  /// ``diff(_:_:_:_:_:_:since:)`` for a node whose copy is empty (not recorded, or just untracked: a
+  /// ``diff(_:_:_:_:_:_:)`` for a node whose copy is empty (not recorded, or just untracked: a
   /// new table, a forked child's): every non-empty entry is new, so it is counted and copied
   /// without comparing it with the copy or uncounting an empty entry (the same counts, marks and
   /// VMA checks, in the same order).
@@ -1046,9 +1027,6 @@ struct InvariantLedgerUpdate {
     // run at a time (an empty run is as the copy has it: a new node is mostly empty), so a
     // failure below leaves the copy holding entries not counted: the caller marks the ledger
     // inconsistent. The runs found empty are passed over below.
-    // Every run is read (not only those PageTable's `runGeneration` says were written): a
-    // node counted afresh is where the check starts again after a violation, which may have
-    // been an entry stored without `setEntry` (InvariantShortcutTests).
     var empty: UInt32 = 0
     for run in 0..<32 {
       if PageTableEntry.emptyRunOf16(now + run << 4) {
@@ -1153,7 +1131,7 @@ struct InvariantLedgerUpdate {
             return false
           }
         } else if seen == UInt64.max || table.nodeGeneration[node] > seen {
-          guard diff(record, node, code, entries, table, vmas, since: seen) else { return false }
+          guard diff(record, node, code, entries, table, vmas) else { return false }
         }
         let frame = table.nodeFrame[node]
         guard frame.rawValue < frameCount else { return false }
