@@ -3,7 +3,7 @@ import Testing
 @testable import MemoryModel
 
 /// The incremental check rescans a chunk that is a group of its own in part: from the last
-/// block start at or before each sub-chunk of 64 frames that changed, to the next clean
+/// block start at or before each sub-chunk of 16 frames that changed, to the next clean
 /// sub-chunk a block started at in the last scan (MemorySystem+IncrementalInvariants.swift,
 /// FrameTable+SubchunkMarks.swift). Legal changes stay clean without handing over to the full
 /// check; a corruption in any sub-chunk, next to or away from a legal change, and one that only

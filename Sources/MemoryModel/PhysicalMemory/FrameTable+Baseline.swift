@@ -30,12 +30,12 @@ extension FrameTable {
     var entry = 0
     for chunk in 0..<chunks where pristine[chunk] == 0 || unwritten[chunk] == 0 {
       var marks = subDirty[chunk] | subchunkMarks(chunk: chunk)
-      if marks == 0 { marks = 0xFF }
+      if marks == 0 { marks = Self.allSubchunks }
       while marks != 0 {
         // The run of marked sub-chunks from the lowest mark, cleared and refilled at once.
         let first = marks.trailingZeroBitCount
         let run = (~(marks >> first)).trailingZeroBitCount
-        marks &= ~(UInt8(truncatingIfNeeded: (1 << (first + run)) - 1))
+        marks &= ~(SubchunkMask(truncatingIfNeeded: (1 << (first + run)) - 1))
         let start = chunk << Self.chunkShift | first << Self.subchunkShift
         let end = min(start + run << Self.subchunkShift, capacity)
         guard start < end else { break }

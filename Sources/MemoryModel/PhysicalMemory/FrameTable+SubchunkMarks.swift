@@ -9,16 +9,22 @@ import Darwin
 /// those (from a block boundary before them) instead of the whole chunk. A mark may be set where
 /// nothing was written (more is rescanned), never missing where something was.
 extension FrameTable {
-  /// Descriptors per sub-chunk: 64 (eight sub-chunks per chunk).
-  static let subchunkShift = 6
+  /// Descriptors per sub-chunk: 16 (32 sub-chunks per chunk).
+  static let subchunkShift = 4
   /// Descriptors per sub-chunk.
   static let subchunkSize = 1 << subchunkShift
   /// Sub-chunks per chunk, as a shift.
   static let subchunksPerChunkShift = chunkShift - subchunkShift
+  /// Sub-chunks per chunk.
+  static let subchunksPerChunk = 1 << subchunksPerChunkShift
+  /// One bit per sub-chunk of a chunk (bit `k`: frames `chunk * chunkSize + k * subchunkSize` on).
+  typealias SubchunkMask = UInt32
+  /// Every sub-chunk of a chunk.
+  static let allSubchunks = SubchunkMask.max
 
   /// Bytes of the sub-chunk mark map for `descriptors` descriptors (one per sub-chunk, and a
-  /// word of slack for the 8-byte loads of the last chunk).
-  static func subchunkMapBytes(_ descriptors: Int) -> Int { (descriptors >> subchunkShift) + 8 }
+  /// chunk's worth of slack for the 8-byte loads of the last chunk).
+  static func subchunkMapBytes(_ descriptors: Int) -> Int { (descriptors >> subchunkShift) + subchunksPerChunk }
 
   /// A fresh, zeroed sub-chunk mark map for `descriptors` descriptors, in its own host mapping.
   static func subchunkMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
@@ -40,13 +46,25 @@ extension FrameTable {
     }
   }
 
+  /// Forgets the sub-chunk marks of chunk `chunk`.
+  @inline(__always)
+  func clearSubchunkMarks(chunk: Int) {
+    (subWritten + (chunk << Self.subchunksPerChunkShift)).update(repeating: 0, count: Self.subchunksPerChunk)
+  }
+
   /// The sub-chunk marks of chunk `chunk` as they are, one bit each (bit `k`: frames
   /// `chunk * chunkSize + k * subchunkSize` on), before the first ``clearWritten()`` too.
   @inline(__always)
-  func subchunkMarks(chunk: Int) -> UInt8 {
-    let word = UnsafeRawPointer(subWritten + (chunk << Self.subchunksPerChunkShift)).loadUnaligned(as: UInt64.self)
-    // Each byte is 0 or 1: gather the low bit of each into one byte.
-    return UInt8(truncatingIfNeeded: ((word & 0x0101_0101_0101_0101) &* 0x0102_0408_1020_4080) >> 56)
+  func subchunkMarks(chunk: Int) -> SubchunkMask {
+    let marks = UnsafeRawPointer(subWritten + (chunk << Self.subchunksPerChunkShift))
+    var mask: SubchunkMask = 0
+    for k in 0..<(Self.subchunksPerChunk >> 3) {
+      let word = marks.loadUnaligned(fromByteOffset: k << 3, as: UInt64.self)
+      // Each byte is 0 or 1: gather the low bit of each of the eight into one byte.
+      let byte = ((word & 0x0101_0101_0101_0101) &* 0x0102_0408_1020_4080) >> 56
+      mask |= SubchunkMask(truncatingIfNeeded: byte) << SubchunkMask(k << 3)
+    }
+    return mask
   }
 
   /// Adds chunk `chunk`'s sub-chunk marks to ``subDirty`` (before a ``clearWritten()`` forgets
@@ -54,18 +72,12 @@ extension FrameTable {
   @inline(__always)
   func keepSubchunkMarks(chunk: Int) { subDirty[chunk] |= subchunkMarks(chunk: chunk) }
 
-  /// Forgets the sub-chunk marks of chunk `chunk`.
-  @inline(__always)
-  func clearSubchunkMarks(chunk: Int) {
-    UnsafeMutableRawPointer(subWritten + (chunk << Self.subchunksPerChunkShift)).storeBytes(of: 0, as: UInt64.self)
-  }
-
   /// The sub-chunks of chunk `chunk` that may have been written since ``clearWritten()``, one
   /// bit each (bit `k`: frames `chunk * chunkSize + k * subchunkSize` on); every bit before the
   /// first ``clearWritten()``. Meaningful for a chunk ``wasWritten(chunk:)`` reports.
   @inline(__always)
-  func writtenSubchunks(chunk: Int) -> UInt8 {
-    guard hasClearedWritten else { return 0xFF }
+  func writtenSubchunks(chunk: Int) -> SubchunkMask {
+    guard hasClearedWritten else { return Self.allSubchunks }
     return subchunkMarks(chunk: chunk)
   }
 }

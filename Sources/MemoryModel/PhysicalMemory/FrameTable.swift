@@ -31,11 +31,11 @@ struct FrameTable {
   /// [inv] One byte per sub-chunk of ``subchunkSize`` descriptors: 1 when a descriptor of it may
   /// have been written since ``clearWritten()`` (FrameTable+SubchunkMarks.swift).
   private(set) var subWritten: UnsafeMutablePointer<UInt8>
-  /// One byte per chunk: the sub-chunks (one bit each, as ``writtenSubchunks(chunk:)`` gives
+  /// One ``SubchunkMask`` per chunk: the sub-chunks (one bit each, as ``writtenSubchunks(chunk:)`` gives
   /// them) whose marks in ``subWritten`` were forgotten by a ``clearWritten()`` since the table
   /// was last set to its baseline: with the marks still in ``subWritten``, every sub-chunk that
   /// may have changed since (``restoreBaseline(count:template:)`` clears only those).
-  private(set) var subDirty: UnsafeMutablePointer<UInt8>
+  private(set) var subDirty: UnsafeMutablePointer<SubchunkMask>
   /// `[0]`: 1 once ``clearWritten()`` ran; `[1]`: chunks ever in use since the baseline.
   private let meta: UnsafeMutablePointer<Int>
 
@@ -60,12 +60,26 @@ struct FrameTable {
     self.unwritten = Self.chunkMap(capacity)
     self.pristine = Self.chunkMap(capacity)
     self.subWritten = Self.subchunkMap(capacity)
-    self.subDirty = Self.chunkMap(capacity)
+    self.subDirty = Self.maskMap(capacity)
     self.meta = .allocate(capacity: 2)
     meta.initialize(repeating: 0, count: 2)
     let chunks = chunkCount
     unwritten.update(repeating: 1, count: chunks)
     meta[1] = chunks
+  }
+
+  /// Bytes of a map of one ``SubchunkMask`` per chunk for `descriptors` descriptors.
+  private static func maskMapBytes(_ descriptors: Int) -> Int {
+    ((descriptors >> chunkShift) + 1) * MemoryLayout<SubchunkMask>.stride
+  }
+
+  /// A fresh, zeroed map of one ``SubchunkMask`` per chunk, in its own host mapping.
+  private static func maskMap(_ descriptors: Int) -> UnsafeMutablePointer<SubchunkMask> {
+    let bytes = maskMapBytes(descriptors)
+    guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0), raw != MAP_FAILED else {
+      fatalError("cannot reserve \(bytes) bytes of host address space for the frame descriptors")
+    }
+    return raw.bindMemory(to: SubchunkMask.self, capacity: bytes / MemoryLayout<SubchunkMask>.stride)
   }
 
   private static func chunkMap(_ descriptors: Int) -> UnsafeMutablePointer<UInt8> {
@@ -238,7 +252,7 @@ struct FrameTable {
     newPristine.update(from: pristine, count: chunks)
     let newSubWritten = Self.subchunkMap(newCapacity)
     newSubWritten.update(from: subWritten, count: chunks << Self.subchunksPerChunkShift)
-    let newSubDirty = Self.chunkMap(newCapacity)
+    let newSubDirty = Self.maskMap(newCapacity)
     newSubDirty.update(from: subDirty, count: chunks)
     unmap()
     base = newBase
@@ -254,7 +268,7 @@ struct FrameTable {
     munmap(UnsafeMutableRawPointer(unwritten), (capacity >> Self.chunkShift) + 1)
     munmap(UnsafeMutableRawPointer(pristine), (capacity >> Self.chunkShift) + 1)
     munmap(UnsafeMutableRawPointer(subWritten), Self.subchunkMapBytes(capacity))
-    munmap(UnsafeMutableRawPointer(subDirty), (capacity >> Self.chunkShift) + 1)
+    munmap(UnsafeMutableRawPointer(subDirty), Self.maskMapBytes(capacity))
   }
 
   /// Ends the table at `newCount` descriptors (those after stay as they are: the caller

@@ -88,15 +88,15 @@ final class InvariantScratch {
   /// Sub-chunks (``FrameTable/subchunkSize`` frames) inside chunks, for partial rescans
   /// (MemorySystem+IncrementalInvariants.swift):
   /// - `subDirty`: per chunk, one bit per sub-chunk this check must look at again (a frame's
-  ///   count changed there, or a descriptor was written); 0xFF when the whole chunk must be
+  ///   count changed there, or a descriptor was written); all set when the whole chunk must be
   ///   scanned (0 between checks);
   /// - `bounds`: per chunk whose last scan covered it as a group of its own (`group` is the
   ///   chunk, `span` 1), one bit per sub-chunk whose first frame that scan reached as the start
   ///   of a block (bit 0 always); 0 when not known (the chunk is then scanned whole);
   /// - `subFree`: per sub-chunk of a chunk whose `bounds` are known, the frames of the free
   ///   buddy blocks starting in it (their sum is the chunk's `free`); not read otherwise.
-  let subDirty: UnsafeMutablePointer<UInt8>
-  let bounds: UnsafeMutablePointer<UInt8>
+  let subDirty: UnsafeMutablePointer<FrameTable.SubchunkMask>
+  let bounds: UnsafeMutablePointer<FrameTable.SubchunkMask>
   let subFree: UnsafeMutablePointer<Int32>
   /// Migration entries the ledger counts (partial rescans only while there are none: their
   /// references are counted at folio heads for whole chunks).

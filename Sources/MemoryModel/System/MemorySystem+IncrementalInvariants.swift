@@ -191,7 +191,7 @@ extension MemorySystem {
       guard start >= 0 && start < chunkCount else { continue }
       let end = min(start + max(1, Int(scratch.span[start])), chunkCount)
       if end - start > 1 || start != chunk {
-        for c in start..<end where dirty[c] == 0 || scratch.subDirty[c] != 0xFF { ledger.mark(c) }
+        for c in start..<end where dirty[c] == 0 || scratch.subDirty[c] != FrameTable.allSubchunks { ledger.mark(c) }
       }
     }
     guard !ledger.failed else { return false }
@@ -291,12 +291,12 @@ extension MemorySystem {
       let first = chunk << FrameTable.chunkShift
       let end = min(first + FrameTable.chunkSize, frameCount)
       if scratch.chunkRefs[chunk] != 0 {
-        let mask = bySubchunk ? scratch.subDirty[chunk] : 0xFF
+        let mask = bySubchunk ? scratch.subDirty[chunk] : FrameTable.allSubchunks
         // Runs of 16 frames no entry names are skipped with one test of their counts (the
         // compiler vectorises it); the frames of the other runs are checked in order as before.
         var run = first
         while run < end {
-          if mask != 0xFF && mask & (1 << UInt8(truncatingIfNeeded: (run - first) >> FrameTable.subchunkShift)) == 0 {
+          if mask != FrameTable.allSubchunks && mask & (1 << FrameTable.SubchunkMask(truncatingIfNeeded: (run - first) >> FrameTable.subchunkShift)) == 0 {
             run = (run + FrameTable.subchunkSize) & ~(FrameTable.subchunkSize - 1)
             continue
           }
@@ -428,22 +428,22 @@ extension MemorySystem {
       var found = old
       var k = 0
       var pfn = first
-      while k < 8 {
-        guard mask & (1 << UInt8(k)) != 0 else {
+      while k < FrameTable.subchunksPerChunk {
+        guard mask & (1 << FrameTable.SubchunkMask(k)) != 0 else {
           k += 1
           continue
         }
         // From the last sub-chunk at or before k that a block started at (a block from there
         // may reach into k).
         var j = k
-        while j > 0 && old & (1 << UInt8(j)) == 0 { j -= 1 }
+        while j > 0 && old & (1 << FrameTable.SubchunkMask(j)) == 0 { j -= 1 }
         pfn = first + j << subchunkShift
         var last = k
         while true {
           if pfn & (FrameTable.subchunkSize - 1) == 0 {
             let s = (pfn - first) >> subchunkShift
-            if s >= 8 { break }
-            let bit: UInt8 = 1 << UInt8(s)
+            if s >= FrameTable.subchunksPerChunk { break }
+            let bit: FrameTable.SubchunkMask = 1 << FrameTable.SubchunkMask(s)
             if s > last {
               // A clean sub-chunk a block started at last time: from here on, as then.
               if mask & bit == 0 && old & bit != 0 { break }
@@ -461,7 +461,7 @@ extension MemorySystem {
           // Sub-chunks whose first frame the block covers: no block starts there.
           var covered = sub + 1
           while covered << subchunkShift < pfn - first {
-            found &= ~(1 << UInt8(covered))
+            found &= ~(1 << FrameTable.SubchunkMask(covered))
             subFree[subBase + covered] = 0
             covered += 1
           }
@@ -471,7 +471,7 @@ extension MemorySystem {
       bounds[chunk] = found
       scratch.partialRescans += 1
       var total = 0
-      for s in 0..<8 { total += Int(subFree[subBase + s]) }
+      for s in 0..<FrameTable.subchunksPerChunk { total += Int(subFree[subBase + s]) }
       setFree(chunk, total)
       return 1
     }
@@ -494,7 +494,7 @@ extension MemorySystem {
           pfn = chunkStart + FrameTable.chunkSize
           continue
         }
-        if pfn == chunkStart && partialRescans && dirty[chunk] != 0 && subDirty[chunk] != 0xFF && bounds[chunk] != 0
+        if pfn == chunkStart && partialRescans && dirty[chunk] != 0 && subDirty[chunk] != FrameTable.allSubchunks && bounds[chunk] != 0
           && scratch.group[chunk] == Int32(chunk) && scratch.span[chunk] == 1 && chunkStart + FrameTable.chunkSize <= count
         {
           let done = rescanSubchunks(chunk)
@@ -512,10 +512,10 @@ extension MemorySystem {
         let refsHere = scratch.chunkRefs[chunk] != 0
         // Where blocks start by sub-chunk, and their free frames, for later partial rescans.
         let subBase = chunk << FrameTable.subchunksPerChunkShift
-        var found: UInt8 = 0
-        if enteredAtStart { (subFree + subBase).update(repeating: 0, count: 8) }
+        var found: FrameTable.SubchunkMask = 0
+        if enteredAtStart { (subFree + subBase).update(repeating: 0, count: FrameTable.subchunksPerChunk) }
         while pfn < chunkEnd {
-          if pfn & (FrameTable.subchunkSize - 1) == 0 { found |= 1 << UInt8(truncatingIfNeeded: (pfn - chunkStart) >> subchunkShift) }
+          if pfn & (FrameTable.subchunkSize - 1) == 0 { found |= 1 << FrameTable.SubchunkMask(truncatingIfNeeded: (pfn - chunkStart) >> subchunkShift) }
           let before = pfn
           var freed = 0
           guard checkBlock(&pfn, &freed, refsHere) else { return false }
@@ -566,7 +566,7 @@ struct InvariantLedgerUpdate {
   @inline(__always)
   func mark(_ chunk: Int) {
     guard chunk < chunkCount else { return }
-    scratch.subDirty[chunk] = 0xFF
+    scratch.subDirty[chunk] = FrameTable.allSubchunks
     guard dirty[chunk] == 0 else { return }
     dirty[chunk] = 1
     scratch.dirtyList.append(chunk)
@@ -574,7 +574,7 @@ struct InvariantLedgerUpdate {
 
   /// Makes the sub-chunks `mask` of chunk `chunk` dirty (InvariantScratch's `subDirty`).
   @inline(__always)
-  func markSubchunks(_ chunk: Int, _ mask: UInt8) {
+  func markSubchunks(_ chunk: Int, _ mask: FrameTable.SubchunkMask) {
     guard chunk < chunkCount, mask != 0 else { return }
     scratch.subDirty[chunk] |= mask
     guard dirty[chunk] == 0 else { return }
@@ -585,7 +585,7 @@ struct InvariantLedgerUpdate {
   /// Makes the sub-chunk of frame `pfn` dirty.
   @inline(__always)
   func markFrame(_ pfn: Int) {
-    markSubchunks(pfn >> FrameTable.chunkShift, 1 << UInt8(truncatingIfNeeded: (pfn >> FrameTable.subchunkShift) & 7))
+    markSubchunks(pfn >> FrameTable.chunkShift, 1 << FrameTable.SubchunkMask(truncatingIfNeeded: (pfn >> FrameTable.subchunkShift) & (FrameTable.subchunksPerChunk - 1)))
   }
 
   /// Adds `sign` (1 or -1) to the count of `refs` for frame `pfn`.
@@ -622,9 +622,9 @@ struct InvariantLedgerUpdate {
       let chunk = pfn >> FrameTable.chunkShift
       let chunkEnd = min((chunk + 1) << FrameTable.chunkShift, end)
       scratch.chunkRefs[chunk] += sign * Int32(chunkEnd - pfn)
-      var mask: UInt8 = 0
+      var mask: FrameTable.SubchunkMask = 0
       for sub in (pfn >> FrameTable.subchunkShift)...((chunkEnd - 1) >> FrameTable.subchunkShift) {
-        mask |= 1 << UInt8(truncatingIfNeeded: sub & 7)
+        mask |= 1 << FrameTable.SubchunkMask(truncatingIfNeeded: sub & (FrameTable.subchunksPerChunk - 1))
       }
       markSubchunks(chunk, mask)
       pfn = chunkEnd
