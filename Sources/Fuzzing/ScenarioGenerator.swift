@@ -107,7 +107,7 @@ public struct ScenarioGenerator {
   }
 
   /// Generates case `index` of the run `plan` was made for (the case
-  /// ``generate(_:index:)`` makes from the plan's configuration).
+  /// ``generate(_:index:)-(FuzzConfiguration,_)`` makes from the plan's configuration).
   public static func generate(_ plan: ScenarioGeneratorPlan, index: Int) -> FuzzCase {
     let configuration = plan.configuration
     var generator = ScenarioGenerator(plan: plan, index: index)

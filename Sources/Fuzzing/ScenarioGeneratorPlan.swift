@@ -1,7 +1,7 @@
 /// What ``ScenarioGenerator`` derives from a ``FuzzConfiguration`` before it draws anything: the
 /// command kinds it picks from with their weights, and the profile's weights its case setup
 /// reads. A run makes it once and generates every case from it (the same cases
-/// ``ScenarioGenerator/generate(_:index:)`` makes from the configuration), instead of deriving
+/// ``ScenarioGenerator/generate(_:index:)-(FuzzConfiguration,_)`` makes from the configuration), instead of deriving
 /// it again for each case.
 public struct ScenarioGeneratorPlan: Sendable {
   /// The configuration the plan was made from.
